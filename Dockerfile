@@ -1,0 +1,29 @@
+# Duk: one uvicorn process serving FastAPI, as the non-root user `duk`.
+# SQLite in /data by default; set DUK_DATABASE_URL to a PostgreSQL URL for production.
+
+FROM python:3.11-slim AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+WORKDIR /build
+RUN python -m venv /opt/duk
+COPY . ./src/
+RUN /opt/duk/bin/pip install --upgrade pip \
+    && /opt/duk/bin/pip install ./src
+
+FROM python:3.11-slim
+# WeasyPrint (PDF export) needs Pango and a font at run time.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+RUN useradd --create-home --shell /usr/sbin/nologin duk \
+    && mkdir /data \
+    && chown duk:duk /data
+COPY --from=build /opt/duk /opt/duk
+ENV PATH=/opt/duk/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    DUK_DATABASE_URL=sqlite:////data/duk.db
+USER duk
+WORKDIR /home/duk
+VOLUME /data
+EXPOSE 8000
+CMD ["sh", "-c", "duk init && duk serve --host 0.0.0.0 --port 8000"]

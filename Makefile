@@ -1,0 +1,75 @@
+# Duk. `make run` serves the app with a demo municipality on embedded SQLite;
+# `make test` runs lint, types and the whole suite on SQLite and on PostgreSQL.
+# Both set up what they need first (Debian packages, .venv), and are fast when it is there.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+# Stages run one after another and stop at the first failure.
+.NOTPARALLEL:
+.DEFAULT_GOAL := help
+
+.PHONY: help venv system-deps system-deps-run init demo run lint typecheck \
+	test test-sqlite test-postgres bench clean
+
+help:
+	@echo "make run         set up and serve the app with a demo municipality (http://$(HOST):$(PORT))"
+	@echo "make test        set up, then lint, typecheck and the suite on SQLite and PostgreSQL"
+	@echo "make lint | typecheck | test-sqlite | test-postgres | bench | clean"
+	@echo "PYTEST_ARGS='-k canvas -x' passes options to pytest"
+
+$(STAMP): pyproject.toml
+	@echo "==> setting up $(VENV)"
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+venv: $(STAMP)
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+system-deps-run:
+	@bash scripts/system-deps.sh run
+
+init: $(STAMP)
+	$(BIN)/duk init
+
+demo: $(STAMP)
+	$(BIN)/duk demo
+
+run: system-deps-run venv init demo
+	$(BIN)/duk serve --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	@echo "==> lint"
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	@echo "==> typecheck"
+	$(BIN)/mypy
+
+test-sqlite: $(STAMP)
+	@echo "==> tests on SQLite"
+	$(BIN)/python -m pytest --db=sqlite $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
+	@echo "==> tests on PostgreSQL"
+	$(BIN)/python -m pytest --db=postgres $(PYTEST_ARGS)
+
+test: system-deps venv lint typecheck test-sqlite test-postgres
+
+bench: $(STAMP)
+	$(BIN)/python bench/autosave.py
+
+clean:
+	rm -rf $(VENV) duk.db duk.db-* .pytest_cache .mypy_cache .ruff_cache .hypothesis \
+		*.egg-info build dist tests/.artifacts
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,31 @@
+"""Who is asking: the signed-in user with role and units, as the policy functions see them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from app.models.enums import Role
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRef:
+    id: uuid.UUID
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    user_id: uuid.UUID
+    username: str
+    display_name: str
+    role: Role
+    units: tuple[UnitRef, ...]
+
+    @property
+    def unit_ids(self) -> frozenset[uuid.UUID]:
+        return frozenset(unit.id for unit in self.units)
+
+    def unit_label(self) -> str:
+        return ", ".join(unit.name for unit in self.units)

@@ -1,0 +1,85 @@
+"""The access rules of DESIGN §4 as pure functions. Every endpoint decides through these.
+
+A family's records are visible to (1) its plan lead, (2) caseworkers of the plan lead's unit,
+and (3) members of a unit with an active consent from the family, read-only except reviews and
+the status of actions and referrals assigned to their own unit. Coordinators and admins never
+see case content. Everyone else is told the record does not exist.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable
+
+from app.access.actor import Actor
+from app.models.enums import Role
+
+
+class FamilyAccess(enum.Enum):
+    none = "none"
+    consented = "consented"
+    lead_side = "lead_side"
+
+
+CASE_ROLES = frozenset({Role.caseworker, Role.reviewer})
+
+
+def family_access(
+    actor: Actor,
+    *,
+    plan_lead_id: uuid.UUID,
+    lead_unit_id: uuid.UUID,
+    consented_unit_ids: Iterable[uuid.UUID],
+) -> FamilyAccess:
+    if actor.role not in CASE_ROLES:
+        return FamilyAccess.none
+    if plan_lead_id == actor.user_id:
+        return FamilyAccess.lead_side
+    if actor.role is Role.caseworker and lead_unit_id in actor.unit_ids:
+        return FamilyAccess.lead_side
+    if actor.unit_ids.intersection(consented_unit_ids):
+        return FamilyAccess.consented
+    return FamilyAccess.none
+
+
+def can_read(access: FamilyAccess) -> bool:
+    return access is not FamilyAccess.none
+
+
+def can_edit_case(access: FamilyAccess) -> bool:
+    """Create and change the family's canvas, needs, goals, actions, consents and plans."""
+    return access is FamilyAccess.lead_side
+
+
+def can_update_assigned(
+    actor: Actor, access: FamilyAccess, assigned_unit_id: uuid.UUID | None
+) -> bool:
+    """Status of an action or referral: the lead side, or a consented member of its unit."""
+    if access is FamilyAccess.lead_side:
+        return True
+    return (
+        access is FamilyAccess.consented
+        and assigned_unit_id is not None
+        and assigned_unit_id in actor.unit_ids
+    )
+
+
+def can_create_family(actor: Actor) -> bool:
+    return actor.role is Role.caseworker and bool(actor.units)
+
+
+def can_erase_family(actor: Actor, access: FamilyAccess) -> bool:
+    return access is FamilyAccess.lead_side or actor.role is Role.admin
+
+
+def can_list_families(actor: Actor) -> bool:
+    return actor.role in CASE_ROLES
+
+
+def can_read_reports(actor: Actor) -> bool:
+    return actor.role is Role.coordinator
+
+
+def can_record_barrier(actor: Actor) -> bool:
+    return actor.role is Role.caseworker

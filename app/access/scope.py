@@ -1,0 +1,105 @@
+"""Load a family's record for an actor, or answer as if it did not exist (DESIGN §4.2)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.access.actor import Actor
+from app.access.policy import FamilyAccess, can_edit_case, family_access
+from app.db import utcnow
+from app.kit.errors import Forbidden, NotFound
+from app.models import Consent, Family
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyScope:
+    """A family as one actor may see it."""
+
+    family: Family
+    access: FamilyAccess
+
+    @property
+    def family_id(self) -> uuid.UUID:
+        return self.family.id
+
+    def require_edit(self) -> None:
+        if not can_edit_case(self.access):
+            raise Forbidden("Only the plan lead's side may change this family's plan.")
+
+    def require_lead_side(self) -> None:
+        if self.access is not FamilyAccess.lead_side:
+            raise Forbidden("Only the plan lead's side may see this.")
+
+
+def active_consent_unit_ids(
+    session: Session, family_id: uuid.UUID, among: frozenset[uuid.UUID] | None = None
+) -> set[uuid.UUID]:
+    now = utcnow()
+    query = select(Consent.unit_id).where(
+        Consent.family_id == family_id,
+        Consent.withdrawn_at.is_(None),
+        or_(Consent.expires_at.is_(None), Consent.expires_at > now),
+    )
+    if among is not None:
+        if not among:
+            return set()
+        query = query.where(Consent.unit_id.in_(among))
+    return set(session.scalars(query))
+
+
+def scope_for(session: Session, actor: Actor, family: Family) -> FamilyScope:
+    access = family_access(
+        actor,
+        plan_lead_id=family.plan_lead_id,
+        lead_unit_id=family.lead_unit_id,
+        consented_unit_ids=(),
+    )
+    if access is FamilyAccess.none and actor.units:
+        consented = active_consent_unit_ids(session, family.id, actor.unit_ids)
+        access = family_access(
+            actor,
+            plan_lead_id=family.plan_lead_id,
+            lead_unit_id=family.lead_unit_id,
+            consented_unit_ids=consented,
+        )
+    return FamilyScope(family, access)
+
+
+def family_scope(session: Session, actor: Actor, family_id: uuid.UUID) -> FamilyScope:
+    family = session.get(Family, family_id)
+    if family is None:
+        raise NotFound("No such family.")
+    scope = scope_for(session, actor, family)
+    if scope.access is FamilyAccess.none:
+        raise NotFound("No such family.")
+    return scope
+
+
+class FamilyOwned(Protocol):
+    id: uuid.UUID
+    family_id: uuid.UUID
+
+
+R = TypeVar("R", bound=FamilyOwned)
+
+
+def record_scope(
+    session: Session, actor: Actor, model: type[R], record_id: uuid.UUID, label: str
+) -> tuple[R, FamilyScope]:
+    """A record that belongs to a family, with the actor's view of that family. A record the
+    actor may not see is reported exactly like one that does not exist."""
+    record = session.get(model, record_id)
+    if record is None:
+        raise NotFound(f"No such {label}.")
+    family = session.get(Family, record.family_id)
+    if family is None:
+        raise NotFound(f"No such {label}.")
+    scope = scope_for(session, actor, family)
+    if scope.access is FamilyAccess.none:
+        raise NotFound(f"No such {label}.")
+    return record, scope

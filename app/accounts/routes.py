@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app.accounts import service as account_service
+from app.accounts.schemas import HealthOut, MeOut, TokenCreate, TokenOut, UnitBrief, UnitOut
+from app.audit import service as audit
+from app.deps import CurrentActor, CurrentToken, SessionDep, SettingsDep
+from app.kit.problems import problem_response
+from app.models.enums import AuditAction
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+@router.get("/health", response_model=HealthOut)
+def health(session: SessionDep) -> HealthOut:
+    session.execute(text("SELECT 1"))
+    return HealthOut(status="ok", database="ok")
+
+
+@router.post(
+    "/tokens",
+    status_code=201,
+    response_model=TokenOut,
+    responses={401: {"description": "Wrong username or password"}, 429: {}},
+)
+def create_token(
+    data: TokenCreate, request: Request, session: SessionDep, settings: SettingsDep
+) -> TokenOut | JSONResponse:
+    client = request.client.host if request.client else "unknown"
+    account_service.check_throttle(session, settings, data.username, client)
+    user = account_service.authenticate(session, data.username, data.password)
+    if user is None:
+        # Recorded and committed even though the answer is 401: returned, not raised.
+        account_service.record_attempt(session, settings, data.username, client, succeeded=False)
+        audit.record(session, None, AuditAction.login_failed, "session")
+        return problem_response(
+            401,
+            "unauthorized",
+            "Authentication required",
+            "Wrong username or password.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    account_service.record_attempt(session, settings, data.username, client, succeeded=True)
+    secret, token = account_service.issue_token(session, user, settings)
+    actor = account_service.actor_from_user(user)
+    audit.record(session, actor, AuditAction.login, "session", token.id)
+    return TokenOut(token=secret, expires_at=token.expires_at)
+
+
+@router.delete("/tokens/current", status_code=204)
+def revoke_current_token(found: CurrentToken, session: SessionDep) -> Response:
+    actor, token_id = found
+    account_service.revoke_token(session, token_id)
+    audit.record(session, actor, AuditAction.logout, "session", token_id)
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=MeOut)
+def me(actor: CurrentActor) -> MeOut:
+    return MeOut(
+        id=actor.user_id,
+        username=actor.username,
+        display_name=actor.display_name,
+        role=actor.role,
+        units=[UnitBrief(id=u.id, slug=u.slug, name=u.name) for u in actor.units],
+    )
+
+
+@router.get("/units", response_model=list[UnitOut])
+def units(actor: CurrentActor, session: SessionDep) -> list[UnitOut]:
+    return [
+        UnitOut(
+            id=u.id,
+            slug=u.slug,
+            name=u.name,
+            level=u.level,
+            municipality_code=u.municipality_code,
+            parent_id=u.parent_id,
+        )
+        for u in account_service.list_units(session)
+    ]

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, StringConstraints
+
+from app.kit.schema import In
+from app.models.enums import Role, UnitLevel
+
+
+class TokenCreate(In):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+class TokenOut(BaseModel):
+    token: str
+    expires_at: datetime
+
+
+class UnitBrief(BaseModel):
+    id: uuid.UUID
+    slug: str
+    name: str
+
+
+class MeOut(BaseModel):
+    id: uuid.UUID
+    username: str
+    display_name: str
+    role: Role
+    units: list[UnitBrief]
+
+
+class UnitOut(BaseModel):
+    id: uuid.UUID
+    slug: str
+    name: str
+    level: UnitLevel
+    municipality_code: str | None
+    parent_id: uuid.UUID | None
+
+
+class HealthOut(BaseModel):
+    status: str
+    database: str

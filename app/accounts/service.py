@@ -1,0 +1,178 @@
+"""Units, users, tokens and sign-in. Takes a session; never commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from app.access.actor import Actor, UnitRef
+from app.accounts.security import (
+    hash_password,
+    keyed_digest,
+    new_token_secret,
+    token_digest,
+    verify_password,
+)
+from app.config import Settings
+from app.db import utcnow
+from app.kit.errors import Conflict, Invalid, TooManyRequests
+from app.models import ApiToken, LoginAttempt, Unit, User
+from app.models.enums import Role, UnitLevel
+
+
+def actor_from_user(user: User) -> Actor:
+    units = tuple(
+        UnitRef(unit.id, unit.slug, unit.name) for unit in sorted(user.units, key=lambda u: u.slug)
+    )
+    return Actor(user.id, user.username, user.display_name, user.role, units)
+
+
+def add_unit(
+    session: Session,
+    *,
+    slug: str,
+    name: str,
+    level: UnitLevel,
+    municipality_code: str | None = None,
+    parent: Unit | None = None,
+) -> Unit:
+    if session.scalar(select(Unit.id).where(Unit.slug == slug)) is not None:
+        raise Conflict(f"A unit with slug {slug!r} exists already.")
+    unit = Unit(
+        slug=slug,
+        name=name,
+        level=level,
+        municipality_code=municipality_code,
+        parent_id=parent.id if parent else None,
+    )
+    session.add(unit)
+    session.flush()
+    return unit
+
+
+def add_user(
+    session: Session,
+    *,
+    username: str,
+    role: Role,
+    units: Sequence[Unit],
+    password: str | None = None,
+    password_hash: str | None = None,
+    display_name: str | None = None,
+) -> User:
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"A user named {username!r} exists already.")
+    if password_hash is None:
+        if not password or len(password) < 10:
+            raise Invalid.field("password", "At least 10 characters")
+        password_hash = hash_password(password)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        password_hash=password_hash,
+        active=True,
+    )
+    user.units = list(units)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def issue_token(
+    session: Session, user: User, settings: Settings, *, kind: str = "bearer"
+) -> tuple[str, ApiToken]:
+    secret = new_token_secret()
+    token = ApiToken(
+        user_id=user.id,
+        token_hash=token_digest(secret),
+        kind=kind,
+        expires_at=utcnow() + timedelta(hours=settings.token_ttl_hours),
+    )
+    session.add(token)
+    session.flush()
+    return secret, token
+
+
+def actor_for_token(session: Session, secret: str) -> tuple[Actor, uuid.UUID] | None:
+    now = utcnow()
+    row = session.execute(
+        select(User, ApiToken.id)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == token_digest(secret),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > now,
+            User.active.is_(True),
+        )
+        .options(selectinload(User.units))
+    ).first()
+    if row is None:
+        return None
+    user, token_id = row
+    return actor_from_user(user), token_id
+
+
+def revoke_token(session: Session, token_id: uuid.UUID) -> None:
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def check_throttle(session: Session, settings: Settings, username: str, client: str) -> None:
+    """Refuse sign-in after repeated failures for the same username or client address."""
+    since = utcnow() - timedelta(seconds=settings.login_window_seconds)
+    username_key = keyed_digest(settings.secret_key, "u:" + username.casefold())
+    client_key = keyed_digest(settings.secret_key, "c:" + client)
+    failures = session.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.at > since,
+            (LoginAttempt.username_key == username_key) | (LoginAttempt.client_key == client_key),
+        )
+    )
+    if (failures or 0) >= settings.login_max_failures:
+        raise TooManyRequests(
+            "Too many failed sign-ins. Wait a few minutes and try again.",
+            retry_after=settings.login_window_seconds,
+        )
+
+
+def record_attempt(
+    session: Session, settings: Settings, username: str, client: str, *, succeeded: bool
+) -> None:
+    session.add(
+        LoginAttempt(
+            username_key=keyed_digest(settings.secret_key, "u:" + username.casefold()),
+            client_key=keyed_digest(settings.secret_key, "c:" + client),
+            succeeded=succeeded,
+        )
+    )
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    user = session.scalar(
+        select(User).where(User.username == username).options(selectinload(User.units))
+    )
+    if user is None or not user.active:
+        verify_password(None, password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    return user
+
+
+def list_units(session: Session) -> list[Unit]:
+    return list(session.scalars(select(Unit).order_by(Unit.name)))
+
+
+def token_expiry(token: ApiToken) -> datetime:
+    return token.expires_at

@@ -1,0 +1,64 @@
+"""The audit trail (DESIGN §3 AuditEvent, §4.5). Events are added to the request's own
+transaction: a write and its audit event commit together, and a read's event commits before
+the response is sent. The app never updates or deletes an event."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.access.actor import Actor
+from app.kit.requestid import current_request_id
+from app.models import AuditEvent
+from app.models.enums import AuditAction
+
+
+def record(
+    session: Session,
+    actor: Actor | None,
+    action: AuditAction,
+    record_type: str,
+    record_id: uuid.UUID | str | None = None,
+    *,
+    family_id: uuid.UUID | None = None,
+    purpose: str | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            user_id=actor.user_id if actor else None,
+            username=actor.username if actor else None,
+            unit=actor.unit_label()[:200] if actor else None,
+            role=actor.role.value if actor else None,
+            action=action.value,
+            record_type=record_type,
+            record_id=str(record_id) if record_id is not None else None,
+            family_id=family_id,
+            purpose=purpose,
+            request_id=current_request_id(),
+        )
+    )
+
+
+def family_events(
+    session: Session, family_id: uuid.UUID, *, offset: int, limit: int
+) -> tuple[Sequence[AuditEvent], bool]:
+    rows = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.family_id == family_id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .offset(offset)
+        .limit(limit + 1)
+    ).all()
+    return rows[:limit], len(rows) > limit
+
+
+def count_family_events(session: Session, family_id: uuid.UUID) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.family_id == family_id)
+        )
+        or 0
+    )

@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response
+
+from app.access.scope import FamilyScope, family_scope, record_scope
+from app.canvases import service as canvas_service
+from app.canvases.schemas import (
+    ActionCreate,
+    ActionOut,
+    ActionPatch,
+    CanvasCreate,
+    CanvasOut,
+    CanvasPatch,
+    GoalCreate,
+    GoalOut,
+    NeedCreate,
+    NeedOut,
+    ReferralCreate,
+    ReferralOut,
+    ReferralPatch,
+    Suggestion,
+)
+from app.deps import CurrentActor, SessionDep
+from app.kit.concurrency import IfMatch, expected_version, set_etag
+from app.kit.errors import NotFound
+from app.kit.idempotency import IdempotencyDep
+from app.models import Action, Canvas, Need, Referral
+
+router = APIRouter(prefix="/api/v1", tags=["canvases"])
+
+
+def _canvas_scope(
+    session: SessionDep, actor: CurrentActor, canvas_id: uuid.UUID
+) -> tuple[Canvas, FamilyScope]:
+    canvas = canvas_service.load_canvas(session, canvas_id)
+    if canvas is None:
+        raise NotFound("No such canvas.")
+    _, scope = record_scope(session, actor, Canvas, canvas_id, "canvas")
+    return canvas, scope
+
+
+@router.post("/families/{family_id}/canvases", status_code=201, response_model=CanvasOut)
+def create_canvas(
+    family_id: uuid.UUID,
+    data: CanvasCreate,
+    actor: CurrentActor,
+    session: SessionDep,
+    idem: IdempotencyDep,
+    response: Response,
+) -> CanvasOut:
+    scope = family_scope(session, actor, family_id)
+    canvas = canvas_service.create_canvas(session, actor, scope, data.template_key)
+    out = canvas_service.canvas_document(session, canvas)
+    idem.store(201, out)
+    set_etag(response, canvas.version)
+    return out
+
+
+@router.get("/canvases/{canvas_id}", response_model=CanvasOut)
+def get_canvas(
+    canvas_id: uuid.UUID, actor: CurrentActor, session: SessionDep, response: Response
+) -> CanvasOut:
+    canvas, _ = _canvas_scope(session, actor, canvas_id)
+    out = canvas_service.read_canvas(session, actor, canvas)
+    set_etag(response, canvas.version)
+    return out
+
+
+@router.patch("/canvases/{canvas_id}", response_model=CanvasOut)
+def patch_canvas(
+    canvas_id: uuid.UUID,
+    data: CanvasPatch,
+    actor: CurrentActor,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> CanvasOut:
+    canvas, scope = _canvas_scope(session, actor, canvas_id)
+    scope.require_edit()
+    version = expected_version(if_match)
+    canvas_service.patch_canvas(session, actor, scope, canvas, data, version)
+    set_etag(response, canvas.version)
+    return canvas_service.canvas_document(session, canvas)
+
+
+@router.post("/canvases/{canvas_id}/needs", status_code=201, response_model=NeedOut)
+def add_need(
+    canvas_id: uuid.UUID,
+    data: NeedCreate,
+    actor: CurrentActor,
+    session: SessionDep,
+    idem: IdempotencyDep,
+) -> NeedOut:
+    canvas, scope = _canvas_scope(session, actor, canvas_id)
+    out = canvas_service.need_out(canvas_service.add_need(session, actor, scope, canvas, data))
+    idem.store(201, out)
+    return out
+
+
+@router.get("/needs/{need_id}/suggestions", response_model=list[Suggestion])
+def need_suggestions(
+    need_id: uuid.UUID, actor: CurrentActor, session: SessionDep
+) -> list[Suggestion]:
+    need, scope = record_scope(session, actor, Need, need_id, "need")
+    scope.require_edit()
+    return canvas_service.suggestions(session, actor, need)
+
+
+@router.post("/needs/{need_id}/referrals", status_code=201, response_model=ReferralOut)
+def add_referral(
+    need_id: uuid.UUID,
+    data: ReferralCreate,
+    actor: CurrentActor,
+    session: SessionDep,
+    idem: IdempotencyDep,
+    response: Response,
+) -> ReferralOut:
+    need, scope = record_scope(session, actor, Need, need_id, "need")
+    referral = canvas_service.add_referral(session, actor, scope, need, data)
+    out = canvas_service.referral_out(referral, canvas_service.provider_unit_of(session, referral))
+    idem.store(201, out)
+    set_etag(response, referral.version)
+    return out
+
+
+@router.patch("/referrals/{referral_id}", response_model=ReferralOut)
+def patch_referral(
+    referral_id: uuid.UUID,
+    data: ReferralPatch,
+    actor: CurrentActor,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ReferralOut:
+    referral, scope = record_scope(session, actor, Referral, referral_id, "referral")
+    version = expected_version(if_match)
+    canvas_service.update_referral(session, actor, scope, referral, data, version)
+    set_etag(response, referral.version)
+    return canvas_service.referral_out(referral, canvas_service.provider_unit_of(session, referral))
+
+
+@router.post("/canvases/{canvas_id}/goals", status_code=201, response_model=GoalOut)
+def add_goal(
+    canvas_id: uuid.UUID,
+    data: GoalCreate,
+    actor: CurrentActor,
+    session: SessionDep,
+    idem: IdempotencyDep,
+) -> GoalOut:
+    canvas, scope = _canvas_scope(session, actor, canvas_id)
+    out = canvas_service.goal_out(canvas_service.add_goal(session, actor, scope, canvas, data))
+    idem.store(201, out)
+    return out
+
+
+@router.post("/canvases/{canvas_id}/actions", status_code=201, response_model=ActionOut)
+def add_action(
+    canvas_id: uuid.UUID,
+    data: ActionCreate,
+    actor: CurrentActor,
+    session: SessionDep,
+    idem: IdempotencyDep,
+    response: Response,
+) -> ActionOut:
+    canvas, scope = _canvas_scope(session, actor, canvas_id)
+    action = canvas_service.add_action(session, actor, scope, canvas, data)
+    links = canvas_service.action_links(session, [action.id])[action.id]
+    out = canvas_service.action_out(action, *links)
+    idem.store(201, out)
+    set_etag(response, action.version)
+    return out
+
+
+@router.patch("/actions/{action_id}", response_model=ActionOut)
+def patch_action(
+    action_id: uuid.UUID,
+    data: ActionPatch,
+    actor: CurrentActor,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ActionOut:
+    action, scope = record_scope(session, actor, Action, action_id, "action")
+    version = expected_version(if_match)
+    canvas_service.update_action(session, actor, scope, action, data, version)
+    links = canvas_service.action_links(session, [action.id])[action.id]
+    set_etag(response, action.version)
+    return canvas_service.action_out(action, *links)

@@ -1,0 +1,800 @@
+"""The canvas (the duk itself), its needs, referrals, goals and actions.
+
+Takes a session and an actor; never commits. Access is decided by ``app.access`` before a
+function here is called; functions that change a case call ``scope.require_edit()``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.access.actor import Actor
+from app.access.policy import can_update_assigned
+from app.access.scope import FamilyScope
+from app.audit import service as audit
+from app.canvases import template_store
+from app.canvases.schemas import (
+    ActionCreate,
+    ActionOut,
+    ActionPatch,
+    CanvasOut,
+    CanvasPatch,
+    DomainOut,
+    GoalCreate,
+    GoalOut,
+    NeedCreate,
+    NeedOut,
+    PeriodOut,
+    ReferralCreate,
+    ReferralOut,
+    ReferralPatch,
+    ResponsibleOut,
+    ServiceOut,
+    Suggestion,
+)
+from app.canvases.template_schema import CanvasTemplateDef
+from app.db import utcnow
+from app.kit.concurrency import check_version
+from app.kit.errors import FieldError, Forbidden, Invalid, NotFound, PreconditionFailed
+from app.models import (
+    Action,
+    ActionEvent,
+    Canvas,
+    CanvasDomain,
+    CanvasTemplate,
+    Goal,
+    Need,
+    Referral,
+    ReferralEvent,
+    Service,
+    Unit,
+    User,
+    action_goal,
+    action_need,
+)
+from app.models.enums import (
+    ActionStatus,
+    AuditAction,
+    CanvasStatus,
+    ReferralOutcome,
+    ReferralStatus,
+    ResponsibleKind,
+    ServiceStatus,
+)
+
+# --- canvas ---------------------------------------------------------------------------------
+
+
+def create_canvas(session: Session, actor: Actor, scope: FamilyScope, template_key: str) -> Canvas:
+    scope.require_edit()
+    row = template_store.latest(session, template_key)
+    template = template_store.template_by_id(session, row.id)
+    canvas = Canvas(
+        family_id=scope.family.id,
+        template_id=row.id,
+        status=CanvasStatus.draft,
+        what_matters="",
+        participants=[],
+        created_by_id=actor.user_id,
+    )
+    canvas.domains = [
+        CanvasDomain(domain_key=domain.key, position=i, situation="", strengths="", indicators=[])
+        for i, domain in enumerate(template.domains)
+    ]
+    session.add(canvas)
+    session.flush()
+    audit.record(
+        session, actor, AuditAction.create, "canvas", canvas.id, family_id=canvas.family_id
+    )
+    return canvas
+
+
+def load_canvas(session: Session, canvas_id: uuid.UUID) -> Canvas | None:
+    return session.scalar(
+        select(Canvas).where(Canvas.id == canvas_id).options(selectinload(Canvas.domains))
+    )
+
+
+def template_of(session: Session, canvas: Canvas) -> CanvasTemplateDef:
+    return template_store.template_by_id(session, canvas.template_id)
+
+
+def _validate_indicators(
+    template: CanvasTemplateDef, domain_key: str, codes: Iterable[str], field: str
+) -> list[FieldError]:
+    domain = template.domain(domain_key)
+    errors: list[FieldError] = []
+    if domain is None:
+        return [FieldError(field, f"Unknown domain {domain_key!r}")]
+    for i, code in enumerate(codes):
+        if domain.indicator(code) is None:
+            errors.append(
+                FieldError(f"{field}[{i}]", f"{code!r} is not an indicator of {domain_key}")
+            )
+    return errors
+
+
+def patch_canvas(
+    session: Session,
+    actor: Actor,
+    scope: FamilyScope,
+    canvas: Canvas,
+    data: CanvasPatch,
+    expected_version: int,
+) -> Canvas:
+    scope.require_edit()
+    template = template_of(session, canvas)
+    given = data.model_fields_set
+    errors: list[FieldError] = []
+    for field in sorted(given):
+        if getattr(data, field) is None and field not in ("next_review_date",):
+            errors.append(FieldError(field, "Cannot be null"))
+    by_key = {d.domain_key: d for d in canvas.domains}
+    if data.domains:
+        for key, patch in data.domains.items():
+            if key not in by_key:
+                errors.append(FieldError(f"domains.{key}", f"Unknown domain {key!r}"))
+                continue
+            for field in ("situation", "indicators", "strengths"):
+                if field in patch.model_fields_set and getattr(patch, field) is None:
+                    errors.append(FieldError(f"domains.{key}.{field}", "Cannot be null"))
+            if patch.indicators:
+                errors += _validate_indicators(
+                    template, key, patch.indicators, f"domains.{key}.indicators"
+                )
+    if errors:
+        raise Invalid(errors)
+
+    check_version(canvas.version, expected_version)
+    now = utcnow()
+    # The conditional UPDATE is what makes two racing saves safe: only one of them can move the
+    # version on from the one both read; the other gets 412 and writes nothing.
+    bumped = session.execute(
+        update(Canvas)
+        .where(Canvas.id == canvas.id, Canvas.version == expected_version)
+        .values(version=Canvas.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if bumped.rowcount != 1:  # type: ignore[attr-defined]
+        raise PreconditionFailed("The canvas was changed by someone else. Reload and merge.")
+    set_committed_value(canvas, "version", expected_version + 1)
+    set_committed_value(canvas, "updated_at", now)
+
+    if data.centre is not None:
+        canvas.what_matters = data.centre.what_matters
+    if data.domains:
+        for key, patch in data.domains.items():
+            row = by_key[key]
+            for field in patch.model_fields_set:
+                value = getattr(patch, field)
+                setattr(row, field, list(value) if field == "indicators" else value)
+    if data.participants is not None:
+        canvas.participants = [p.model_dump(mode="json") for p in data.participants]
+    if data.period is not None:
+        canvas.period_from = data.period.from_
+        canvas.period_to = data.period.to
+    if "next_review_date" in given:
+        canvas.next_review_date = data.next_review_date
+    if data.status is not None and data.status != canvas.status:
+        canvas.status = data.status
+        canvas.completed_at = now if data.status is CanvasStatus.completed else None
+    session.flush()
+    audit.record(
+        session, actor, AuditAction.update, "canvas", canvas.id, family_id=canvas.family_id
+    )
+    return canvas
+
+
+def read_canvas(session: Session, actor: Actor, canvas: Canvas) -> CanvasOut:
+    document = canvas_document(session, canvas)
+    audit.record(session, actor, AuditAction.read, "canvas", canvas.id, family_id=canvas.family_id)
+    return document
+
+
+def canvas_document(session: Session, canvas: Canvas) -> CanvasOut:
+    if "domains" not in canvas.__dict__:
+        session.refresh(canvas, ["domains"])
+    row = session.get(CanvasTemplate, canvas.template_id)
+    assert row is not None
+    needs = session.scalars(
+        select(Need).where(Need.canvas_id == canvas.id).order_by(Need.created_at, Need.id)
+    ).all()
+    goals = session.scalars(
+        select(Goal).where(Goal.canvas_id == canvas.id).order_by(Goal.created_at, Goal.id)
+    ).all()
+    actions = session.scalars(
+        select(Action).where(Action.canvas_id == canvas.id).order_by(Action.created_at, Action.id)
+    ).all()
+    referrals = session.execute(
+        select(Referral, Service.provider_unit_id)
+        .join(Need, Need.id == Referral.need_id)
+        .outerjoin(Service, Service.id == Referral.service_id)
+        .where(Need.canvas_id == canvas.id)
+        .order_by(Referral.created_at, Referral.id)
+    ).all()
+    links = action_links(session, [a.id for a in actions])
+    return CanvasOut(
+        id=canvas.id,
+        family_id=canvas.family_id,
+        template_key=row.key,
+        template_version=row.version,
+        status=canvas.status,
+        version=canvas.version,
+        centre={"what_matters": canvas.what_matters},
+        domains={
+            d.domain_key: DomainOut(
+                situation=d.situation,
+                family_score=d.family_score,
+                worker_score=d.worker_score,
+                indicators=list(d.indicators),
+                strengths=d.strengths,
+            )
+            for d in canvas.domains
+        },
+        participants=list(canvas.participants),
+        period=PeriodOut(from_=canvas.period_from, to=canvas.period_to),
+        next_review_date=canvas.next_review_date,
+        needs=[need_out(n) for n in needs],
+        referrals=[referral_out(r, provider) for r, provider in referrals],
+        goals=[goal_out(g) for g in goals],
+        actions=[action_out(a, *links.get(a.id, ([], []))) for a in actions],
+        updated_at=canvas.updated_at,
+    )
+
+
+# --- needs ----------------------------------------------------------------------------------
+
+
+def need_out(need: Need) -> NeedOut:
+    return NeedOut(
+        id=need.id,
+        domain=need.domain,
+        text=need.text,
+        priority=need.priority,
+        indicators=list(need.indicators),
+        version=need.version,
+    )
+
+
+def add_need(
+    session: Session, actor: Actor, scope: FamilyScope, canvas: Canvas, data: NeedCreate
+) -> Need:
+    scope.require_edit()
+    template = template_of(session, canvas)
+    if template.domain(data.domain) is None:
+        raise Invalid.field("domain", f"Unknown domain {data.domain!r}")
+    errors = _validate_indicators(template, data.domain, data.indicators, "indicators")
+    if errors:
+        raise Invalid(errors)
+    need = Need(
+        canvas_id=canvas.id,
+        family_id=canvas.family_id,
+        domain=data.domain,
+        text=data.text,
+        priority=data.priority,
+        indicators=list(dict.fromkeys(data.indicators)),
+        created_by_id=actor.user_id,
+    )
+    session.add(need)
+    session.flush()
+    audit.record(session, actor, AuditAction.create, "need", need.id, family_id=need.family_id)
+    return need
+
+
+# --- services and suggestions ---------------------------------------------------------------
+
+
+def service_out(service: Service, provider: Unit) -> ServiceOut:
+    return ServiceOut(
+        id=service.id,
+        key=service.key,
+        name=service.name,
+        alternate_name=service.alternate_name,
+        provider_unit_id=service.provider_unit_id,
+        provider_name=provider.name,
+        level=service.level,
+        status=service.status,
+        description=service.description,
+        eligibility_description=service.eligibility_description,
+        application_process=service.application_process,
+        fees_description=service.fees_description,
+        url=service.url,
+        minimum_age=service.minimum_age,
+        maximum_age=service.maximum_age,
+        domains=list(service.domains),
+        indicators=list(service.indicators),
+        translations=dict(service.translations),
+    )
+
+
+# Ranking weights: an indicator the family named says more than the domain alone.
+INDICATOR_WEIGHT = 3
+DOMAIN_WEIGHT = 2
+
+
+def suggestions(session: Session, actor: Actor, need: Need, limit: int = 10) -> list[Suggestion]:
+    rows = session.execute(
+        select(Service, Unit)
+        .join(Unit, Unit.id == Service.provider_unit_id)
+        .where(Service.status == ServiceStatus.active)
+    ).all()
+    wanted = set(need.indicators)
+    ranked: list[tuple[int, str, Suggestion]] = []
+    for service, provider in rows:
+        matched = sorted(wanted.intersection(service.indicators))
+        in_domain = need.domain in service.domains
+        score = INDICATOR_WEIGHT * len(matched) + (DOMAIN_WEIGHT if in_domain else 0)
+        if score == 0:
+            continue
+        suggestion = Suggestion(
+            service=service_out(service, provider),
+            score=score,
+            matched_domain=in_domain,
+            matched_indicators=matched,
+        )
+        ranked.append((-score, service.name, suggestion))
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    audit.record(
+        session,
+        actor,
+        AuditAction.read,
+        "need",
+        need.id,
+        family_id=need.family_id,
+        purpose="suggestions",
+    )
+    return [s for _, _, s in ranked[:limit]]
+
+
+# --- referrals ------------------------------------------------------------------------------
+
+
+def referral_out(referral: Referral, provider_unit_id: uuid.UUID | None) -> ReferralOut:
+    return ReferralOut(
+        id=referral.id,
+        need_id=referral.need_id,
+        service_id=referral.service_id,
+        external_service_name=referral.external_service_name,
+        provider_unit_id=provider_unit_id,
+        status=referral.status,
+        reason=referral.reason,
+        outcome=referral.outcome,
+        version=referral.version,
+    )
+
+
+def provider_unit_of(session: Session, referral: Referral) -> uuid.UUID | None:
+    if referral.service_id is None:
+        return None
+    return session.scalar(select(Service.provider_unit_id).where(Service.id == referral.service_id))
+
+
+def add_referral(
+    session: Session, actor: Actor, scope: FamilyScope, need: Need, data: ReferralCreate
+) -> Referral:
+    scope.require_edit()
+    if data.service_id is not None:
+        service = session.get(Service, data.service_id)
+        if service is None:
+            raise Invalid.field("service_id", "No such service in the catalogue")
+        if service.status is not ServiceStatus.active:
+            raise Invalid.field("service_id", "This service is no longer offered")
+    referral = Referral(
+        need_id=need.id,
+        family_id=need.family_id,
+        service_id=data.service_id,
+        external_service_name=data.external_service_name,
+        status=ReferralStatus.proposed,
+        created_by_id=actor.user_id,
+    )
+    session.add(referral)
+    session.flush()
+    session.add(
+        ReferralEvent(
+            referral_id=referral.id,
+            from_status=None,
+            to_status=ReferralStatus.proposed,
+            user_id=actor.user_id,
+            unit_id=actor.units[0].id if actor.units else None,
+        )
+    )
+    audit.record(
+        session, actor, AuditAction.create, "referral", referral.id, family_id=need.family_id
+    )
+    return referral
+
+
+REFERRAL_TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
+    ReferralStatus.proposed: frozenset({ReferralStatus.sent, ReferralStatus.cancelled}),
+    ReferralStatus.sent: frozenset(
+        {ReferralStatus.accepted, ReferralStatus.declined, ReferralStatus.cancelled}
+    ),
+    ReferralStatus.accepted: frozenset(
+        {ReferralStatus.in_progress, ReferralStatus.completed, ReferralStatus.cancelled}
+    ),
+    ReferralStatus.in_progress: frozenset({ReferralStatus.completed, ReferralStatus.cancelled}),
+    ReferralStatus.declined: frozenset(),
+    ReferralStatus.completed: frozenset(),
+    ReferralStatus.cancelled: frozenset(),
+}
+# What the provider unit itself answers; sending and cancelling belong to the plan lead's side.
+PROVIDER_STATUSES = frozenset(
+    {
+        ReferralStatus.accepted,
+        ReferralStatus.declined,
+        ReferralStatus.in_progress,
+        ReferralStatus.completed,
+    }
+)
+CLOSED_REFERRAL = frozenset(
+    {ReferralStatus.declined, ReferralStatus.completed, ReferralStatus.cancelled}
+)
+
+
+def _unit_of_actor_in(actor: Actor, unit_id: uuid.UUID | None) -> uuid.UUID | None:
+    if unit_id is not None and unit_id in actor.unit_ids:
+        return unit_id
+    return actor.units[0].id if actor.units else None
+
+
+def update_referral(
+    session: Session,
+    actor: Actor,
+    scope: FamilyScope,
+    referral: Referral,
+    data: ReferralPatch,
+    expected_version: int,
+) -> Referral:
+    provider = provider_unit_of(session, referral)
+    if not can_update_assigned(actor, scope.access, provider):
+        raise Forbidden("Only the plan lead's side or the providing unit may update a referral.")
+    lead_side = scope.access.value == "lead_side"
+    given = data.model_fields_set
+    if data.status is None:
+        raise Invalid.field("status", "Give the new status")
+    new = data.status
+    errors: list[FieldError] = []
+    if new == referral.status:
+        errors.append(FieldError("status", f"The referral is {new.value} already"))
+    elif new not in REFERRAL_TRANSITIONS[referral.status]:
+        errors.append(
+            FieldError("status", f"A {referral.status.value} referral cannot become {new.value}")
+        )
+    if not lead_side and new not in PROVIDER_STATUSES:
+        raise Forbidden("The providing unit may accept, decline, start or complete a referral.")
+    reason = (data.reason or "").strip() or None
+    if new in (ReferralStatus.declined, ReferralStatus.cancelled) and not reason:
+        errors.append(FieldError("reason", f"A reason is required to mark it {new.value}"))
+    if new is ReferralStatus.completed and data.outcome is None:
+        errors.append(FieldError("outcome", "Give the outcome when the referral is completed"))
+    if "outcome" in given and data.outcome is not None and new not in CLOSED_REFERRAL:
+        errors.append(FieldError("outcome", "An outcome is given only when the referral closes"))
+    if errors:
+        raise Invalid(errors)
+    check_version(referral.version, expected_version)
+    previous = referral.status
+    referral.status = new
+    referral.reason = reason if reason else referral.reason
+    if new in CLOSED_REFERRAL:
+        referral.outcome = data.outcome or (
+            ReferralOutcome.no_longer_interested if new is ReferralStatus.cancelled else None
+        )
+    referral.updated_at = utcnow()
+    session.add(
+        ReferralEvent(
+            referral_id=referral.id,
+            from_status=previous,
+            to_status=new,
+            reason=reason,
+            outcome=referral.outcome,
+            user_id=actor.user_id,
+            unit_id=_unit_of_actor_in(actor, provider),
+        )
+    )
+    session.flush()
+    audit.record(
+        session, actor, AuditAction.update, "referral", referral.id, family_id=referral.family_id
+    )
+    return referral
+
+
+# --- goals ----------------------------------------------------------------------------------
+
+
+def goal_out(goal: Goal) -> GoalOut:
+    return GoalOut(
+        id=goal.id,
+        horizon=goal.horizon,
+        text=goal.text,
+        domains=list(goal.domains),
+        lifecycle_status=goal.lifecycle_status,
+        achievement_status=goal.achievement_status,
+        version=goal.version,
+    )
+
+
+def add_goal(
+    session: Session, actor: Actor, scope: FamilyScope, canvas: Canvas, data: GoalCreate
+) -> Goal:
+    scope.require_edit()
+    template = template_of(session, canvas)
+    errors = [
+        FieldError(f"domains[{i}]", f"Unknown domain {key!r}")
+        for i, key in enumerate(data.domains)
+        if template.domain(key) is None
+    ]
+    if errors:
+        raise Invalid(errors)
+    goal = Goal(
+        canvas_id=canvas.id,
+        family_id=canvas.family_id,
+        horizon=data.horizon,
+        text=data.text,
+        domains=list(dict.fromkeys(data.domains)),
+        created_by_id=actor.user_id,
+    )
+    session.add(goal)
+    session.flush()
+    audit.record(session, actor, AuditAction.create, "goal", goal.id, family_id=goal.family_id)
+    return goal
+
+
+# --- actions --------------------------------------------------------------------------------
+
+
+def action_links(
+    session: Session, action_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[list[uuid.UUID], list[uuid.UUID]]]:
+    links: dict[uuid.UUID, tuple[list[uuid.UUID], list[uuid.UUID]]] = {
+        a: ([], []) for a in action_ids
+    }
+    if not action_ids:
+        return links
+    for action_id, need_id in session.execute(
+        select(action_need.c.action_id, action_need.c.need_id).where(
+            action_need.c.action_id.in_(action_ids)
+        )
+    ):
+        links[action_id][0].append(need_id)
+    for action_id, goal_id in session.execute(
+        select(action_goal.c.action_id, action_goal.c.goal_id).where(
+            action_goal.c.action_id.in_(action_ids)
+        )
+    ):
+        links[action_id][1].append(goal_id)
+    for need_ids, goal_ids in links.values():
+        need_ids.sort()
+        goal_ids.sort()
+    return links
+
+
+def action_out(
+    action: Action, need_ids: Sequence[uuid.UUID], goal_ids: Sequence[uuid.UUID]
+) -> ActionOut:
+    return ActionOut(
+        id=action.id,
+        text=action.text,
+        responsible=ResponsibleOut(
+            kind=action.responsible_kind,
+            unit_id=action.responsible_unit_id,
+            user_id=action.responsible_user_id,
+            member=action.responsible_member,
+        ),
+        due=action.due_date,
+        status=action.status,
+        reason=action.cancel_reason,
+        need_ids=list(need_ids),
+        goal_ids=list(goal_ids),
+        referral_id=action.referral_id,
+        version=action.version,
+    )
+
+
+def _check_links(
+    session: Session,
+    canvas_id: uuid.UUID,
+    need_ids: Sequence[uuid.UUID] | None,
+    goal_ids: Sequence[uuid.UUID] | None,
+    referral_id: uuid.UUID | None,
+) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if need_ids:
+        found = set(
+            session.scalars(
+                select(Need.id).where(Need.id.in_(need_ids), Need.canvas_id == canvas_id)
+            )
+        )
+        errors += [
+            FieldError(f"need_ids[{i}]", "No such need on this canvas")
+            for i, need_id in enumerate(need_ids)
+            if need_id not in found
+        ]
+    if goal_ids:
+        found = set(
+            session.scalars(
+                select(Goal.id).where(Goal.id.in_(goal_ids), Goal.canvas_id == canvas_id)
+            )
+        )
+        errors += [
+            FieldError(f"goal_ids[{i}]", "No such goal on this canvas")
+            for i, goal_id in enumerate(goal_ids)
+            if goal_id not in found
+        ]
+    if referral_id is not None:
+        on_canvas = session.scalar(
+            select(Referral.id)
+            .join(Need, Need.id == Referral.need_id)
+            .where(Referral.id == referral_id, Need.canvas_id == canvas_id)
+        )
+        if on_canvas is None:
+            errors.append(FieldError("referral_id", "No such referral on this canvas"))
+    return errors
+
+
+def _check_responsible(
+    session: Session, data_unit: uuid.UUID | None, data_user: uuid.UUID | None
+) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if data_unit is not None and session.get(Unit, data_unit) is None:
+        errors.append(FieldError("responsible.unit_id", "No such unit"))
+    if data_user is not None:
+        user = session.scalar(
+            select(User).where(User.id == data_user).options(selectinload(User.units))
+        )
+        if user is None or not user.active:
+            errors.append(FieldError("responsible.user_id", "No such user"))
+        elif data_unit is not None and data_unit not in {u.id for u in user.units}:
+            errors.append(FieldError("responsible.user_id", "This user is not in that unit"))
+    return errors
+
+
+def _set_links(
+    session: Session,
+    action_id: uuid.UUID,
+    need_ids: Sequence[uuid.UUID] | None,
+    goal_ids: Sequence[uuid.UUID] | None,
+) -> None:
+    if need_ids is not None:
+        session.execute(delete(action_need).where(action_need.c.action_id == action_id))
+        if need_ids:
+            session.execute(
+                insert(action_need),
+                [{"action_id": action_id, "need_id": n} for n in dict.fromkeys(need_ids)],
+            )
+    if goal_ids is not None:
+        session.execute(delete(action_goal).where(action_goal.c.action_id == action_id))
+        if goal_ids:
+            session.execute(
+                insert(action_goal),
+                [{"action_id": action_id, "goal_id": g} for g in dict.fromkeys(goal_ids)],
+            )
+
+
+def add_action(
+    session: Session, actor: Actor, scope: FamilyScope, canvas: Canvas, data: ActionCreate
+) -> Action:
+    scope.require_edit()
+    errors = _check_links(session, canvas.id, data.need_ids, data.goal_ids, data.referral_id)
+    errors += _check_responsible(session, data.responsible.unit_id, data.responsible.user_id)
+    if errors:
+        raise Invalid(errors)
+    action = Action(
+        canvas_id=canvas.id,
+        family_id=canvas.family_id,
+        text=data.text,
+        responsible_kind=data.responsible.kind,
+        responsible_unit_id=data.responsible.unit_id,
+        responsible_user_id=data.responsible.user_id,
+        responsible_member=data.responsible.member,
+        due_date=data.due,
+        status=ActionStatus.planned,
+        referral_id=data.referral_id,
+        created_by_id=actor.user_id,
+    )
+    session.add(action)
+    session.flush()
+    _set_links(session, action.id, data.need_ids, data.goal_ids)
+    session.add(
+        ActionEvent(
+            action_id=action.id,
+            from_status=None,
+            to_status=ActionStatus.planned,
+            user_id=actor.user_id,
+            unit_id=actor.units[0].id if actor.units else None,
+        )
+    )
+    audit.record(
+        session, actor, AuditAction.create, "action", action.id, family_id=action.family_id
+    )
+    return action
+
+
+ACTION_TRANSITIONS: dict[ActionStatus, frozenset[ActionStatus]] = {
+    ActionStatus.planned: frozenset(
+        {ActionStatus.in_progress, ActionStatus.done, ActionStatus.cancelled}
+    ),
+    ActionStatus.in_progress: frozenset(
+        {ActionStatus.planned, ActionStatus.done, ActionStatus.cancelled}
+    ),
+    ActionStatus.done: frozenset({ActionStatus.in_progress}),
+    ActionStatus.cancelled: frozenset({ActionStatus.planned}),
+}
+
+
+def update_action(
+    session: Session,
+    actor: Actor,
+    scope: FamilyScope,
+    action: Action,
+    data: ActionPatch,
+    expected_version: int,
+) -> Action:
+    assigned = (
+        action.responsible_unit_id if action.responsible_kind is ResponsibleKind.unit else None
+    )
+    if not can_update_assigned(actor, scope.access, assigned):
+        raise Forbidden("Only the plan lead's side or the responsible unit may update this.")
+    lead_side = scope.access.value == "lead_side"
+    given = data.model_fields_set
+    if not lead_side and given - {"status", "reason"}:
+        raise Forbidden("The responsible unit may change only the status of its action.")
+    errors: list[FieldError] = []
+    for field in ("text", "responsible", "status", "need_ids", "goal_ids"):
+        if field in given and getattr(data, field) is None:
+            errors.append(FieldError(field, "Cannot be null"))
+    reason = (data.reason or "").strip() or None
+    new = data.status
+    if new is not None and new != action.status:
+        if new not in ACTION_TRANSITIONS[action.status]:
+            errors.append(
+                FieldError("status", f"A {action.status.value} action cannot become {new.value}")
+            )
+        if new is ActionStatus.cancelled and not reason:
+            errors.append(FieldError("reason", "A reason is required to cancel an action"))
+    errors += _check_links(session, action.canvas_id, data.need_ids, data.goal_ids, None)
+    if data.responsible is not None:
+        errors += _check_responsible(session, data.responsible.unit_id, data.responsible.user_id)
+    if errors:
+        raise Invalid(errors)
+    check_version(action.version, expected_version)
+    if data.text is not None:
+        action.text = data.text
+    if data.responsible is not None:
+        action.responsible_kind = data.responsible.kind
+        action.responsible_unit_id = data.responsible.unit_id
+        action.responsible_user_id = data.responsible.user_id
+        action.responsible_member = data.responsible.member
+    if "due" in given:
+        action.due_date = data.due
+    if new is not None and new != action.status:
+        session.add(
+            ActionEvent(
+                action_id=action.id,
+                from_status=action.status,
+                to_status=new,
+                reason=reason,
+                user_id=actor.user_id,
+                unit_id=_unit_of_actor_in(actor, assigned),
+            )
+        )
+        action.status = new
+        action.cancel_reason = reason if new is ActionStatus.cancelled else None
+    _set_links(session, action.id, data.need_ids, data.goal_ids)
+    action.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session, actor, AuditAction.update, "action", action.id, family_id=action.family_id
+    )
+    return action
+
+
+def get_need_on(session: Session, need_id: uuid.UUID) -> Need:
+    need = session.get(Need, need_id)
+    if need is None:
+        raise NotFound("No such need.")
+    return need

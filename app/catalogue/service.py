@@ -1,0 +1,118 @@
+"""The service catalogue: loading the seed, searching, and the provider units behind it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from app.catalogue.seed import CatalogueSeed, default_catalogue_path, load_catalogue
+from app.models import Service, Unit
+from app.models.enums import ServiceStatus, UnitLevel
+
+
+@dataclass(frozen=True)
+class CatalogueSync:
+    units_added: int
+    services_added: int
+    services_updated: int
+
+
+def sync_catalogue(session: Session, path: Path | None = None) -> CatalogueSync:
+    """Create or update the seed's organizations (as units) and services, matched by slug and
+    key. Services missing from the seed are left alone: a defunct service stays valid in old
+    plans and is marked defunct in the seed, never deleted."""
+    seed: CatalogueSeed = load_catalogue(path or default_catalogue_path())
+    units_added = services_added = services_updated = 0
+    units: dict[str, Unit] = {u.slug: u for u in session.scalars(select(Unit))}
+    for org in seed.organizations:
+        unit = units.get(org.slug)
+        if unit is None:
+            unit = Unit(
+                slug=org.slug,
+                name=org.name,
+                level=UnitLevel(org.level),
+                municipality_code=org.municipality_code,
+            )
+            session.add(unit)
+            units[org.slug] = unit
+            units_added += 1
+        else:
+            unit.name = org.name
+            unit.level = UnitLevel(org.level)
+            unit.municipality_code = org.municipality_code
+    session.flush()
+    for org in seed.organizations:
+        units[org.slug].parent_id = units[org.parent].id if org.parent else None
+    services: dict[str, Service] = {s.key: s for s in session.scalars(select(Service))}
+    for entry in seed.services:
+        provider = units[entry.organization]
+        values = {
+            "name": entry.name,
+            "alternate_name": entry.alternate_name,
+            "provider_unit_id": provider.id,
+            "level": provider.level,
+            "status": ServiceStatus(entry.status),
+            "description": entry.description,
+            "eligibility_description": entry.eligibility_description,
+            "application_process": entry.application_process,
+            "fees_description": entry.fees_description,
+            "url": entry.url,
+            "email": getattr(entry, "email", None),
+            "minimum_age": entry.minimum_age,
+            "maximum_age": entry.maximum_age,
+            "domains": list(entry.domains),
+            "indicators": list(entry.indicators),
+            "translations": {
+                lang: t.model_dump(exclude_none=True) for lang, t in entry.translations.items()
+            },
+        }
+        service = services.get(entry.id)
+        if service is None:
+            session.add(Service(key=entry.id, **values))
+            services_added += 1
+        else:
+            changed = False
+            for name, value in values.items():
+                if getattr(service, name) != value:
+                    setattr(service, name, value)
+                    changed = True
+            services_updated += int(changed)
+    session.flush()
+    return CatalogueSync(units_added, services_added, services_updated)
+
+
+def search_services(
+    session: Session,
+    *,
+    domain: str | None,
+    q: str | None,
+    unit_id: uuid.UUID | None,
+    include_inactive: bool,
+    offset: int,
+    limit: int,
+) -> tuple[list[tuple[Service, Unit]], bool]:
+    query = select(Service, Unit).join(Unit, Unit.id == Service.provider_unit_id)
+    if not include_inactive:
+        query = query.where(Service.status == ServiceStatus.active)
+    if unit_id is not None:
+        query = query.where(Service.provider_unit_id == unit_id)
+    if q:
+        pattern = f"%{q.casefold()}%"
+        query = query.where(
+            or_(
+                func.lower(Service.name).like(pattern),
+                func.lower(func.coalesce(Service.alternate_name, "")).like(pattern),
+                func.lower(Service.description).like(pattern),
+                func.lower(Unit.name).like(pattern),
+            )
+        )
+    rows = [(s, u) for s, u in session.execute(query.order_by(Service.name, Service.id))]
+    if domain:
+        # Domains are a short JSON list; filtering here keeps the query portable.
+        rows = [(s, u) for s, u in rows if domain in s.domains]
+    page = rows[offset : offset + limit + 1]
+    return page[:limit], len(page) > limit

@@ -1,0 +1,221 @@
+"""The ``duk`` command: init, serve, demo, unit add, user add, backup, restore."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import get_settings
+from app.db import make_engine, make_session_factory, session_scope
+from app.models.enums import Role, UnitLevel
+
+
+def _session_factory() -> sessionmaker[Session]:
+    return make_session_factory(make_engine(get_settings().database_url))
+
+
+def cmd_init(_args: argparse.Namespace) -> int:
+    from app import migrate
+    from app.canvases import template_store
+    from app.canvases.template_schema import TemplateError
+    from app.catalogue import service as catalogue_service
+    from app.catalogue.seed import CatalogueError
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    factory = make_session_factory(engine)
+    try:
+        for session in session_scope(factory):
+            templates = template_store.sync_templates(session)
+            catalogue = catalogue_service.sync_catalogue(session)
+    except (TemplateError, CatalogueError) as exc:
+        print(f"duk init: {exc}", file=sys.stderr)
+        print("duk init: nothing was loaded.", file=sys.stderr)
+        return 1
+    print(
+        f"Database ready. Templates added: {', '.join(templates.added) or 'none'}; "
+        f"unchanged: {', '.join(templates.unchanged) or 'none'}. "
+        f"Catalogue: {catalogue.units_added} units and {catalogue.services_added} services "
+        f"added, {catalogue.services_updated} services updated."
+    )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,
+        proxy_headers=True,
+        log_level="info",
+    )
+    return 0
+
+
+def cmd_demo(_args: argparse.Namespace) -> int:
+    from app.demo import DEMO_PASSWORD, make_demo
+
+    settings = get_settings()
+    for session in session_scope(_session_factory()):
+        made = make_demo(session, settings)
+    if made:
+        print("Demo municipality Fredrikstad made. Sign in as one of:")
+        for line in made:
+            print(f"  {line}")
+        print(f"Password for all demo users: {DEMO_PASSWORD}")
+    else:
+        print(f"Demo data is there already (password for demo users: {DEMO_PASSWORD}).")
+    return 0
+
+
+def cmd_unit_add(args: argparse.Namespace) -> int:
+    from app.accounts import service as account_service
+    from app.kit.errors import DukError
+    from app.models import Unit
+
+    try:
+        for session in session_scope(_session_factory()):
+            parent = None
+            if args.parent:
+                parent = session.scalar(select(Unit).where(Unit.slug == args.parent))
+                if parent is None:
+                    print(f"duk: no unit {args.parent!r}", file=sys.stderr)
+                    return 1
+            unit = account_service.add_unit(
+                session,
+                slug=args.slug,
+                name=args.name,
+                level=UnitLevel(args.level),
+                municipality_code=args.municipality,
+                parent=parent,
+            )
+            print(f"Unit {unit.slug} added.")
+    except DukError as exc:
+        print(f"duk: {exc.detail}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from app.accounts import service as account_service
+    from app.kit.errors import DukError, Invalid
+    from app.models import Unit
+
+    password = os.environ.get("DUK_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            print("duk: set DUK_PASSWORD or run in a terminal", file=sys.stderr)
+            return 1
+        password = getpass.getpass("Password: ")
+    try:
+        for session in session_scope(_session_factory()):
+            units = []
+            for slug in args.unit or []:
+                unit = session.scalar(select(Unit).where(Unit.slug == slug))
+                if unit is None:
+                    print(f"duk: no unit {slug!r}", file=sys.stderr)
+                    return 1
+                units.append(unit)
+            user = account_service.add_user(
+                session,
+                username=args.username,
+                role=Role(args.role),
+                units=units,
+                password=password,
+                display_name=args.display_name,
+            )
+            print(f"User {user.username} ({user.role.value}) added.")
+    except Invalid as exc:
+        print(f"duk: {'; '.join(f'{e.field}: {e.message}' for e in exc.errors)}", file=sys.stderr)
+        return 1
+    except DukError as exc:
+        print(f"duk: {exc.detail}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from app.backup import backup
+
+    counts = backup(make_engine(get_settings().database_url), Path(args.file))
+    print(f"Backed up {sum(counts.values())} rows from {len(counts)} tables to {args.file}.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from app.backup import restore
+
+    try:
+        counts = restore(make_engine(get_settings().database_url), Path(args.file))
+    except ValueError as exc:
+        print(f"duk restore: {exc}", file=sys.stderr)
+        return 1
+    print(f"Restored {sum(counts.values())} rows into {len(counts)} tables.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="duk", description="Duk: the family's canvas and plan")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("init", help="migrate the database, load templates and catalogue").set_defaults(
+        func=cmd_init
+    )
+    serve = sub.add_parser("serve", help="serve the app")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("demo", help="make a demo municipality").set_defaults(func=cmd_demo)
+
+    unit = sub.add_parser("unit", help="manage units").add_subparsers(
+        dest="unit_cmd", required=True
+    )
+    unit_add = unit.add_parser("add", help="add a unit")
+    unit_add.add_argument("slug")
+    unit_add.add_argument("--name", required=True)
+    unit_add.add_argument("--level", required=True, choices=[lv.value for lv in UnitLevel])
+    unit_add.add_argument("--municipality")
+    unit_add.add_argument("--parent")
+    unit_add.set_defaults(func=cmd_unit_add)
+
+    user = sub.add_parser("user", help="manage users").add_subparsers(
+        dest="user_cmd", required=True
+    )
+    user_add = user.add_parser("add", help="add a user (password from DUK_PASSWORD or prompt)")
+    user_add.add_argument("username")
+    user_add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    user_add.add_argument("--unit", action="append", help="unit slug; repeat for several")
+    user_add.add_argument("--display-name")
+    user_add.set_defaults(func=cmd_user_add)
+
+    backup = sub.add_parser("backup", help="write a portable backup file")
+    backup.add_argument("file")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="restore a backup into an empty database")
+    restore.add_argument("file")
+    restore.set_defaults(func=cmd_restore)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,53 @@
+"""Configuration from the environment (prefix ``DUK_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Used only in development and tests; refused in production (see ``_refuse_default_secret``).
+DEV_SECRET_KEY = "dev-only-secret-key-change-me-0000000000"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DUK_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///./duk.db"
+    secret_key: str = DEV_SECRET_KEY
+    # Small-cell suppression threshold (DESIGN §7): never below 3.
+    report_min_cell: int = Field(default=5)
+    token_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
+    # Login throttling: this many failures for one username or one client address within the
+    # window locks further attempts until the window has passed.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    max_body_bytes: int = 1_000_000
+    max_text_chars: int = 10_000
+
+    @field_validator("report_min_cell")
+    @classmethod
+    def _min_cell_at_least_three(cls, value: int) -> int:
+        if value < 3:
+            raise ValueError("DUK_REPORT_MIN_CELL must be at least 3 (small-cell suppression)")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.env == "production" and (
+            self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32
+        ):
+            raise ValueError("DUK_SECRET_KEY must be set to a random value of 32+ characters")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

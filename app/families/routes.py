@@ -1,0 +1,230 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from app.access.policy import FamilyAccess, can_erase_family, can_list_families
+from app.access.scope import FamilyScope, family_scope, scope_for
+from app.audit import service as audit_service
+from app.deps import CurrentActor, SessionDep, SettingsDep
+from app.families import service as family_service
+from app.families.schemas import (
+    AuditEventOut,
+    ConsentCreate,
+    ConsentOut,
+    FamilyCreate,
+    FamilyOut,
+    FamilyPatch,
+    Household,
+    UserRef,
+)
+from app.kit.concurrency import IfMatch, check_version, expected_version, set_etag
+from app.kit.errors import Forbidden, NotFound
+from app.kit.idempotency import IdempotencyDep
+from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
+from app.models import Consent, Family
+from app.models.enums import ErasureReason
+
+router = APIRouter(prefix="/api/v1", tags=["families"])
+
+FamilyId = Annotated[uuid.UUID, "family id"]
+
+
+def family_out(session: SessionDep, family: Family, access: FamilyAccess) -> FamilyOut:
+    lead = family_service.plan_lead(session, family)
+    return FamilyOut(
+        id=family.id,
+        display_name=family.display_name,
+        municipality_code=family.municipality_code,
+        language=family.language,
+        household=Household.model_validate(family.household_dict()),
+        plan_lead=UserRef(id=lead.id, username=lead.username, display_name=lead.display_name),
+        lead_unit_id=family.lead_unit_id,
+        status=family.status,
+        access=access.value,
+        created_at=family.created_at,
+        version=family.version,
+    )
+
+
+def consent_out(consent: Consent) -> ConsentOut:
+    from app.db import utcnow
+
+    return ConsentOut(
+        id=consent.id,
+        unit_id=consent.unit_id,
+        purpose=consent.purpose,
+        given_by=consent.given_by,
+        given_at=consent.given_at,
+        expires_at=consent.expires_at,
+        withdrawn_at=consent.withdrawn_at,
+        active=consent.is_active(utcnow()),
+        version=consent.version,
+    )
+
+
+@router.post("/families", status_code=201, response_model=FamilyOut)
+def create_family(
+    data: FamilyCreate,
+    actor: CurrentActor,
+    session: SessionDep,
+    settings: SettingsDep,
+    idem: IdempotencyDep,
+    response: Response,
+) -> FamilyOut:
+    family = family_service.create_family(session, actor, data, settings)
+    out = family_out(session, family, FamilyAccess.lead_side)
+    idem.store(201, out)
+    set_etag(response, family.version)
+    return out
+
+
+@router.get("/families", response_model=Page[FamilyOut])
+def list_families(
+    actor: CurrentActor,
+    session: SessionDep,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[FamilyOut]:
+    if not can_list_families(actor):
+        raise Forbidden("Coordinators and admins do not see families.")
+    offset = decode_cursor(cursor)
+    rows, more = family_service.visible_families(session, actor, offset=offset, limit=limit)
+    return Page[FamilyOut](
+        items=[family_out(session, family, access) for family, access in rows],
+        next=encode_cursor(offset + limit) if more else None,
+    )
+
+
+@router.get("/families/{family_id}", response_model=FamilyOut)
+def get_family(
+    family_id: uuid.UUID, actor: CurrentActor, session: SessionDep, response: Response
+) -> FamilyOut:
+    scope = family_scope(session, actor, family_id)
+    family = family_service.read_family(session, actor, scope)
+    set_etag(response, family.version)
+    return family_out(session, family, scope.access)
+
+
+@router.patch("/families/{family_id}", response_model=FamilyOut)
+def patch_family(
+    family_id: uuid.UUID,
+    data: FamilyPatch,
+    actor: CurrentActor,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> FamilyOut:
+    scope = family_scope(session, actor, family_id)
+    scope.require_edit()
+    check_version(scope.family.version, expected_version(if_match))
+    family = family_service.update_family(session, actor, scope, data)
+    set_etag(response, family.version)
+    return family_out(session, family, scope.access)
+
+
+@router.delete("/families/{family_id}", status_code=204)
+def erase_family(
+    family_id: uuid.UUID,
+    reason: Annotated[ErasureReason, Query(description="Why the family's data is erased")],
+    actor: CurrentActor,
+    session: SessionDep,
+) -> Response:
+    family = session.get(Family, family_id)
+    if family is None:
+        raise NotFound("No such family.")
+    scope = scope_for(session, actor, family)
+    if not can_erase_family(actor, scope.access):
+        if scope.access is FamilyAccess.none:
+            raise NotFound("No such family.")
+        raise Forbidden("Only the plan lead's side or an admin may erase a family.")
+    family_service.erase_family(session, actor, family, reason)
+    return Response(status_code=204)
+
+
+# --- consents -------------------------------------------------------------------------------
+
+
+@router.get("/families/{family_id}/consents", response_model=list[ConsentOut])
+def list_consents(
+    family_id: uuid.UUID, actor: CurrentActor, session: SessionDep
+) -> list[ConsentOut]:
+    scope = family_scope(session, actor, family_id)
+    scope.require_lead_side()
+    return [consent_out(c) for c in family_service.list_consents(session, actor, scope)]
+
+
+@router.post("/families/{family_id}/consents", status_code=201, response_model=ConsentOut)
+def add_consent(
+    family_id: uuid.UUID,
+    data: ConsentCreate,
+    actor: CurrentActor,
+    session: SessionDep,
+    idem: IdempotencyDep,
+) -> ConsentOut:
+    scope = family_scope(session, actor, family_id)
+    out = consent_out(family_service.add_consent(session, actor, scope, data))
+    idem.store(201, out)
+    return out
+
+
+@router.post("/families/{family_id}/consents/{consent_id}/withdraw", response_model=ConsentOut)
+def withdraw_consent(
+    family_id: uuid.UUID, consent_id: uuid.UUID, actor: CurrentActor, session: SessionDep
+) -> ConsentOut:
+    scope = family_scope(session, actor, family_id)
+    scope.require_edit()
+    consent = family_service.get_consent(session, scope, consent_id)
+    return consent_out(family_service.withdraw_consent(session, actor, scope, consent))
+
+
+# --- audit trail and export -----------------------------------------------------------------
+
+
+def _lead_scope(session: SessionDep, actor: CurrentActor, family_id: uuid.UUID) -> FamilyScope:
+    scope = family_scope(session, actor, family_id)
+    scope.require_lead_side()
+    return scope
+
+
+@router.get("/families/{family_id}/audit", response_model=Page[AuditEventOut])
+def family_audit(
+    family_id: uuid.UUID,
+    actor: CurrentActor,
+    session: SessionDep,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> Page[AuditEventOut]:
+    scope = _lead_scope(session, actor, family_id)
+    offset = decode_cursor(cursor)
+    events, more = audit_service.family_events(session, scope.family.id, offset=offset, limit=limit)
+    page = Page[AuditEventOut](
+        items=[
+            AuditEventOut(
+                at=e.at,
+                username=e.username,
+                unit=e.unit,
+                role=e.role,
+                action=e.action,
+                record_type=e.record_type,
+                record_id=e.record_id,
+                purpose=e.purpose,
+            )
+            for e in events
+        ],
+        next=encode_cursor(offset + limit) if more else None,
+    )
+    from app.models.enums import AuditAction
+
+    audit_service.record(session, actor, AuditAction.read, "audit", None, family_id=scope.family.id)
+    return page
+
+
+@router.get("/families/{family_id}/export")
+def export_family(
+    family_id: uuid.UUID, actor: CurrentActor, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
+    scope = _lead_scope(session, actor, family_id)
+    return family_service.export_family(session, actor, scope, settings)

@@ -1,0 +1,302 @@
+"""Families, consents and erasure. Takes a session and an actor; never commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, false, or_, select
+from sqlalchemy.orm import Session
+
+from app.access.actor import Actor
+from app.access.policy import FamilyAccess, can_create_family
+from app.access.scope import FamilyScope, active_consent_unit_ids
+from app.audit import service as audit
+from app.config import Settings
+from app.db import utcnow
+from app.families.schemas import ConsentCreate, FamilyCreate, FamilyPatch
+from app.kit import crypto
+from app.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from app.models import (
+    Action,
+    Canvas,
+    Consent,
+    Family,
+    Goal,
+    Need,
+    Plan,
+    Reading,
+    Referral,
+    Unit,
+    User,
+)
+from app.models.enums import AuditAction, ErasureReason, FamilyStatus, Role
+
+
+def create_family(session: Session, actor: Actor, data: FamilyCreate, settings: Settings) -> Family:
+    if not can_create_family(actor):
+        raise Forbidden("Only a caseworker with a unit can start a family.")
+    family = Family(
+        display_name=data.display_name,
+        municipality_code=data.municipality_code,
+        language=data.language,
+        household_adults=data.household.adults,
+        household_children_birth_years=list(data.household.children_birth_years),
+        household_single_parent=data.household.single_parent,
+        national_id_encrypted=(
+            crypto.encrypt(settings.secret_key, data.national_id) if data.national_id else None
+        ),
+        plan_lead_id=actor.user_id,
+        lead_unit_id=actor.units[0].id,
+        status=FamilyStatus.active,
+    )
+    session.add(family)
+    session.flush()
+    audit.record(session, actor, AuditAction.create, "family", family.id, family_id=family.id)
+    return family
+
+
+def visible_families(
+    session: Session, actor: Actor, *, offset: int, limit: int
+) -> tuple[list[tuple[Family, FamilyAccess]], bool]:
+    unit_ids = actor.unit_ids
+    lead_side = Family.plan_lead_id == actor.user_id
+    if actor.role is Role.caseworker and unit_ids:
+        lead_side = or_(lead_side, Family.lead_unit_id.in_(unit_ids))
+    now = utcnow()
+    consented = (
+        Family.id.in_(
+            select(Consent.family_id).where(
+                Consent.unit_id.in_(unit_ids),
+                Consent.withdrawn_at.is_(None),
+                or_(Consent.expires_at.is_(None), Consent.expires_at > now),
+            )
+        )
+        if unit_ids
+        else false()
+    )
+    rows = session.scalars(
+        select(Family)
+        .where(or_(lead_side, consented))
+        .order_by(Family.created_at.desc(), Family.id)
+        .offset(offset)
+        .limit(limit + 1)
+    ).all()
+    out: list[tuple[Family, FamilyAccess]] = []
+    for family in rows[:limit]:
+        is_lead = family.plan_lead_id == actor.user_id or (
+            actor.role is Role.caseworker and family.lead_unit_id in unit_ids
+        )
+        access = FamilyAccess.lead_side if is_lead else FamilyAccess.consented
+        out.append((family, access))
+        audit.record(
+            session,
+            actor,
+            AuditAction.read,
+            "family",
+            family.id,
+            family_id=family.id,
+            purpose="list",
+        )
+    return out, len(rows) > limit
+
+
+def read_family(session: Session, actor: Actor, scope: FamilyScope) -> Family:
+    audit.record(
+        session, actor, AuditAction.read, "family", scope.family.id, family_id=scope.family.id
+    )
+    return scope.family
+
+
+def update_family(session: Session, actor: Actor, scope: FamilyScope, data: FamilyPatch) -> Family:
+    scope.require_edit()
+    family = scope.family
+    given = data.model_fields_set
+    for field in sorted(given):
+        if getattr(data, field) is None:
+            raise Invalid.field(field, "Cannot be null")
+    if "display_name" in given and data.display_name is not None:
+        family.display_name = data.display_name
+    if "municipality_code" in given and data.municipality_code is not None:
+        family.municipality_code = data.municipality_code
+    if "language" in given and data.language is not None:
+        family.language = data.language
+    if "household" in given and data.household is not None:
+        family.household_adults = data.household.adults
+        family.household_children_birth_years = list(data.household.children_birth_years)
+        family.household_single_parent = data.household.single_parent
+    if "status" in given and data.status is not None and data.status != family.status:
+        family.status = data.status
+        family.closed_at = utcnow() if data.status is FamilyStatus.closed else None
+    session.flush()
+    audit.record(session, actor, AuditAction.update, "family", family.id, family_id=family.id)
+    return family
+
+
+def erase_family(session: Session, actor: Actor, family: Family, reason: ErasureReason) -> None:
+    """Erase everything held on the family. Only the audit trail remains: its events name the
+    family by its opaque id and carry no personal data (a tombstone)."""
+    family_id = family.id
+    # Children first, in an order the foreign keys accept on both databases.
+    for model in (Plan, Action, Goal, Referral, Need, Reading, Canvas, Consent):
+        session.execute(delete(model).where(model.family_id == family_id))
+    session.delete(family)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditAction.delete,
+        "family",
+        family_id,
+        family_id=family_id,
+        purpose=f"erasure:{reason.value}",
+    )
+
+
+# --- consents -------------------------------------------------------------------------------
+
+
+def add_consent(session: Session, actor: Actor, scope: FamilyScope, data: ConsentCreate) -> Consent:
+    scope.require_edit()
+    if session.get(Unit, data.unit_id) is None:
+        raise Invalid.field("unit_id", "No such unit")
+    if data.unit_id == scope.family.lead_unit_id:
+        raise Invalid.field("unit_id", "The plan lead's own unit needs no consent")
+    consent = Consent(
+        family_id=scope.family.id,
+        unit_id=data.unit_id,
+        purpose=data.purpose,
+        given_by=data.given_by,
+        expires_at=data.expires_at,
+        recorded_by_id=actor.user_id,
+    )
+    session.add(consent)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditAction.consent_given,
+        "consent",
+        consent.id,
+        family_id=scope.family.id,
+        purpose=data.purpose.value,
+    )
+    return consent
+
+
+def get_consent(session: Session, scope: FamilyScope, consent_id: uuid.UUID) -> Consent:
+    consent = session.get(Consent, consent_id)
+    if consent is None or consent.family_id != scope.family.id:
+        raise NotFound("No such consent.")
+    return consent
+
+
+def withdraw_consent(
+    session: Session, actor: Actor, scope: FamilyScope, consent: Consent
+) -> Consent:
+    scope.require_edit()
+    if consent.withdrawn_at is not None:
+        raise Conflict("This consent was withdrawn already.")
+    consent.withdrawn_at = utcnow()
+    consent.withdrawn_by_id = actor.user_id
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditAction.consent_withdrawn,
+        "consent",
+        consent.id,
+        family_id=scope.family.id,
+        purpose=consent.purpose.value,
+    )
+    return consent
+
+
+def list_consents(session: Session, actor: Actor, scope: FamilyScope) -> Sequence[Consent]:
+    audit.record(session, actor, AuditAction.read, "consent", None, family_id=scope.family.id)
+    return session.scalars(
+        select(Consent)
+        .where(Consent.family_id == scope.family.id)
+        .order_by(Consent.given_at, Consent.id)
+    ).all()
+
+
+def consented_units(session: Session, family_id: uuid.UUID) -> set[uuid.UUID]:
+    return active_consent_unit_ids(session, family_id)
+
+
+def plan_lead(session: Session, family: Family) -> User:
+    user = session.get(User, family.plan_lead_id)
+    assert user is not None, "plan_lead_id is a foreign key"
+    return user
+
+
+def national_id(settings: Settings, family: Family) -> str | None:
+    if family.national_id_encrypted is None:
+        return None
+    return crypto.decrypt(settings.secret_key, family.national_id_encrypted)
+
+
+def export_family(
+    session: Session, actor: Actor, scope: FamilyScope, settings: Settings
+) -> dict[str, Any]:
+    """Everything held on the family, for the family's right of access (GDPR art. 15)."""
+    scope.require_lead_side()
+    from app.canvases import service as canvas_service
+    from app.plans import service as plan_service
+
+    family = scope.family
+    lead = plan_lead(session, family)
+    canvases = session.scalars(
+        select(Canvas).where(Canvas.family_id == family.id).order_by(Canvas.created_at)
+    ).all()
+    plans = session.scalars(
+        select(Plan).where(Plan.family_id == family.id).order_by(Plan.number)
+    ).all()
+    consents = session.scalars(
+        select(Consent).where(Consent.family_id == family.id).order_by(Consent.given_at)
+    ).all()
+    readings = session.scalars(
+        select(Reading).where(Reading.family_id == family.id).order_by(Reading.number)
+    ).all()
+    audit.record(session, actor, AuditAction.export, "family", family.id, family_id=family.id)
+    return {
+        "family": {
+            "id": str(family.id),
+            "display_name": family.display_name,
+            "municipality_code": family.municipality_code,
+            "language": family.language.value,
+            "household": family.household_dict(),
+            "national_id": national_id(settings, family),
+            "plan_lead": {
+                "id": str(lead.id),
+                "username": lead.username,
+                "display_name": lead.display_name,
+            },
+            "status": family.status.value,
+            "created_at": family.created_at.isoformat(),
+            "closed_at": family.closed_at.isoformat() if family.closed_at else None,
+        },
+        "consents": [
+            {
+                "id": str(c.id),
+                "unit_id": str(c.unit_id),
+                "purpose": c.purpose.value,
+                "given_by": c.given_by,
+                "given_at": c.given_at.isoformat(),
+                "expires_at": c.expires_at.isoformat() if c.expires_at else None,
+                "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
+            }
+            for c in consents
+        ],
+        "canvases": [
+            canvas_service.canvas_document(session, canvas).model_dump(mode="json")
+            for canvas in canvases
+        ],
+        "plans": [plan_service.plan_document(session, p).model_dump(mode="json") for p in plans],
+        "readings": [
+            {"number": r.number, "taken_on": r.taken_on.isoformat(), "scores": r.scores}
+            for r in readings
+        ],
+    }

@@ -1,0 +1,188 @@
+"""Plain ASGI middleware for what every request needs: a request id, a bounded body, JSON-only
+API bodies, security headers and an access log line with no personal data."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import traceback
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from app.kit.requestid import reset_request_id, set_request_id
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+access_log = logging.getLogger("duk.access")
+error_log = logging.getLogger("duk.errors")
+
+_BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+_JSON_TYPES = ("application/json", "application/merge-patch+json", "application/problem+json")
+
+SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        b"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+        b"base-uri 'none'; object-src 'none'",
+    ),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+
+
+def _problem(status: int, slug: str, title: str, detail: str, request_id: str) -> bytes:
+    return json.dumps(
+        {
+            "type": f"/problems/{slug}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "request_id": request_id,
+        }
+    ).encode()
+
+
+class RequestGuardMiddleware:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex
+        token = set_request_id(request_id)
+        started = time.perf_counter()
+        status_holder = [0]
+        response_started = [False]
+        path: str = scope.get("path", "")
+        is_api = path.startswith("/api/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder[0] = message["status"]
+                response_started[0] = True
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                for name, value in SECURITY_HEADERS:
+                    if name not in names:
+                        headers.append((name, value))
+                headers.append((b"x-request-id", request_id.encode()))
+                if is_api and b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        async def reject(status: int, slug: str, title: str, detail: str) -> None:
+            body = _problem(status, slug, title, detail, request_id)
+            await send_with_headers(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": [
+                        (b"content-type", b"application/problem+json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+
+        try:
+            method = scope.get("method", "GET")
+            if method in _BODY_METHODS:
+                headers = {k.lower(): v for k, v in scope.get("headers", [])}
+                declared = headers.get(b"content-length")
+                if declared is not None:
+                    try:
+                        too_big = int(declared) > self.max_body_bytes
+                    except ValueError:
+                        await reject(400, "bad-request", "Bad request", "Bad Content-Length.")
+                        return
+                    if too_big:
+                        await reject(
+                            413,
+                            "payload-too-large",
+                            "Request body too large",
+                            f"A request body may be at most {self.max_body_bytes} bytes.",
+                        )
+                        return
+                chunks: list[bytes] = []
+                size = 0
+                more = True
+                while more:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > self.max_body_bytes:
+                        await reject(
+                            413,
+                            "payload-too-large",
+                            "Request body too large",
+                            f"A request body may be at most {self.max_body_bytes} bytes.",
+                        )
+                        return
+                    chunks.append(chunk)
+                    more = bool(message.get("more_body", False))
+                body = b"".join(chunks)
+                content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
+                if is_api and body and content_type.split(";")[0].strip() not in _JSON_TYPES:
+                    await reject(
+                        415,
+                        "unsupported-media-type",
+                        "Send JSON",
+                        "The API takes request bodies as application/json.",
+                    )
+                    return
+                delivered = False
+
+                async def replay() -> Message:
+                    nonlocal delivered
+                    if not delivered:
+                        delivered = True
+                        return {"type": "http.request", "body": body, "more_body": False}
+                    return await receive()
+
+                await self.app(scope, replay, send_with_headers)
+            else:
+                await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            # The trace goes to the server log without the exception's message, which may hold
+            # request data; the client gets a generic problem and the request id.
+            error_log.error(
+                "unhandled %s rid=%s\n%s",
+                type(exc).__name__,
+                request_id,
+                "".join(traceback.format_tb(exc.__traceback__)),
+            )
+            if response_started[0]:
+                raise
+            await reject(
+                500,
+                "internal",
+                "Internal server error",
+                "Something went wrong on our side. Quote the request id if you contact support.",
+            )
+        finally:
+            # Path only: ids are opaque UUIDs; query strings are never logged.
+            access_log.info(
+                "%s %s %s %.1fms rid=%s",
+                scope.get("method"),
+                path,
+                status_holder[0],
+                (time.perf_counter() - started) * 1000,
+                request_id,
+            )
+            reset_request_id(token)

@@ -1,0 +1,78 @@
+"""The app factory: settings, database, middleware, error renderers and the rooms' routers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.accounts.routes import router as accounts_router
+from app.canvases.routes import router as canvases_router
+from app.catalogue.routes import router as catalogue_router
+from app.config import Settings, get_settings
+from app.db import make_engine, make_session_factory
+from app.families.routes import router as families_router
+from app.kit.idempotency import Replay
+from app.kit.middleware import RequestGuardMiddleware
+from app.kit.problems import install_problem_handlers
+from app.plans.routes import router as plans_router
+
+API_DESCRIPTION = """\
+Duk: the family's canvas and one plan across services.
+
+All person-level data is visible only under the access rules of DESIGN §4: the family's plan
+lead, caseworkers of the plan lead's unit, and units the family has consented to share with.
+Errors are RFC 9457 problem documents. Updates need `If-Match` with the record's `ETag`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None
+) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = None
+        if session_factory is None:
+            engine = make_engine(settings.database_url)
+            app.state.session_factory = make_session_factory(engine)
+        yield
+        if engine is not None:
+            engine.dispose()
+
+    app = FastAPI(
+        title="Duk API",
+        version="1.0.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        # FastAPI's OpenTelemetry logs carry exception messages, which may hold personal data.
+        telemetry={"logs": False},
+    )
+    app.state.settings = settings
+    if session_factory is not None:
+        app.state.session_factory = session_factory
+    install_problem_handlers(app)
+
+    async def _replay(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, Replay)
+        return exc.response()
+
+    app.add_exception_handler(Replay, _replay)
+    for router in (
+        accounts_router,
+        catalogue_router,
+        families_router,
+        canvases_router,
+        plans_router,
+    ):
+        app.include_router(router)
+    app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    logging.getLogger("duk").setLevel(logging.INFO)
+    return app

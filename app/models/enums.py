@@ -1,0 +1,160 @@
+"""The closed vocabularies of the domain model (DESIGN §3)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class UnitLevel(enum.StrEnum):
+    municipal = "municipal"
+    regional = "regional"
+    state = "state"
+    voluntary = "voluntary"
+    private = "private"
+
+
+class Role(enum.StrEnum):
+    caseworker = "caseworker"
+    reviewer = "reviewer"
+    coordinator = "coordinator"
+    admin = "admin"
+
+
+class Language(enum.StrEnum):
+    nb = "nb"
+    nn = "nn"
+    en = "en"
+
+
+class FamilyStatus(enum.StrEnum):
+    active = "active"
+    closed = "closed"
+
+
+class ConsentPurpose(enum.StrEnum):
+    share_plan = "share_plan"
+
+
+class CanvasStatus(enum.StrEnum):
+    draft = "draft"
+    completed = "completed"
+
+
+class ServiceStatus(enum.StrEnum):
+    active = "active"
+    inactive = "inactive"
+    defunct = "defunct"
+
+
+class ReferralStatus(enum.StrEnum):
+    proposed = "proposed"
+    sent = "sent"
+    accepted = "accepted"
+    declined = "declined"
+    in_progress = "in_progress"
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+class ReferralOutcome(enum.StrEnum):
+    got_help = "got_help"
+    not_eligible = "not_eligible"
+    no_capacity = "no_capacity"
+    could_not_contact = "could_not_contact"
+    no_longer_interested = "no_longer_interested"
+    referred_elsewhere = "referred_elsewhere"
+
+
+class GoalHorizon(enum.StrEnum):
+    dream = "dream"
+    long = "long"
+    short = "short"
+
+
+class GoalLifecycle(enum.StrEnum):
+    """FHIR Goal.lifecycleStatus, the subset a family plan uses."""
+
+    proposed = "proposed"
+    active = "active"
+    on_hold = "on-hold"
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+class GoalAchievement(enum.StrEnum):
+    """FHIR Goal.achievementStatus: kept apart from the lifecycle."""
+
+    in_progress = "in-progress"
+    improving = "improving"
+    worsening = "worsening"
+    no_change = "no-change"
+    achieved = "achieved"
+    sustaining = "sustaining"
+    not_achieved = "not-achieved"
+    no_progress = "no-progress"
+    not_attainable = "not-attainable"
+
+
+class ResponsibleKind(enum.StrEnum):
+    family = "family"
+    unit = "unit"
+
+
+class ActionStatus(enum.StrEnum):
+    planned = "planned"
+    in_progress = "in_progress"
+    done = "done"
+    cancelled = "cancelled"
+
+
+class PlanStatus(enum.StrEnum):
+    in_review = "in_review"
+    active = "active"
+    superseded = "superseded"
+    closed = "closed"
+
+
+class ReviewStatus(enum.StrEnum):
+    pending = "pending"
+    approved = "approved"
+    changes_requested = "changes_requested"
+
+
+class BarrierCategory(enum.StrEnum):
+    regulation = "regulation"
+    routine = "routine"
+    capacity = "capacity"
+    economy = "economy"
+    coordination = "coordination"
+
+
+class ResponsibleLevel(enum.StrEnum):
+    municipal = "municipal"
+    regional = "regional"
+    national = "national"
+
+
+class BarrierStatus(enum.StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class ErasureReason(enum.StrEnum):
+    family_request = "family_request"
+    registered_in_error = "registered_in_error"
+    retention_expired = "retention_expired"
+    case_transferred = "case_transferred"
+
+
+class AuditAction(enum.StrEnum):
+    read = "read"
+    create = "create"
+    update = "update"
+    delete = "delete"
+    export = "export"
+    login = "login"
+    login_failed = "login_failed"
+    logout = "logout"
+    consent_given = "consent_given"
+    consent_withdrawn = "consent_withdrawn"

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UTCDateTime, new_id, utcnow
+from app.models._types import JSONType, json_list
+
+
+class Need(Base):
+    """A need on a canvas, in the family's words, with the template's indicator codes."""
+
+    __tablename__ = "need"
+    __table_args__ = (Index("ix_need_domain_created_at", "domain", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    canvas_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("canvas.id", ondelete="CASCADE"), index=True
+    )
+    family_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("family.id", ondelete="CASCADE"), index=True
+    )
+    domain: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+    priority: Mapped[int] = mapped_column(Integer)
+    indicators: Mapped[list[str]] = mapped_column(JSONType, default=json_list)
+    created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    # Optimistic concurrency: every UPDATE carries "AND version = <read version>".
+    __mapper_args__ = {"version_id_col": version}

@@ -1,0 +1,136 @@
+"""Test fixtures: one migrated database per run, one rolled-back transaction per test.
+
+``pytest --db=sqlite`` (default) uses an embedded SQLite file; ``pytest --db=postgres`` starts
+a throwaway PostgreSQL server (tests/pg_server.py). The schema is built by running the Alembic
+migrations, as in production; templates and the service catalogue are loaded once and
+committed; everything a test writes is rolled back when it ends.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import migrate
+from app.canvases import template_store
+from app.catalogue import service as catalogue_service
+from app.config import Settings
+from app.db import make_engine, make_session_factory, session_scope
+from app.main import create_app
+from tests.pg_server import create_database, temporary_postgres
+
+TEST_SECRET = "test-secret-key-for-the-duk-test-suite-0123456789"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="database to run the suite on",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # PostgreSQL-only tests are not collected on the SQLite run (deselected, never skipped).
+    if config.getoption("--db") == "postgres":
+        return
+    keep, drop = [], []
+    for item in items:
+        (drop if item.get_closest_marker("postgres") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def db_kind(pytestconfig: pytest.Config) -> str:
+    kind: str = pytestconfig.getoption("--db")
+    return kind
+
+
+@pytest.fixture(scope="session")
+def database_server(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of the run's main database (migrated by ``engine``)."""
+    if db_kind == "postgres":
+        with temporary_postgres() as url:
+            yield url
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'duk.db'}"
+
+
+@pytest.fixture(scope="session")
+def settings(database_server: str) -> Settings:
+    return Settings(env="test", database_url=database_server, secret_key=TEST_SECRET)
+
+
+def prepare_database(engine: Engine) -> None:
+    migrate.upgrade(engine)
+    for session in session_scope(make_session_factory(engine)):
+        template_store.sync_templates(session)
+        catalogue_service.sync_catalogue(session)
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Iterator[Engine]:
+    engine = make_engine(settings.database_url)
+    prepare_database(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def fresh_database_url(
+    db_kind: str, database_server: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> str:
+    """An empty database of the run's kind, for tests that need real commits and several
+    connections (concurrency, crash safety, backup and restore)."""
+    if db_kind == "postgres":
+        name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
+        return create_database(database_server, name)
+    return f"sqlite:///{tmp_path / 'fresh.db'}"
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """Sessions that share one outer transaction, rolled back after the test. A session's
+    commit only releases a SAVEPOINT, so the app's commit-per-request runs unchanged."""
+    connection = engine.connect()
+    outer = connection.begin()
+    factory = sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    yield factory
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    with session_factory() as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings: Settings, session_factory: sessionmaker[Session]) -> FastAPI:
+    return create_app(settings, session_factory=session_factory)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_database_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A developer's DUK_DATABASE_URL must never leak into a test.
+    if "DUK_DATABASE_URL" in os.environ:
+        monkeypatch.delenv("DUK_DATABASE_URL")

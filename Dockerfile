@@ -1,5 +1,6 @@
 # Duk: one uvicorn process serving FastAPI, as the non-root user `duk`.
-# SQLite in /data by default; set DUK_DATABASE_URL to a PostgreSQL URL for production.
+# SQLite in /data by default; set DUK_DATABASE_URL to a PostgreSQL URL for production, and
+# DUK_SECRET_KEY to a random value of 32+ characters (the image refuses to start without it).
 
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
@@ -18,7 +19,14 @@ RUN useradd --create-home --shell /usr/sbin/nologin duk \
     && mkdir /data \
     && chown duk:duk /data
 COPY --from=build /opt/duk /opt/duk
+# The data the installed package reads at run time: migrations, canvas templates, catalogue.
+COPY alembic.ini /opt/duk-home/alembic.ini
+COPY migrations /opt/duk-home/migrations
+COPY canvas_templates /opt/duk-home/canvas_templates
+COPY catalogue /opt/duk-home/catalogue
 ENV PATH=/opt/duk/bin:$PATH \
+    DUK_HOME=/opt/duk-home \
+    DUK_ENV=production \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     DUK_DATABASE_URL=sqlite:////data/duk.db

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from app.paths import project_root
 
 
 def alembic_config(url: str | None = None) -> Config:
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config = Config(str(project_root() / "alembic.ini"))
+    config.set_main_option("script_location", str(project_root() / "migrations"))
     if url:
         config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config

@@ -31,6 +31,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from app.paths import project_root
+
 __all__ = [
     "LANGUAGES",
     "SECTIONS",
@@ -477,9 +479,9 @@ def load_template_dir(directory: Path) -> list[CanvasTemplateDef]:
 
 
 def default_template_dir() -> Path:
-    """The shipped ``canvas_templates/`` directory at the repository root, unless the
+    """The shipped ``canvas_templates/`` directory of the project, unless the
     ``DUK_TEMPLATE_DIR`` environment variable names another one."""
     override = os.environ.get(TEMPLATE_DIR_ENV, "").strip()
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / "canvas_templates"
+    return project_root() / "canvas_templates"

@@ -18,6 +18,8 @@ from typing import Any, Final, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from app.paths import project_root
+
 __all__ = [
     "DOMAIN_KEYS",
     "SERVICE_STATUSES",
@@ -175,7 +177,7 @@ def default_catalogue_path() -> Path:
     override = os.environ.get(CATALOGUE_ENV_VAR)
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / "catalogue" / "services.yaml"
+    return project_root() / "catalogue" / "services.yaml"
 
 
 def load_catalogue(path: Path) -> CatalogueSeed:

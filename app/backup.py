@@ -49,6 +49,42 @@ def _tables() -> list[Table]:
     return list(Base.metadata.sorted_tables)
 
 
+def _parents_first(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of a table that refers to itself (unit.parent_id) with every parent before its
+    children. Both databases check a foreign key row by row, and the backup holds the rows in
+    whatever order the database returned them (PostgreSQL moves an updated row to the end, so
+    a unit whose parent was set after both were made comes out before that parent)."""
+    refs = [
+        (fk.parent.name, fk.column.name) for fk in table.foreign_keys if fk.column.table is table
+    ]
+    if not refs:
+        return rows
+    present = {target: {row[target] for row in rows} for _, target in refs}
+    placed: dict[str, set[Any]] = {target: set() for _, target in refs}
+    ordered: list[dict[str, Any]] = []
+    pending = rows
+    while pending:
+        ready = [
+            row
+            for row in pending
+            if all(
+                row[column] is None
+                or row[column] in placed[target]
+                or row[column] not in present[target]
+                for column, target in refs
+            )
+        ]
+        if not ready:  # a cycle: insert as is and let the database name the broken key
+            return ordered + pending
+        for row in ready:
+            for _, target in refs:
+                placed[target].add(row[target])
+        ordered += ready
+        taken = {id(row) for row in ready}
+        pending = [row for row in pending if id(row) not in taken]
+    return ordered
+
+
 def backup(engine: Engine, path: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     with engine.connect() as connection, gzip.open(path, "wt", encoding="utf-8") as out:
@@ -88,16 +124,22 @@ def restore(engine: Engine, path: Path) -> dict[str, int]:
             row = {key: _decode(value) for key, value in item["row"].items()}
             batch.setdefault(item["table"], []).append(row)
         for name in order:
-            rows = batch.get(name, [])
+            rows = _parents_first(tables[name], batch.get(name, []))
             if rows:
                 connection.execute(insert(tables[name]), rows)
                 counts[name] = len(rows)
         if connection.dialect.name == "postgresql":
-            # Move the audit trail's id sequence past the restored events.
-            connection.execute(
-                text(
-                    "SELECT setval(pg_get_serial_sequence('audit_event', 'id'), "
-                    "COALESCE((SELECT MAX(id) FROM audit_event), 0) + 1, false)"
+            # Move every id sequence past the restored rows: the audit trail's, and also
+            # login_attempt's, whose stale sequence made the first sign-in after a restore
+            # fail with a duplicate key.
+            for table in tables.values():
+                column = table.autoincrement_column
+                if column is None:
+                    continue
+                connection.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
+                        f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"
+                    )
                 )
-            )
     return counts

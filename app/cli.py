@@ -156,10 +156,14 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    from app import migrate
     from app.backup import restore
 
+    engine = make_engine(get_settings().database_url)
+    # Restore into a new, empty database: bring its schema to the current version first.
+    migrate.upgrade(engine)
     try:
-        counts = restore(make_engine(get_settings().database_url), Path(args.file))
+        counts = restore(engine, Path(args.file))
     except ValueError as exc:
         print(f"duk restore: {exc}", file=sys.stderr)
         return 1

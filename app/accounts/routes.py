@@ -8,10 +8,10 @@ from app.accounts import service as account_service
 from app.accounts.schemas import HealthOut, MeOut, TokenCreate, TokenOut, UnitBrief, UnitOut
 from app.audit import service as audit
 from app.deps import CurrentActor, CurrentToken, SessionDep, SettingsDep
-from app.kit.problems import problem_response
+from app.kit.problems import PROBLEM_RESPONSES, problem_response
 from app.models.enums import AuditAction
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"])
+router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/health", response_model=HealthOut)
@@ -24,7 +24,7 @@ def health(session: SessionDep) -> HealthOut:
     "/tokens",
     status_code=201,
     response_model=TokenOut,
-    responses={401: {"description": "Wrong username or password"}, 429: {}},
+    responses={401: {**PROBLEM_RESPONSES[401], "description": "Wrong username or password"}},
 )
 def create_token(
     data: TokenCreate, request: Request, session: SessionDep, settings: SettingsDep

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, StringConstraints
 
-from app.kit.schema import In
+from app.kit.schema import NO_NUL, In
 from app.models.enums import Role, UnitLevel
 
 
 class TokenCreate(In):
-    username: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    username: Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=NO_NUL)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
@@ -43,14 +44,22 @@ def record(
 
 
 def family_events(
-    session: Session, family_id: uuid.UUID, *, offset: int, limit: int
+    session: Session,
+    family_id: uuid.UUID,
+    *,
+    after: tuple[datetime, int] | None,
+    limit: int,
 ) -> tuple[Sequence[AuditEvent], bool]:
+    """A page of the family's trail, newest first, after the (at, id) key of the last event
+    the client saw."""
+    query = select(AuditEvent).where(AuditEvent.family_id == family_id)
+    if after is not None:
+        at, event_id = after
+        query = query.where(
+            or_(AuditEvent.at < at, and_(AuditEvent.at == at, AuditEvent.id < event_id))
+        )
     rows = session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.family_id == family_id)
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .offset(offset)
-        .limit(limit + 1)
+        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit + 1)
     ).all()
     return rows[:limit], len(rows) > limit
 

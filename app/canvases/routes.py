@@ -26,9 +26,10 @@ from app.deps import CurrentActor, SessionDep
 from app.kit.concurrency import IfMatch, expected_version, set_etag
 from app.kit.errors import NotFound
 from app.kit.idempotency import IdempotencyDep
+from app.kit.problems import PROBLEM_RESPONSES
 from app.models import Action, Canvas, Need, Referral
 
-router = APIRouter(prefix="/api/v1", tags=["canvases"])
+router = APIRouter(prefix="/api/v1", tags=["canvases"], responses=PROBLEM_RESPONSES)
 
 
 def _canvas_scope(
@@ -53,7 +54,7 @@ def create_canvas(
     scope = family_scope(session, actor, family_id)
     canvas = canvas_service.create_canvas(session, actor, scope, data.template_key)
     out = canvas_service.canvas_document(session, canvas)
-    idem.store(201, out)
+    idem.store(201, out, family_id=canvas.family_id)
     set_etag(response, canvas.version)
     return out
 
@@ -95,7 +96,7 @@ def add_need(
 ) -> NeedOut:
     canvas, scope = _canvas_scope(session, actor, canvas_id)
     out = canvas_service.need_out(canvas_service.add_need(session, actor, scope, canvas, data))
-    idem.store(201, out)
+    idem.store(201, out, family_id=canvas.family_id)
     return out
 
 
@@ -120,7 +121,7 @@ def add_referral(
     need, scope = record_scope(session, actor, Need, need_id, "need")
     referral = canvas_service.add_referral(session, actor, scope, need, data)
     out = canvas_service.referral_out(referral, canvas_service.provider_unit_of(session, referral))
-    idem.store(201, out)
+    idem.store(201, out, family_id=need.family_id)
     set_etag(response, referral.version)
     return out
 
@@ -151,7 +152,7 @@ def add_goal(
 ) -> GoalOut:
     canvas, scope = _canvas_scope(session, actor, canvas_id)
     out = canvas_service.goal_out(canvas_service.add_goal(session, actor, scope, canvas, data))
-    idem.store(201, out)
+    idem.store(201, out, family_id=canvas.family_id)
     return out
 
 
@@ -168,7 +169,7 @@ def add_action(
     action = canvas_service.add_action(session, actor, scope, canvas, data)
     links = canvas_service.action_links(session, [action.id])[action.id]
     out = canvas_service.action_out(action, *links)
-    idem.store(201, out)
+    idem.store(201, out, family_id=canvas.family_id)
     set_etag(response, action.version)
     return out
 

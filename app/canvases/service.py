@@ -762,6 +762,9 @@ def update_action(
     if errors:
         raise Invalid(errors)
     check_version(action.version, expected_version)
+    # Links first: their statements autoflush pending changes, and a flush of the fields set
+    # below and another of updated_at would bump the version twice for one PATCH.
+    _set_links(session, action.id, data.need_ids, data.goal_ids)
     if data.text is not None:
         action.text = data.text
     if data.responsible is not None:
@@ -784,7 +787,6 @@ def update_action(
         )
         action.status = new
         action.cancel_reason = reason if new is ActionStatus.cancelled else None
-    _set_links(session, action.id, data.need_ids, data.goal_ids)
     action.updated_at = utcnow()
     session.flush()
     audit.record(

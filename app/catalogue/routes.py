@@ -12,8 +12,10 @@ from app.canvases.service import service_out
 from app.catalogue import service as catalogue_service
 from app.deps import CurrentActor, SessionDep
 from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
+from app.kit.problems import PROBLEM_RESPONSES
+from app.kit.schema import NO_NUL
 
-router = APIRouter(prefix="/api/v1", tags=["catalogue"])
+router = APIRouter(prefix="/api/v1", tags=["catalogue"], responses=PROBLEM_RESPONSES)
 
 
 class IndicatorOut(BaseModel):
@@ -70,8 +72,8 @@ def canvas_templates(
 def services(
     actor: CurrentActor,
     session: SessionDep,
-    domain: Annotated[str | None, Query(max_length=80)] = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    domain: Annotated[str | None, Query(max_length=80, pattern=NO_NUL)] = None,
+    q: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
     unit: Annotated[uuid.UUID | None, Query(description="Provider unit id")] = None,
     include_inactive: bool = False,
     cursor: Cursor = None,

@@ -23,11 +23,21 @@ from app.families.schemas import (
 from app.kit.concurrency import IfMatch, check_version, expected_version, set_etag
 from app.kit.errors import Forbidden, NotFound
 from app.kit.idempotency import IdempotencyDep
-from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
+from app.kit.pagination import (
+    DEFAULT_LIMIT,
+    Cursor,
+    Limit,
+    Page,
+    decode_cursor,
+    decode_keyset,
+    encode_cursor,
+    encode_keyset,
+)
+from app.kit.problems import PROBLEM_RESPONSES
 from app.models import Consent, Family
 from app.models.enums import ErasureReason
 
-router = APIRouter(prefix="/api/v1", tags=["families"])
+router = APIRouter(prefix="/api/v1", tags=["families"], responses=PROBLEM_RESPONSES)
 
 FamilyId = Annotated[uuid.UUID, "family id"]
 
@@ -76,7 +86,7 @@ def create_family(
 ) -> FamilyOut:
     family = family_service.create_family(session, actor, data, settings)
     out = family_out(session, family, FamilyAccess.lead_side)
-    idem.store(201, out)
+    idem.store(201, out, family_id=family.id)
     set_etag(response, family.version)
     return out
 
@@ -166,7 +176,7 @@ def add_consent(
 ) -> ConsentOut:
     scope = family_scope(session, actor, family_id)
     out = consent_out(family_service.add_consent(session, actor, scope, data))
-    idem.store(201, out)
+    idem.store(201, out, family_id=scope.family_id)
     return out
 
 
@@ -198,8 +208,9 @@ def family_audit(
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[AuditEventOut]:
     scope = _lead_scope(session, actor, family_id)
-    offset = decode_cursor(cursor)
-    events, more = audit_service.family_events(session, scope.family.id, offset=offset, limit=limit)
+    events, more = audit_service.family_events(
+        session, scope.family.id, after=decode_keyset(cursor), limit=limit
+    )
     page = Page[AuditEventOut](
         items=[
             AuditEventOut(
@@ -214,7 +225,7 @@ def family_audit(
             )
             for e in events
         ],
-        next=encode_cursor(offset + limit) if more else None,
+        next=encode_keyset(events[-1].at, events[-1].id) if more else None,
     )
     from app.models.enums import AuditAction
 

@@ -31,7 +31,7 @@ class FamilyCreate(In):
     municipality_code: MunicipalityCode
     language: Language = Language.nb
     household: Household
-    national_id: Annotated[str, StringConstraints(pattern=r"^\d{11}$")] | None = Field(
+    national_id: Annotated[str, StringConstraints(pattern=r"^[0-9]{11}$")] | None = Field(
         default=None, description="Optional; stored encrypted and never returned."
     )
 

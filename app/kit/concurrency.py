@@ -10,7 +10,7 @@ from fastapi import Header, Response
 
 from app.kit.errors import BadRequest, PreconditionFailed, PreconditionRequired
 
-_TAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
+_TAG = re.compile(r'^\s*(?:W/)?"?([0-9]{1,18})"?\s*$')
 
 
 def etag(version: int) -> str:

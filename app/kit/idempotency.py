@@ -4,14 +4,16 @@ the first answer again and the record is created once (DESIGN §9)."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from app.deps import CurrentActor, SessionDep
+from app.kit.concurrency import etag
 from app.kit.errors import Invalid
 from app.models import IdempotentRequest
 
@@ -19,32 +21,43 @@ from app.models import IdempotentRequest
 class Replay(Exception):
     """Raised to answer with the stored response of an earlier identical request."""
 
-    def __init__(self, status_code: int, body: str) -> None:
+    def __init__(self, status_code: int, body: str, etag: str | None) -> None:
         super().__init__("idempotent replay")
         self.status_code = status_code
         self.body = body
+        self.etag = etag
 
     def response(self) -> JSONResponse:
         response = JSONResponse(content=None, status_code=self.status_code)
         response.body = self.body.encode()
         response.headers["content-length"] = str(len(response.body))
         response.headers["Idempotent-Replayed"] = "true"
+        if self.etag is not None:
+            response.headers["ETag"] = self.etag
         return response
 
 
 class Idempotency:
-    def __init__(self, key: str | None, fingerprint: str, remember: Any) -> None:
+    """Answers a created record: sets its ETag and, under an Idempotency-Key, keeps the answer
+    for a retry."""
+
+    def __init__(self, key: str | None, response: Response, remember: Any) -> None:
         self.key = key
-        self.fingerprint = fingerprint
+        self._response = response
         self._remember = remember
 
-    def store(self, status_code: int, model: BaseModel) -> None:
+    def store(self, status_code: int, model: BaseModel, *, family_id: uuid.UUID | None) -> None:
+        version = getattr(model, "version", None)
+        tag = etag(version) if isinstance(version, int) else None
+        if tag is not None:
+            self._response.headers["ETag"] = tag
         if self.key is not None:
-            self._remember(status_code, model.model_dump_json())
+            self._remember(status_code, model.model_dump_json(), tag, family_id)
 
 
 async def _idempotency(
     request: Request,
+    response: Response,
     session: SessionDep,
     actor: CurrentActor,
     idempotency_key: Annotated[
@@ -63,7 +76,7 @@ async def _idempotency(
         request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
     ).hexdigest()
     if idempotency_key is None:
-        return Idempotency(None, fingerprint, None)
+        return Idempotency(None, response, None)
     stored = session.scalar(
         select(IdempotentRequest).where(
             IdempotentRequest.user_id == actor.user_id, IdempotentRequest.key == idempotency_key
@@ -74,9 +87,11 @@ async def _idempotency(
             raise Invalid.field(
                 "Idempotency-Key", "This key was used for a different request; use a new key."
             )
-        raise Replay(stored.status_code, stored.body)
+        raise Replay(stored.status_code, stored.body, stored.etag)
 
-    def remember(status_code: int, body_json: str) -> None:
+    def remember(
+        status_code: int, body_json: str, tag: str | None, family_id: uuid.UUID | None
+    ) -> None:
         session.add(
             IdempotentRequest(
                 user_id=actor.user_id,
@@ -84,10 +99,12 @@ async def _idempotency(
                 fingerprint=fingerprint,
                 status_code=status_code,
                 body=body_json,
+                etag=tag,
+                family_id=family_id,
             )
         )
 
-    return Idempotency(idempotency_key, fingerprint, remember)
+    return Idempotency(idempotency_key, response, remember)
 
 
 IdempotencyDep = Annotated[Idempotency, Depends(_idempotency)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import datetime
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Query
@@ -39,6 +40,31 @@ def decode_cursor(cursor: str | None) -> int:
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise Invalid.field("query.cursor", "Not a cursor from this API") from exc
     return offset
+
+
+def encode_keyset(at: datetime, row_id: int) -> str:
+    """A cursor that points after one row of a newest-first list, by its (time, id) key."""
+    raw = f"k:{at.isoformat()}|{row_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_keyset(cursor: str | None) -> tuple[datetime, int] | None:
+    # A keyset cursor, not an offset, for lists that grow at the top while a client pages
+    # through them (the audit trail grows by one event each time a page of it is read): an
+    # offset would then repeat an item on every page.
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        raw = base64.urlsafe_b64decode(padded.encode()).decode()
+        kind, _, value = raw.partition(":")
+        at_text, _, id_text = value.rpartition("|")
+        at, row_id = datetime.fromisoformat(at_text), int(id_text)
+        if kind != "k" or at.tzinfo is None:
+            raise ValueError(raw)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise Invalid.field("query.cursor", "Not a cursor from this API") from exc
+    return at, row_id
 
 
 Cursor = Annotated[str | None, Query(max_length=100, description="Opaque cursor from `next`")]

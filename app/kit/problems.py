@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -14,6 +15,49 @@ from app.kit.errors import DukError, FieldError, Invalid, TooManyRequests, Unaut
 from app.kit.requestid import current_request_id
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="The offending field, like `domains.bolig.family_score`")
+    message: str
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem document, the body of every error response of the API."""
+
+    type: str = Field(description="A relative URI naming the kind of problem")
+    title: str
+    status: int
+    detail: str
+    request_id: str | None = Field(description="Quote it to support; it is in the server's log")
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="One entry per invalid field (422 only)"
+    )
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
+    }
+
+
+# Every API router declares these, so the OpenAPI document says what clients (and the fuzzer)
+# will actually get: a problem document, not FastAPI's default {"detail": [...]} for 422.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented("Bad request (such as a malformed If-Match)"),
+    401: _documented("No valid bearer token"),
+    403: _documented("The record is known to the caller but the action is not allowed"),
+    404: _documented("No such record, or not visible to the caller"),
+    409: _documented("Conflicts with the record's state"),
+    412: _documented("If-Match is stale: the record has changed"),
+    413: _documented("The request body is over the limit"),
+    415: _documented("The request body is not JSON"),
+    422: _documented("Invalid input; `errors` names every offending field"),
+    428: _documented("If-Match is required"),
+    429: _documented("Too many attempts; see Retry-After"),
+    500: _documented("A generic error with the request id, never a trace"),
+}
 
 _HTTP_TITLES = {
     400: "Bad request",
@@ -68,12 +112,14 @@ def validation_errors(exc: RequestValidationError) -> list[FieldError]:
     for err in exc.errors():
         loc = err.get("loc", ())
         # pydantic puts the union/discriminator tag in loc; keep only field-like parts.
+        field = _field_name(loc)
         message = str(err.get("msg", "invalid"))
         if err.get("type") == "extra_forbidden":
             message = "Unknown field"
         elif err.get("type") == "json_invalid":
-            message = "Body is not valid JSON"
-        out.append(FieldError(_field_name(loc), message))
+            # pydantic's loc here is ("body", <byte offset>): name the body, not the offset.
+            field, message = "body", "Body is not valid JSON"
+        out.append(FieldError(field, message))
     return out
 
 
@@ -119,7 +165,27 @@ async def _stale(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _document_problem_schema(app: FastAPI) -> None:
+    """Add ``ProblemDetails`` to the OpenAPI components that ``PROBLEM_RESPONSES`` refer to.
+    FastAPI registers a response model only under the route's own media type
+    (application/json), so the schema is added here and referenced under problem+json."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()  # FastAPI caches this very dict in app.openapi_schema
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        problem = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(problem.pop("$defs", {}))
+        schemas["ProblemDetails"] = problem
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    _document_problem_schema(app)
     app.add_exception_handler(DukError, _duk_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -10,11 +10,17 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 # DESIGN §8: a free-text field holds at most 10,000 characters.
 MAX_TEXT = 10_000
 
-FreeText = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
-RequiredText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
-Code = Annotated[str, StringConstraints(min_length=1, max_length=120)]
+# PostgreSQL text cannot hold a NUL character: refuse it as invalid input (422) instead of
+# failing on the write (500). Found by fuzzing the API on PostgreSQL.
+NO_NUL = r"^[^\x00]*$"
+
+FreeText = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=NO_NUL)]
+RequiredText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT, pattern=NO_NUL)]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
+]
+MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=NO_NUL)]
 Score = Annotated[int, Field(ge=1, le=10)]
 Id = uuid.UUID
 

@@ -9,11 +9,12 @@ from app.canvases import service as canvas_service
 from app.deps import CurrentActor, SessionDep
 from app.kit.errors import NotFound
 from app.kit.idempotency import IdempotencyDep
+from app.kit.problems import PROBLEM_RESPONSES
 from app.models import Canvas, Plan
 from app.plans import service as plan_service
 from app.plans.schemas import PlanOut
 
-router = APIRouter(prefix="/api/v1", tags=["plans"])
+router = APIRouter(prefix="/api/v1", tags=["plans"], responses=PROBLEM_RESPONSES)
 
 
 @router.post("/canvases/{canvas_id}/plans", status_code=201, response_model=PlanOut)
@@ -25,7 +26,7 @@ def submit_plan(
     assert canvas is not None
     plan = plan_service.submit_plan(session, actor, scope, canvas)
     out = plan_service.plan_document(session, plan)
-    idem.store(201, out)
+    idem.store(201, out, family_id=plan.family_id)
     return out
 
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 38195e24e12d
+Revision ID: ce82cffc8018
 Revises:
-Create Date: 2026-11-27 21:56:14.897061
+Create Date: 2026-11-27 22:28:14.643833
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 import app.db
 
-revision: str = "38195e24e12d"
+revision: str = "ce82cffc8018"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -249,24 +249,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_family_plan_lead_id"), ["plan_lead_id"], unique=False)
 
     op.create_table(
-        "idempotent_request",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("user_id", sa.Uuid(), nullable=False),
-        sa.Column("key", sa.String(length=64), nullable=False),
-        sa.Column("fingerprint", sa.String(length=64), nullable=False),
-        sa.Column("status_code", sa.Integer(), nullable=False),
-        sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["user_account.id"],
-            name=op.f("fk_idempotent_request_user_id_user_account"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotent_request")),
-        sa.UniqueConstraint("user_id", "key", name=op.f("uq_idempotent_request_user_id_key")),
-    )
-    op.create_table(
         "service",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("key", sa.String(length=80), nullable=False),
@@ -444,6 +426,37 @@ def upgrade() -> None:
             "ix_consent_family_id_unit_id", ["family_id", "unit_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_consent_unit_id"), ["unit_id"], unique=False)
+
+    op.create_table(
+        "idempotent_request",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("family_id", sa.Uuid(), nullable=True),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("etag", sa.String(length=24), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["family_id"],
+            ["family.id"],
+            name=op.f("fk_idempotent_request_family_id_family"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["user_account.id"],
+            name=op.f("fk_idempotent_request_user_id_user_account"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotent_request")),
+        sa.UniqueConstraint("user_id", "key", name=op.f("uq_idempotent_request_user_id_key")),
+    )
+    with op.batch_alter_table("idempotent_request", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_idempotent_request_family_id"), ["family_id"], unique=False
+        )
 
     op.create_table(
         "plan_lead_change",

@@ -1,0 +1,219 @@
+"""Signing in with a bearer token (DESIGN §8 /tokens, /me; §9 login throttling; §3 audit)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.db import utcnow
+from app.models import ApiToken, AuditEvent, Base, User
+from tests.factories import PASSWORD, make_unit, make_user
+
+WRONG_PASSWORD = "not-the-password-q7Zx"
+
+# Sign-in runs real argon2 verification. The cost parameters live in the stored hash, so a
+# low-cost hash keeps this file's many sign-ins fast with the app's code path unchanged.
+_LOW_COST_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
+
+
+def account(session: Session, **kwargs: Any) -> User:
+    user = make_user(session, **kwargs)
+    user.password_hash = _LOW_COST_HASH
+    session.commit()
+    return user
+
+
+def sign_in(client: TestClient, username: str, password: str) -> dict[str, str]:
+    response = client.post("/api/v1/tokens", json={"username": username, "password": password})
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def test_right_password_gives_a_token_that_expires_at_a_time_with_offset(
+    client: TestClient, session: Session
+) -> None:
+    user = account(session)
+
+    response = client.post("/api/v1/tokens", json={"username": user.username, "password": PASSWORD})
+
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert set(body) == {"token", "expires_at"}
+    assert body["token"]
+    expires_at = datetime.fromisoformat(body["expires_at"])
+    assert expires_at.tzinfo is not None
+    assert expires_at > utcnow()
+
+
+def test_token_answers_me_with_the_user_and_units(client: TestClient, session: Session) -> None:
+    unit = make_unit(session, name="NAV Fredrikstad")
+    user = account(session, units=[unit], display_name="Kari Nordmann")
+    headers = sign_in(client, user.username, PASSWORD)
+
+    me = client.get("/api/v1/me", headers=headers)
+
+    assert me.status_code == 200, me.text
+    assert me.json() == {
+        "id": str(user.id),
+        "username": user.username,
+        "display_name": "Kari Nordmann",
+        "role": "caseworker",
+        "units": [{"id": str(unit.id), "slug": unit.slug, "name": "NAV Fredrikstad"}],
+    }
+
+
+def test_me_without_a_token_is_401(client: TestClient) -> None:
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(
+    client: TestClient, session: Session
+) -> None:
+    user = account(session)
+
+    wrong_password = client.post(
+        "/api/v1/tokens", json={"username": user.username, "password": WRONG_PASSWORD}
+    )
+    unknown_user = client.post(
+        "/api/v1/tokens", json={"username": "nobody-by-this-name", "password": PASSWORD}
+    )
+
+    assert wrong_password.status_code == unknown_user.status_code == 401
+    first, second = wrong_password.json(), unknown_user.json()
+    assert first["detail"] == second["detail"]
+    assert {k: v for k, v in first.items() if k != "request_id"} == {
+        k: v for k, v in second.items() if k != "request_id"
+    }
+
+
+def test_five_failures_lock_the_username_even_for_the_right_password(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    user = account(session)
+    for _ in range(settings.login_max_failures):
+        failed = client.post(
+            "/api/v1/tokens", json={"username": user.username, "password": WRONG_PASSWORD}
+        )
+        assert failed.status_code == 401
+
+    locked = client.post("/api/v1/tokens", json={"username": user.username, "password": PASSWORD})
+
+    assert settings.login_max_failures == 5
+    assert locked.status_code == 429, locked.text
+    assert int(locked.headers["retry-after"]) > 0
+    assert locked.json()["status"] == 429
+
+
+def test_fewer_failures_than_the_limit_still_let_the_user_in(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    user = account(session)
+    for _ in range(settings.login_max_failures - 1):
+        client.post("/api/v1/tokens", json={"username": user.username, "password": WRONG_PASSWORD})
+
+    response = client.post("/api/v1/tokens", json={"username": user.username, "password": PASSWORD})
+
+    assert response.status_code == 201, response.text
+
+
+def test_logout_revokes_the_token(client: TestClient, session: Session) -> None:
+    user = account(session)
+    headers = sign_in(client, user.username, PASSWORD)
+
+    logout = client.delete("/api/v1/tokens/current", headers=headers)
+
+    assert logout.status_code == 204
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    assert client.delete("/api/v1/tokens/current", headers=headers).status_code == 401
+
+
+def test_logout_leaves_the_users_other_tokens_working(client: TestClient, session: Session) -> None:
+    user = account(session)
+    tablet = sign_in(client, user.username, PASSWORD)
+    laptop = sign_in(client, user.username, PASSWORD)
+
+    assert client.delete("/api/v1/tokens/current", headers=tablet).status_code == 204
+
+    assert client.get("/api/v1/me", headers=laptop).status_code == 200
+
+
+def test_expired_token_is_refused(client: TestClient, session: Session) -> None:
+    user = account(session)
+    headers = sign_in(client, user.username, PASSWORD)
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id)
+        .values(expires_at=utcnow() - timedelta(minutes=1))
+    )
+    session.commit()
+
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_inactive_user_can_neither_use_a_token_nor_sign_in(
+    client: TestClient, session: Session
+) -> None:
+    user = account(session)
+    headers = sign_in(client, user.username, PASSWORD)
+
+    session.execute(update(User).where(User.id == user.id).values(active=False))
+    session.commit()
+
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    again = client.post("/api/v1/tokens", json={"username": user.username, "password": PASSWORD})
+    assert again.status_code == 401
+
+
+def _columns_containing(session: Session, needle: str) -> list[str]:
+    """Every table and column in the schema whose stored value, as text, contains ``needle``."""
+    found: set[str] = set()
+    for table in Base.metadata.sorted_tables:
+        for row in session.execute(select(table)):
+            for column, value in row._mapping.items():
+                if value is not None and needle in str(value):
+                    found.add(f"{table.name}.{column}")
+    return sorted(found)
+
+
+def test_sign_ins_are_audited_without_the_typed_secrets(
+    client: TestClient, session: Session
+) -> None:
+    user = account(session)
+    typed_password = "typed-wrong-Pw-48151623"
+    typed_username = "no-such-person-5x9"
+
+    assert (
+        client.post(
+            "/api/v1/tokens", json={"username": user.username, "password": typed_password}
+        ).status_code
+        == 401
+    )
+    assert (
+        client.post(
+            "/api/v1/tokens", json={"username": typed_username, "password": typed_password}
+        ).status_code
+        == 401
+    )
+    sign_in(client, user.username, PASSWORD)
+
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action.in_(["login", "login_failed"]))
+        .order_by(AuditEvent.id.desc())
+        .limit(3)
+    ).all()
+    assert [e.action for e in reversed(events)] == ["login_failed", "login_failed", "login"]
+    assert events[0].username == user.username
+    assert events[0].user_id == user.id
+    for needle in (typed_password, typed_username, PASSWORD):
+        assert _columns_containing(session, needle) == [], needle

@@ -1,0 +1,179 @@
+"""A tablet that retries a create after a lost response makes the record once (DESIGN §9).
+
+Covered for a family, a need and an action: the retry with the same Idempotency-Key gets the
+first answer again and nothing new; the key is bound to its request and to its user; without a
+key every request creates.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from tests.factories import World, build_world
+
+
+@dataclass(frozen=True)
+class Creating:
+    url: Callable[[World], str]
+    body: dict[str, Any]
+    other_body: dict[str, Any]
+    count: Callable[[TestClient, World], int]
+
+
+def _families(client: TestClient, world: World) -> int:
+    page = client.get("/api/v1/families", headers=world.headers["lead"])
+    assert page.status_code == 200, page.text
+    assert page.json()["next"] is None
+    return len(page.json()["items"])
+
+
+def _on_canvas(part: str) -> Callable[[TestClient, World], int]:
+    def count(client: TestClient, world: World) -> int:
+        canvas = client.get(f"/api/v1/canvases/{world.canvas.id}", headers=world.headers["lead"])
+        assert canvas.status_code == 200, canvas.text
+        return len(canvas.json()[part])
+
+    return count
+
+
+def _family(name: str) -> dict[str, Any]:
+    return {
+        "display_name": name,
+        "municipality_code": "3107",
+        "language": "nb",
+        "household": {"adults": 1, "children_birth_years": [2016], "single_parent": True},
+    }
+
+
+def _need(priority: int) -> dict[str, Any]:
+    return {
+        "domain": "okonomi",
+        "text": "Vi trenger hjelp med strømregningen.",
+        "priority": priority,
+        "indicators": ["okonomi.strom_restanse"],
+    }
+
+
+def _action(text: str) -> dict[str, Any]:
+    return {
+        "text": text,
+        "responsible": {"kind": "family", "member": "Mor"},
+        "due": "2030-01-31",
+    }
+
+
+CREATING = {
+    "family": Creating(
+        url=lambda world: "/api/v1/families",
+        body=_family("Familien Nilsen"),
+        other_body=_family("Familien Berg"),
+        count=_families,
+    ),
+    "need": Creating(
+        url=lambda world: f"/api/v1/canvases/{world.canvas.id}/needs",
+        body=_need(priority=1),
+        other_body=_need(priority=3),
+        count=_on_canvas("needs"),
+    ),
+    "action": Creating(
+        url=lambda world: f"/api/v1/canvases/{world.canvas.id}/actions",
+        body=_action("Mor ringer NAV om strømstøtte."),
+        other_body=_action("Far ringer NAV om strømstøtte."),
+        count=_on_canvas("actions"),
+    ),
+}
+RECORDS = pytest.mark.parametrize("record", list(CREATING))
+
+
+def post(
+    client: TestClient, world: World, creating: Creating, body: dict[str, Any], **headers: str
+) -> httpx2.Response:
+    return client.post(creating.url(world), json=body, headers={**world.headers["lead"], **headers})
+
+
+@RECORDS
+def test_retry_with_the_same_key_creates_once_and_replays_the_first_answer(
+    client: TestClient, session: Session, settings: Settings, record: str
+) -> None:
+    world = build_world(session, settings)
+    creating = CREATING[record]
+    before = creating.count(client, world)
+    key = f"retry-{uuid.uuid4()}"
+
+    first = post(client, world, creating, creating.body, **{"Idempotency-Key": key})
+    retry = post(client, world, creating, creating.body, **{"Idempotency-Key": key})
+
+    assert first.status_code == 201, first.text
+    assert "idempotent-replayed" not in first.headers
+    assert retry.status_code == 201, retry.text
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert retry.json() == first.json()
+    assert creating.count(client, world) == before + 1
+
+
+@RECORDS
+def test_same_key_with_another_body_is_422_and_creates_nothing(
+    client: TestClient, session: Session, settings: Settings, record: str
+) -> None:
+    world = build_world(session, settings)
+    creating = CREATING[record]
+    key = f"reused-{uuid.uuid4()}"
+    first = post(client, world, creating, creating.body, **{"Idempotency-Key": key})
+    assert first.status_code == 201, first.text
+    after_first = creating.count(client, world)
+
+    reused = post(client, world, creating, creating.other_body, **{"Idempotency-Key": key})
+
+    assert reused.status_code == 422, reused.text
+    assert reused.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in reused.json()["errors"]] == ["Idempotency-Key"]
+    assert creating.count(client, world) == after_first
+
+
+@RECORDS
+def test_keys_belong_to_their_user(
+    client: TestClient, session: Session, settings: Settings, record: str
+) -> None:
+    world = build_world(session, settings)
+    creating = CREATING[record]
+    before = creating.count(client, world)
+    key = f"shared-{uuid.uuid4()}"
+
+    mine = post(client, world, creating, creating.body, **{"Idempotency-Key": key})
+    theirs = client.post(
+        creating.url(world),
+        json=creating.body,
+        headers={**world.headers["same_unit"], "Idempotency-Key": key},
+    )
+
+    assert mine.status_code == 201, mine.text
+    assert theirs.status_code == 201, theirs.text
+    assert "idempotent-replayed" not in theirs.headers
+    assert theirs.json()["id"] != mine.json()["id"]
+    assert creating.count(client, world) == before + 2
+
+
+@RECORDS
+def test_without_a_key_every_request_creates(
+    client: TestClient, session: Session, settings: Settings, record: str
+) -> None:
+    world = build_world(session, settings)
+    creating = CREATING[record]
+    before = creating.count(client, world)
+
+    first = post(client, world, creating, creating.body)
+    second = post(client, world, creating, creating.body)
+
+    assert first.status_code == 201, first.text
+    assert second.status_code == 201, second.text
+    assert second.json()["id"] != first.json()["id"]
+    assert creating.count(client, world) == before + 2

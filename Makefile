@@ -15,12 +15,12 @@ PYTEST_ARGS ?=
 .DEFAULT_GOAL := help
 
 .PHONY: help venv system-deps system-deps-run init demo run lint typecheck \
-	test test-sqlite test-postgres bench clean
+	test test-sqlite test-postgres bench bench-postgres clean
 
 help:
 	@echo "make run         set up and serve the app with a demo municipality (http://$(HOST):$(PORT))"
 	@echo "make test        set up, then lint, typecheck and the suite on SQLite and PostgreSQL"
-	@echo "make lint | typecheck | test-sqlite | test-postgres | bench | clean"
+	@echo "make lint | typecheck | test-sqlite | test-postgres | bench | bench-postgres | clean"
 	@echo "PYTEST_ARGS='-k canvas -x' passes options to pytest"
 
 $(STAMP): pyproject.toml
@@ -66,8 +66,11 @@ test-postgres: $(STAMP)
 
 test: system-deps venv lint typecheck test-sqlite test-postgres
 
-bench: $(STAMP)
+bench: system-deps $(STAMP)
 	$(BIN)/python bench/autosave.py
+
+bench-postgres: system-deps $(STAMP)
+	$(BIN)/python bench/autosave.py --db postgres
 
 clean:
 	rm -rf $(VENV) duk.db duk.db-* .pytest_cache .mypy_cache .ruff_cache .hypothesis \

@@ -1,56 +1,143 @@
-"""Typed dependencies shared by the routers: the request's session, settings and actor."""
+"""Typed dependencies shared by the routers, and the route class that runs each request's
+database work in one worker thread and one transaction.
+
+Why one thread: a sync FastAPI route and each sync dependency run in separate hops to the
+thread pool. If the transaction began in one hop (say, looking up the token) and committed in
+another, it would hold the SQLite write lock, or a PostgreSQL pool connection, while waiting
+for a free thread; with enough requests at once every thread waits for the lock and the holder
+never gets a thread back. So the dependencies below do no I/O: they hand the route class what it
+needs, and ``TransactionalRoute`` resolves the actor, checks the idempotency key, calls the
+route and commits, all in the route's own thread. One hop also costs less.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import inspect
 import uuid
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
 from app.accounts import service as account_service
 from app.config import Settings
-from app.db import session_scope
+from app.db import write_lock_for
 from app.kit.errors import Unauthorized
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    yield from session_scope(request.app.state.session_factory)
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One transaction per request: committed by ``TransactionalRoute`` in the route's thread
+    when the route succeeds, rolled back here when anything raises. Opening a session does no
+    I/O, so it happens on the event loop."""
+    session: Session = request.app.state.session_factory()
+    try:
+        yield session
+    except BaseException:
+        await run_in_threadpool(session.rollback)
+        raise
+    else:
+        if session.in_transaction():  # a route not run by TransactionalRoute
+            await run_in_threadpool(session.commit)
+    finally:
+        session.close()
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-# scope="function": the transaction commits when the route function returns, before the
-# response is sent, so an acknowledged write is a committed write (DESIGN §9).
+# scope="function": the session closes when the route function returns, before the response
+# is sent, so an acknowledged write is a committed write (DESIGN §9).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-
 
 bearer_scheme = HTTPBearer(auto_error=False, description="A token from POST /api/v1/tokens")
 
 
-def get_actor_and_token(
+class PendingActor:
+    """The bearer secret of a request, turned into the signed-in actor in the route's thread."""
+
+    def __init__(self, request: Request, secret: str | None, *, with_token: bool) -> None:
+        self.request = request
+        self.secret = secret
+        self.with_token = with_token
+
+    def resolve(self, session: Session) -> tuple[Actor, uuid.UUID]:
+        found = account_service.actor_for_token(session, self.secret) if self.secret else None
+        if found is None:
+            raise Unauthorized("Sign in first: send a valid bearer token.")
+        self.request.state.actor = found[0]
+        return found
+
+
+class Deferred:
+    """A dependency value finished in the route's thread, once the actor is known."""
+
+    def resolve(self, session: Session, actor: Actor | None) -> Any:
+        raise NotImplementedError
+
+
+async def _pending_actor(
     request: Request,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> tuple[Actor, uuid.UUID]:
-    secret = credentials.credentials if credentials else None
-    found = account_service.actor_for_token(session, secret) if secret else None
-    if found is None:
-        raise Unauthorized("Sign in first: send a valid bearer token.")
-    request.state.actor = found[0]
-    return found
+) -> PendingActor:
+    return PendingActor(request, credentials.credentials if credentials else None, with_token=False)
 
 
-def get_actor(found: Annotated[tuple[Actor, uuid.UUID], Depends(get_actor_and_token)]) -> Actor:
-    return found[0]
+async def _pending_token(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> PendingActor:
+    return PendingActor(request, credentials.credentials if credentials else None, with_token=True)
 
 
-CurrentActor = Annotated[Actor, Depends(get_actor)]
-CurrentToken = Annotated[tuple[Actor, uuid.UUID], Depends(get_actor_and_token)]
+# Routes see an Actor (or the actor and its token id): TransactionalRoute puts it in place.
+CurrentActor = Annotated[Actor, Depends(_pending_actor)]
+CurrentToken = Annotated[tuple[Actor, uuid.UUID], Depends(_pending_token)]
+
+
+def _in_one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(endpoint)
+    def run(**kwargs: Any) -> Any:
+        session = next((v for v in kwargs.values() if isinstance(v, Session)), None)
+        if session is None:
+            if any(isinstance(v, PendingActor | Deferred) for v in kwargs.values()):
+                raise TypeError(f"{endpoint.__name__} needs a SessionDep")
+            return endpoint(**kwargs)
+        lock = write_lock_for(session.get_bind())
+        with lock if lock is not None else contextlib.nullcontext():
+            try:
+                actor: Actor | None = None
+                for name, value in list(kwargs.items()):
+                    if isinstance(value, PendingActor):
+                        found = value.resolve(session)
+                        actor = found[0]
+                        kwargs[name] = found if value.with_token else found[0]
+                for name, value in list(kwargs.items()):
+                    if isinstance(value, Deferred):
+                        kwargs[name] = value.resolve(session, actor)
+                result = endpoint(**kwargs)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+        return result
+
+    return run
+
+
+class TransactionalRoute(APIRoute):
+    """Runs a sync route's sign-in, body and commit in one worker thread (see module doc)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = _in_one_transaction(endpoint)
+        super().__init__(path, endpoint, **kwargs)

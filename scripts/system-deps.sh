@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Duk needs, and only those that are missing.
-#   scripts/system-deps.sh        everything: running the app and the whole test suite
+#   scripts/system-deps.sh        everything: running the app, the whole test suite, the benchmarks
 #   scripts/system-deps.sh run    only what `make run` needs (venv support, WeasyPrint libraries)
 # Quiet when everything is present. Not root and something missing: says what to install, exit 1.
 set -euo pipefail
@@ -36,6 +36,8 @@ if [ "$profile" = all ]; then
   [ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql-15)
   # ...and the browser tests drive the system Chromium.
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # bench/ drives the server at full speed with wrk (a Python client saturates first).
+  need_pkg wrk
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -93,12 +93,14 @@ def record_scope(
 ) -> tuple[R, FamilyScope]:
     """A record that belongs to a family, with the actor's view of that family. A record the
     actor may not see is reported exactly like one that does not exist."""
-    record = session.get(model, record_id)
-    if record is None:
+    row = session.execute(
+        select(model, Family)
+        .join(Family, Family.id == model.family_id)
+        .where(model.id == record_id)  # type: ignore[arg-type]
+    ).first()
+    if row is None:
         raise NotFound(f"No such {label}.")
-    family = session.get(Family, record.family_id)
-    if family is None:
-        raise NotFound(f"No such {label}.")
+    record, family = row
     scope = scope_for(session, actor, family)
     if scope.access is FamilyAccess.none:
         raise NotFound(f"No such {label}.")

@@ -7,11 +7,13 @@ from sqlalchemy import text
 from app.accounts import service as account_service
 from app.accounts.schemas import HealthOut, MeOut, TokenCreate, TokenOut, UnitBrief, UnitOut
 from app.audit import service as audit
-from app.deps import CurrentActor, CurrentToken, SessionDep, SettingsDep
+from app.deps import CurrentActor, CurrentToken, SessionDep, SettingsDep, TransactionalRoute
 from app.kit.problems import PROBLEM_RESPONSES, problem_response
 from app.models.enums import AuditAction
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1", tags=["accounts"], responses=PROBLEM_RESPONSES, route_class=TransactionalRoute
+)
 
 
 @router.get("/health", response_model=HealthOut)
@@ -59,7 +61,7 @@ def revoke_current_token(found: CurrentToken, session: SessionDep) -> Response:
 
 
 @router.get("/me", response_model=MeOut)
-def me(actor: CurrentActor) -> MeOut:
+def me(actor: CurrentActor, session: SessionDep) -> MeOut:
     return MeOut(
         id=actor.user_id,
         username=actor.username,

@@ -20,7 +20,7 @@ from app.accounts.security import (
 from app.config import Settings
 from app.db import utcnow
 from app.kit.errors import Conflict, Invalid, TooManyRequests
-from app.models import ApiToken, LoginAttempt, Unit, User
+from app.models import ApiToken, LoginAttempt, Unit, User, user_unit
 from app.models.enums import Role, UnitLevel
 
 
@@ -99,22 +99,49 @@ def issue_token(
 
 
 def actor_for_token(session: Session, secret: str) -> tuple[Actor, uuid.UUID] | None:
-    now = utcnow()
-    row = session.execute(
-        select(User, ApiToken.id)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.token_hash == token_digest(secret),
-            ApiToken.revoked_at.is_(None),
-            ApiToken.expires_at > now,
-            User.active.is_(True),
+    """The actor behind a live token, in one query (every API request makes it)."""
+    # Table columns, not ORM attributes: the same query without the ORM's per-call work.
+    user, token, unit, link = (
+        User.__table__.c,
+        ApiToken.__table__.c,
+        Unit.__table__.c,
+        user_unit.c,
+    )
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                user.id,
+                user.username,
+                user.display_name,
+                user.role,
+                token.id,
+                unit.id,
+                unit.slug,
+                unit.name,
+            )
+            .select_from(
+                ApiToken.__table__.join(User.__table__, user.id == token.user_id)
+                .outerjoin(user_unit, link.user_id == user.id)
+                .outerjoin(Unit.__table__, unit.id == link.unit_id)
+            )
+            .where(
+                token.token_hash == token_digest(secret),
+                token.revoked_at.is_(None),
+                token.expires_at > utcnow(),
+                user.active.is_(True),
+            )
         )
-        .options(selectinload(User.units))
-    ).first()
-    if row is None:
+        .all()
+    )
+    if not rows:
         return None
-    user, token_id = row
-    return actor_from_user(user), token_id
+    user_id, username, display_name, role, token_id = rows[0][:5]
+    units = sorted(
+        (UnitRef(unit_id, slug, name) for *_, unit_id, slug, name in rows if unit_id is not None),
+        key=lambda unit: unit.slug,
+    )
+    return Actor(user_id, username, display_name, role, tuple(units)), token_id
 
 
 def revoke_token(session: Session, token_id: uuid.UUID) -> None:

@@ -7,14 +7,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Table, and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
+from app.db import utcnow
 from app.kit.requestid import current_request_id
 from app.models import AuditEvent
 from app.models.enums import AuditAction
+
+_INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
 
 
 def record(
@@ -27,19 +31,23 @@ def record(
     family_id: uuid.UUID | None = None,
     purpose: str | None = None,
 ) -> None:
-    session.add(
-        AuditEvent(
-            user_id=actor.user_id if actor else None,
-            username=actor.username if actor else None,
-            unit=actor.unit_label()[:200] if actor else None,
-            role=actor.role.value if actor else None,
-            action=action.value,
-            record_type=record_type,
-            record_id=str(record_id) if record_id is not None else None,
-            family_id=family_id,
-            purpose=purpose,
-            request_id=current_request_id(),
-        )
+    # A plain Core INSERT on the session's connection, not an ORM object: the event is never
+    # read back in the request, and every read of a family's data makes one.
+    session.connection().execute(
+        _INSERT_EVENT,
+        {
+            "at": utcnow(),
+            "user_id": actor.user_id if actor else None,
+            "username": actor.username if actor else None,
+            "unit": actor.unit_label()[:200] if actor else None,
+            "role": actor.role.value if actor else None,
+            "action": action.value,
+            "record_type": record_type,
+            "record_id": str(record_id) if record_id is not None else None,
+            "family_id": family_id,
+            "purpose": purpose,
+            "request_id": current_request_id(),
+        },
     )
 
 

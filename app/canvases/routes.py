@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Header, Response
 
 from app.access.scope import FamilyScope, family_scope, record_scope
 from app.canvases import service as canvas_service
@@ -22,24 +23,27 @@ from app.canvases.schemas import (
     ReferralPatch,
     Suggestion,
 )
-from app.deps import CurrentActor, SessionDep
-from app.kit.concurrency import IfMatch, expected_version, set_etag
-from app.kit.errors import NotFound
+from app.deps import CurrentActor, SessionDep, TransactionalRoute
+from app.kit.concurrency import IfMatch, etag, expected_version, set_etag
 from app.kit.idempotency import IdempotencyDep
 from app.kit.problems import PROBLEM_RESPONSES
 from app.models import Action, Canvas, Need, Referral
 
-router = APIRouter(prefix="/api/v1", tags=["canvases"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1", tags=["canvases"], responses=PROBLEM_RESPONSES, route_class=TransactionalRoute
+)
 
 
 def _canvas_scope(
     session: SessionDep, actor: CurrentActor, canvas_id: uuid.UUID
 ) -> tuple[Canvas, FamilyScope]:
-    canvas = canvas_service.load_canvas(session, canvas_id)
-    if canvas is None:
-        raise NotFound("No such canvas.")
-    _, scope = record_scope(session, actor, Canvas, canvas_id, "canvas")
-    return canvas, scope
+    return record_scope(session, actor, Canvas, canvas_id, "canvas")
+
+
+def _wants_minimal(prefer: str | None) -> bool:
+    return prefer is not None and any(
+        part.strip().lower() == "return=minimal" for part in prefer.split(",")
+    )
 
 
 @router.post("/families/{family_id}/canvases", status_code=201, response_model=CanvasOut)
@@ -69,7 +73,16 @@ def get_canvas(
     return out
 
 
-@router.patch("/canvases/{canvas_id}", response_model=CanvasOut)
+@router.patch(
+    "/canvases/{canvas_id}",
+    response_model=CanvasOut,
+    responses={
+        204: {
+            "description": "Saved. Sent instead of the canvas when the request says "
+            "`Prefer: return=minimal` (the autosave of a tablet); the new version is in ETag."
+        }
+    },
+)
 def patch_canvas(
     canvas_id: uuid.UUID,
     data: CanvasPatch,
@@ -77,11 +90,17 @@ def patch_canvas(
     session: SessionDep,
     response: Response,
     if_match: IfMatch = None,
-) -> CanvasOut:
+    prefer: Annotated[str | None, Header(max_length=200)] = None,
+) -> CanvasOut | Response:
     canvas, scope = _canvas_scope(session, actor, canvas_id)
     scope.require_edit()
     version = expected_version(if_match)
     canvas_service.patch_canvas(session, actor, scope, canvas, data, version)
+    if _wants_minimal(prefer):
+        return Response(
+            status_code=204,
+            headers={"ETag": etag(canvas.version), "Preference-Applied": "return=minimal"},
+        )
     set_etag(response, canvas.version)
     return canvas_service.canvas_document(session, canvas)
 

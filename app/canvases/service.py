@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -46,7 +47,6 @@ from app.models import (
     ActionEvent,
     Canvas,
     CanvasDomain,
-    CanvasTemplate,
     Goal,
     Need,
     Referral,
@@ -68,6 +68,10 @@ from app.models.enums import (
 )
 
 # --- canvas ---------------------------------------------------------------------------------
+
+# Autosave writes through the tables directly (Core), without the ORM's per-statement work.
+CANVAS_TABLE = cast(Table, Canvas.__table__)
+CANVAS_DOMAIN_TABLE = cast(Table, CanvasDomain.__table__)
 
 
 def create_canvas(session: Session, actor: Actor, scope: FamilyScope, template_key: str) -> Canvas:
@@ -127,6 +131,9 @@ def patch_canvas(
     data: CanvasPatch,
     expected_version: int,
 ) -> Canvas:
+    """Merge the given fields into the canvas (each domain field on its own) and move its
+    version on by one. This is the autosave path: it loads no domain rows and writes only
+    what was sent."""
     scope.require_edit()
     template = template_of(session, canvas)
     given = data.model_fields_set
@@ -134,10 +141,10 @@ def patch_canvas(
     for field in sorted(given):
         if getattr(data, field) is None and field not in ("next_review_date",):
             errors.append(FieldError(field, "Cannot be null"))
-    by_key = {d.domain_key: d for d in canvas.domains}
+    domain_changes: dict[str, dict[str, object]] = {}
     if data.domains:
         for key, patch in data.domains.items():
-            if key not in by_key:
+            if template.domain(key) is None:
                 errors.append(FieldError(f"domains.{key}", f"Unknown domain {key!r}"))
                 continue
             for field in ("situation", "indicators", "strengths"):
@@ -147,43 +154,57 @@ def patch_canvas(
                 errors += _validate_indicators(
                     template, key, patch.indicators, f"domains.{key}.indicators"
                 )
+            changes = {field: getattr(patch, field) for field in patch.model_fields_set}
+            if "indicators" in changes and changes["indicators"] is not None:
+                changes["indicators"] = list(dict.fromkeys(patch.indicators or []))
+            if changes:
+                domain_changes[key] = changes
     if errors:
         raise Invalid(errors)
 
     check_version(canvas.version, expected_version)
     now = utcnow()
+    values: dict[str, object] = {"updated_at": now}
+    if data.centre is not None:
+        values["what_matters"] = data.centre.what_matters
+    if data.participants is not None:
+        values["participants"] = [p.model_dump(mode="json") for p in data.participants]
+    if data.period is not None:
+        values["period_from"] = data.period.from_
+        values["period_to"] = data.period.to
+    if "next_review_date" in given:
+        values["next_review_date"] = data.next_review_date
+    if data.status is not None and data.status != canvas.status:
+        values["status"] = data.status
+        values["completed_at"] = now if data.status is CanvasStatus.completed else None
     # The conditional UPDATE is what makes two racing saves safe: only one of them can move the
     # version on from the one both read; the other gets 412 and writes nothing.
-    bumped = session.execute(
-        update(Canvas)
-        .where(Canvas.id == canvas.id, Canvas.version == expected_version)
-        .values(version=Canvas.version + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
+    table = CANVAS_TABLE.c
+    values["version"] = table.version + 1
+    bumped = session.connection().execute(
+        update(CANVAS_TABLE)
+        .where(table.id == canvas.id, table.version == expected_version)
+        .values(**values)
     )
-    if bumped.rowcount != 1:  # type: ignore[attr-defined]
+    if bumped.rowcount != 1:
         raise PreconditionFailed("The canvas was changed by someone else. Reload and merge.")
+    domain = CANVAS_DOMAIN_TABLE.c
+    for key, changes in domain_changes.items():
+        session.connection().execute(
+            update(CANVAS_DOMAIN_TABLE)
+            .where(domain.canvas_id == canvas.id, domain.domain_key == key)
+            .values(**changes)
+        )
+    # The statements above bypass the ORM; make the loaded canvas say what is now stored.
+    for name, value in values.items():
+        if name != "version":
+            set_committed_value(canvas, name, value)
     set_committed_value(canvas, "version", expected_version + 1)
-    set_committed_value(canvas, "updated_at", now)
-
-    if data.centre is not None:
-        canvas.what_matters = data.centre.what_matters
-    if data.domains:
-        for key, patch in data.domains.items():
-            row = by_key[key]
-            for field in patch.model_fields_set:
-                value = getattr(patch, field)
-                setattr(row, field, list(value) if field == "indicators" else value)
-    if data.participants is not None:
-        canvas.participants = [p.model_dump(mode="json") for p in data.participants]
-    if data.period is not None:
-        canvas.period_from = data.period.from_
-        canvas.period_to = data.period.to
-    if "next_review_date" in given:
-        canvas.next_review_date = data.next_review_date
-    if data.status is not None and data.status != canvas.status:
-        canvas.status = data.status
-        canvas.completed_at = now if data.status is CanvasStatus.completed else None
-    session.flush()
+    if domain_changes and "domains" in canvas.__dict__:
+        session.expire(canvas, ["domains"])
+        for row in list(session.identity_map.values()):
+            if isinstance(row, CanvasDomain) and row.canvas_id == canvas.id:
+                session.expire(row)
     audit.record(
         session, actor, AuditAction.update, "canvas", canvas.id, family_id=canvas.family_id
     )
@@ -199,8 +220,7 @@ def read_canvas(session: Session, actor: Actor, canvas: Canvas) -> CanvasOut:
 def canvas_document(session: Session, canvas: Canvas) -> CanvasOut:
     if "domains" not in canvas.__dict__:
         session.refresh(canvas, ["domains"])
-    row = session.get(CanvasTemplate, canvas.template_id)
-    assert row is not None
+    template = template_of(session, canvas)
     needs = session.scalars(
         select(Need).where(Need.canvas_id == canvas.id).order_by(Need.created_at, Need.id)
     ).all()
@@ -221,8 +241,8 @@ def canvas_document(session: Session, canvas: Canvas) -> CanvasOut:
     return CanvasOut(
         id=canvas.id,
         family_id=canvas.family_id,
-        template_key=row.key,
-        template_version=row.version,
+        template_key=template.key,
+        template_version=template.version,
         status=canvas.status,
         version=canvas.version,
         centre={"what_matters": canvas.what_matters},

@@ -10,12 +10,17 @@ from app.canvases import template_store
 from app.canvases.schemas import ServiceOut
 from app.canvases.service import service_out
 from app.catalogue import service as catalogue_service
-from app.deps import CurrentActor, SessionDep
+from app.deps import CurrentActor, SessionDep, TransactionalRoute
 from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
 from app.kit.problems import PROBLEM_RESPONSES
 from app.kit.schema import NO_NUL
 
-router = APIRouter(prefix="/api/v1", tags=["catalogue"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["catalogue"],
+    responses=PROBLEM_RESPONSES,
+    route_class=TransactionalRoute,
+)
 
 
 class IndicatorOut(BaseModel):

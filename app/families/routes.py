@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from app.access.policy import FamilyAccess, can_erase_family, can_list_families
 from app.access.scope import FamilyScope, family_scope, scope_for
 from app.audit import service as audit_service
-from app.deps import CurrentActor, SessionDep, SettingsDep
+from app.deps import CurrentActor, SessionDep, SettingsDep, TransactionalRoute
 from app.families import service as family_service
 from app.families.schemas import (
     AuditEventOut,
@@ -37,7 +37,9 @@ from app.kit.problems import PROBLEM_RESPONSES
 from app.models import Consent, Family
 from app.models.enums import ErasureReason
 
-router = APIRouter(prefix="/api/v1", tags=["families"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1", tags=["families"], responses=PROBLEM_RESPONSES, route_class=TransactionalRoute
+)
 
 FamilyId = Annotated[uuid.UUID, "family id"]
 

@@ -11,8 +11,10 @@ from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from app.deps import CurrentActor, SessionDep
+from app.access.actor import Actor
+from app.deps import Deferred
 from app.kit.concurrency import etag
 from app.kit.errors import Invalid
 from app.models import IdempotentRequest
@@ -55,11 +57,53 @@ class Idempotency:
             self._remember(status_code, model.model_dump_json(), tag, family_id)
 
 
+class PendingIdempotency(Deferred):
+    """The key and fingerprint of a creating request, checked in the route's thread."""
+
+    def __init__(self, key: str | None, fingerprint: str, response: Response) -> None:
+        self.key = key
+        self.fingerprint = fingerprint
+        self.response = response
+
+    def resolve(self, session: Session, actor: Actor | None) -> Idempotency:
+        key = self.key
+        if key is None or actor is None:
+            return Idempotency(None, self.response, None)
+        stored = session.scalar(
+            select(IdempotentRequest).where(
+                IdempotentRequest.user_id == actor.user_id, IdempotentRequest.key == key
+            )
+        )
+        if stored is not None:
+            if stored.fingerprint != self.fingerprint:
+                raise Invalid.field(
+                    "Idempotency-Key", "This key was used for a different request; use a new key."
+                )
+            raise Replay(stored.status_code, stored.body, stored.etag)
+        fingerprint = self.fingerprint
+        user_id = actor.user_id
+
+        def remember(
+            status_code: int, body_json: str, tag: str | None, family_id: uuid.UUID | None
+        ) -> None:
+            session.add(
+                IdempotentRequest(
+                    user_id=user_id,
+                    key=key,
+                    fingerprint=fingerprint,
+                    status_code=status_code,
+                    body=body_json,
+                    etag=tag,
+                    family_id=family_id,
+                )
+            )
+
+        return Idempotency(key, self.response, remember)
+
+
 async def _idempotency(
     request: Request,
     response: Response,
-    session: SessionDep,
-    actor: CurrentActor,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -70,41 +114,13 @@ async def _idempotency(
             description="A client-chosen key; a retry with the same key creates nothing new.",
         ),
     ] = None,
-) -> Idempotency:
+) -> PendingIdempotency:
     body = await request.body()
     fingerprint = hashlib.sha256(
         request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
     ).hexdigest()
-    if idempotency_key is None:
-        return Idempotency(None, response, None)
-    stored = session.scalar(
-        select(IdempotentRequest).where(
-            IdempotentRequest.user_id == actor.user_id, IdempotentRequest.key == idempotency_key
-        )
-    )
-    if stored is not None:
-        if stored.fingerprint != fingerprint:
-            raise Invalid.field(
-                "Idempotency-Key", "This key was used for a different request; use a new key."
-            )
-        raise Replay(stored.status_code, stored.body, stored.etag)
-
-    def remember(
-        status_code: int, body_json: str, tag: str | None, family_id: uuid.UUID | None
-    ) -> None:
-        session.add(
-            IdempotentRequest(
-                user_id=actor.user_id,
-                key=idempotency_key,
-                fingerprint=fingerprint,
-                status_code=status_code,
-                body=body_json,
-                etag=tag,
-                family_id=family_id,
-            )
-        )
-
-    return Idempotency(idempotency_key, response, remember)
+    return PendingIdempotency(idempotency_key, fingerprint, response)
 
 
+# Routes see an Idempotency: TransactionalRoute resolves it once the actor is known.
 IdempotencyDep = Annotated[Idempotency, Depends(_idempotency)]

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from app.access.scope import record_scope
 from app.canvases import service as canvas_service
-from app.deps import CurrentActor, SessionDep
+from app.deps import CurrentActor, SessionDep, TransactionalRoute
 from app.kit.errors import NotFound
 from app.kit.idempotency import IdempotencyDep
 from app.kit.problems import PROBLEM_RESPONSES
@@ -14,7 +14,9 @@ from app.models import Canvas, Plan
 from app.plans import service as plan_service
 from app.plans.schemas import PlanOut
 
-router = APIRouter(prefix="/api/v1", tags=["plans"], responses=PROBLEM_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1", tags=["plans"], responses=PROBLEM_RESPONSES, route_class=TransactionalRoute
+)
 
 
 @router.post("/canvases/{canvas_id}/plans", status_code=201, response_model=PlanOut)

@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 .NOTPARALLEL:
 .DEFAULT_GOAL := help
 
-.PHONY: help venv system-deps system-deps-run init demo run lint typecheck \
+.PHONY: help venv translations messages system-deps system-deps-run init demo run lint typecheck \
 	test test-sqlite test-postgres bench bench-postgres clean
 
 help:
@@ -32,13 +32,33 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# Translations: app/locale/<lang>/LC_MESSAGES/messages.po are kept in git; the compiled .mo
+# files are built here (and ignored by git). `make messages` updates the .po files from the code.
+PO_FILES := $(wildcard app/locale/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
+
+translations: $(MO_FILES)
+
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -k _ -k gettext -k ngettext:1,2 -o app/locale/messages.pot app
+	for lang in nb nn en; do \
+	  if [ -f app/locale/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update --no-fuzzy-matching -i app/locale/messages.pot -d app/locale -l $$lang; \
+	  else \
+	    $(BIN)/pybabel init -i app/locale/messages.pot -d app/locale -l $$lang; \
+	  fi; \
+	done
+
 system-deps:
 	@bash scripts/system-deps.sh
 
 system-deps-run:
 	@bash scripts/system-deps.sh run
 
-init: $(STAMP)
+init: $(STAMP) translations
 	$(BIN)/duk init
 
 demo: $(STAMP)
@@ -56,15 +76,15 @@ typecheck: $(STAMP)
 	@echo "==> typecheck"
 	$(BIN)/mypy
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) translations
 	@echo "==> tests on SQLite"
 	$(BIN)/python -m pytest --db=sqlite $(PYTEST_ARGS)
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) translations
 	@echo "==> tests on PostgreSQL"
 	$(BIN)/python -m pytest --db=postgres $(PYTEST_ARGS)
 
-test: system-deps venv lint typecheck test-sqlite test-postgres
+test: system-deps venv translations lint typecheck test-sqlite test-postgres
 
 bench: system-deps $(STAMP)
 	$(BIN)/python bench/autosave.py

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     # Small-cell suppression threshold (DESIGN §7): never below 3.
     report_min_cell: int = Field(default=5)
     token_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
+    # A browser session ends after this long without a request (a tablet left on a table).
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     # Login throttling: this many failures for one username or one client address within the
     # window locks further attempts until the window has passed.
     login_max_failures: int = Field(default=5, ge=1)

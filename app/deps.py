@@ -17,6 +17,7 @@ import functools
 import inspect
 import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -76,6 +77,53 @@ class PendingActor:
             raise Unauthorized("Sign in first: send a valid bearer token.")
         self.request.state.actor = found[0]
         return found
+
+
+SESSION_COOKIE_HTTPS = "__Host-duk_session"
+SESSION_COOKIE_HTTP = "duk_session"
+
+
+def session_cookie_name(request: Request) -> str:
+    """``__Host-`` cookies must be Secure, so plain-HTTP development uses a plain name."""
+    return SESSION_COOKIE_HTTPS if request.url.scheme == "https" else SESSION_COOKIE_HTTP
+
+
+class LoginRequired(Unauthorized):
+    """A page was asked for without a live browser session: the page answers with sign-in."""
+
+    slug = "login-required"
+
+
+class PendingPageActor(PendingActor):
+    """The browser session cookie of a page request, resolved in the route's thread."""
+
+    def resolve(self, session: Session) -> tuple[Actor, uuid.UUID]:
+        settings: Settings = self.request.app.state.settings
+        idle = timedelta(minutes=settings.session_idle_minutes)
+        found = (
+            account_service.actor_for_session(session, self.secret, idle) if self.secret else None
+        )
+        if found is None:
+            raise LoginRequired("Sign in to continue.")
+        self.request.state.actor = found[0]
+        return found
+
+
+async def _pending_page_actor(request: Request) -> PendingActor:
+    return PendingPageActor(
+        request, request.cookies.get(session_cookie_name(request)), with_token=False
+    )
+
+
+async def _pending_page_session(request: Request) -> PendingActor:
+    return PendingPageActor(
+        request, request.cookies.get(session_cookie_name(request)), with_token=True
+    )
+
+
+# For pages: the signed-in user of the browser session (TransactionalRoute puts it in place).
+PageActor = Annotated[Actor, Depends(_pending_page_actor)]
+PageSession = Annotated[tuple[Actor, uuid.UUID], Depends(_pending_page_session)]
 
 
 class Deferred:

@@ -7,18 +7,25 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.accounts.pages import router as accounts_pages
 from app.accounts.routes import router as accounts_router
+from app.canvases.pages import router as canvases_pages
 from app.canvases.routes import router as canvases_router
 from app.catalogue.routes import router as catalogue_router
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory
+from app.families.pages import router as families_pages
 from app.families.routes import router as families_router
 from app.kit.idempotency import Replay
 from app.kit.middleware import RequestGuardMiddleware
 from app.kit.problems import install_problem_handlers
+from app.kit.templating import STATIC_DIR
+from app.kit.web import CachedStaticFiles, CSRFMiddleware
+from app.plans.pages import router as plans_pages
 from app.plans.routes import router as plans_router
 
 API_DESCRIPTION = """\
@@ -71,8 +78,18 @@ def create_app(
         families_router,
         canvases_router,
         plans_router,
+        accounts_pages,
+        families_pages,
+        canvases_pages,
+        plans_pages,
     ):
         app.include_router(router)
+    app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
+    # Added last = outermost: request guard, then compression, then CSRF, then the routes.
+    app.add_middleware(
+        CSRFMiddleware, secret=settings.secret_key, secure=settings.env == "production"
+    )
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     logging.getLogger("duk").setLevel(logging.INFO)
     return app

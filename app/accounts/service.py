@@ -144,6 +144,33 @@ def actor_for_token(session: Session, secret: str) -> tuple[Actor, uuid.UUID] | 
     return Actor(user_id, username, display_name, role, tuple(units)), token_id
 
 
+SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def actor_for_session(
+    session: Session, secret: str, idle: timedelta
+) -> tuple[Actor, uuid.UUID] | None:
+    """The actor behind a live browser session; a session unused for ``idle`` has ended."""
+    now = utcnow()
+    token = session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == token_digest(secret),
+            ApiToken.kind == "session",
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > now,
+        )
+    )
+    if token is None or (token.last_seen_at is not None and token.last_seen_at < now - idle):
+        return None
+    found = actor_for_token(session, secret)
+    if found is None:
+        return None
+    # Sliding idle timeout, written at most once a minute rather than on every request.
+    if token.last_seen_at is None or token.last_seen_at < now - SESSION_TOUCH_INTERVAL:
+        token.last_seen_at = now
+    return found
+
+
 def revoke_token(session: Session, token_id: uuid.UUID) -> None:
     session.execute(
         update(ApiToken)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -123,8 +124,26 @@ def validation_errors(exc: RequestValidationError) -> list[FieldError]:
     return out
 
 
-async def _duk_error(_request: Request, exc: Exception) -> JSONResponse:
+def _is_page(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
+def _page_error(request: Request, status: int, slug: str) -> Response:
+    from app.deps import LoginRequired  # the pages' sign-in lives with the dependencies
+    from app.kit.templating import render
+
+    if slug == LoginRequired.slug:
+        target = f"/login?next={quote(request.url.path)}"
+        if request.headers.get("hx-request") == "true":
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+    return render(request, "error.html", {"status": status, "slug": slug}, status_code=status)
+
+
+async def _duk_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DukError)
+    if _is_page(request):
+        return _page_error(request, exc.status, exc.slug)
     headers: dict[str, str] = {}
     if isinstance(exc, TooManyRequests):
         headers["Retry-After"] = str(exc.retry_after)
@@ -136,8 +155,10 @@ async def _duk_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if _is_page(request):
+        return _page_error(request, 422, "validation")
     return problem_response(
         422,
         "validation",
@@ -147,8 +168,10 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if _is_page(request) and not request.url.path.startswith("/static/"):
+        return _page_error(request, exc.status_code, "http")
     title = _HTTP_TITLES.get(exc.status_code, "Error")
     detail = exc.detail if isinstance(exc.detail, str) else title
     slug = title.lower().replace(" ", "-")

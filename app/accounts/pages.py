@@ -1,0 +1,120 @@
+"""Sign-in, sign-out and the language switch for the browser."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.accounts import service as account_service
+from app.audit import service as audit
+from app.db import utcnow
+from app.deps import (
+    SESSION_COOKIE_HTTP,
+    SESSION_COOKIE_HTTPS,
+    PageSession,
+    SessionDep,
+    SettingsDep,
+    TransactionalRoute,
+    session_cookie_name,
+)
+from app.kit.errors import TooManyRequests
+from app.kit.i18n import LANGUAGE_COOKIE, LANGUAGES
+from app.kit.templating import render
+from app.models.enums import AuditAction
+
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect to somewhere else."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@router.get("/login", name="login")
+def login_page(request: Request, session: SessionDep, next: str = "/") -> HTMLResponse:
+    return render(request, "accounts/login.html", {"next": safe_next(next), "error": None})
+
+
+@router.post("/login", name="login_submit")
+def login_submit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form(max_length=80)],
+    password: Annotated[str, Form(max_length=1000)],
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    client = request.client.host if request.client else "unknown"
+    target = safe_next(next)
+    try:
+        account_service.check_throttle(session, settings, username, client)
+    except TooManyRequests:
+        return render(
+            request,
+            "accounts/login.html",
+            {"next": target, "error": "throttled", "username": username},
+            status_code=429,
+        )
+    user = account_service.authenticate(session, username, password)
+    if user is None:
+        account_service.record_attempt(session, settings, username, client, succeeded=False)
+        audit.record(session, None, AuditAction.login_failed, "session")
+        return render(
+            request,
+            "accounts/login.html",
+            {"next": target, "error": "wrong", "username": username},
+            status_code=401,
+        )
+    account_service.record_attempt(session, settings, username, client, succeeded=True)
+    secret, token = account_service.issue_token(session, user, settings, kind="session")
+    token.last_seen_at = utcnow()
+    audit.record(
+        session, account_service.actor_from_user(user), AuditAction.login, "session", token.id
+    )
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        session_cookie_name(request),
+        secret,
+        max_age=int(timedelta(hours=settings.token_ttl_hours).total_seconds()),
+        path="/",
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+@router.post("/logout", name="logout")
+def logout(request: Request, found: PageSession, session: SessionDep) -> Response:
+    actor, token_id = found
+    account_service.revoke_token(session, token_id)
+    audit.record(session, actor, AuditAction.logout, "session", token_id)
+    response = RedirectResponse("/login", status_code=303)
+    for name in (SESSION_COOKIE_HTTPS, SESSION_COOKIE_HTTP):
+        response.delete_cookie(name, path="/", secure=name == SESSION_COOKIE_HTTPS)
+    return response
+
+
+@router.post("/language", name="set_language")
+def set_language(
+    request: Request,
+    language: Annotated[str, Form(pattern="^(nb|nn|en)$")],
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    assert language in LANGUAGES
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=365 * 24 * 3600,
+        path="/",
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="lax",
+    )
+    return response

@@ -1,0 +1,53 @@
+"""Languages of the user interface and of the family's plan: bokmål (default), nynorsk and
+English, through gettext catalogs made with Babel (``app/locale``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Final
+
+from babel.support import NullTranslations, Translations
+from starlette.requests import Request
+
+LANGUAGES: Final = ("nb", "nn", "en")
+DEFAULT_LANGUAGE: Final = "nb"
+LANGUAGE_COOKIE: Final = "duk_lang"
+LOCALE_DIR: Final = Path(__file__).resolve().parents[1] / "locale"
+
+# Each language's name in that language, for the language switcher.
+LANGUAGE_NAMES: Final = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def translations(lang: str) -> NullTranslations:
+    if lang not in LANGUAGES:
+        lang = DEFAULT_LANGUAGE
+    return Translations.load(str(LOCALE_DIR), [lang], domain="messages")
+
+
+def _from_accept_language(header: str) -> str | None:
+    best: tuple[float, str] | None = None
+    for part in header.split(","):
+        tag, _, params = part.strip().partition(";")
+        tag = tag.strip().lower()
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        primary = tag.split("-")[0]
+        # Browsers say "no" for Norwegian without saying which written standard.
+        lang = {"no": "nb", "nb": "nb", "nn": "nn", "en": "en"}.get(primary)
+        if lang and (best is None or quality > best[0]):
+            best = (quality, lang)
+    return best[1] if best else None
+
+
+def request_language(request: Request) -> str:
+    """The user's chosen language (cookie), else the browser's, else bokmål."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return _from_accept_language(request.headers.get("accept-language", "")) or DEFAULT_LANGUAGE

@@ -1,0 +1,84 @@
+"""Server-rendered pages: Jinja2 with gettext, one environment per language.
+
+Each room keeps its templates in ``app/<room>/templates`` and names them with the room as
+prefix (``canvases/canvas.html``); shared layouts live in ``app/templates``. Partials that htmx
+swaps into a page are named ``_name.html``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from app.kit.i18n import LANGUAGE_NAMES, LANGUAGES, request_language, translations
+from app.paths import project_root
+
+APP_DIR = Path(__file__).resolve().parents[1]
+STATIC_DIR = project_root() / "static"
+ROOMS = ("accounts", "families", "canvases", "catalogue", "plans", "reports", "audit")
+
+
+def _loader() -> ChoiceLoader:
+    rooms = {
+        room: FileSystemLoader(APP_DIR / room / "templates")
+        for room in ROOMS
+        if (APP_DIR / room / "templates").is_dir()
+    }
+    return ChoiceLoader([FileSystemLoader(APP_DIR / "templates"), PrefixLoader(rooms)])
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def environment(lang: str) -> Environment:
+    env = Environment(
+        loader=_loader(),
+        autoescape=select_autoescape(("html", "xml", "svg")),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["static"] = static_url
+    env.globals["languages"] = LANGUAGE_NAMES
+    return env
+
+
+@lru_cache(maxsize=256)
+def static_url(path: str) -> str:
+    """A static file's URL with a content hash, so browsers may cache it for good."""
+    digest = hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:10]
+    return f"/static/{path}?v={digest}"
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    lang: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render a page in the user's language (or ``lang``, e.g. the family's, for its plan)."""
+    ui_lang = request_language(request)
+    csrf = request.scope.get("csrftoken")
+    values: dict[str, Any] = {
+        "request": request,
+        "lang": lang or ui_lang,
+        "ui_lang": ui_lang,
+        "actor": getattr(request.state, "actor", None),
+        "csrf_token": csrf() if callable(csrf) else "",
+        "htmx": request.headers.get("hx-request") == "true",
+        "url_for": lambda name, **params: str(request.app.url_path_for(name, **params)),
+        "current_path": request.url.path,
+    }
+    values.update(context or {})
+    html = environment(lang or ui_lang).get_template(template).render(values)
+    all_headers = {"Cache-Control": "no-store", "Content-Language": lang or ui_lang}
+    all_headers.update(headers or {})
+    return HTMLResponse(html, status_code=status_code, headers=all_headers)

@@ -1,0 +1,61 @@
+"""What the browser side of the app needs around its pages: static files with long caching,
+and CSRF protection for every unsafe request that carries cookies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgi_csrf import asgi_csrf
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
+
+from app.kit.middleware import ASGIApp
+
+
+class CachedStaticFiles(StaticFiles):
+    """Static files; a URL carrying the content hash (``?v=``) may be cached for a year."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
+
+
+async def _csrf_failed(scope: Scope, send: Send, message_id: Any) -> None:
+    body = (
+        '<!doctype html><html lang="nb"><head><meta charset="utf-8"><title>Duk</title></head>'
+        "<body><main><h1>Skjemaet er utløpt / The form has expired</h1>"
+        "<p>Gå tilbake, last inn siden på nytt og prøv igjen. / Go back, reload the page and "
+        "try again.</p></main></body></html>"
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 403,
+            "headers": [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"cache-control", b"no-store"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class CSRFMiddleware:
+    """Double-submit CSRF tokens (asgi-csrf) for form posts and page fetches. Requests with a
+    bearer token (the JSON API) carry no cookies to forge and are let through by asgi-csrf."""
+
+    def __init__(self, app: ASGIApp, *, secret: str, secure: bool) -> None:
+        self.app = asgi_csrf(
+            app,
+            signing_secret=secret,
+            cookie_secure=secure,
+            cookie_samesite="Lax",
+            always_protect={"/login"},
+            send_csrf_failed=_csrf_failed,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)

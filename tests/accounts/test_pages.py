@@ -1,0 +1,162 @@
+"""Signing in and out in the browser: cookie session, CSRF on every form, idle timeout."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.db import utcnow
+from app.models import ApiToken
+from tests.factories import PASSWORD, make_family, make_unit, make_user
+
+CSRF = re.compile(r'name="csrftoken" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD, next: str = "/") -> None:
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "next": next,
+            "csrftoken": csrf_from(page.text),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == next
+
+
+def test_a_caseworker_signs_in_and_sees_her_families(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    unit = make_unit(session)
+    kari = make_user(session, units=[unit], display_name="Kari Hansen")
+    make_family(session, kari, settings, display_name="Familien Haddad")
+    session.commit()
+
+    assert client.get("/", follow_redirects=False).headers["location"] == "/login?next=/"
+    sign_in(client, kari.username)
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "Familien Haddad" in home.text
+    assert "Kari Hansen" in home.text
+    assert home.headers["cache-control"] == "no-store"
+    cookie = next(c for c in client.cookies.jar if c.name == "duk_session")
+    assert cookie.has_nonstandard_attr("HttpOnly")
+    assert "content-security-policy" in home.headers
+
+
+def test_wrong_password_keeps_the_user_on_the_sign_in_page(
+    client: TestClient, session: Session
+) -> None:
+    unit = make_unit(session)
+    kari = make_user(session, units=[unit])
+    session.commit()
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "username": kari.username,
+            "password": "wrong password",
+            "csrftoken": csrf_from(page.text),
+        },
+    )
+    assert response.status_code == 401
+    assert 'role="alert"' in response.text
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_a_form_without_its_csrf_token_is_refused(client: TestClient, session: Session) -> None:
+    unit = make_unit(session)
+    kari = make_user(session, units=[unit])
+    session.commit()
+    sign_in(client, kari.username)
+    response = client.post(
+        "/families",
+        data={"display_name": "Familien Forged", "municipality_code": "3107"},
+    )
+    assert response.status_code == 403
+    assert "Familien Forged" not in client.get("/").text
+
+
+def test_signing_out_ends_the_session(client: TestClient, session: Session) -> None:
+    unit = make_unit(session)
+    kari = make_user(session, units=[unit])
+    session.commit()
+    sign_in(client, kari.username)
+    home = client.get("/")
+    response = client.post(
+        "/logout", data={"csrftoken": csrf_from(home.text)}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert client.get("/", follow_redirects=False).headers["location"].startswith("/login")
+
+
+def test_an_idle_session_asks_to_sign_in_again_and_returns_to_the_page(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    unit = make_unit(session)
+    kari = make_user(session, units=[unit])
+    family = make_family(session, kari, settings)
+    session.commit()
+    sign_in(client, kari.username)
+    token = session.scalars(
+        select(ApiToken).where(ApiToken.user_id == kari.id, ApiToken.kind == "session")
+    ).one()
+    token.last_seen_at = utcnow() - timedelta(minutes=settings.session_idle_minutes + 1)
+    session.commit()
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/"
+    assert family.display_name not in response.text
+    htmx = client.get("/", headers={"HX-Request": "true"}, follow_redirects=False)
+    assert htmx.status_code == 401
+    assert htmx.headers["hx-redirect"] == "/login?next=/"
+
+
+def test_a_caseworker_starts_a_new_family_from_the_home_page(
+    client: TestClient, session: Session
+) -> None:
+    unit = make_unit(session)
+    kari = make_user(session, units=[unit])
+    session.commit()
+    sign_in(client, kari.username)
+    home = client.get("/")
+    bad = client.post(
+        "/families",
+        data={
+            "display_name": "Familien Berg",
+            "municipality_code": "31",
+            "csrftoken": csrf_from(home.text),
+        },
+    )
+    assert bad.status_code == 422
+    assert 'aria-invalid="true"' in bad.text
+    created = client.post(
+        "/families",
+        data={
+            "display_name": "Familien Berg",
+            "municipality_code": "3107",
+            "language": "nn",
+            "adults": "2",
+            "children_birth_years": "2014 2018",
+            "csrftoken": csrf_from(home.text),
+        },
+        follow_redirects=False,
+    )
+    assert created.status_code == 303
+    assert created.headers["location"].startswith("/families/")
+    assert "Familien Berg" in client.get("/").text

@@ -119,7 +119,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         hide_parameters=True,
         pool_size=20,
         max_overflow=10,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip on every request. Connections are recycled
+        # instead, so one dropped by a firewall or a database restart is replaced in time.
+        pool_recycle=1800,
     )
 
 

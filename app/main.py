@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.accounts.pages import router as accounts_pages
 from app.accounts.routes import router as accounts_router
 from app.canvases.pages import router as canvases_pages
+from app.canvases.planning_pages import router as canvases_planning_pages
 from app.canvases.routes import router as canvases_router
 from app.catalogue.routes import router as catalogue_router
 from app.config import Settings, get_settings
@@ -81,6 +82,7 @@ def create_app(
         accounts_pages,
         families_pages,
         canvases_pages,
+        canvases_planning_pages,
         plans_pages,
     ):
         app.include_router(router)

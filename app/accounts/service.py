@@ -230,3 +230,15 @@ def list_units(session: Session) -> list[Unit]:
 
 def token_expiry(token: ApiToken) -> datetime:
     return token.expires_at
+
+
+def unit_members(session: Session) -> list[tuple[uuid.UUID, User]]:
+    """Active caseworkers and reviewers, once per unit they belong to: the people a plan may
+    name as responsible for an action on behalf of their unit."""
+    rows = session.execute(
+        select(user_unit.c.unit_id, User)
+        .join(User, User.id == user_unit.c.user_id)
+        .where(User.active.is_(True), User.role.in_((Role.caseworker, Role.reviewer)))
+        .order_by(User.display_name, User.id)
+    ).all()
+    return [(unit_id, user) for unit_id, user in rows]

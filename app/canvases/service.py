@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -65,6 +67,7 @@ from app.models.enums import (
     ReferralStatus,
     ResponsibleKind,
     ServiceStatus,
+    UnitLevel,
 )
 
 # --- canvas ---------------------------------------------------------------------------------
@@ -820,3 +823,72 @@ def get_need_on(session: Session, need_id: uuid.UUID) -> Need:
     if need is None:
         raise NotFound("No such need.")
     return need
+
+
+# --- what the browser pages show (read-only helpers) ----------------------------------------
+
+
+def family_canvases(session: Session, family_id: uuid.UUID) -> Sequence[Canvas]:
+    """A family's canvases, newest first (the family page lists them)."""
+    return session.scalars(
+        select(Canvas)
+        .where(Canvas.family_id == family_id)
+        .order_by(Canvas.created_at.desc(), Canvas.id)
+    ).all()
+
+
+def domain_rows(session: Session, canvas: Canvas) -> list[CanvasDomain]:
+    """The canvas's domain rows as stored now (loaded once per request)."""
+    if "domains" not in canvas.__dict__:
+        session.refresh(canvas, ["domains"])
+    return list(canvas.domains)
+
+
+@dataclass(frozen=True, slots=True)
+class RingEntry:
+    """A service mapped to a need, as the outer ring of the canvas shows it."""
+
+    referral_id: uuid.UUID
+    need_id: uuid.UUID
+    domain: str
+    service_name: str
+    provider_name: str | None
+    level: UnitLevel | None  # None: a service outside the catalogue
+    status: ReferralStatus
+
+
+def ring_entries(session: Session, canvas: Canvas) -> list[RingEntry]:
+    """Every referral on the canvas with its service and provider (external ones too)."""
+    rows = session.execute(
+        select(Referral, Need.domain, Service.name, Service.level, Unit.name)
+        .join(Need, Need.id == Referral.need_id)
+        .outerjoin(Service, Service.id == Referral.service_id)
+        .outerjoin(Unit, Unit.id == Service.provider_unit_id)
+        .where(Need.canvas_id == canvas.id)
+        .order_by(Referral.created_at, Referral.id)
+    ).all()
+    return [
+        RingEntry(
+            referral_id=referral.id,
+            need_id=referral.need_id,
+            domain=domain,
+            service_name=service_name or referral.external_service_name or "",
+            provider_name=provider_name,
+            level=level,
+            status=referral.status,
+        )
+        for referral, domain, service_name, level, provider_name in rows
+    ]
+
+
+def next_reviews(session: Session, family_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, date]:
+    """The earliest review date set on each family's canvases (the home page shows it)."""
+    ids = list(family_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Canvas.family_id, func.min(Canvas.next_review_date))
+        .where(Canvas.family_id.in_(ids), Canvas.next_review_date.is_not(None))
+        .group_by(Canvas.family_id)
+    ).all()
+    return {family_id: when for family_id, when in rows if when is not None}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -9,7 +10,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from app.access.policy import can_create_family
+from app.access.policy import can_create_family, can_edit_case
+from app.access.scope import family_scope
+from app.canvases import service as canvas_service
 from app.deps import PageActor, SessionDep, SettingsDep, TransactionalRoute
 from app.families import service as family_service
 from app.families.schemas import FamilyCreate
@@ -35,6 +38,7 @@ def home(request: Request, actor: PageActor, session: SessionDep) -> HTMLRespons
         "families/home.html",
         {
             "families": rows,
+            "next_reviews": canvas_service.next_reviews(session, [f.id for f, _ in rows]),
             "can_create": can_create_family(actor),
             "errors": {},
             "form": {},
@@ -100,3 +104,37 @@ def create_family(
             status_code=422,
         )
     return RedirectResponse(f"/families/{family.id}", status_code=303)
+
+
+@router.get("/families/{family_id}", name="family_page")
+def family_page(
+    request: Request, family_id: uuid.UUID, actor: PageActor, session: SessionDep
+) -> HTMLResponse:
+    """A family's overview: household, its canvases (newest first), the way to the plan."""
+    scope = family_scope(session, actor, family_id)
+    family = family_service.read_family(session, actor, scope)
+    this_year = datetime.now(UTC).year
+    return render(
+        request,
+        "families/family.html",
+        {
+            "family": family,
+            "plan_lead": family_service.plan_lead(session, family),
+            "canvases": canvas_service.family_canvases(session, family.id),
+            "can_edit": can_edit_case(scope.access),
+            "child_ages": sorted(
+                (this_year - year for year in family.household_children_birth_years),
+                reverse=True,
+            ),
+        },
+    )
+
+
+@router.post("/families/{family_id}/canvases", name="canvas_start")
+def start_canvas(
+    request: Request, family_id: uuid.UUID, actor: PageActor, session: SessionDep
+) -> Response:
+    """ "Start the conversation": a new canvas on the family template, then straight to it."""
+    scope = family_scope(session, actor, family_id)
+    canvas = canvas_service.create_canvas(session, actor, scope, "familie")
+    return RedirectResponse(f"/canvases/{canvas.id}", status_code=303)

@@ -1,0 +1,259 @@
+"""The family's plan as a document to read: what the preview, the plan page, the print view and
+the PDF show, built from a canvas document or a frozen plan's content (both have one shape).
+
+Dates are written out in the family's language here, because the same document is also rendered
+to PDF, where no browser formats them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from babel.dates import format_date
+from sqlalchemy.orm import Session
+
+from app.accounts import service as account_service
+from app.canvases.template_schema import CanvasTemplateDef
+from app.kit.errors import FieldError
+from app.models import User
+
+# Babel's locales for the family's languages; en_GB writes "27 November 2026", as Norwegians
+# who read English expect.
+_LOCALES = {"nb": "nb_NO", "nn": "nn_NO", "en": "en_GB"}
+HORIZONS = ("dream", "long", "short")
+
+
+def long_date(value: date | datetime | str | None, lang: str) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.date()
+    return format_date(value, format="long", locale=_LOCALES.get(lang, "nb_NO"))
+
+
+@dataclass(frozen=True)
+class DomainView:
+    key: str
+    title: str
+    situation: str
+    score: int | None
+    stage: str
+    strengths: str
+
+
+@dataclass(frozen=True)
+class NeedView:
+    domain_title: str
+    text: str
+    priority: int
+
+
+@dataclass(frozen=True)
+class ActionView:
+    id: str
+    text: str
+    kind: str  # "family" | "unit"
+    who: str  # the family member, or the unit (and the named person there)
+    due: str
+    due_iso: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ParticipantView:
+    name: str
+    role: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class PlanView:
+    what_matters: str
+    domains: list[DomainView]
+    needs: list[NeedView]
+    goals: dict[str, list[str]]
+    actions: list[ActionView]
+    participants: list[ParticipantView]
+    period_from: str
+    period_to: str
+    next_review: str
+    lead_name: str
+    lead_unit: str
+
+    @property
+    def strengths(self) -> list[DomainView]:
+        return [d for d in self.domains if d.strengths.strip()]
+
+    @property
+    def situations(self) -> list[DomainView]:
+        return [d for d in self.domains if d.situation.strip() or d.score is not None]
+
+    @property
+    def has_goals(self) -> bool:
+        return any(self.goals.values())
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def plan_view(
+    session: Session,
+    content: dict[str, Any],
+    template: CanvasTemplateDef,
+    lang: str,
+    *,
+    lead_unit_id: uuid.UUID | None = None,
+) -> PlanView:
+    """``content`` is a plan's frozen content (a canvas document dumped as JSON, with
+    ``plan_lead``)."""
+    unit_names = {u.id: u.name for u in account_service.list_units(session)}
+
+    def unit_name(value: Any) -> str:
+        unit_id = _uuid(value)
+        return unit_names.get(unit_id, "") if unit_id else ""
+
+    def title(key: str) -> str:
+        domain = template.domain(key)
+        return domain.title.get(lang) if domain else key
+
+    domains: list[DomainView] = []
+    stored: dict[str, Any] = content.get("domains", {})
+    order = [d.key for d in template.domains] + [k for k in stored if template.domain(k) is None]
+    for key in order:
+        values = stored.get(key)
+        if values is None:
+            continue
+        score = values.get("family_score")
+        stage = template.scale.stage_for(score) if score is not None else None
+        domains.append(
+            DomainView(
+                key=key,
+                title=title(key),
+                situation=values.get("situation") or "",
+                score=score,
+                stage=stage.label.get(lang) if stage else "",
+                strengths=values.get("strengths") or "",
+            )
+        )
+
+    needs = sorted(
+        (
+            NeedView(domain_title=title(n["domain"]), text=n["text"], priority=n["priority"])
+            for n in content.get("needs", [])
+        ),
+        key=lambda n: n.priority,
+    )
+
+    goals: dict[str, list[str]] = {h: [] for h in HORIZONS}
+    for goal in content.get("goals", []):
+        if goal.get("lifecycle_status") != "cancelled":
+            goals.setdefault(goal["horizon"], []).append(goal["text"])
+
+    actions: list[ActionView] = []
+    for action in content.get("actions", []):
+        responsible = action.get("responsible", {})
+        if responsible.get("kind") == "unit":
+            who = unit_name(responsible.get("unit_id"))
+            user_id = _uuid(responsible.get("user_id"))
+            user = session.get(User, user_id) if user_id else None
+            if user is not None:
+                who = f"{who} ({user.display_name})" if who else user.display_name
+        else:
+            who = responsible.get("member") or ""
+        actions.append(
+            ActionView(
+                id=str(action["id"]),
+                text=action["text"],
+                kind=responsible.get("kind", "family"),
+                who=who,
+                due=long_date(action.get("due"), lang),
+                due_iso=action.get("due") or "",
+                status=action.get("status", "planned"),
+            )
+        )
+    # Who does what by when: soonest first, undated last.
+    actions.sort(key=lambda a: (a.due_iso == "", a.due_iso))
+
+    participants = [
+        ParticipantView(
+            name=p.get("name", ""), role=p.get("role", "other"), unit=unit_name(p.get("unit_id"))
+        )
+        for p in content.get("participants", [])
+    ]
+    period = content.get("period") or {}
+    lead = content.get("plan_lead") or {}
+    return PlanView(
+        what_matters=(content.get("centre") or {}).get("what_matters", ""),
+        domains=domains,
+        needs=needs,
+        goals=goals,
+        actions=actions,
+        participants=participants,
+        period_from=long_date(period.get("from"), lang),
+        period_to=long_date(period.get("to"), lang),
+        next_review=long_date(content.get("next_review_date"), lang),
+        lead_name=lead.get("display_name") or "",
+        lead_unit=unit_name(lead.get("unit_id") or lead_unit_id),
+    )
+
+
+@dataclass(frozen=True)
+class MissingItem:
+    """One thing an individual plan still lacks, said plainly, with where it is put right."""
+
+    code: str  # needs, goals, resources, actions, responsible, due, participants, ...
+    href: str
+    action_text: str = ""
+    unit_name: str = ""
+
+
+def missing_items(
+    session: Session,
+    errors: list[FieldError],
+    content: dict[str, Any],
+    *,
+    canvas_id: uuid.UUID,
+    family_id: uuid.UUID,
+    first_domain: str | None = None,
+) -> list[MissingItem]:
+    canvas = f"/canvases/{canvas_id}"
+    family = f"/families/{family_id}"
+    actions = content.get("actions", [])
+    unit_names = {str(u.id): u.name for u in account_service.list_units(session)}
+    items: list[MissingItem] = []
+    for error in errors:
+        field = error.field
+        if field.startswith("actions[") and "]" in field:
+            index = int(field[len("actions[") : field.index("]")])
+            action = actions[index] if index < len(actions) else {}
+            code = "due" if field.endswith(".due") else "responsible"
+            href = f"{canvas}/actions#action-{action.get('id', '')}"
+            items.append(MissingItem(code, href, action_text=action.get("text", "")))
+        elif field.startswith("consents."):
+            unit_id = field.removeprefix("consents.")
+            items.append(MissingItem("consent", family, unit_name=unit_names.get(unit_id, "")))
+        elif field == "participants":
+            code = "family_member" if content.get("participants") else "participants"
+            items.append(MissingItem(code, f"{canvas}#participants"))
+        elif field in ("needs", "goals", "actions"):
+            items.append(MissingItem(field, f"{canvas}/{field}"))
+        elif field == "resources":
+            # Strengths are written per life domain, in the domain editor.
+            href = f"{canvas}/domains/{first_domain}" if first_domain else canvas
+            items.append(MissingItem(field, href))
+        elif field in ("period", "next_review_date"):
+            items.append(MissingItem(field, f"{canvas}#plan-period"))
+        elif field == "plan_lead":
+            items.append(MissingItem(field, family))
+        else:
+            items.append(MissingItem(field, canvas))
+    return items

@@ -1,0 +1,399 @@
+"""The family's plan in the browser: the preview with what it still lacks, submitting it, the
+submitted plan, its print view and its PDF, all in the family's language (issue 3, point 7)."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+from typing import cast
+
+import pytest
+from babel.dates import format_date
+from fastapi.testclient import TestClient
+from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.access.scope import scope_for
+from app.canvases import service as canvas_service
+from app.canvases.schemas import ActionCreate, GoalCreate, NeedCreate, Responsible
+from app.config import Settings
+from app.models import AuditEvent, Canvas, Family, Plan, Unit, User
+from app.models.enums import GoalHorizon, Language, ResponsibleKind
+from app.plans.pages import static_only_fetcher
+from tests.accounts.test_pages import csrf_from, sign_in
+from tests.factories import (
+    actor_of,
+    build_world,
+    fill_canvas_for_plan,
+    make_canvas,
+    make_family,
+    make_unit,
+    make_user,
+)
+
+SUBMIT_BUTTON = re.compile(r"<button[^>]*>\s*Submit the plan\s*</button>")
+
+
+def _flat(text: str) -> str:
+    """Text with every run of whitespace as one space (a PDF wraps lines where it likes)."""
+    return " ".join(text.split())
+
+
+def _font_names(reader: PdfReader) -> set[str]:
+    names: set[str] = set()
+    for page in reader.pages:
+        resources = cast(DictionaryObject, page["/Resources"].get_object())
+        fonts = cast(DictionaryObject, resources["/Font"].get_object())
+        for font in fonts.values():
+            names.add(str(cast(DictionaryObject, font.get_object())["/BaseFont"]))
+    return names
+
+
+def _complete_canvas(
+    session: Session, lead: User, family: Family, *, unit: Unit | None = None
+) -> Canvas:
+    """A canvas with all an individual plan needs: a need, goals on every horizon, an action
+    for the family and, when ``unit`` is given, one for that unit."""
+    canvas = make_canvas(session, lead, family)
+    fill_canvas_for_plan(session, lead, family, canvas)
+    actor = actor_of(session, lead)
+    scope = scope_for(session, actor, family)
+    need = canvas_service.add_need(
+        session,
+        actor,
+        scope,
+        canvas,
+        NeedCreate(domain="bolig", text="Vi trenger et større sted å bo.", priority=1),
+    )
+    for horizon, text in [
+        (GoalHorizon.dream, "Et hjem med hage der barna kan leke."),
+        (GoalHorizon.long, "Å eie vår egen bolig om fem år."),
+        (GoalHorizon.short, "Få økonomisk rådgivning før påske – æøå ÆØÅ."),
+    ]:
+        canvas_service.add_goal(
+            session, actor, scope, canvas, GoalCreate(horizon=horizon, text=text)
+        )
+    canvas_service.add_action(
+        session,
+        actor,
+        scope,
+        canvas,
+        ActionCreate(
+            text="Mor ringer boligkontoret.",
+            responsible=Responsible(kind=ResponsibleKind.family, member="Mor"),
+            due=date.today() + timedelta(days=20),
+            need_ids=[need.id],
+        ),
+    )
+    if unit is not None:
+        canvas_service.add_action(
+            session,
+            actor,
+            scope,
+            canvas,
+            ActionCreate(
+                text="Boligkontoret sender søknadsskjema.",
+                responsible=Responsible(kind=ResponsibleKind.unit, unit_id=unit.id),
+                due=date.today() + timedelta(days=5),
+                need_ids=[need.id],
+            ),
+        )
+    return canvas
+
+
+def _submit(client: TestClient, canvas: Canvas) -> str:
+    preview = client.get(f"/canvases/{canvas.id}/plan")
+    response = client.post(
+        f"/canvases/{canvas.id}/plans",
+        data={"csrftoken": csrf_from(preview.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    location: str = response.headers["location"]
+    return location
+
+
+def test_preview_of_an_empty_canvas_lists_what_the_plan_still_lacks(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    unit = make_unit(session)
+    kari = make_user(session, units=[unit])
+    family = make_family(session, kari, settings, language=Language.en)
+    canvas = make_canvas(session, kari, family)
+    session.commit()
+    sign_in(client, kari.username)
+
+    page = client.get(f"/canvases/{canvas.id}/plan")
+
+    assert page.status_code == 200
+    missing = page.text.split('data-testid="plan-missing"')[1].split("</ul>")[0]
+    for text, href in [
+        ("What the family needs help with", f"/canvases/{canvas.id}/needs"),
+        ("At least one goal", f"/canvases/{canvas.id}/goals"),
+        ("At least one action", f"/canvases/{canvas.id}/actions"),
+        ("strengths and resources", f"/canvases/{canvas.id}/domains/"),
+        ("Who takes part in the plan", f"/canvases/{canvas.id}"),
+        ("The period the plan covers", f"/canvases/{canvas.id}"),
+        ("The date of the next review", f"/canvases/{canvas.id}"),
+    ]:
+        assert text in missing
+        assert f'href="{href}' in missing
+    button = SUBMIT_BUTTON.search(page.text)
+    assert button is not None
+    assert "disabled" in button.group(0)
+
+
+def test_preview_of_a_complete_canvas_reads_like_the_familys_plan(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    unit = make_unit(session)
+    kari = make_user(session, units=[unit], display_name="Kari Hansen")
+    family = make_family(session, kari, settings, language=Language.en)
+    canvas = _complete_canvas(session, kari, family, unit=unit)
+    session.commit()
+    sign_in(client, kari.username)
+
+    page = client.get(f"/canvases/{canvas.id}/plan")
+
+    assert page.status_code == 200
+    text = page.text
+    assert 'data-testid="plan-missing"' not in text
+    for words in [
+        "At vi har det trygt hjemme.",  # what matters to us
+        "Vi bor trangt.",  # how things are now, in the family's words
+        "3 of 10",  # and the family's own score
+        "Vi holder sammen.",  # strengths
+        "Et hjem med hage der barna kan leke.",
+        "Få økonomisk rådgivning før påske – æøå ÆØÅ.",
+        "Kari Hansen",  # the plan lead
+        "Veileder",  # a participant
+    ]:
+        assert words in text
+    # Who does what by when, soonest first: the unit's action is due before the family's.
+    assert text.index("Boligkontoret sender søknadsskjema.") < text.index(
+        "Mor ringer boligkontoret."
+    )
+    assert unit.name in text
+    assert ">Mor<" in text
+    button = SUBMIT_BUTTON.search(text)
+    assert button is not None
+    assert "disabled" not in button.group(0)
+
+
+def test_submitting_the_plan_makes_plan_1_and_lands_on_its_page(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    unit = make_unit(session)
+    kari = make_user(session, units=[unit])
+    family = make_family(session, kari, settings, language=Language.en)
+    canvas = _complete_canvas(session, kari, family)
+    session.commit()
+    sign_in(client, kari.username)
+
+    location = _submit(client, canvas)
+
+    plan = session.scalar(select(Plan).where(Plan.family_id == family.id))
+    assert plan is not None
+    assert plan.number == 1
+    assert location == f"/plans/{plan.id}"
+    page = client.get(location)
+    assert page.status_code == 200
+    assert "Plan 1" in page.text
+    assert "In review" in page.text
+    assert "Mor ringer boligkontoret." in page.text
+
+
+def test_submitting_an_incomplete_plan_shows_the_list_again_and_stores_nothing(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    unit = make_unit(session)
+    school = make_unit(session, name="Skolen i Test")
+    kari = make_user(session, units=[unit])
+    family = make_family(session, kari, settings)
+    # Complete but for the family's consent to share the plan with the school, and an action
+    # with no one in the family named for it and no due date.
+    canvas = _complete_canvas(session, kari, family, unit=school)
+    actor = actor_of(session, kari)
+    vague = canvas_service.add_action(
+        session,
+        actor,
+        scope_for(session, actor, family),
+        canvas,
+        ActionCreate(
+            text="Noen i familien ringer banken.",
+            responsible=Responsible(kind=ResponsibleKind.family),
+        ),
+    )
+    session.commit()
+    sign_in(client, kari.username)
+    preview = client.get(f"/canvases/{canvas.id}/plan")
+
+    response = client.post(
+        f"/canvases/{canvas.id}/plans", data={"csrftoken": csrf_from(preview.text)}
+    )
+
+    assert response.status_code == 422
+    assert 'role="alert"' in response.text
+    missing = response.text.split('data-testid="plan-missing"')[1].split("</ul>")[0]
+    assert "Skolen i Test" in missing
+    assert f'href="/families/{family.id}"' in missing
+    assert "Who in the family does this: “Noen i familien ringer banken.”" in missing
+    assert "By when this is done: “Noen i familien ringer banken.”" in missing
+    assert f'href="/canvases/{canvas.id}/actions#action-{vague.id}"' in missing
+    assert session.scalar(select(Plan).where(Plan.family_id == family.id)) is None
+
+
+@pytest.mark.parametrize("language", [Language.en, Language.nn])
+def test_plan_page_and_print_view_are_in_the_familys_language(
+    client: TestClient, session: Session, settings: Settings, language: Language
+) -> None:
+    unit = make_unit(session)
+    kari = make_user(session, units=[unit])
+    family = make_family(session, kari, settings, language=language)
+    canvas = _complete_canvas(session, kari, family)
+    session.commit()
+    sign_in(client, kari.username)  # Kari's own pages are in bokmål
+    location = _submit(client, canvas)
+
+    for path in (location, f"{location}/print"):
+        page = client.get(path)
+        assert page.status_code == 200
+        assert f'<html lang="{language.value}">' in page.text
+        assert page.headers["content-language"] == language.value
+        assert page.headers["cache-control"] == "no-store"
+        if language is Language.en:  # the messages are written in English
+            assert "What matters to us" in page.text
+            assert "Who does what, and by when" in page.text
+    assert client.get("/").headers["content-language"] == "nb"
+    print_view = client.get(f"{location}/print")
+    assert 'class="site-header"' not in print_view.text  # a clean document, no navigation
+    assert family.display_name in print_view.text
+
+
+def test_the_pdf_holds_every_goal_and_action_with_who_and_when(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    unit = make_unit(session)
+    kari = make_user(session, units=[unit])
+    family = make_family(session, kari, settings, display_name="Familien Ødegård")
+    canvas = _complete_canvas(session, kari, family, unit=unit)
+    session.commit()
+    sign_in(client, kari.username)
+    location = _submit(client, canvas)
+    plan_id = location.rsplit("/", 1)[1]
+
+    response = client.get(f"{location}.pdf")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"] == 'attachment; filename="plan-1.pdf"'
+    assert response.headers["cache-control"] == "no-store"
+    reader = PdfReader(io.BytesIO(response.content))
+    text = _flat("\n".join(page.extract_text() for page in reader.pages))
+    fonts = _font_names(reader)
+    assert fonts
+    assert all("DejaVu" in name for name in fonts), fonts
+    document = canvas_service.canvas_document(session, canvas)
+    assert len(document.goals) == 3
+    assert len(document.actions) == 2
+    for goal in document.goals:
+        assert _flat(goal.text) in text
+    assert "æøå ÆØÅ" in text
+    for action in document.actions:
+        assert _flat(action.text) in text
+        assert action.due is not None
+        assert format_date(action.due, format="long", locale="nb_NO") in text
+    assert "Mor" in text
+    assert unit.name in text
+    assert "Familien Ødegård" in text
+    exports = session.scalars(
+        select(AuditEvent).where(AuditEvent.record_id == plan_id, AuditEvent.action == "export")
+    ).all()
+    assert [e.username for e in exports] == [kari.username]
+
+
+def test_reading_the_plan_page_and_print_view_is_in_the_audit_trail(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build_world(session, settings)
+    sign_in(client, world.consented.username)
+
+    assert client.get(f"/plans/{world.plan.id}").status_code == 200
+    assert client.get(f"/plans/{world.plan.id}/print").status_code == 200
+
+    reads = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.record_id == str(world.plan.id),
+            AuditEvent.action == "read",
+            AuditEvent.username == world.consented.username,
+        )
+    ).all()
+    assert len(reads) == 2
+
+
+def test_a_consented_unit_reads_the_plan_but_may_not_submit(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build_world(session, settings)
+    sign_in(client, world.consented.username)
+
+    page = client.get(f"/plans/{world.plan.id}")
+    assert page.status_code == 200
+    assert world.unit_b.name in page.text  # the review asked of the consented unit
+    assert client.get(f"/plans/{world.plan.id}.pdf").status_code == 200
+    preview = client.get(f"/canvases/{world.canvas.id}/plan")
+    assert preview.status_code == 200
+    assert SUBMIT_BUTTON.search(preview.text) is None
+    submit = client.post(
+        f"/canvases/{world.canvas.id}/plans", data={"csrftoken": csrf_from(preview.text)}
+    )
+    assert submit.status_code == 403
+    assert session.scalars(select(Plan).where(Plan.family_id == world.family.id)).all() == [
+        world.plan
+    ]
+
+
+@pytest.mark.parametrize("persona", ["other_unit", "withdrawn"])
+def test_other_units_find_no_plan_at_all(
+    client: TestClient, session: Session, settings: Settings, persona: str
+) -> None:
+    world = build_world(session, settings)
+    sign_in(client, getattr(world, persona).username)
+    plan = world.plan.id
+
+    for path in (
+        f"/plans/{plan}.pdf",
+        f"/plans/{plan}",
+        f"/plans/{plan}/print",
+        f"/canvases/{world.canvas.id}/plan",
+    ):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "application/pdf" not in response.headers["content-type"]
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build_world(session, settings)
+    response = client.get(f"/plans/{world.plan.id}.pdf", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=")
+
+
+def test_the_pdf_renderer_fetches_nothing_but_the_apps_static_files() -> None:
+    body, mime = static_only_fetcher("http://duk.pdf/static/app.css?v=1")
+    assert b".plan-print" in body
+    assert mime == "text/css"
+    for url in (
+        "https://example.com/evil.css",
+        "http://duk.pdf/static/../app/config.py",
+        "http://duk.pdf/static/%2e%2e/pyproject.toml",
+        "file:///etc/passwd",
+        "http://duk.pdf/plans/1",
+    ):
+        with pytest.raises(ValueError, match="fetch|static"):
+            static_only_fetcher(url)

@@ -3,9 +3,13 @@ itself, the domain editor, and the autosave the tablet uses while the worker typ
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Form, Query, Request
@@ -17,13 +21,15 @@ from app.access.actor import Actor
 from app.access.policy import can_edit_case
 from app.access.scope import FamilyScope, record_scope
 from app.canvases import service as canvas_service
-from app.canvases.schemas import CanvasOut, CanvasPatch
+from app.canvases.schemas import CanvasOut, CanvasPatch, ParticipantRole
 from app.canvases.template_schema import CanvasTemplateDef
 from app.deps import PageActor, SessionDep, TransactionalRoute
 from app.kit.errors import FieldError, Invalid, NotFound, PreconditionFailed
+from app.kit.i18n import request_language
 from app.kit.templating import render
 from app.models import Canvas
 from app.models.enums import UnitLevel
+from app.plans.document import long_date
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -170,6 +176,22 @@ def canvas_page(
     saved: Annotated[str | None, Query(max_length=80)] = None,
 ) -> HTMLResponse:
     canvas, scope = _canvas_scope(session, actor, canvas_id)
+    return render(
+        request,
+        "canvases/canvas.html",
+        _canvas_context(request, session, actor, canvas, scope, saved),
+    )
+
+
+def _canvas_context(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    canvas: Canvas,
+    scope: FamilyScope,
+    saved: str | None = None,
+) -> dict[str, Any]:
+    lang = request_language(request)
     doc = canvas_service.read_canvas(session, actor, canvas)
     template = canvas_service.template_of(session, canvas)
     ring = canvas_service.ring_entries(session, canvas)
@@ -180,18 +202,33 @@ def canvas_page(
         (key, [entry for entry in ring if entry.level in levels]) for key, levels in RING_GROUPS
     ]
     saved_domain = template.domain(saved) if saved else None
-    return render(
-        request,
-        "canvases/canvas.html",
-        {
-            **_root_context(canvas, scope, doc, template),
-            "needs_by_domain": needs_by_domain,
-            "ring_groups": [(key, entries) for key, entries in groups if entries],
-            "ring_count": len(ring),
-            "excerpts": {key: _excerpt(d.situation) for key, d in doc.domains.items()},
-            "saved_domain": saved_domain,
+    return {
+        **_root_context(canvas, scope, doc, template),
+        "needs_by_domain": needs_by_domain,
+        "ring_groups": [(key, entries) for key, entries in groups if entries],
+        "ring_count": len(ring),
+        "excerpts": {key: _excerpt(d.situation) for key, d in doc.domains.items()},
+        "saved_domain": saved_domain,
+        "saved_section": saved if saved in ("participants", "period") else None,
+        "roles": [role.value for role in ParticipantRole],
+        "participant_rows": [{**_participant_row(p), "origin": "saved"} for p in doc.participants]
+        + [_new_row(), _new_row()],
+        "participant_errors": {},
+        "participants_base": _fingerprint(doc.participants),
+        "period_form": {
+            "from": _iso(doc.period.from_),
+            "to": _iso(doc.period.to),
+            "next_review": _iso(doc.next_review_date),
         },
-    )
+        "period_errors": {},
+        "period_base": _fingerprint(_period_of(doc)),
+        "period_dates": {
+            "from": long_date(doc.period.from_, lang),
+            "to": long_date(doc.period.to, lang),
+            "next_review": long_date(doc.next_review_date, lang),
+        },
+        "section_conflict": None,
+    }
 
 
 def _root_context(
@@ -204,6 +241,210 @@ def _root_context(
         "template": template,
         "can_edit": can_edit_case(scope.access),
     }
+
+
+# --- who takes part, and the plan period --------------------------------------------------
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _participant_row(p: dict[str, Any]) -> dict[str, str]:
+    return {
+        "name": str(p.get("name") or ""),
+        "role": str(p.get("role") or ""),
+        "unit_id": str(p.get("unit_id") or ""),
+    }
+
+
+def _new_row() -> dict[str, str]:
+    return {"name": "", "role": "", "unit_id": "", "origin": "new", "remove": ""}
+
+
+def _period_of(doc: CanvasOut) -> dict[str, str]:
+    return {
+        "from": _iso(doc.period.from_),
+        "to": _iso(doc.period.to),
+        "next_review": _iso(doc.next_review_date),
+    }
+
+
+def _fingerprint(value: Any) -> str:
+    """What a section looked like when the form was drawn: a stale ``version`` is only a
+    conflict when this section itself has changed since (an autosave of the centre text moves
+    the version on too, and must not make these forms fail)."""
+    text = json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _save_section(
+    session: Session,
+    actor: Actor,
+    scope: FamilyScope,
+    canvas: Canvas,
+    patch: CanvasPatch,
+    version: int,
+    base: str,
+    current: Callable[[CanvasOut], Any],
+) -> bool:
+    """Save the section; False (nothing written) when someone else changed it meanwhile."""
+    for attempt in range(2):
+        if canvas.version != version:
+            doc = canvas_service.canvas_document(session, canvas)
+            if _fingerprint(current(doc)) != base:
+                return False
+        try:
+            canvas_service.patch_canvas(session, actor, scope, canvas, patch, canvas.version)
+        except PreconditionFailed:
+            if attempt:
+                return False
+            session.expire_all()
+            continue
+        return True
+    return False  # pragma: no cover - the loop returns
+
+
+def _rerender_section(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    canvas_id: uuid.UUID,
+    updates: dict[str, Any],
+    status_code: int,
+) -> HTMLResponse:
+    session.rollback()
+    canvas, scope = _canvas_scope(session, actor, canvas_id)
+    context = _canvas_context(request, session, actor, canvas, scope)
+    context.update(updates)
+    return render(request, "canvases/canvas.html", context, status_code=status_code)
+
+
+@router.post("/canvases/{canvas_id}/participants", name="canvas_participants")
+def canvas_participants(
+    request: Request,
+    canvas_id: uuid.UUID,
+    actor: PageActor,
+    session: SessionDep,
+    version: Annotated[int, Form(ge=1)],
+    base: Annotated[str, Form(max_length=64)] = "",
+    name: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies it
+    role: Annotated[list[str], Form()] = [],  # noqa: B006
+    unit_id: Annotated[list[str], Form()] = [],  # noqa: B006
+    origin: Annotated[list[str], Form()] = [],  # noqa: B006
+    remove: Annotated[list[str], Form()] = [],  # noqa: B006 - row numbers ticked "Remove"
+) -> Response:
+    """Replace the list of who takes part: kept rows, minus those ticked, plus new names."""
+    canvas, scope = _canvas_scope(session, actor, canvas_id)
+    scope.require_edit()
+    rows: list[dict[str, str]] = []
+    for i, typed in enumerate(name):
+        rows.append(
+            {
+                "name": typed.strip(),
+                "role": role[i] if i < len(role) else "",
+                "unit_id": unit_id[i] if i < len(unit_id) else "",
+                "origin": origin[i] if i < len(origin) and origin[i] == "saved" else "new",
+                "remove": "1" if str(i) in remove else "",
+            }
+        )
+    roles = {r.value for r in ParticipantRole}
+    errors: dict[str, str] = {}
+    kept: list[tuple[int, dict[str, Any]]] = []
+    for i, row in enumerate(rows):
+        if row["remove"]:
+            continue
+        if row["origin"] == "new" and not row["name"]:
+            continue  # an empty row for adding someone, left empty
+        if not row["name"]:
+            errors[f"{i}-name"] = "name_missing"
+        elif len(row["name"]) > 200:
+            errors[f"{i}-name"] = "name_long"
+        if row["role"] not in roles:
+            errors[f"{i}-role"] = "role_missing"
+        entry: dict[str, Any] = {"name": row["name"], "role": row["role"]}
+        if row["unit_id"]:
+            entry["unit_id"] = row["unit_id"]
+        kept.append((i, entry))
+    saved = False
+    if not errors:
+        try:
+            patch = CanvasPatch.model_validate({"participants": [e for _, e in kept]})
+        except ValidationError as exc:
+            for e in exc.errors():
+                loc = e["loc"]
+                if len(loc) >= 3 and isinstance(loc[1], int):
+                    errors[f"{kept[loc[1]][0]}-{loc[2]}"] = "invalid"
+                else:
+                    errors["form"] = "invalid"
+        else:
+            saved = _save_section(
+                session, actor, scope, canvas, patch, version, base, lambda d: d.participants
+            )
+            if saved:
+                return RedirectResponse(
+                    f"/canvases/{canvas.id}?saved=participants#participants", status_code=303
+                )
+    updates: dict[str, Any] = {
+        "participant_rows": rows or [_new_row()],
+        "participant_errors": errors,
+    }
+    if not errors:
+        updates["section_conflict"] = "participants"
+    return _rerender_section(request, session, actor, canvas_id, updates, 422 if errors else 409)
+
+
+def _date_field(raw: str) -> date | None | str:
+    """A date from ``<input type="date">``: None when empty, the raw text when unreadable."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return raw
+
+
+@router.post("/canvases/{canvas_id}/period", name="canvas_period")
+def canvas_period(
+    request: Request,
+    canvas_id: uuid.UUID,
+    actor: PageActor,
+    session: SessionDep,
+    version: Annotated[int, Form(ge=1)],
+    base: Annotated[str, Form(max_length=64)] = "",
+    period_from: Annotated[str, Form(max_length=40)] = "",
+    period_to: Annotated[str, Form(max_length=40)] = "",
+    next_review: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """The period the plan covers and the date of the next review."""
+    canvas, scope = _canvas_scope(session, actor, canvas_id)
+    scope.require_edit()
+    typed = {
+        "from": period_from.strip(),
+        "to": period_to.strip(),
+        "next_review": next_review.strip(),
+    }
+    dates = {key: _date_field(value) for key, value in typed.items()}
+    errors = {key: "date" for key, value in dates.items() if isinstance(value, str)}
+    start, end = dates["from"], dates["to"]
+    if isinstance(start, date) and isinstance(end, date) and end < start:
+        errors["to"] = "order"
+    if not errors:
+        patch = CanvasPatch.model_validate(
+            {
+                "period": {"from": dates["from"], "to": dates["to"]},
+                "next_review_date": dates["next_review"],
+            }
+        )
+        if _save_section(session, actor, scope, canvas, patch, version, base, _period_of):
+            return RedirectResponse(
+                f"/canvases/{canvas.id}?saved=period#plan-period", status_code=303
+            )
+    updates: dict[str, Any] = {"period_form": typed, "period_errors": errors}
+    if not errors:
+        updates["section_conflict"] = "period"
+    return _rerender_section(request, session, actor, canvas_id, updates, 422 if errors else 409)
 
 
 # --- the domain editor ----------------------------------------------------------------------

@@ -53,8 +53,10 @@ def create_family(
     actor: PageActor,
     session: SessionDep,
     settings: SettingsDep,
-    display_name: Annotated[str, Form(max_length=200)],
-    municipality_code: Annotated[str, Form(max_length=4)],
+    # Defaults, not required: a form sent with an empty field reaches FamilyCreate below and
+    # comes back with the message next to the field (FastAPI would answer a bare 422 page).
+    display_name: Annotated[str, Form(max_length=200)] = "",
+    municipality_code: Annotated[str, Form(max_length=4)] = "",
     language: Annotated[str, Form(max_length=2)] = "nb",
     adults: Annotated[int, Form(ge=0, le=20)] = 1,
     children_birth_years: Annotated[str, Form(max_length=200)] = "",

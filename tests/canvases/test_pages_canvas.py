@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.models import Canvas, CanvasDomain
+from app.models.enums import Language
 from tests.accounts.test_pages import csrf_from, sign_in
 from tests.factories import World, build_world, make_canvas, make_family, make_unit, make_user
 
@@ -446,3 +448,307 @@ def test_a_new_canvas_page_has_every_domain_empty_and_editable(
     assert page.status_code == 200
     assert page.text.count("duk-score-empty") == 8
     assert page.text.count("duk-meter-step") == 0
+
+
+# --- who takes part, the plan period and the next review ----------------------------------
+
+
+def _stored_canvas(session: Session, canvas_id: object) -> Canvas:
+    session.expire_all()
+    canvas = session.get(Canvas, canvas_id)
+    assert canvas is not None
+    return canvas
+
+
+def _sign_in_english(client: TestClient, username: str) -> None:
+    sign_in(client, username)
+    client.cookies.set("duk_lang", "en")  # the texts asserted below are the English ones
+
+
+def _form_of(html: str, action: str) -> dict[str, str]:
+    """The hidden fields (csrf, version, base) of the form posting to ``action``."""
+    form = html.split(f'action="{action}"')[1].split("</form>")[0]
+    return dict(
+        re.findall(r'<input type="hidden" name="(csrftoken|version|base)" value="([^"]*)"', form)
+    )
+
+
+def test_the_family_and_the_team_are_listed_through_the_participants_form(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    unit = make_unit(session)
+    kari = make_user(session, units=[unit])
+    family = make_family(session, kari, settings, language=Language.en)
+    canvas = make_canvas(session, kari, family)
+    session.commit()
+    _sign_in_english(client, kari.username)
+    preview = client.get(f"/canvases/{canvas.id}/plan").text
+    assert "Who takes part in the plan" in preview
+
+    page = client.get(f"/canvases/{canvas.id}")
+    assert 'id="participants"' in page.text
+    hidden = _form_of(page.text, f"/canvases/{canvas.id}/participants")
+    response = client.post(
+        f"/canvases/{canvas.id}/participants",
+        data={
+            **hidden,
+            "origin": ["new", "new"],
+            "unit_id": ["", ""],
+            "name": ["Amal Haddad", "Kari Nordmann"],
+            "role": ["family_member", "plan_lead"],
+        },
+        follow_redirects=False,
+    )
+
+    assert response.status_code == 303
+    assert response.headers["location"] == (
+        f"/canvases/{canvas.id}?saved=participants#participants"
+    )
+    assert _stored_canvas(session, canvas.id).participants == [
+        {"name": "Amal Haddad", "role": "family_member", "unit_id": None},
+        {"name": "Kari Nordmann", "role": "plan_lead", "unit_id": None},
+    ]
+    shown = client.get(response.headers["location"]).text
+    assert "Saved: who takes part." in shown
+    listed = shown.split('data-testid="participant-list"')[1].split("</ul>")[0]
+    assert "Amal Haddad" in listed
+    assert "Family member" in listed
+    preview = client.get(f"/canvases/{canvas.id}/plan").text
+    missing = preview.split('data-testid="plan-missing"')[1].split("</ul>")[0]
+    assert "Who takes part in the plan" not in missing
+    assert "The family itself must be among those who take part" not in missing
+
+
+def test_participants_can_be_renamed_and_removed_in_one_save(
+    client: TestClient, session: Session, world: World
+) -> None:
+    _sign_in_english(client, world.lead.username)
+    page = client.get(f"/canvases/{world.canvas.id}")
+    hidden = _form_of(page.text, f"/canvases/{world.canvas.id}/participants")
+    response = client.post(
+        f"/canvases/{world.canvas.id}/participants",
+        data={
+            **hidden,
+            "origin": ["saved", "saved", "new"],
+            "unit_id": ["", "", ""],
+            "name": ["Mor Haddad", "Veileder", "Tolk Ali"],
+            "role": ["family_member", "plan_lead", "interpreter"],
+            "remove": ["1"],
+        },
+        follow_redirects=False,
+    )
+
+    assert response.status_code == 303
+    assert [
+        (p["name"], p["role"]) for p in _stored_canvas(session, world.canvas.id).participants
+    ] == [
+        ("Mor Haddad", "family_member"),
+        ("Tolk Ali", "interpreter"),
+    ]
+
+
+def test_a_participant_without_a_name_is_shown_again_with_what_was_typed(
+    client: TestClient, session: Session, world: World
+) -> None:
+    _sign_in_english(client, world.lead.username)
+    before = _stored_canvas(session, world.canvas.id)
+    stored, version = list(before.participants), before.version
+    page = client.get(f"/canvases/{world.canvas.id}")
+    hidden = _form_of(page.text, f"/canvases/{world.canvas.id}/participants")
+    response = client.post(
+        f"/canvases/{world.canvas.id}/participants",
+        data={
+            **hidden,
+            "origin": ["saved", "saved", "new"],
+            "unit_id": ["", "", ""],
+            "name": ["   ", "Veileder", "Bestemor Leila"],
+            "role": ["family_member", "plan_lead", ""],
+        },
+    )
+
+    assert response.status_code == 422
+    assert 'id="participant-0-name" name="name"' in response.text
+    assert 'aria-describedby="participant-0-name-error"' in response.text
+    assert "Write the name, or tick “Remove”." in response.text
+    assert 'aria-describedby="participant-2-role-error"' in response.text
+    assert "Choose the role." in response.text
+    assert 'value="Bestemor Leila"' in response.text
+    after = _stored_canvas(session, world.canvas.id)
+    assert (after.participants, after.version) == (stored, version)
+
+
+def test_the_plan_period_and_next_review_are_set_through_the_form(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    unit = make_unit(session)
+    kari = make_user(session, units=[unit])
+    family = make_family(session, kari, settings, language=Language.en)
+    canvas = make_canvas(session, kari, family)
+    session.commit()
+    _sign_in_english(client, kari.username)
+    page = client.get(f"/canvases/{canvas.id}")
+    assert 'id="plan-period"' in page.text
+    assert page.text.count('type="date"') == 3
+    hidden = _form_of(page.text, f"/canvases/{canvas.id}/period")
+    start = date.today()
+    response = client.post(
+        f"/canvases/{canvas.id}/period",
+        data={
+            **hidden,
+            "period_from": start.isoformat(),
+            "period_to": (start + timedelta(days=180)).isoformat(),
+            "next_review": (start + timedelta(days=60)).isoformat(),
+        },
+        follow_redirects=False,
+    )
+
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/canvases/{canvas.id}?saved=period#plan-period"
+    stored = _stored_canvas(session, canvas.id)
+    assert (stored.period_from, stored.period_to, stored.next_review_date) == (
+        start,
+        start + timedelta(days=180),
+        start + timedelta(days=60),
+    )
+    assert (
+        "Saved: the plan period and the next review."
+        in client.get(response.headers["location"]).text
+    )
+    preview = client.get(f"/canvases/{canvas.id}/plan").text
+    missing = preview.split('data-testid="plan-missing"')[1].split("</ul>")[0]
+    assert "The period the plan covers" not in missing
+    assert "The date of the next review" not in missing
+
+
+def test_a_period_that_ends_before_it_starts_is_shown_again_with_the_dates_typed(
+    client: TestClient, session: Session, world: World
+) -> None:
+    _sign_in_english(client, world.lead.username)
+    before = _stored_canvas(session, world.canvas.id)
+    stored = (before.period_from, before.period_to, before.version)
+    page = client.get(f"/canvases/{world.canvas.id}")
+    hidden = _form_of(page.text, f"/canvases/{world.canvas.id}/period")
+    response = client.post(
+        f"/canvases/{world.canvas.id}/period",
+        data={
+            **hidden,
+            "period_from": "2027-06-01",
+            "period_to": "2027-01-31",
+            "next_review": "2027-03-01",
+        },
+    )
+
+    assert response.status_code == 422
+    assert "The plan must end after it starts." in response.text
+    assert 'aria-describedby="period-to-error"' in response.text
+    assert 'value="2027-06-01"' in response.text
+    assert 'value="2027-01-31"' in response.text
+    after = _stored_canvas(session, world.canvas.id)
+    assert (after.period_from, after.period_to, after.version) == stored
+
+
+def test_dates_save_after_an_autosave_of_the_centre_but_not_over_someone_elses_dates(
+    client: TestClient, session: Session, world: World
+) -> None:
+    _sign_in_english(client, world.lead.username)
+    page = client.get(f"/canvases/{world.canvas.id}")
+    hidden = _form_of(page.text, f"/canvases/{world.canvas.id}/period")
+    version = int(hidden["version"])
+    status, _ = _autosave(
+        client,
+        world,
+        {"version": version, "field": "centre.what_matters", "value": "Trygghet."},
+    )
+    assert status == 200
+    ok = client.post(
+        f"/canvases/{world.canvas.id}/period",
+        data={**hidden, "period_from": "2027-01-01", "period_to": "2027-06-30"},
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303  # the autosave moved the version on, but not these dates
+
+    stale = client.post(
+        f"/canvases/{world.canvas.id}/period",
+        data={**hidden, "period_from": "2027-02-01", "period_to": "2027-05-31"},
+    )
+
+    assert stale.status_code == 409
+    assert "Someone else changed these dates while you were writing." in stale.text
+    assert 'value="2027-02-01"' in stale.text
+    stored = _stored_canvas(session, world.canvas.id)
+    assert (stored.period_from, stored.period_to) == (date(2027, 1, 1), date(2027, 6, 30))
+
+
+def test_participants_on_a_stale_list_show_the_conflict_and_store_nothing(
+    client: TestClient, session: Session, world: World
+) -> None:
+    _sign_in_english(client, world.lead.username)
+    page = client.get(f"/canvases/{world.canvas.id}")
+    hidden = _form_of(page.text, f"/canvases/{world.canvas.id}/participants")
+    first = client.post(
+        f"/canvases/{world.canvas.id}/participants",
+        data={
+            **hidden,
+            "origin": ["saved", "saved", "new"],
+            "unit_id": ["", "", ""],
+            "name": ["Mor", "Veileder", "Nabo"],
+            "role": ["family_member", "plan_lead", "network"],
+        },
+        follow_redirects=False,
+    )
+    assert first.status_code == 303
+
+    second = client.post(  # drawn before the first save: it would drop "Nabo"
+        f"/canvases/{world.canvas.id}/participants",
+        data={
+            **hidden,
+            "origin": ["saved", "saved", "new"],
+            "unit_id": ["", "", ""],
+            "name": ["Mor", "Veileder", "Onkel"],
+            "role": ["family_member", "plan_lead", "network"],
+        },
+    )
+
+    assert second.status_code == 409
+    assert "Someone else changed this list while you were writing." in second.text
+    assert 'value="Onkel"' in second.text
+    names = [p["name"] for p in _stored_canvas(session, world.canvas.id).participants]
+    assert names == ["Mor", "Veileder", "Nabo"]
+
+
+def test_consented_reviewer_sees_who_takes_part_but_cannot_change_it(
+    client: TestClient, session: Session, world: World
+) -> None:
+    _sign_in_english(client, world.consented.username)
+    page = client.get(f"/canvases/{world.canvas.id}")
+    assert page.status_code == 200
+    listed = page.text.split('data-testid="participant-list"')[1].split("</ul>")[0]
+    assert "Mor" in listed
+    assert "Veileder" in listed
+    assert 'data-testid="plan-period"' in page.text
+    assert f'action="/canvases/{world.canvas.id}/participants"' not in page.text
+    assert f'action="/canvases/{world.canvas.id}/period"' not in page.text
+    before = _stored_canvas(session, world.canvas.id)
+    stored = (list(before.participants), before.period_to, before.version)
+    token = _csrf(client, f"/canvases/{world.canvas.id}")
+
+    people = client.post(
+        f"/canvases/{world.canvas.id}/participants",
+        data={
+            "csrftoken": token,
+            "version": str(before.version),
+            "name": ["Ny"],
+            "role": ["other"],
+            "origin": ["new"],
+            "unit_id": [""],
+        },
+    )
+    dates = client.post(
+        f"/canvases/{world.canvas.id}/period",
+        data={"csrftoken": token, "version": str(before.version), "period_to": "2030-01-01"},
+    )
+
+    assert people.status_code == 403
+    assert dates.status_code == 403
+    after = _stored_canvas(session, world.canvas.id)
+    assert (list(after.participants), after.period_to, after.version) == stored

@@ -1,0 +1,108 @@
+"""Every main page on the tablet (issue 3, "Done when"; DESIGN §5 and §9): axe-core finds no
+WCAG 2.1 A/AA violation in bokmål or English, every target is at least 44×44 px, the page
+fits a portrait tablet at 200% zoom, and each is photographed in portrait and landscape
+(tests/.artifacts/screenshots/). The pages are those of the demo municipality, seen by kari,
+the caseworker who leads the families' plans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import DemoFamily, TabletFactory
+from tests.browser.helpers import check_tablet_page, page_lang, watch_of
+
+
+@dataclass(frozen=True)
+class MainPage:
+    family: str  # the fixture of the demo family whose page it is
+    path: Callable[[DemoFamily], str]
+    # The plan speaks the family's language (Haddad's is English), whatever the interface's.
+    in_family_language: bool = False
+
+
+PAGES: dict[str, MainPage] = {
+    "family": MainPage("haddad", lambda f: f"/families/{f.family_id}"),
+    "canvas": MainPage("haddad", lambda f: f"/canvases/{f.canvas_id}"),
+    "canvas-just-started": MainPage("berg", lambda f: f"/canvases/{f.canvas_id}"),
+    "domain": MainPage("haddad", lambda f: f"/canvases/{f.canvas_id}/domains/bolig"),
+    "domain-empty": MainPage("berg", lambda f: f"/canvases/{f.canvas_id}/domains/bolig"),
+    "needs": MainPage("haddad", lambda f: f"/canvases/{f.canvas_id}/needs"),
+    "suggestions": MainPage("haddad", lambda f: f"/needs/{f.need_id}/suggestions"),
+    "goals": MainPage("haddad", lambda f: f"/canvases/{f.canvas_id}/goals"),
+    "actions": MainPage("haddad", lambda f: f"/canvases/{f.canvas_id}/actions"),
+    "plan-preview": MainPage("haddad", lambda f: f"/canvases/{f.canvas_id}/plan", True),
+    "plan": MainPage("haddad", lambda f: f"/plans/{f.plan_id}", True),
+    "plan-print": MainPage("haddad", lambda f: f"/plans/{f.plan_id}/print", True),
+}
+HADDAD_LANGUAGE = "en"
+STATES = {"nb": "kari_state", "en": "kari_state_en"}
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_main_page_is_accessible_on_a_tablet(
+    open_tablet: TabletFactory, request: pytest.FixtureRequest, name: str, lang: str
+) -> None:
+    page = PAGES[name]
+    path = page.path(request.getfixturevalue(page.family))
+    # kari, signed in, with the interface language chosen in the header's language form.
+    kari_page = open_tablet("portrait", request.getfixturevalue(STATES[lang]))
+
+    response = kari_page.goto(path)
+
+    assert response is not None
+    assert response.status == 200, f"{name}: {path} answered {response.status}"
+    assert urlsplit(kari_page.url).path == path
+    assert page_lang(kari_page) == (HADDAD_LANGUAGE if page.in_family_language else lang)
+    expect(kari_page.get_by_role("heading", level=1)).to_have_count(1)
+    check_tablet_page(kari_page, f"{name}-{lang}")
+
+
+# name -> (path of the page, the form's action): the form sent empty, as a hurried tap would.
+FORMS: dict[str, tuple[Callable[[DemoFamily], str], Callable[[DemoFamily], str]]] = {
+    "new-family": (lambda f: "/", lambda f: "/families"),
+    "new-need": (
+        lambda f: f"/canvases/{f.canvas_id}/needs",
+        lambda f: f"/canvases/{f.canvas_id}/needs",
+    ),
+    "new-goal": (
+        lambda f: f"/canvases/{f.canvas_id}/goals",
+        lambda f: f"/canvases/{f.canvas_id}/goals",
+    ),
+    "new-action": (
+        lambda f: f"/canvases/{f.canvas_id}/actions",
+        lambda f: f"/canvases/{f.canvas_id}/actions",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(FORMS))
+def test_a_form_sent_empty_explains_itself_accessibly(
+    kari_page: Page, haddad: DemoFamily, name: str
+) -> None:
+    page_path, action = (path(haddad) for path in FORMS[name])
+    kari_page.goto(page_path)
+    form = kari_page.locator(f"main form[action='{action}']")
+
+    with kari_page.expect_navigation() as sent:
+        form.locator("button[type=submit]").last.tap()
+
+    response = sent.value
+    assert response is not None
+    assert response.status == 422, f"{name}: the empty form answered {response.status}"
+    invalid = kari_page.locator("main [aria-invalid='true']")
+    expect(invalid.first).to_be_visible()
+    for field in invalid.all():
+        described_by = field.get_attribute("aria-describedby")
+        assert described_by, f"{name}: an invalid field does not say why"
+        for message_id in described_by.split():
+            expect(kari_page.locator(f"[id='{message_id}']")).to_have_count(1)
+    # The browser logs the 422 of the form post: that is the answer, not a fault.
+    watch_of(kari_page).allow_console_error(r"status of 422")
+    check_tablet_page(kari_page, f"{name}-errors-nb")

@@ -7,7 +7,10 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /build
 RUN python -m venv /opt/duk
 COPY . ./src/
+# The gettext catalogs are compiled here (.mo files are not in git) so the package ships them.
 RUN /opt/duk/bin/pip install --upgrade pip \
+    && /opt/duk/bin/pip install babel==2.18.0 \
+    && /opt/duk/bin/pybabel compile -d ./src/app/locale \
     && /opt/duk/bin/pip install ./src
 
 FROM python:3.11-slim

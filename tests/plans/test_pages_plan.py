@@ -240,8 +240,9 @@ def test_submitting_an_incomplete_plan_shows_the_list_again_and_stores_nothing(
     missing = response.text.split('data-testid="plan-missing"')[1].split("</ul>")[0]
     assert "Skolen i Test" in missing
     assert f'href="/families/{family.id}"' in missing
-    assert "Who in the family does this: “Noen i familien ringer banken.”" in missing
-    assert "By when this is done: “Noen i familien ringer banken.”" in missing
+    # The preview is in the family's language, bokmål here.
+    assert "Hvem i familien som gjør dette: «Noen i familien ringer banken.»" in missing
+    assert "Når dette skal være gjort: «Noen i familien ringer banken.»" in missing
     assert f'href="/canvases/{canvas.id}/actions#action-{vague.id}"' in missing
     assert session.scalar(select(Plan).where(Plan.family_id == family.id)) is None
 

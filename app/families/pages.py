@@ -17,6 +17,7 @@ from app.deps import PageActor, SessionDep, SettingsDep, TransactionalRoute
 from app.families import service as family_service
 from app.families.schemas import FamilyCreate
 from app.kit.errors import Invalid
+from app.kit.i18n import request_language, translations
 from app.kit.templating import render
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -24,10 +25,32 @@ router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 PAGE_SIZE = 200
 
 
-def _form_errors(exc: ValidationError | Invalid) -> dict[str, str]:
+def _field_messages(lang: str) -> dict[str, str]:
+    """What to tell the caseworker about each field of the new-family form, in her language
+    (pydantic's own messages are English and technical)."""
+    _ = translations(lang).gettext
+    return {
+        "display_name": _("Write what the family wants to be called."),
+        "municipality_code": _("Write the four-digit municipality number, for example 3107."),
+        "language": _("Choose bokmål, nynorsk or English."),
+        "household.adults": _("Write how many adults live in the household (0 to 20)."),
+        "household.children_birth_years": _(
+            "Write only years, separated by spaces, for example 2014 2018. "
+            "A year cannot be in the future."
+        ),
+    }
+
+
+def _form_errors(exc: ValidationError | Invalid, lang: str) -> dict[str, str]:
+    messages = _field_messages(lang)
     if isinstance(exc, Invalid):
-        return {e.field: e.message for e in exc.errors}
-    return {".".join(str(p) for p in e["loc"]): e["msg"] for e in exc.errors()}
+        fields = [e.field for e in exc.errors]
+    else:
+        fields = [
+            ".".join(str(p) for p in e["loc"] if not isinstance(p, int)) for e in exc.errors()
+        ]
+    fallback = translations(lang).gettext("Check this field.")
+    return {field: messages.get(field, fallback) for field in fields}
 
 
 @router.get("/", name="home")
@@ -86,10 +109,15 @@ def create_family(
         )
         family = family_service.create_family(session, actor, data, settings)
     except ValueError as exc:  # ValidationError is a ValueError; so is a bad birth year
+        lang = request_language(request)
         errors = (
-            _form_errors(exc)
+            _form_errors(exc, lang)
             if isinstance(exc, ValidationError)
-            else {"household.children_birth_years": str(exc)}
+            else {
+                "household.children_birth_years": _field_messages(lang)[
+                    "household.children_birth_years"
+                ]
+            }
         )
         session.rollback()
         rows, _ = family_service.visible_families(session, actor, offset=0, limit=PAGE_SIZE)

@@ -145,6 +145,9 @@ def test_a_caseworker_starts_a_new_family_from_the_home_page(
     )
     assert bad.status_code == 422
     assert 'aria-invalid="true"' in bad.text
+    # The message is the caseworker's language (bokmål by default), not the validator's English.
+    assert "Skriv det firesifrede kommunenummeret" in bad.text
+    assert "String should" not in bad.text
     created = client.post(
         "/families",
         data={

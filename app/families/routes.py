@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 from app.access.policy import FamilyAccess, can_erase_family, can_list_families
 from app.access.scope import FamilyScope, family_scope, scope_for
 from app.audit import service as audit_service
+from app.db import utcnow
 from app.deps import CurrentActor, SessionDep, SettingsDep, TransactionalRoute
 from app.families import service as family_service
 from app.families.schemas import (
@@ -35,7 +36,7 @@ from app.kit.pagination import (
 )
 from app.kit.problems import PROBLEM_RESPONSES
 from app.models import Consent, Family
-from app.models.enums import ErasureReason
+from app.models.enums import AuditAction, ErasureReason
 
 router = APIRouter(
     prefix="/api/v1", tags=["families"], responses=PROBLEM_RESPONSES, route_class=TransactionalRoute
@@ -62,8 +63,6 @@ def family_out(session: SessionDep, family: Family, access: FamilyAccess) -> Fam
 
 
 def consent_out(consent: Consent) -> ConsentOut:
-    from app.db import utcnow
-
     return ConsentOut(
         id=consent.id,
         unit_id=consent.unit_id,
@@ -229,8 +228,6 @@ def family_audit(
         ],
         next=encode_keyset(events[-1].at, events[-1].id) if more else None,
     )
-    from app.models.enums import AuditAction
-
     audit_service.record(session, actor, AuditAction.read, "audit", None, family_id=scope.family.id)
     return page
 

@@ -13,6 +13,7 @@ from app.access.actor import Actor
 from app.access.policy import FamilyAccess, can_create_family
 from app.access.scope import FamilyScope, active_consent_unit_ids
 from app.audit import service as audit
+from app.canvases import service as canvas_service
 from app.config import Settings
 from app.db import utcnow
 from app.families.schemas import ConsentCreate, FamilyCreate, FamilyPatch
@@ -32,6 +33,7 @@ from app.models import (
     User,
 )
 from app.models.enums import AuditAction, ErasureReason, FamilyStatus, Role
+from app.plans import service as plan_service
 
 
 def create_family(session: Session, actor: Actor, data: FamilyCreate, settings: Settings) -> Family:
@@ -243,9 +245,6 @@ def export_family(
 ) -> dict[str, Any]:
     """Everything held on the family, for the family's right of access (GDPR art. 15)."""
     scope.require_lead_side()
-    from app.canvases import service as canvas_service
-    from app.plans import service as plan_service
-
     family = scope.family
     lead = plan_lead(session, family)
     canvases = session.scalars(

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts.pages import router as accounts_pages
 from app.accounts.routes import router as accounts_router
+from app.barriers.pages import router as barriers_pages
+from app.barriers.routes import router as barriers_router
 from app.canvases.pages import router as canvases_pages
 from app.canvases.planning_pages import router as canvases_planning_pages
 from app.canvases.routes import router as canvases_router
@@ -21,6 +23,8 @@ from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory
 from app.families.pages import router as families_pages
 from app.families.routes import router as families_router
+from app.inbox.pages import router as inbox_pages
+from app.inbox.routes import router as inbox_router
 from app.kit.idempotency import Replay
 from app.kit.middleware import RequestGuardMiddleware
 from app.kit.problems import install_problem_handlers
@@ -28,6 +32,10 @@ from app.kit.templating import STATIC_DIR
 from app.kit.web import CachedStaticFiles, CSRFMiddleware
 from app.plans.pages import router as plans_pages
 from app.plans.routes import router as plans_router
+from app.readings.pages import router as readings_pages
+from app.readings.routes import router as readings_router
+from app.reports.pages import router as reports_pages
+from app.reports.routes import router as reports_router
 
 API_DESCRIPTION = """\
 Duk: the family's canvas and one plan across services.
@@ -79,11 +87,19 @@ def create_app(
         families_router,
         canvases_router,
         plans_router,
+        inbox_router,
+        readings_router,
+        barriers_router,
+        reports_router,
         accounts_pages,
         families_pages,
         canvases_pages,
         canvases_planning_pages,
         plans_pages,
+        inbox_pages,
+        readings_pages,
+        barriers_pages,
+        reports_pages,
     ):
         app.include_router(router)
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")

@@ -51,6 +51,7 @@ from app.models import (
     CanvasDomain,
     Goal,
     Need,
+    NeedIndicator,
     Referral,
     ReferralEvent,
     Service,
@@ -305,6 +306,7 @@ def add_need(
     )
     session.add(need)
     session.flush()
+    session.add_all(NeedIndicator(need_id=need.id, code=code) for code in need.indicators)
     audit.record(session, actor, AuditAction.create, "need", need.id, family_id=need.family_id)
     return need
 

@@ -43,15 +43,17 @@ def create_family(session: Session, actor: Actor, data: FamilyCreate, settings: 
         display_name=data.display_name,
         municipality_code=data.municipality_code,
         language=data.language,
-        household_adults=data.household.adults,
-        household_children_birth_years=list(data.household.children_birth_years),
-        household_single_parent=data.household.single_parent,
         national_id_encrypted=(
             crypto.encrypt(settings.secret_key, data.national_id) if data.national_id else None
         ),
         plan_lead_id=actor.user_id,
         lead_unit_id=actor.units[0].id,
         status=FamilyStatus.active,
+    )
+    family.set_household(
+        data.household.adults,
+        list(data.household.children_birth_years),
+        data.household.single_parent,
     )
     session.add(family)
     session.flush()
@@ -125,9 +127,11 @@ def update_family(session: Session, actor: Actor, scope: FamilyScope, data: Fami
     if "language" in given and data.language is not None:
         family.language = data.language
     if "household" in given and data.household is not None:
-        family.household_adults = data.household.adults
-        family.household_children_birth_years = list(data.household.children_birth_years)
-        family.household_single_parent = data.household.single_parent
+        family.set_household(
+            data.household.adults,
+            list(data.household.children_birth_years),
+            data.household.single_parent,
+        )
     if "status" in given and data.status is not None and data.status != family.status:
         family.status = data.status
         family.closed_at = utcnow() if data.status is FamilyStatus.closed else None

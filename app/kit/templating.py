@@ -21,7 +21,18 @@ from app.paths import project_root
 
 APP_DIR = Path(__file__).resolve().parents[1]
 STATIC_DIR = project_root() / "static"
-ROOMS = ("accounts", "families", "canvases", "catalogue", "plans", "reports", "audit")
+ROOMS = (
+    "accounts",
+    "families",
+    "canvases",
+    "catalogue",
+    "plans",
+    "inbox",
+    "readings",
+    "barriers",
+    "reports",
+    "audit",
+)
 
 
 def _loader() -> ChoiceLoader:

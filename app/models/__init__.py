@@ -10,7 +10,7 @@ from app.models.consent import Consent
 from app.models.family import Family, PlanLeadChange
 from app.models.goal import Goal
 from app.models.idempotency import IdempotentRequest
-from app.models.need import Need
+from app.models.need import Need, NeedIndicator
 from app.models.plan import Plan, PlanReview
 from app.models.reading import Reading
 from app.models.referral import Referral, ReferralEvent
@@ -35,6 +35,7 @@ __all__ = [
     "IdempotentRequest",
     "LoginAttempt",
     "Need",
+    "NeedIndicator",
     "Plan",
     "PlanLeadChange",
     "PlanReview",

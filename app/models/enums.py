@@ -114,10 +114,36 @@ class PlanStatus(enum.StrEnum):
     closed = "closed"
 
 
+class PlanOutcome(enum.StrEnum):
+    """Why a plan was closed: the family's follow-up ends with one of these."""
+
+    goals_reached = "goals_reached"
+    partly_reached = "partly_reached"
+    not_reached = "not_reached"
+    family_moved = "family_moved"
+    family_withdrew = "family_withdrew"
+    transferred = "transferred"
+
+
 class ReviewStatus(enum.StrEnum):
     pending = "pending"
     approved = "approved"
     changes_requested = "changes_requested"
+
+
+class HouseholdType(enum.StrEnum):
+    """The household type of anonymised statistics (DESIGN §7), kept on the family from its
+    household facts so reports group by a plain column."""
+
+    single_parent = "single_parent"
+    couple_with_children = "couple_with_children"
+    without_children = "without_children"
+
+    @classmethod
+    def of(cls, *, children: int, single_parent: bool) -> HouseholdType:
+        if children == 0:
+            return cls.without_children
+        return cls.single_parent if single_parent else cls.couple_with_children
 
 
 class BarrierCategory(enum.StrEnum):

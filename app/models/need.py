@@ -33,3 +33,16 @@ class Need(Base):
 
     # Optimistic concurrency: every UPDATE carries "AND version = <read version>".
     __mapper_args__ = {"version_id_col": version}
+
+
+class NeedIndicator(Base):
+    """One row per indicator code of a need: the structured field need-pattern reports group
+    by (DESIGN §7), kept in step with ``Need.indicators`` by the canvases service."""
+
+    __tablename__ = "need_indicator"
+    __table_args__ = (Index("ix_need_indicator_code", "code"),)
+
+    need_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("need.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(80), primary_key=True)

@@ -35,9 +35,16 @@ class Plan(Base):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     family_approved_by: Mapped[str | None] = mapped_column(String(200))
     family_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    family_approval_recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("user_account.id")
+    )
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    # PlanOutcome code, and the plan lead's short summary of how it went.
     outcome: Mapped[str | None] = mapped_column(String(80))
+    outcome_note: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     # Optimistic concurrency: every UPDATE carries "AND version = <read version>".

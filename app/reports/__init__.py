@@ -1,0 +1,1 @@
+"""Anonymised reports for coordinators, with small-cell suppression (DESIGN §7)."""

@@ -82,6 +82,11 @@ class Kind(enum.Enum):
     lead_edit = "the lead side changes the case"
     assigned_update = "status of an action or referral: lead side and the assigned unit"
     erase = "erasure: lead side or an admin"
+    handover = "move the family to another plan lead: lead side or an admin"
+    review = "decide a review: members of an asked unit with consent"
+    review_queue = "caseworkers and reviewers see plans waiting for their units"
+    coordinator = "anonymised reports and barrier decisions: coordinators only"
+    record_barrier = "caseworkers record barriers"
 
 
 def expected_status(kind: Kind, persona: Persona, success: int) -> int:
@@ -100,10 +105,18 @@ def expected_status(kind: Kind, persona: Persona, success: int) -> int:
             return success if lead or consented else 404
         case Kind.lead_read | Kind.lead_edit:
             return success if lead else 403 if consented else 404
-        case Kind.erase:
+        case Kind.erase | Kind.handover:
             if lead or persona.role is Role.admin:
                 return success
             return 403 if consented else 404
+        case Kind.review:
+            return success if consented else 403 if lead else 404
+        case Kind.review_queue:
+            return success if persona.role in (Role.caseworker, Role.reviewer) else 403
+        case Kind.coordinator:
+            return success if persona.role is Role.coordinator else 403
+        case Kind.record_barrier:
+            return success if persona.role is Role.caseworker else 403
 
 
 # --- the endpoints --------------------------------------------------------------------------
@@ -562,6 +575,11 @@ ENDPOINTS = (
         lambda w: {"plan_id": w.plan.id},
         check=check_plan,
     ),
+    # --- review flow (issue 4): insert rows below this line ---
+    # --- family side: timeline, handover (issue 4): insert rows below this line ---
+    # --- inbox (issue 4): insert rows below this line ---
+    # --- readings and barriers (issue 5): insert rows below this line ---
+    # --- reports (issue 5): insert rows below this line ---
 )
 
 CASES = [

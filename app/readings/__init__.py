@@ -1,0 +1,1 @@
+"""Follow-up readings: a dated set of domain scores, never overwritten (DESIGN §3 Reading)."""

@@ -83,3 +83,36 @@ def can_read_reports(actor: Actor) -> bool:
 
 def can_record_barrier(actor: Actor) -> bool:
     return actor.role is Role.caseworker
+
+
+def can_list_barriers(actor: Actor) -> bool:
+    """Caseworkers see the barriers they wrote; coordinators see them all."""
+    return actor.role in (Role.caseworker, Role.coordinator)
+
+
+def can_decide_barrier(actor: Actor) -> bool:
+    """A coordinator approves each barrier text before it appears in any report."""
+    return actor.role is Role.coordinator
+
+
+def can_hand_over_family(actor: Actor, access: FamilyAccess) -> bool:
+    """DESIGN §4.6: an admin or the plan lead's side moves the family to another plan lead."""
+    return access is FamilyAccess.lead_side or actor.role is Role.admin
+
+
+def can_use_review_queue(actor: Actor) -> bool:
+    return actor.role in CASE_ROLES
+
+
+def reviewing_units(
+    actor: Actor,
+    access: FamilyAccess,
+    asked_unit_ids: Iterable[uuid.UUID],
+    consented_unit_ids: Iterable[uuid.UUID],
+) -> frozenset[uuid.UUID]:
+    """The units an actor decides a plan review for: the asked units the actor belongs to that
+    still have the family's consent. Never the plan lead's side: nobody approves their own
+    plan."""
+    if access is not FamilyAccess.consented:
+        return frozenset()
+    return actor.unit_ids.intersection(asked_unit_ids).intersection(consented_unit_ids)

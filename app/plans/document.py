@@ -240,7 +240,10 @@ def missing_items(
             items.append(MissingItem(code, href, action_text=action.get("text", "")))
         elif field.startswith("consents."):
             unit_id = field.removeprefix("consents.")
-            items.append(MissingItem("consent", family, unit_name=unit_names.get(unit_id, "")))
+            # The consents page, where the family's consent is recorded in the room.
+            items.append(
+                MissingItem("consent", f"{family}/consents", unit_name=unit_names.get(unit_id, ""))
+            )
         elif field == "participants":
             code = "family_member" if content.get("participants") else "participants"
             items.append(MissingItem(code, f"{canvas}#participants"))

@@ -1,37 +1,76 @@
 """Pages of the plans room: the plan preview with what it still lacks, submitting it, the
-submitted plan, its print view and its PDF. All in the family's language (DESIGN §5)."""
+submitted plan, its print view and its PDF, all in the family's language (DESIGN §5); and the
+review flow in the worker's language: the review queue, the review page (with the status of the
+unit's own actions and referrals), the family's approval, what changed between two versions and
+closing the plan with an outcome."""
 
 from __future__ import annotations
 
 import functools
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import unquote, urlsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.types import Receive, Scope, Send
 
 from app.access.actor import Actor
-from app.access.policy import can_edit_case
+from app.access.policy import FamilyAccess, can_edit_case
 from app.access.scope import FamilyScope, record_scope
+from app.accounts import service as account_service
 from app.audit import service as audit
 from app.canvases import service as canvas_service
-from app.canvases.schemas import CanvasOut
+from app.canvases.schemas import ActionPatch, CanvasOut, ReferralPatch
+from app.catalogue import service as catalogue_service
 from app.deps import PageActor, SessionDep, TransactionalRoute
 from app.families import service as family_service
-from app.kit.errors import Invalid, NotFound
+from app.kit.errors import Conflict, Invalid, NotFound, PreconditionFailed
+from app.kit.i18n import request_language, translations
 from app.kit.templating import STATIC_DIR, environment, render
-from app.models import Canvas, Plan
-from app.models.enums import AuditAction
+from app.models import Action, Canvas, Plan, Referral
+from app.models.enums import (
+    ActionStatus,
+    AuditAction,
+    PlanOutcome,
+    PlanStatus,
+    ReferralOutcome,
+    ReferralStatus,
+)
 from app.plans import document as plan_doc
 from app.plans import service as plan_service
-from app.plans.schemas import PlanOut
+from app.plans.schemas import FamilyApproval, PlanClose, PlanOut, ReviewDecision
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+
+FormText = Annotated[str, Form(max_length=10_000)]
+FormCode = Annotated[str, Form(max_length=200)]
+
+
+def _(text: str) -> str:
+    """Marks a message for the catalogs (Babel extracts ``_``); translated when shown."""
+    return text
+
+
+def _form_errors(
+    exc: ValidationError | Invalid, messages: dict[str, str], lang: str
+) -> dict[str, str]:
+    """Field errors of a service or schema, one per form field, in the user's words where we
+    have them (the service's own message otherwise)."""
+    if isinstance(exc, Invalid):
+        raw = [(e.field, e.message) for e in exc.errors]
+    else:
+        raw = [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
+    gettext = translations(lang).gettext
+    errors: dict[str, str] = {}
+    for field, message in raw:
+        key = field.split(".", 1)[0] or "form"
+        errors.setdefault(key, gettext(messages[key]) if key in messages else message)
+    return errors
 
 
 # --- the preview and submitting -------------------------------------------------------------
@@ -117,9 +156,11 @@ def _plan_for(session: Session, actor: Actor, plan_id: uuid.UUID) -> tuple[Plan,
     return plan, scope
 
 
-def _plan_context(session: Session, scope: FamilyScope, plan: Plan, out: PlanOut) -> dict[str, Any]:
+def _plan_context(
+    session: Session, scope: FamilyScope, plan: Plan, out: PlanOut, lang: str | None = None
+) -> dict[str, Any]:
     family = scope.family
-    lang = family.language.value
+    lang = lang or family.language.value
     canvas = canvas_service.load_canvas(session, plan.canvas_id)
     if canvas is None:
         raise NotFound("No such plan.")
@@ -171,14 +212,455 @@ def plan_print(
     return HTMLResponse(html, headers={"Cache-Control": "no-store", "Content-Language": lang})
 
 
+def _action_changes(session: Session, out: PlanOut, lang: str) -> dict[str, dict[str, str]]:
+    """Who changed each action of the plan last, and when, for the plan lead to follow."""
+    ids = [uuid.UUID(str(a["id"])) for a in out.content.get("actions", [])]
+    return {
+        str(action_id): {
+            "status": change.status,
+            "by": change.by,
+            "unit": change.unit,
+            "on": plan_doc.long_date(change.at, lang),
+        }
+        for action_id, change in plan_service.latest_action_changes(session, ids).items()
+    }
+
+
+def _plan_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    plan: Plan,
+    scope: FamilyScope,
+    *,
+    saved: str | None = None,
+    approval_form: dict[str, str] | None = None,
+    approval_errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    out = plan_service.read_plan(session, actor, plan)
+    lang = scope.family.language.value
+    context = _plan_context(session, scope, plan, out)
+    context.update(
+        {
+            "action_changes": _action_changes(session, out, lang),
+            "decided_on": {r.unit_id: plan_doc.long_date(r.decided_at, lang) for r in out.reviews},
+            "can_approve": context["can_edit"] and out.status is PlanStatus.in_review,
+            "can_close": context["can_edit"]
+            and out.status in (PlanStatus.active, PlanStatus.in_review),
+            "closed_on": plan_doc.long_date(out.closed_at, lang),
+            "saved": saved if saved in PLAN_SAVED else None,
+            "approval_form": approval_form or {},
+            "approval_errors": approval_errors or {},
+        }
+    )
+    return render(request, "plans/plan.html", context, status_code=status_code, lang=lang)
+
+
+# Confirmations after a redirect travel as fixed codes, never as text.
+PLAN_SAVED = frozenset({"family_approval", "closed"})
+
+
 @router.get("/plans/{plan_id}", name="plan_page")
 def plan_page(
+    request: Request,
+    plan_id: uuid.UUID,
+    actor: PageActor,
+    session: SessionDep,
+    saved: str | None = None,
+) -> HTMLResponse:
+    plan, scope = _plan_for(session, actor, plan_id)
+    return _plan_page(request, session, actor, plan, scope, saved=saved)
+
+
+# --- the family's approval and closing ------------------------------------------------------
+
+APPROVAL_MESSAGES = {
+    "approved_by": _("Write the name of the family member who approved the plan."),
+}
+
+
+@router.post("/plans/{plan_id}/family-approval", name="plan_family_approval")
+def family_approval(
+    request: Request,
+    plan_id: uuid.UUID,
+    actor: PageActor,
+    session: SessionDep,
+    approved_by: FormCode = "",
+) -> Response:
+    plan, scope = _plan_for(session, actor, plan_id)
+    try:
+        data = FamilyApproval.model_validate({"approved_by": approved_by})
+        plan_service.record_family_approval(session, actor, scope, plan, data)
+    except (ValidationError, Invalid) as exc:
+        session.rollback()
+        plan, scope = _plan_for(session, actor, plan_id)
+        errors = _form_errors(exc, APPROVAL_MESSAGES, scope.family.language.value)
+        return _plan_page(
+            request,
+            session,
+            actor,
+            plan,
+            scope,
+            approval_form={"approved_by": approved_by},
+            approval_errors=errors,
+            status_code=422,
+        )
+    return RedirectResponse(f"/plans/{plan_id}?saved=family_approval", status_code=303)
+
+
+CLOSE_MESSAGES = {
+    "outcome": _("Choose how the follow-up ended."),
+    "note": _("The note is too long."),
+}
+
+
+def _close_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    plan: Plan,
+    scope: FamilyScope,
+    *,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    scope.require_edit()
+    out = plan_service.read_plan(session, actor, plan)
+    return render(
+        request,
+        "plans/close.html",
+        {
+            "family": scope.family,
+            "record": out,
+            "outcomes": [o.value for o in PlanOutcome],
+            "form": form or {},
+            "errors": errors or {},
+            "is_open": out.status in (PlanStatus.active, PlanStatus.in_review),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/plans/{plan_id}/close", name="plan_close_form")
+def close_form(
     request: Request, plan_id: uuid.UUID, actor: PageActor, session: SessionDep
 ) -> HTMLResponse:
     plan, scope = _plan_for(session, actor, plan_id)
+    return _close_page(request, session, actor, plan, scope)
+
+
+@router.post("/plans/{plan_id}/close", name="plan_close")
+def close(
+    request: Request,
+    plan_id: uuid.UUID,
+    actor: PageActor,
+    session: SessionDep,
+    outcome: FormCode = "",
+    note: FormText = "",
+) -> Response:
+    plan, scope = _plan_for(session, actor, plan_id)
+    try:
+        data = PlanClose.model_validate({"outcome": outcome or None, "note": note or None})
+        plan_service.close_plan(session, actor, scope, plan, data)
+    except (ValidationError, Invalid) as exc:
+        session.rollback()
+        plan, scope = _plan_for(session, actor, plan_id)
+        errors = _form_errors(exc, CLOSE_MESSAGES, request_language(request))
+        form = {"outcome": outcome, "note": note}
+        return _close_page(
+            request, session, actor, plan, scope, form=form, errors=errors, status_code=422
+        )
+    return RedirectResponse(f"/plans/{plan_id}?saved=closed", status_code=303)
+
+
+# --- what changed between two versions ------------------------------------------------------
+
+
+@router.get("/plans/{plan_id}/diff", name="plan_diff_page")
+def diff_page(
+    request: Request, plan_id: uuid.UUID, against: int, actor: PageActor, session: SessionDep
+) -> HTMLResponse:
+    plan, scope = _plan_for(session, actor, plan_id)
+    diff = plan_service.plan_diff(session, actor, plan, against)
+    unit_names = {str(u.id): u.name for u in account_service.list_units(session)}
+    return render(
+        request,
+        "plans/diff.html",
+        {"family": scope.family, "diff": diff, "unit_names": unit_names},
+    )
+
+
+# --- the review queue and the review page ---------------------------------------------------
+
+
+@router.get("/review-queue", name="review_queue_page")
+def review_queue_page(request: Request, actor: PageActor, session: SessionDep) -> HTMLResponse:
+    items = plan_service.review_queue(session, actor)
+    lang = request_language(request)
+    return render(
+        request,
+        "plans/review_queue.html",
+        {
+            "items": items,
+            "submitted_on": {
+                (i.plan_id, i.unit_id): plan_doc.long_date(i.submitted_at, lang) for i in items
+            },
+        },
+    )
+
+
+REVIEW_MESSAGES = {
+    "decision": _("Choose whether your unit approves the plan or asks for changes."),
+    "comment": _("Write what should change in the plan."),
+    "unit_id": _("Choose which of your units you answer for."),
+}
+ACTION_STATUS_MESSAGES = {
+    "status": _("This change is not possible for the action now."),
+    "reason": _("Write why the action is cancelled."),
+    "version": _("Someone else changed this action just now. Look at it again and retry."),
+}
+REFERRAL_STATUS_MESSAGES = {
+    "status": _("This change is not possible for the referral now."),
+    "reason": _("Write why the referral is declined."),
+    "outcome": _("Choose the outcome when the referral is completed."),
+    "version": _("Someone else changed this referral just now. Look at it again and retry."),
+}
+# What a providing unit may set on a referral (sending and cancelling are the plan lead's).
+PROVIDER_STATUSES = (
+    ReferralStatus.accepted,
+    ReferralStatus.declined,
+    ReferralStatus.in_progress,
+    ReferralStatus.completed,
+)
+REVIEW_SAVED = frozenset({"review", "status"})
+
+
+def _provided_services(session: Session, units: frozenset[uuid.UUID]) -> dict[uuid.UUID, str]:
+    names: dict[uuid.UUID, str] = {}
+    for unit_id in units:
+        rows, _more = catalogue_service.search_services(
+            session,
+            domain=None,
+            q=None,
+            unit_id=unit_id,
+            include_inactive=True,
+            offset=0,
+            limit=10_000,
+        )
+        names.update({service.id: service.name for service, _unit in rows})
+    return names
+
+
+def _review_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    plan: Plan,
+    scope: FamilyScope,
+    *,
+    saved: str | None = None,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    item_errors: dict[uuid.UUID, dict[str, str]] | None = None,
+    item_form: dict[uuid.UUID, dict[str, str]] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    lang = request_language(request)
     out = plan_service.read_plan(session, actor, plan)
-    lang = scope.family.language.value
-    return render(request, "plans/plan.html", _plan_context(session, scope, plan, out), lang=lang)
+    context = _plan_context(session, scope, plan, out, lang)
+    units = plan_service.units_reviewing(session, actor, scope, plan)
+    own_actions = {
+        str(a["id"]) for unit in units for a in plan_service.actions_for_unit(out.content, unit)
+    }
+    in_plan_referrals = {str(r["id"]) for r in out.content.get("referrals", [])}
+    live_actions: list[Any] = []
+    live_referrals: list[Any] = []
+    if units:
+        # The status as it is now, not as it was frozen into this version of the plan.
+        canvas = canvas_service.load_canvas(session, plan.canvas_id)
+        if canvas is not None:
+            live = canvas_service.read_canvas(session, actor, canvas)
+            live_actions = [a for a in live.actions if str(a.id) in own_actions]
+            live_referrals = [
+                r
+                for r in live.referrals
+                if str(r.id) in in_plan_referrals and r.provider_unit_id in units
+            ]
+    context.update(
+        {
+            "lead_side": scope.access is FamilyAccess.lead_side,
+            "units": [u for u in actor.units if u.id in units],
+            "own_action_ids": own_actions,
+            "live_actions": live_actions,
+            "live_referrals": live_referrals,
+            "service_names": _provided_services(session, units) if live_referrals else {},
+            "action_statuses": [s.value for s in ActionStatus],
+            "referral_statuses": [s.value for s in PROVIDER_STATUSES],
+            "referral_outcomes": [o.value for o in ReferralOutcome],
+            "decided_on": {r.unit_id: plan_doc.long_date(r.decided_at, lang) for r in out.reviews},
+            "in_review": out.status is PlanStatus.in_review,
+            "saved": saved if saved in REVIEW_SAVED else None,
+            "form": form or {},
+            "errors": errors or {},
+            "item_errors": item_errors or {},
+            "item_form": item_form or {},
+        }
+    )
+    return render(request, "plans/review.html", context, status_code=status_code)
+
+
+@router.get("/plans/{plan_id}/review", name="plan_review")
+def review_page(
+    request: Request,
+    plan_id: uuid.UUID,
+    actor: PageActor,
+    session: SessionDep,
+    saved: str | None = None,
+) -> HTMLResponse:
+    plan, scope = _plan_for(session, actor, plan_id)
+    return _review_page(request, session, actor, plan, scope, saved=saved)
+
+
+@router.post("/plans/{plan_id}/reviews", name="plan_review_decide")
+def decide_review(
+    request: Request,
+    plan_id: uuid.UUID,
+    actor: PageActor,
+    session: SessionDep,
+    decision: FormCode = "",
+    comment: FormText = "",
+    unit_id: FormCode = "",
+) -> Response:
+    plan, scope = _plan_for(session, actor, plan_id)
+    try:
+        data = ReviewDecision.model_validate(
+            {
+                "decision": decision or None,
+                "comment": comment or None,
+                "unit_id": unit_id or None,
+            }
+        )
+        plan_service.decide_review(session, actor, scope, plan, data)
+    except (ValidationError, Invalid, Conflict) as exc:
+        session.rollback()
+        plan, scope = _plan_for(session, actor, plan_id)
+        lang = request_language(request)
+        errors = (
+            {"form": translations(lang).gettext("The plan is no longer in review.")}
+            if isinstance(exc, Conflict)
+            else _form_errors(exc, REVIEW_MESSAGES, lang)
+        )
+        form = {"decision": decision, "comment": comment, "unit_id": unit_id}
+        return _review_page(
+            request, session, actor, plan, scope, form=form, errors=errors, status_code=422
+        )
+    return RedirectResponse(f"/plans/{plan_id}/review?saved=review", status_code=303)
+
+
+def _status_failed(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    plan_id: uuid.UUID,
+    item_id: uuid.UUID,
+    exc: ValidationError | Invalid | PreconditionFailed,
+    messages: dict[str, str],
+    form: dict[str, str],
+) -> HTMLResponse:
+    """The review page again, with the status form of one action or referral and what was
+    wrong with it."""
+    session.rollback()
+    lang = request_language(request)
+    errors = (
+        {"version": translations(lang).gettext(messages["version"])}
+        if isinstance(exc, PreconditionFailed)
+        else _form_errors(exc, messages, lang)
+    )
+    plan, scope = _plan_for(session, actor, plan_id)
+    return _review_page(
+        request,
+        session,
+        actor,
+        plan,
+        scope,
+        item_errors={item_id: errors},
+        item_form={item_id: form},
+        status_code=422,
+    )
+
+
+def _same_family(record_family_id: uuid.UUID, plan: Plan) -> None:
+    if record_family_id != plan.family_id:
+        raise NotFound("No such action on this plan.")
+
+
+@router.post("/plans/{plan_id}/review/actions/{action_id}/status", name="review_action_status")
+def review_action_status(
+    request: Request,
+    plan_id: uuid.UUID,
+    action_id: uuid.UUID,
+    actor: PageActor,
+    session: SessionDep,
+    status: FormCode = "",
+    reason: FormText = "",
+    version: FormCode = "",
+) -> Response:
+    """A responsible unit reports on its own action from the review page (the canvases
+    service decides who may: the plan lead's side or a consented member of the unit)."""
+    plan, _plan_scope = _plan_for(session, actor, plan_id)
+    action, scope = record_scope(session, actor, Action, action_id, "action")
+    _same_family(action.family_id, plan)
+    try:
+        data = ActionPatch.model_validate({"status": status or None, "reason": reason or None})
+        if data.status is None:
+            raise Invalid.field("status", "Give the new status")
+        expected = int(version) if version.isdigit() else -1
+        canvas_service.update_action(session, actor, scope, action, data, expected)
+    except (ValidationError, Invalid, PreconditionFailed) as exc:
+        form = {"status": status, "reason": reason}
+        return _status_failed(
+            request, session, actor, plan_id, action_id, exc, ACTION_STATUS_MESSAGES, form
+        )
+    return RedirectResponse(
+        f"/plans/{plan_id}/review?saved=status#action-{action_id}", status_code=303
+    )
+
+
+@router.post(
+    "/plans/{plan_id}/review/referrals/{referral_id}/status", name="review_referral_status"
+)
+def review_referral_status(
+    request: Request,
+    plan_id: uuid.UUID,
+    referral_id: uuid.UUID,
+    actor: PageActor,
+    session: SessionDep,
+    status: FormCode = "",
+    reason: FormText = "",
+    outcome: FormCode = "",
+    version: FormCode = "",
+) -> Response:
+    """The providing unit answers a referral from the review page: accept, decline (with a
+    reason), start, complete (with an outcome)."""
+    plan, _plan_scope = _plan_for(session, actor, plan_id)
+    referral, scope = record_scope(session, actor, Referral, referral_id, "referral")
+    _same_family(referral.family_id, plan)
+    try:
+        data = ReferralPatch.model_validate(
+            {"status": status or None, "reason": reason or None, "outcome": outcome or None}
+        )
+        expected = int(version) if version.isdigit() else -1
+        canvas_service.update_referral(session, actor, scope, referral, data, expected)
+    except (ValidationError, Invalid, PreconditionFailed) as exc:
+        form = {"status": status, "reason": reason, "outcome": outcome}
+        return _status_failed(
+            request, session, actor, plan_id, referral_id, exc, REFERRAL_STATUS_MESSAGES, form
+        )
+    return RedirectResponse(
+        f"/plans/{plan_id}/review?saved=status#referral-{referral_id}", status_code=303
+    )
 
 
 # --- PDF ------------------------------------------------------------------------------------

@@ -239,7 +239,7 @@ def test_submitting_an_incomplete_plan_shows_the_list_again_and_stores_nothing(
     assert 'role="alert"' in response.text
     missing = response.text.split('data-testid="plan-missing"')[1].split("</ul>")[0]
     assert "Skolen i Test" in missing
-    assert f'href="/families/{family.id}"' in missing
+    assert f'href="/families/{family.id}/consents"' in missing  # where consent is recorded
     # The preview is in the family's language, bokmål here.
     assert "Hvem i familien som gjør dette: «Noen i familien ringer banken.»" in missing
     assert "Når dette skal være gjort: «Noen i familien ringer banken.»" in missing

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -14,15 +14,26 @@ from app.access.policy import can_create_family, can_edit_case
 from app.access.scope import family_scope
 from app.canvases import service as canvas_service
 from app.deps import PageActor, SessionDep, SettingsDep, TransactionalRoute
+from app.families import case_pages
 from app.families import service as family_service
 from app.families.schemas import FamilyCreate
+from app.inbox import service as inbox_service
 from app.kit.errors import Invalid
 from app.kit.i18n import request_language, translations
 from app.kit.templating import render
+from app.models.enums import Role
+from app.readings import service as reading_service
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
 PAGE_SIZE = 200
+# Confirmations after a redirect travel as fixed codes, never as text (no personal data in URLs).
+DONE_CODES = frozenset({"erased", "handover"})
+Done = Annotated[str | None, Query(max_length=20)]
+
+
+def _done(code: str | None) -> str | None:
+    return code if code in DONE_CODES else None
 
 
 def _field_messages(lang: str) -> dict[str, str]:
@@ -54,7 +65,9 @@ def _form_errors(exc: ValidationError | Invalid, lang: str) -> dict[str, str]:
 
 
 @router.get("/", name="home")
-def home(request: Request, actor: PageActor, session: SessionDep) -> HTMLResponse:
+def home(request: Request, actor: PageActor, session: SessionDep, done: Done = None) -> Response:
+    if actor.role is Role.coordinator:  # coordinators have no families: their home is reports
+        return RedirectResponse("/reports", status_code=303)
     rows, _ = family_service.visible_families(session, actor, offset=0, limit=PAGE_SIZE)
     return render(
         request,
@@ -62,10 +75,12 @@ def home(request: Request, actor: PageActor, session: SessionDep) -> HTMLRespons
         {
             "families": rows,
             "next_reviews": canvas_service.next_reviews(session, [f.id for f, _ in rows]),
+            "inbox_unseen": inbox_service.unseen_count(session, actor),
             "can_create": can_create_family(actor),
             "errors": {},
             "form": {},
             "this_year": datetime.now(UTC).year,
+            "done": _done(done),
         },
     )
 
@@ -138,7 +153,7 @@ def create_family(
 
 @router.get("/families/{family_id}", name="family_page")
 def family_page(
-    request: Request, family_id: uuid.UUID, actor: PageActor, session: SessionDep
+    request: Request, family_id: uuid.UUID, actor: PageActor, session: SessionDep, done: Done = None
 ) -> HTMLResponse:
     """A family's overview: household, its canvases (newest first), the way to the plan."""
     scope = family_scope(session, actor, family_id)
@@ -152,6 +167,10 @@ def family_page(
             "plan_lead": family_service.plan_lead(session, family),
             "canvases": canvas_service.family_canvases(session, family.id),
             "can_edit": can_edit_case(scope.access),
+            "done": _done(done),
+            "progress": reading_service.family_progress(
+                session, actor, scope, request_language(request)
+            ),
             "child_ages": sorted(
                 (this_year - year for year in family.household_children_birth_years),
                 reverse=True,
@@ -168,3 +187,8 @@ def start_canvas(
     scope = family_scope(session, actor, family_id)
     canvas = canvas_service.create_canvas(session, actor, scope, "familie")
     return RedirectResponse(f"/canvases/{canvas.id}", status_code=303)
+
+
+# The family side of the case (consents, who has seen our data, timeline, handover, erasure)
+# lives in its own module; its pages are served under this room's router.
+router.include_router(case_pages.router)

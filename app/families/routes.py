@@ -5,12 +5,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from app.access.policy import FamilyAccess, can_erase_family, can_list_families
-from app.access.scope import FamilyScope, family_scope, scope_for
-from app.audit import service as audit_service
+from app.access.policy import (
+    FamilyAccess,
+    can_erase_family,
+    can_hand_over_family,
+    can_list_families,
+)
+from app.access.scope import FamilyScope, family_scope
 from app.db import utcnow
 from app.deps import CurrentActor, SessionDep, SettingsDep, TransactionalRoute
 from app.families import service as family_service
+from app.families import timeline as family_timeline
 from app.families.schemas import (
     AuditEventOut,
     ConsentCreate,
@@ -18,11 +23,14 @@ from app.families.schemas import (
     FamilyCreate,
     FamilyOut,
     FamilyPatch,
+    HandoverCreate,
+    HandoverOut,
     Household,
+    TimelineEntry,
     UserRef,
 )
 from app.kit.concurrency import IfMatch, check_version, expected_version, set_etag
-from app.kit.errors import Forbidden, NotFound
+from app.kit.errors import Forbidden
 from app.kit.idempotency import IdempotencyDep
 from app.kit.pagination import (
     DEFAULT_LIMIT,
@@ -36,7 +44,7 @@ from app.kit.pagination import (
 )
 from app.kit.problems import PROBLEM_RESPONSES
 from app.models import Consent, Family
-from app.models.enums import AuditAction, ErasureReason
+from app.models.enums import ErasureReason
 
 router = APIRouter(
     prefix="/api/v1", tags=["families"], responses=PROBLEM_RESPONSES, route_class=TransactionalRoute
@@ -143,16 +151,56 @@ def erase_family(
     actor: CurrentActor,
     session: SessionDep,
 ) -> Response:
-    family = session.get(Family, family_id)
-    if family is None:
-        raise NotFound("No such family.")
-    scope = scope_for(session, actor, family)
-    if not can_erase_family(actor, scope.access):
-        if scope.access is FamilyAccess.none:
-            raise NotFound("No such family.")
-        raise Forbidden("Only the plan lead's side or an admin may erase a family.")
-    family_service.erase_family(session, actor, family, reason)
+    scope = family_service.steward_scope(
+        session,
+        actor,
+        family_id,
+        can_erase_family,
+        "Only the plan lead's side or an admin may erase a family.",
+    )
+    family_service.erase_family(session, actor, scope.family, reason)
     return Response(status_code=204)
+
+
+@router.post("/families/{family_id}/handover", response_model=HandoverOut)
+def hand_over_family(
+    family_id: uuid.UUID,
+    data: HandoverCreate,
+    actor: CurrentActor,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> HandoverOut:
+    """Move the family to another plan lead (an active caseworker), keeping the history."""
+    scope = family_service.steward_scope(
+        session,
+        actor,
+        family_id,
+        can_hand_over_family,
+        "Only the plan lead's side or an admin may hand the family over.",
+    )
+    check_version(scope.family.version, expected_version(if_match))
+    change = family_service.hand_over(session, actor, scope.family, data)
+    set_etag(response, scope.family.version)
+    return HandoverOut(
+        id=change.id,
+        family_id=change.family_id,
+        from_user_id=change.from_user_id,
+        from_unit_id=change.from_unit_id,
+        to_user_id=change.to_user_id,
+        to_unit_id=change.to_unit_id,
+        changed_by_id=change.changed_by_id,
+        note=change.note,
+        at=change.at,
+        family_version=scope.family.version,
+    )
+
+
+@router.get("/families/{family_id}/timeline", response_model=list[TimelineEntry])
+def timeline(family_id: uuid.UUID, actor: CurrentActor, session: SessionDep) -> list[TimelineEntry]:
+    """What happened in the family's case, newest first (the plan lead's side only)."""
+    scope = _lead_scope(session, actor, family_id)
+    return family_timeline.family_timeline(session, actor, scope)
 
 
 # --- consents -------------------------------------------------------------------------------
@@ -209,10 +257,10 @@ def family_audit(
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[AuditEventOut]:
     scope = _lead_scope(session, actor, family_id)
-    events, more = audit_service.family_events(
-        session, scope.family.id, after=decode_keyset(cursor), limit=limit
+    events, more = family_service.audit_trail(
+        session, actor, scope, after=decode_keyset(cursor), limit=limit
     )
-    page = Page[AuditEventOut](
+    return Page[AuditEventOut](
         items=[
             AuditEventOut(
                 at=e.at,
@@ -228,8 +276,6 @@ def family_audit(
         ],
         next=encode_keyset(events[-1].at, events[-1].id) if more else None,
     )
-    audit_service.record(session, actor, AuditAction.read, "audit", None, family_id=scope.family.id)
-    return page
 
 
 @router.get("/families/{family_id}/export")

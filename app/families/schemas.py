@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from app.kit.schema import In, MunicipalityCode, Name
+from app.kit.schema import NO_NUL, In, MunicipalityCode, Name
 from app.models.enums import ConsentPurpose, ErasureReason, FamilyStatus, Language
 
 BirthYear = Annotated[int, Field(ge=1900, le=2100)]
@@ -107,3 +108,90 @@ class AuditEventOut(BaseModel):
     record_type: str
     record_id: str | None
     purpose: str | None
+
+
+# --- handover (DESIGN §4.6) ------------------------------------------------------------------
+
+
+class HandoverCreate(In):
+    to_user_id: uuid.UUID
+    unit_id: uuid.UUID | None = Field(
+        default=None, description="One of the new plan lead's units; default: the first."
+    )
+    # Kept short and work-related ("Kari slutter"); stored on the handover record.
+    note: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=NO_NUL)]
+        | None
+    ) = None
+
+
+class HandoverOut(BaseModel):
+    id: uuid.UUID
+    family_id: uuid.UUID
+    from_user_id: uuid.UUID | None
+    from_unit_id: uuid.UUID | None
+    to_user_id: uuid.UUID
+    to_unit_id: uuid.UUID
+    changed_by_id: uuid.UUID
+    note: str | None
+    at: datetime
+    family_version: int = Field(description="The family's version after the handover (its ETag)")
+
+
+# --- timeline --------------------------------------------------------------------------------
+
+
+class TimelineKind(enum.StrEnum):
+    """What happened in the family's case: one fixed code per kind of entry."""
+
+    plan_submitted = "plan_submitted"
+    plan_approved_by_unit = "plan_approved_by_unit"
+    plan_changes_requested = "plan_changes_requested"
+    plan_approved_by_family = "plan_approved_by_family"
+    plan_active = "plan_active"
+    plan_superseded = "plan_superseded"
+    plan_closed = "plan_closed"
+    action_status = "action_status"
+    referral_status = "referral_status"
+    consent_given = "consent_given"
+    consent_withdrawn = "consent_withdrawn"
+    plan_lead_changed = "plan_lead_changed"
+    reading_recorded = "reading_recorded"
+
+
+class NamedRef(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    kind: TimelineKind
+    actor: NamedRef | None = Field(description="Who did it; null for what followed by itself")
+    actor_unit: NamedRef | None = Field(description="The unit the actor acted for")
+    unit: NamedRef | None = Field(
+        default=None,
+        description="The unit the entry is about: consented, reviewing, providing, new lead's",
+    )
+    plan_id: uuid.UUID | None = None
+    plan_number: int | None = None
+    review_id: uuid.UUID | None = None
+    action_id: uuid.UUID | None = None
+    referral_id: uuid.UUID | None = None
+    consent_id: uuid.UUID | None = None
+    handover_id: uuid.UUID | None = None
+    reading_id: uuid.UUID | None = None
+    text: str | None = Field(
+        default=None, description="The action's text, or the service a referral goes to"
+    )
+    from_status: str | None = None
+    to_status: str | None = None
+    reason: str | None = Field(
+        default=None, description="Why: a reason, a review comment, a handover or closing note"
+    )
+    outcome: str | None = None
+    family_member: str | None = Field(
+        default=None, description="Who in the family gave consent or approved the plan"
+    )
+    from_lead: NamedRef | None = None
+    to_lead: NamedRef | None = None

@@ -3,30 +3,35 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, distinct, false, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from app.access.actor import Actor
-from app.access.policy import FamilyAccess, can_create_family
-from app.access.scope import FamilyScope, active_consent_unit_ids
+from app.access.policy import FamilyAccess, can_create_family, can_list_families
+from app.access.scope import FamilyScope, active_consent_unit_ids, scope_for
+from app.accounts import service as account_service
 from app.audit import service as audit
 from app.canvases import service as canvas_service
 from app.config import Settings
 from app.db import utcnow
-from app.families.schemas import ConsentCreate, FamilyCreate, FamilyPatch
+from app.families.schemas import ConsentCreate, FamilyCreate, FamilyPatch, HandoverCreate
 from app.kit import crypto
 from app.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import (
     Action,
+    AuditEvent,
     Canvas,
     Consent,
     Family,
     Goal,
     Need,
     Plan,
+    PlanLeadChange,
     Reading,
     Referral,
     Unit,
@@ -64,6 +69,10 @@ def create_family(session: Session, actor: Actor, data: FamilyCreate, settings: 
 def visible_families(
     session: Session, actor: Actor, *, offset: int, limit: int
 ) -> tuple[list[tuple[Family, FamilyAccess]], bool]:
+    if not can_list_families(actor):
+        # §4.3: coordinators and admins see no family, even as members of a consented unit
+        # (the home page lists through here as well as the API, which refuses them with 403).
+        return [], False
     unit_ids = actor.unit_ids
     lead_side = Family.plan_lead_id == actor.user_id
     if actor.role is Role.caseworker and unit_ids:
@@ -104,6 +113,27 @@ def visible_families(
             purpose="list",
         )
     return out, len(rows) > limit
+
+
+def steward_scope(
+    session: Session,
+    actor: Actor,
+    family_id: uuid.UUID,
+    allowed: Callable[[Actor, FamilyAccess], bool],
+    refusal: str,
+) -> FamilyScope:
+    """The family for an act its plan lead's side or an admin may do (erasure, handover). An
+    admin sees no case content, so ``family_scope`` would not find the family for them; a
+    consented unit is refused (403), everyone else finds nothing (404)."""
+    family = session.get(Family, family_id)
+    if family is None:
+        raise NotFound("No such family.")
+    scope = scope_for(session, actor, family)
+    if not allowed(actor, scope.access):
+        if scope.access is FamilyAccess.none:
+            raise NotFound("No such family.")
+        raise Forbidden(refusal)
+    return scope
 
 
 def read_family(session: Session, actor: Actor, scope: FamilyScope) -> Family:
@@ -158,6 +188,63 @@ def erase_family(session: Session, actor: Actor, family: Family, reason: Erasure
         family_id=family_id,
         purpose=f"erasure:{reason.value}",
     )
+
+
+# --- plan lead handover (DESIGN §4.6) ------------------------------------------------------
+
+
+def hand_over(
+    session: Session, actor: Actor, family: Family, data: HandoverCreate
+) -> PlanLeadChange:
+    """Move the family to another plan lead, keeping who had it before (not person-dependent).
+    The caller has checked who may do it and the family's version."""
+    new_lead = session.scalar(
+        select(User).where(User.id == data.to_user_id).options(selectinload(User.units))
+    )
+    if new_lead is None or not new_lead.active or new_lead.role is not Role.caseworker:
+        raise Invalid.field("to_user_id", "The new plan lead must be an active caseworker")
+    units = sorted(new_lead.units, key=lambda unit: unit.slug)  # the actor's own unit order
+    if not units:
+        raise Invalid.field("to_user_id", "The new plan lead must belong to a unit")
+    unit = (
+        units[0] if data.unit_id is None else next((u for u in units if u.id == data.unit_id), None)
+    )
+    if unit is None:
+        raise Invalid.field("unit_id", "Choose one of the new plan lead's units")
+    if new_lead.id == family.plan_lead_id and unit.id == family.lead_unit_id:
+        raise Invalid.field("to_user_id", "This caseworker is the family's plan lead already")
+    change = PlanLeadChange(
+        family_id=family.id,
+        from_user_id=family.plan_lead_id,
+        from_unit_id=family.lead_unit_id,
+        to_user_id=new_lead.id,
+        to_unit_id=unit.id,
+        changed_by_id=actor.user_id,
+        note=data.note or None,
+    )
+    family.plan_lead_id = new_lead.id
+    family.lead_unit_id = unit.id
+    session.add(change)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditAction.update,
+        "family",
+        family.id,
+        family_id=family.id,
+        purpose="handover",
+    )
+    return change
+
+
+def handover_candidates(session: Session) -> list[tuple[Unit, list[User]]]:
+    """Active caseworkers by unit (units by name): who may become a family's plan lead."""
+    members: dict[uuid.UUID, list[User]] = {}
+    for unit_id, user in account_service.unit_members(session):
+        if user.role is Role.caseworker:
+            members.setdefault(unit_id, []).append(user)
+    return [(u, members[u.id]) for u in account_service.list_units(session) if u.id in members]
 
 
 # --- consents -------------------------------------------------------------------------------
@@ -226,6 +313,20 @@ def list_consents(session: Session, actor: Actor, scope: FamilyScope) -> Sequenc
         .where(Consent.family_id == scope.family.id)
         .order_by(Consent.given_at, Consent.id)
     ).all()
+
+
+def units_by_id(session: Session, unit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Unit]:
+    if not unit_ids:
+        return {}
+    return {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))}
+
+
+def display_names(session: Session, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not user_ids:
+        return {}
+    return dict(
+        session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all()
+    )
 
 
 def consented_units(session: Session, family_id: uuid.UUID) -> set[uuid.UUID]:
@@ -303,3 +404,68 @@ def export_family(
             for r in readings
         ],
     }
+
+
+# --- who has seen our data ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TrailSummary:
+    """How one unit has been at the family's data: how many people, how often, and when last."""
+
+    unit: str | None
+    people: int
+    accesses: int
+    last_at: datetime
+
+
+def audit_trail(
+    session: Session,
+    actor: Actor,
+    scope: FamilyScope,
+    *,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> tuple[Sequence[AuditEvent], bool]:
+    """A page of the family's trail, newest first. Showing it is itself a read of the family's
+    data, recorded after the page is built so that the page holds what came before it."""
+    scope.require_lead_side()
+    events, more = audit.family_events(session, scope.family.id, after=after, limit=limit)
+    audit.record(
+        session,
+        actor,
+        AuditAction.read,
+        "audit",
+        None,
+        family_id=scope.family.id,
+        purpose="audit_trail",
+    )
+    return events, more
+
+
+def trail_summary(session: Session, family_id: uuid.UUID) -> list[TrailSummary]:
+    """Which units have been at the family's data and how many people in each, most first."""
+    rows = session.execute(
+        select(
+            AuditEvent.unit,
+            func.count(distinct(AuditEvent.user_id)),
+            func.count(),
+            func.max(AuditEvent.at),
+        )
+        .where(AuditEvent.family_id == family_id, AuditEvent.user_id.is_not(None))
+        .group_by(AuditEvent.unit)
+    ).all()
+    summary = [TrailSummary(unit, people, accesses, last) for unit, people, accesses, last in rows]
+    return sorted(summary, key=lambda s: (-s.people, -s.accesses, s.unit or ""))
+
+
+def trail_people(session: Session, family_id: uuid.UUID) -> int:
+    """How many different people have been at the family's data."""
+    return (
+        session.scalar(
+            select(func.count(distinct(AuditEvent.user_id))).where(
+                AuditEvent.family_id == family_id
+            )
+        )
+        or 0
+    )

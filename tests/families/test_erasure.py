@@ -91,7 +91,7 @@ def world_with_history(session: Session, settings: Settings) -> World:
         Reading(
             family_id=world.family.id,
             canvas_id=world.canvas.id,
-            number=1,
+            number=2,  # a follow-up: reading 1 was stored when the world's plan was submitted
             taken_on=date.today(),
             scores={"bolig": {"family": 3, "worker": None}},
             created_by_id=world.lead.id,

@@ -1,0 +1,500 @@
+"""Each user's inbox: what needs their attention in the families and plans they may see.
+
+The inbox is not stored. It is derived from the current state on every request, so it can
+never show something the user may no longer see (a withdrawn consent takes the items with it
+at once) and no other room needs to call in when something happens. The queries are batched:
+a fixed handful per request, however many families and items there are.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from app.access.actor import Actor
+from app.access.policy import FamilyAccess, can_list_families, family_access
+from app.audit import service as audit
+from app.db import utcnow
+from app.kit.i18n import translations
+from app.models import Action, Consent, Family, Plan, PlanReview, Unit, User
+from app.models.enums import (
+    ActionStatus,
+    AuditAction,
+    FamilyStatus,
+    PlanStatus,
+    ReviewStatus,
+)
+from app.plans.document import long_date
+
+DUE_SOON = timedelta(days=7)
+RECENTLY_ACTIVE = timedelta(days=30)
+CONSENT_WARNING = timedelta(days=30)
+SHORT_TEXT = 160  # characters of an action's text or a review comment shown in an item
+
+
+class InboxKind(enum.StrEnum):
+    review_requested = "review_requested"
+    changes_requested = "changes_requested"
+    action_overdue = "action_overdue"
+    action_due_soon = "action_due_soon"
+    consent_expiring = "consent_expiring"
+    plan_active = "plan_active"
+
+
+# The order of the headings on the inbox page: what needs a decision first.
+KIND_ORDER = tuple(InboxKind)
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    kind: InboxKind
+    at: datetime  # the moment it arose: orders the inbox and decides what is new
+    family_id: uuid.UUID
+    family_name: str
+    link: str
+    plan_id: uuid.UUID | None = None
+    plan_number: int | None = None
+    action_id: uuid.UUID | None = None
+    consent_id: uuid.UUID | None = None
+    unit_id: uuid.UUID | None = None
+    unit_name: str | None = None
+    due: date | None = None
+    detail: str | None = None  # the action's text or the review's comment, as written
+    new: bool = False
+    text: str = ""
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        return (self.kind, self.plan_id, self.action_id, self.consent_id, self.unit_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Inbox:
+    items: list[InboxItem] = field(default_factory=list)
+    unseen: int = 0
+
+    def groups(self) -> list[tuple[InboxKind, list[InboxItem]]]:
+        by_kind: dict[InboxKind, list[InboxItem]] = defaultdict(list)
+        for item in self.items:
+            by_kind[item.kind].append(item)
+        return [(kind, by_kind[kind]) for kind in KIND_ORDER if by_kind[kind]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """A family as this actor sees it now, with the units the actor acts for in it."""
+
+    family: Family
+    access: FamilyAccess
+    consented_units: frozenset[uuid.UUID]  # the actor's units with an active consent
+    is_plan_lead: bool
+
+    @property
+    def acting_units(self) -> frozenset[uuid.UUID]:
+        """The actor's units that may work on the family's actions: consented units, and on
+        the lead side the plan lead's own unit."""
+        if self.access is FamilyAccess.lead_side:
+            return self.consented_units | {self.family.lead_unit_id}
+        return self.consented_units
+
+
+# --- the rows each kind of item comes from ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    pending_reviews: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID, int, datetime]]
+    changes: Sequence[tuple[PlanReview, uuid.UUID, int]]
+    active_plans: Sequence[tuple[uuid.UUID, uuid.UUID, int, datetime | None, uuid.UUID | None]]
+    actions: Sequence[Action]
+    consents: Sequence[Consent]
+
+    def family_ids(self) -> set[uuid.UUID]:
+        ids = {row[2] for row in self.pending_reviews}
+        ids |= {row[1] for row in self.changes}
+        ids |= {row[1] for row in self.active_plans}
+        ids |= {a.family_id for a in self.actions}
+        ids |= {c.family_id for c in self.consents}
+        return ids
+
+    def unit_ids(self) -> set[uuid.UUID]:
+        ids = {row[1] for row in self.pending_reviews}
+        ids |= {review.unit_id for review, _, _ in self.changes}
+        ids |= {a.responsible_unit_id for a in self.actions if a.responsible_unit_id}
+        ids |= {c.unit_id for c in self.consents}
+        return ids
+
+
+def _load_rows(session: Session, actor: Actor, now: datetime, today: date) -> _Rows:
+    my_units = actor.unit_ids
+    led = select(Family.id).where(Family.plan_lead_id == actor.user_id)
+    pending = session.execute(
+        select(
+            PlanReview.plan_id, PlanReview.unit_id, Plan.family_id, Plan.number, Plan.submitted_at
+        )
+        .join(Plan, Plan.id == PlanReview.plan_id)
+        .where(
+            PlanReview.unit_id.in_(my_units),
+            PlanReview.status == ReviewStatus.pending,
+            Plan.status == PlanStatus.in_review,
+        )
+    ).all()
+    changes = session.execute(
+        select(PlanReview, Plan.family_id, Plan.number)
+        .join(Plan, Plan.id == PlanReview.plan_id)
+        .where(
+            Plan.family_id.in_(led),
+            Plan.status == PlanStatus.in_review,
+            PlanReview.status == ReviewStatus.changes_requested,
+        )
+    ).all()
+    asked_of_mine = select(PlanReview.plan_id).where(PlanReview.unit_id.in_(my_units))
+    active = session.execute(
+        select(Plan.id, Plan.family_id, Plan.number, Plan.activated_at, PlanReview.unit_id)
+        .outerjoin(
+            PlanReview, and_(PlanReview.plan_id == Plan.id, PlanReview.unit_id.in_(my_units))
+        )
+        .where(
+            Plan.status == PlanStatus.active,
+            Plan.activated_at >= now - RECENTLY_ACTIVE,
+            or_(Plan.family_id.in_(led), Plan.id.in_(asked_of_mine)),
+        )
+    ).all()
+    actions = session.scalars(
+        select(Action).where(
+            Action.status.in_((ActionStatus.planned, ActionStatus.in_progress)),
+            Action.due_date.is_not(None),
+            Action.due_date <= today + DUE_SOON,
+            or_(Action.family_id.in_(led), Action.responsible_unit_id.in_(my_units)),
+        )
+    ).all()
+    consents = session.scalars(
+        select(Consent).where(
+            Consent.family_id.in_(led),
+            Consent.withdrawn_at.is_(None),
+            Consent.expires_at > now,
+            Consent.expires_at <= now + CONSENT_WARNING,
+        )
+    ).all()
+    return _Rows(
+        pending_reviews=pending,
+        changes=changes,
+        active_plans=active,
+        actions=actions,
+        consents=consents,
+    )
+
+
+def _seen_families(
+    session: Session, actor: Actor, family_ids: set[uuid.UUID], now: datetime
+) -> dict[uuid.UUID, _Seen]:
+    """The families among ``family_ids`` the actor may see now, decided by the access rules
+    (DESIGN §4) with every family's consents fetched in one query."""
+    if not family_ids:
+        return {}
+    families = session.scalars(
+        select(Family).where(Family.id.in_(family_ids), Family.status == FamilyStatus.active)
+    ).all()
+    consented: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    if actor.unit_ids:
+        for family_id, unit_id in session.execute(
+            select(Consent.family_id, Consent.unit_id).where(
+                Consent.family_id.in_(family_ids),
+                Consent.unit_id.in_(actor.unit_ids),
+                Consent.withdrawn_at.is_(None),
+                or_(Consent.expires_at.is_(None), Consent.expires_at > now),
+            )
+        ):
+            consented[family_id].add(unit_id)
+    seen: dict[uuid.UUID, _Seen] = {}
+    for family in families:
+        access = family_access(
+            actor,
+            plan_lead_id=family.plan_lead_id,
+            lead_unit_id=family.lead_unit_id,
+            consented_unit_ids=consented[family.id],
+        )
+        if access is FamilyAccess.none:
+            continue
+        seen[family.id] = _Seen(
+            family=family,
+            access=access,
+            consented_units=frozenset(consented[family.id]),
+            is_plan_lead=family.plan_lead_id == actor.user_id,
+        )
+    return seen
+
+
+def _plans_for_canvases(
+    session: Session, canvas_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """The newest plan in review or in force on each canvas: where a reviewer reads it."""
+    wanted = set(canvas_ids)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Plan.canvas_id, Plan.id)
+        .where(
+            Plan.canvas_id.in_(wanted),
+            Plan.status.in_((PlanStatus.in_review, PlanStatus.active)),
+        )
+        .order_by(Plan.number)
+    ).all()
+    # Ordered by number: the newest plan of a canvas is the one that stays in the dict.
+    return dict(rows)
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+# --- turning rows into items -----------------------------------------------------------------
+
+
+def _review_items(rows: _Rows, seen: dict[uuid.UUID, _Seen]) -> Iterable[InboxItem]:
+    for plan_id, unit_id, family_id, number, submitted_at in rows.pending_reviews:
+        view = seen.get(family_id)
+        if view is None or unit_id not in view.consented_units:
+            continue
+        yield InboxItem(
+            kind=InboxKind.review_requested,
+            at=submitted_at,
+            family_id=family_id,
+            family_name=view.family.display_name,
+            link=f"/plans/{plan_id}/review",
+            plan_id=plan_id,
+            plan_number=number,
+            unit_id=unit_id,
+        )
+
+
+def _changes_items(rows: _Rows, seen: dict[uuid.UUID, _Seen]) -> Iterable[InboxItem]:
+    for review, family_id, number in rows.changes:
+        view = seen.get(family_id)
+        if view is None or not view.is_plan_lead:
+            continue
+        yield InboxItem(
+            kind=InboxKind.changes_requested,
+            at=review.decided_at or utcnow(),
+            family_id=family_id,
+            family_name=view.family.display_name,
+            link=f"/plans/{review.plan_id}",
+            plan_id=review.plan_id,
+            plan_number=number,
+            unit_id=review.unit_id,
+            detail=review.comment,
+        )
+
+
+def _active_items(rows: _Rows, seen: dict[uuid.UUID, _Seen]) -> Iterable[InboxItem]:
+    for plan_id, family_id, number, activated_at, asked_unit in rows.active_plans:
+        view = seen.get(family_id)
+        if view is None or activated_at is None:
+            continue
+        if not view.is_plan_lead and asked_unit not in view.consented_units:
+            continue
+        yield InboxItem(
+            kind=InboxKind.plan_active,
+            at=activated_at,
+            family_id=family_id,
+            family_name=view.family.display_name,
+            link=f"/plans/{plan_id}",
+            plan_id=plan_id,
+            plan_number=number,
+        )
+
+
+def _action_items(
+    rows: _Rows, seen: dict[uuid.UUID, _Seen], plans: dict[uuid.UUID, uuid.UUID], today: date
+) -> Iterable[InboxItem]:
+    for action in rows.actions:
+        view = seen.get(action.family_id)
+        if view is None or action.due_date is None:
+            continue
+        if not view.is_plan_lead and action.responsible_unit_id not in view.acting_units:
+            continue
+        overdue = action.due_date < today
+        # It arose when the due date came within the week, or passed; or when the action was
+        # written down, if that was later.
+        window_opened = (
+            action.due_date + timedelta(days=1) if overdue else action.due_date - DUE_SOON
+        )
+        yield InboxItem(
+            kind=InboxKind.action_overdue if overdue else InboxKind.action_due_soon,
+            at=max(action.created_at, _start_of(window_opened)),
+            family_id=action.family_id,
+            family_name=view.family.display_name,
+            link=_action_link(action, view, plans),
+            plan_id=plans.get(action.canvas_id),
+            action_id=action.id,
+            unit_id=action.responsible_unit_id,
+            due=action.due_date,
+            detail=action.text,
+        )
+
+
+def _action_link(action: Action, view: _Seen, plans: dict[uuid.UUID, uuid.UUID]) -> str:
+    if view.access is FamilyAccess.lead_side:
+        return f"/canvases/{action.canvas_id}/actions"
+    plan_id = plans.get(action.canvas_id)
+    return f"/plans/{plan_id}/review" if plan_id else f"/families/{action.family_id}"
+
+
+def _consent_items(rows: _Rows, seen: dict[uuid.UUID, _Seen]) -> Iterable[InboxItem]:
+    for consent in rows.consents:
+        view = seen.get(consent.family_id)
+        if view is None or not view.is_plan_lead or consent.expires_at is None:
+            continue
+        yield InboxItem(
+            kind=InboxKind.consent_expiring,
+            at=max(consent.given_at, consent.expires_at - CONSENT_WARNING),
+            family_id=consent.family_id,
+            family_name=view.family.display_name,
+            link=f"/families/{consent.family_id}/consents",
+            consent_id=consent.id,
+            unit_id=consent.unit_id,
+            due=consent.expires_at.date(),
+        )
+
+
+def _collect(session: Session, actor: Actor) -> list[InboxItem]:
+    # Coordinators and admins never see case content (DESIGN §4.3): their inbox is empty.
+    if not can_list_families(actor):
+        return []
+    now = utcnow()
+    today = date.today()
+    rows = _load_rows(session, actor, now, today)
+    seen = _seen_families(session, actor, rows.family_ids(), now)
+    plans = _plans_for_canvases(session, {a.canvas_id for a in rows.actions if a.family_id in seen})
+    unit_names = _unit_names(session, rows.unit_ids())
+    unique: dict[tuple[object, ...], InboxItem] = {}
+    for item in (
+        *_review_items(rows, seen),
+        *_changes_items(rows, seen),
+        *_active_items(rows, seen),
+        *_action_items(rows, seen, plans, today),
+        *_consent_items(rows, seen),
+    ):
+        named = replace(item, unit_name=unit_names.get(item.unit_id)) if item.unit_id else item
+        unique.setdefault(named.key, named)
+    return sorted(unique.values(), key=lambda i: (i.at, str(i.key)), reverse=True)
+
+
+def _unit_names(session: Session, unit_ids: set[uuid.UUID]) -> dict[uuid.UUID | None, str]:
+    if not unit_ids:
+        return {}
+    rows = session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all()
+    return dict(rows)
+
+
+def _mark_new(items: list[InboxItem], seen_at: datetime | None) -> list[InboxItem]:
+    return [replace(item, new=seen_at is None or item.at > seen_at) for item in items]
+
+
+def _seen_at(session: Session, actor: Actor) -> datetime | None:
+    return session.scalar(select(User.inbox_seen_at).where(User.id == actor.user_id))
+
+
+def inbox(session: Session, actor: Actor, lang: str) -> Inbox:
+    """The actor's inbox, newest first, each item described in ``lang``. Every family it names
+    is recorded in the family's audit trail as read for the inbox."""
+    items = _collect(session, actor)
+    for family_id in sorted({item.family_id for item in items}):
+        audit.record(
+            session,
+            actor,
+            AuditAction.read,
+            "family",
+            family_id,
+            family_id=family_id,
+            purpose="inbox",
+        )
+    marked = _mark_new(items, _seen_at(session, actor))
+    described = [replace(item, text=describe(item, lang)) for item in marked]
+    return Inbox(items=described, unseen=sum(item.new for item in described))
+
+
+def unseen_count(session: Session, actor: Actor) -> int | None:
+    """How many items are new, for the home page's one-line summary; None for a user who has
+    no inbox. It names no family and shows nothing of one, so it records no read in any
+    family's trail."""
+    if not can_list_families(actor):
+        return None
+    items = _collect(session, actor)
+    return sum(item.new for item in _mark_new(items, _seen_at(session, actor)))
+
+
+def mark_seen(session: Session, actor: Actor) -> None:
+    user = session.get(User, actor.user_id)
+    assert user is not None, "a signed-in actor is a user"
+    user.inbox_seen_at = utcnow()
+    session.flush()
+
+
+# --- what an item says -----------------------------------------------------------------------
+
+
+def _short(text: str | None) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= SHORT_TEXT else text[: SHORT_TEXT - 1].rstrip() + "…"
+
+
+def describe(item: InboxItem, lang: str) -> str:
+    _ = translations(lang).gettext
+    unit = item.unit_name or ""
+    match item.kind:
+        case InboxKind.review_requested:
+            return _("Plan version %(number)s is waiting for review by %(unit)s.") % {
+                "number": item.plan_number,
+                "unit": unit,
+            }
+        case InboxKind.changes_requested:
+            if not item.detail:
+                return _("%(unit)s asked for changes to plan version %(number)s.") % {
+                    "unit": unit,
+                    "number": item.plan_number,
+                }
+            return _("%(unit)s asked for changes to plan version %(number)s: %(comment)s") % {
+                "unit": unit,
+                "number": item.plan_number,
+                "comment": _short(item.detail),
+            }
+        case InboxKind.plan_active:
+            return _("Plan version %(number)s is approved and now in force.") % {
+                "number": item.plan_number
+            }
+        case InboxKind.action_due_soon:
+            return _("Due %(date)s: %(action)s") % {
+                "date": long_date(item.due, lang),
+                "action": _short(item.detail),
+            }
+        case InboxKind.action_overdue:
+            return _("Was due %(date)s: %(action)s") % {
+                "date": long_date(item.due, lang),
+                "action": _short(item.detail),
+            }
+        case InboxKind.consent_expiring:
+            return _("The consent to share the plan with %(unit)s expires %(date)s.") % {
+                "unit": unit,
+                "date": long_date(item.due, lang),
+            }
+
+
+def kind_heading(kind: InboxKind, lang: str) -> str:
+    _ = translations(lang).gettext
+    headings = {
+        InboxKind.review_requested: _("Plans waiting for your review"),
+        InboxKind.changes_requested: _("Changes requested"),
+        InboxKind.action_overdue: _("Overdue actions"),
+        InboxKind.action_due_soon: _("Actions due within a week"),
+        InboxKind.consent_expiring: _("Consents expiring soon"),
+        InboxKind.plan_active: _("Plans now in force"),
+    }
+    return headings[kind]

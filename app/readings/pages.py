@@ -1,7 +1,135 @@
+"""Follow-up readings: at each follow-up meeting (DESIGN §3 Reading), the family's and the
+worker's score per domain, on one form; the family page shows first against latest."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from datetime import date
+from typing import Annotated, Any
 
-from app.deps import TransactionalRoute
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from app.access.scope import FamilyScope, family_scope
+from app.canvases.template_schema import CanvasTemplateDef
+from app.deps import PageActor, SessionDep, TransactionalRoute
+from app.kit.errors import Invalid
+from app.kit.i18n import request_language, translations
+from app.kit.templating import render
+from app.readings import service as reading_service
+from app.readings.schemas import ReadingCreate
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+
+PARTS = ("family", "worker")
+
+
+async def _form_fields(request: Request) -> dict[str, str]:
+    """The posted form as plain fields: the radio groups are named after the template's
+    domains, so they cannot be declared one by one. Read on the event loop, before the route."""
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+FormFields = Annotated[dict[str, str], Depends(_form_fields)]
+
+
+def _field_name(part: str, key: str) -> str:
+    return f"{part}-{key}"
+
+
+def _values_of_latest(session: SessionDep, scope: FamilyScope) -> dict[str, dict[str, int | None]]:
+    """What the form starts from: the latest reading, or the canvas that will be reading 1."""
+    readings = reading_service.family_readings(session, scope.family.id)
+    if readings:
+        return dict(readings[-1].scores)
+    first = reading_service.first_canvas(session, scope.family.id)
+    return reading_service.canvas_scores(session, first) if first else {}
+
+
+def _render_form(
+    request: Request,
+    scope: FamilyScope,
+    template: CanvasTemplateDef,
+    values: dict[str, Any],
+    taken_on: str,
+    errors: dict[str, str],
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "readings/new.html",
+        {
+            "family": scope.family,
+            "template": template,
+            "values": values,
+            "taken_on": taken_on,
+            "today": date.today().isoformat(),
+            "errors": errors,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/families/{family_id}/readings/new", name="reading_new")
+def reading_new(
+    request: Request, family_id: uuid.UUID, actor: PageActor, session: SessionDep
+) -> HTMLResponse:
+    scope = family_scope(session, actor, family_id)
+    scope.require_edit()
+    template = reading_service.current_template(session, family_id)
+    values = _values_of_latest(session, scope)
+    return _render_form(request, scope, template, values, date.today().isoformat(), {})
+
+
+def _score(raw: str) -> int | str | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    return int(raw) if raw.isdigit() else raw
+
+
+def _form_errors(exc: ValidationError | Invalid, lang: str) -> dict[str, str]:
+    _ = translations(lang).gettext
+    errors: dict[str, str] = {}
+    if isinstance(exc, Invalid):
+        fields = [e.field for e in exc.errors]
+    else:
+        fields = [".".join(str(p) for p in e["loc"]) for e in exc.errors()]
+    for field in fields:
+        if field.startswith("taken_on"):
+            errors["taken_on"] = _("Give the date of the meeting. It cannot be in the future.")
+        elif field.startswith("scores."):
+            errors[field.split(".")[1]] = _("Choose a score from 1 to 10, or not scored.")
+        else:
+            errors["scores"] = _("Give at least one score.")
+    return errors
+
+
+@router.post("/families/{family_id}/readings", name="reading_create")
+def reading_create(
+    request: Request,
+    family_id: uuid.UUID,
+    actor: PageActor,
+    session: SessionDep,
+    form: FormFields,
+) -> Response:
+    scope = family_scope(session, actor, family_id)
+    scope.require_edit()
+    template = reading_service.current_template(session, family_id)
+    taken_on = form.get("taken_on", "").strip()[:40]
+    values = {
+        key: {part: _score(form.get(_field_name(part, key), "")[:4]) for part in PARTS}
+        for key in template.domain_keys()
+    }
+    try:
+        data = ReadingCreate.model_validate({"taken_on": taken_on, "scores": values})
+        reading_service.add_reading(session, actor, scope, data)
+    except (ValidationError, Invalid) as exc:
+        session.rollback()
+        scope = family_scope(session, actor, family_id)
+        errors = _form_errors(exc, request_language(request))
+        return _render_form(request, scope, template, values, taken_on, errors, status_code=422)
+    return RedirectResponse(f"/families/{family_id}#progress", status_code=303)

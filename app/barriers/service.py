@@ -1,0 +1,195 @@
+"""The barrier register (DESIGN §3 Barrier, §7): rules, routines and capacity problems that
+stood in families' way, written by caseworkers for the system level, approved text by text by
+a coordinator before any report shows them.
+
+A barrier is deliberately not linked to a family and holds no personal data; its text is never
+logged. Takes a session and an actor; never commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.access.actor import Actor
+from app.access.policy import can_decide_barrier, can_list_barriers, can_record_barrier
+from app.access.scope import family_scope
+from app.audit import service as audit
+from app.barriers.privacy import describe, personal_data_in
+from app.barriers.schemas import BarrierCreate, BarrierDecision, BarrierOut, Decision
+from app.canvases import service as canvas_service
+from app.canvases import template_store
+from app.db import utcnow
+from app.kit.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from app.models import Barrier, Unit
+from app.models.enums import AuditAction, BarrierStatus
+
+
+def barrier_out(barrier: Barrier) -> BarrierOut:
+    return BarrierOut(
+        id=barrier.id,
+        category=barrier.category,
+        domain=barrier.domain,
+        responsible_level=barrier.responsible_level,
+        text=barrier.text,
+        municipality_code=barrier.municipality_code,
+        status=barrier.status,
+        created_at=barrier.created_at,
+        decided_at=barrier.decided_at,
+        decision_comment=barrier.decision_comment,
+    )
+
+
+def known_domains(session: Session) -> list[str]:
+    """The domain keys of the current canvas templates, in template order."""
+    keys: list[str] = []
+    for _row, template in template_store.latest_all(session):
+        keys += [key for key in template.domain_keys() if key not in keys]
+    return keys
+
+
+def family_names(session: Session, actor: Actor, family_id: uuid.UUID) -> list[str]:
+    """The names a barrier text about this family must not hold: its display name and everyone
+    listed on its canvases. A family the actor may not see is 404, as everywhere."""
+    scope = family_scope(session, actor, family_id)
+    names = [scope.family.display_name]
+    for canvas in canvas_service.family_canvases(session, family_id):
+        names += [str(p.get("name") or "") for p in canvas.participants]
+    audit.record(
+        session,
+        actor,
+        AuditAction.read,
+        "family",
+        family_id,
+        family_id=family_id,
+        purpose="barrier_name_check",
+    )
+    return names
+
+
+def text_errors(
+    text: str, names: Sequence[str] = (), gettext: Callable[[str], str] = str
+) -> list[FieldError]:
+    """One error on ``text`` per kind of personal data it seems to hold."""
+    return [FieldError("text", describe(kind, gettext)) for kind in personal_data_in(text, names)]
+
+
+def _blank_text_error(text: str) -> list[FieldError]:
+    return [] if text.strip() else [FieldError("text", "Write the barrier")]
+
+
+def _writer_municipality(session: Session, actor: Actor) -> str | None:
+    if not actor.units:
+        return None
+    return session.scalar(
+        select(Unit.municipality_code)
+        .where(Unit.id.in_(actor.unit_ids), Unit.municipality_code.is_not(None))
+        .order_by(Unit.municipality_code)
+        .limit(1)
+    )
+
+
+def content_errors(
+    session: Session,
+    actor: Actor,
+    domain: str,
+    text: str,
+    family_id: uuid.UUID | None,
+    gettext: Callable[[str], str] = str,
+) -> list[FieldError]:
+    """What is wrong with a barrier's domain and text: an unknown domain, an empty text, and
+    every kind of personal data the text seems to hold (the family's names included)."""
+    names = family_names(session, actor, family_id) if family_id else []
+    errors = _blank_text_error(text) + text_errors(text, names, gettext)
+    if domain not in known_domains(session):
+        errors.append(FieldError("domain", f"Unknown domain {domain!r}"))
+    return errors
+
+
+def record_barrier(
+    session: Session,
+    actor: Actor,
+    data: BarrierCreate,
+    gettext: Callable[[str], str] = str,
+) -> Barrier:
+    if not can_record_barrier(actor):
+        raise Forbidden("Only caseworkers record barriers.")
+    errors = content_errors(session, actor, data.domain, data.text, data.family_id, gettext)
+    if errors:
+        raise Invalid(errors, detail="The barrier cannot be recorded as written; see errors.")
+    barrier = Barrier(
+        category=data.category,
+        domain=data.domain,
+        responsible_level=data.responsible_level,
+        text=data.text.strip(),
+        # Where the barrier was met: the writer's municipality unless given.
+        municipality_code=data.municipality_code or _writer_municipality(session, actor),
+        status=BarrierStatus.pending,
+        created_by_id=actor.user_id,
+    )
+    session.add(barrier)
+    session.flush()
+    return barrier
+
+
+def list_barriers(
+    session: Session,
+    actor: Actor,
+    *,
+    status: BarrierStatus | None,
+    offset: int,
+    limit: int,
+) -> tuple[Sequence[Barrier], bool]:
+    """Newest first: all of them for a coordinator, a caseworker's own for a caseworker."""
+    if not can_list_barriers(actor):
+        raise Forbidden("Barriers are for caseworkers and coordinators.")
+    query = select(Barrier)
+    if not can_decide_barrier(actor):
+        query = query.where(Barrier.created_by_id == actor.user_id)
+    if status is not None:
+        query = query.where(Barrier.status == status)
+    rows = session.scalars(
+        query.order_by(Barrier.created_at.desc(), Barrier.id).offset(offset).limit(limit + 1)
+    ).all()
+    return rows[:limit], len(rows) > limit
+
+
+def decide_barrier(
+    session: Session,
+    actor: Actor,
+    barrier_id: uuid.UUID,
+    data: BarrierDecision,
+    gettext: Callable[[str], str] = str,
+) -> Barrier:
+    if not can_decide_barrier(actor):
+        raise Forbidden("Only a coordinator approves barrier texts.")
+    # Locked: two coordinators deciding the same text at once must not both win.
+    barrier = session.get(Barrier, barrier_id, with_for_update=True)
+    if barrier is None:
+        raise NotFound("No such barrier.")
+    comment = (data.comment or "").strip() or None
+    errors: list[FieldError] = []
+    if data.decision is Decision.rejected and comment is None:
+        errors.append(FieldError("comment", "Say why the text is rejected"))
+    if data.text is not None:
+        if data.decision is Decision.rejected:
+            errors.append(FieldError("text", "The text is edited only when it is approved"))
+        else:
+            errors += _blank_text_error(data.text) + text_errors(data.text, (), gettext)
+    if errors:
+        raise Invalid(errors)
+    if barrier.status is not BarrierStatus.pending:
+        raise Conflict(f"This barrier was already {barrier.status.value}.")
+    if data.text is not None:
+        barrier.text = data.text.strip()
+    barrier.status = (
+        BarrierStatus.approved if data.decision is Decision.approved else BarrierStatus.rejected
+    )
+    barrier.decided_by_id = actor.user_id
+    barrier.decided_at = utcnow()
+    barrier.decision_comment = comment
+    session.flush()
+    return barrier

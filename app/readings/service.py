@@ -1,0 +1,268 @@
+"""Follow-up readings: at each follow-up meeting the family and the worker score every domain
+again (DESIGN §3 Reading). Reading 1 is the first canvas; each follow-up adds one; a reading is
+never changed or deleted, so progress is always first against latest.
+
+Takes a session and an actor; never commits. Access is decided by ``app.access`` first.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.access.actor import Actor
+from app.access.scope import FamilyScope
+from app.audit import service as audit
+from app.canvases import service as canvas_service
+from app.canvases.template_schema import CanvasTemplateDef
+from app.kit.errors import Conflict, FieldError, Invalid
+from app.models import Canvas, Family, Reading, User
+from app.models.enums import AuditAction
+from app.readings.schemas import ReadingAuthor, ReadingCreate, ReadingOut, ScorePairOut
+
+NO_CANVAS = "The family has no canvas yet: the first conversation is reading 1."
+
+
+# --- storing readings -----------------------------------------------------------------------
+
+
+def _lock_family(session: Session, family_id: uuid.UUID) -> None:
+    # Readings are numbered per family: two follow-ups saved at once must not both take the
+    # same number. PostgreSQL locks the family row; SQLite has one writer at a time anyway.
+    session.execute(select(Family.id).where(Family.id == family_id).with_for_update())
+
+
+def _next_number(session: Session, family_id: uuid.UUID) -> int:
+    highest = session.scalar(select(func.max(Reading.number)).where(Reading.family_id == family_id))
+    return (highest or 0) + 1
+
+
+def _store(
+    session: Session,
+    actor: Actor,
+    family_id: uuid.UUID,
+    canvas_id: uuid.UUID,
+    taken_on: date,
+    scores: dict[str, dict[str, int | None]],
+) -> Reading:
+    reading = Reading(
+        family_id=family_id,
+        canvas_id=canvas_id,
+        number=_next_number(session, family_id),
+        taken_on=taken_on,
+        scores=scores,
+        created_by_id=actor.user_id,
+    )
+    session.add(reading)
+    session.flush()
+    audit.record(session, actor, AuditAction.create, "reading", reading.id, family_id=family_id)
+    return reading
+
+
+def canvas_scores(session: Session, canvas: Canvas) -> dict[str, dict[str, int | None]]:
+    """The family's and the worker's score of every domain of the canvas, as stored now."""
+    return {
+        row.domain_key: {"family": row.family_score, "worker": row.worker_score}
+        for row in canvas_service.domain_rows(session, canvas)
+    }
+
+
+def ensure_first_reading(session: Session, actor: Actor, canvas: Canvas) -> Reading | None:
+    """Store reading 1 from the canvas's scores if the family has no reading yet; the new
+    reading, or None when the family already had one."""
+    _lock_family(session, canvas.family_id)
+    if _next_number(session, canvas.family_id) != 1:
+        return None
+    return _store(
+        session,
+        actor,
+        canvas.family_id,
+        canvas.id,
+        canvas.created_at.date(),
+        canvas_scores(session, canvas),
+    )
+
+
+def latest_canvas(session: Session, family_id: uuid.UUID) -> Canvas | None:
+    canvases = canvas_service.family_canvases(session, family_id)
+    return canvases[0] if canvases else None
+
+
+def first_canvas(session: Session, family_id: uuid.UUID) -> Canvas | None:
+    canvases = canvas_service.family_canvases(session, family_id)
+    return canvases[-1] if canvases else None
+
+
+def current_template(session: Session, family_id: uuid.UUID) -> CanvasTemplateDef:
+    """The template of the family's latest canvas: the domains a follow-up scores."""
+    canvas = latest_canvas(session, family_id)
+    if canvas is None:
+        raise Conflict(NO_CANVAS)
+    return canvas_service.template_of(session, canvas)
+
+
+def _validated_scores(
+    template: CanvasTemplateDef, data: ReadingCreate
+) -> dict[str, dict[str, int | None]]:
+    errors = [
+        FieldError(f"scores.{key}", f"Unknown domain {key!r}")
+        for key in data.scores
+        if template.domain(key) is None
+    ]
+    if not any(p.family is not None or p.worker is not None for p in data.scores.values()):
+        errors.append(FieldError("scores", "Give at least one score"))
+    if errors:
+        raise Invalid(errors)
+    # Every domain of the template is kept, unscored ones as null: a reading says what was
+    # scored at that meeting, and comparing two readings needs no guessing.
+    return {
+        key: {
+            "family": data.scores[key].family if key in data.scores else None,
+            "worker": data.scores[key].worker if key in data.scores else None,
+        }
+        for key in template.domain_keys()
+    }
+
+
+def add_reading(session: Session, actor: Actor, scope: FamilyScope, data: ReadingCreate) -> Reading:
+    """A follow-up reading. A family with no reading yet gets reading 1 from its first canvas
+    first, so the follow-up always has a start to be compared with."""
+    scope.require_edit()
+    family_id = scope.family.id
+    latest = latest_canvas(session, family_id)
+    first = first_canvas(session, family_id)
+    if latest is None or first is None:
+        raise Conflict(NO_CANVAS)
+    scores = _validated_scores(canvas_service.template_of(session, latest), data)
+    ensure_first_reading(session, actor, first)
+    return _store(session, actor, family_id, latest.id, data.taken_on, scores)
+
+
+# --- reading them back ----------------------------------------------------------------------
+
+
+def family_readings(session: Session, family_id: uuid.UUID) -> Sequence[Reading]:
+    """The family's readings, oldest first."""
+    return session.scalars(
+        select(Reading).where(Reading.family_id == family_id).order_by(Reading.number)
+    ).all()
+
+
+def readings_out(session: Session, readings: Sequence[Reading]) -> list[ReadingOut]:
+    if not readings:
+        return []
+    author_ids = {r.created_by_id for r in readings}
+    authors = {u.id: u for u in session.scalars(select(User).where(User.id.in_(author_ids)))}
+    return [
+        ReadingOut(
+            id=r.id,
+            family_id=r.family_id,
+            number=r.number,
+            taken_on=r.taken_on,
+            scores={key: ScorePairOut.model_validate(pair) for key, pair in r.scores.items()},
+            created_by=ReadingAuthor(
+                id=r.created_by_id,
+                username=authors[r.created_by_id].username,
+                display_name=authors[r.created_by_id].display_name,
+            ),
+            created_at=r.created_at,
+        )
+        for r in readings
+    ]
+
+
+def list_readings(session: Session, actor: Actor, scope: FamilyScope) -> list[ReadingOut]:
+    readings = family_readings(session, scope.family.id)
+    audit.record(session, actor, AuditAction.read, "reading", None, family_id=scope.family.id)
+    return readings_out(session, readings)
+
+
+# --- progress: first against latest ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DomainProgress:
+    key: str
+    title: str
+    first: int | None  # the family's own score: the one that counts in the plan
+    latest: int | None
+
+    @property
+    def change(self) -> int | None:
+        if self.first is None or self.latest is None:
+            return None
+        return self.latest - self.first
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    first_number: int
+    first_on: date
+    latest_number: int
+    latest_on: date
+    domains: list[DomainProgress]
+
+    @property
+    def has_follow_up(self) -> bool:
+        return self.latest_number != self.first_number
+
+
+def _score(scores: dict[str, Any], key: str) -> int | None:
+    value = (scores.get(key) or {}).get("family")
+    return value if isinstance(value, int) else None
+
+
+def progress_of(
+    readings: Sequence[Reading], template: CanvasTemplateDef | None, lang: str
+) -> Progress | None:
+    """Per domain, the family's score at the first reading and at the latest one."""
+    if not readings:
+        return None
+    first, latest = readings[0], readings[-1]
+    keys = template.domain_keys() if template else list(latest.scores)
+    keys += [k for k in list(first.scores) + list(latest.scores) if k not in keys]
+    domains: list[DomainProgress] = []
+    for key in dict.fromkeys(keys):
+        domain = template.domain(key) if template else None
+        domains.append(
+            DomainProgress(
+                key=key,
+                title=domain.title.get(lang) if domain else key,
+                first=_score(first.scores, key),
+                latest=_score(latest.scores, key),
+            )
+        )
+    return Progress(
+        first_number=first.number,
+        first_on=first.taken_on,
+        latest_number=latest.number,
+        latest_on=latest.taken_on,
+        domains=domains,
+    )
+
+
+def family_progress(
+    session: Session, actor: Actor, scope: FamilyScope, lang: str
+) -> Progress | None:
+    """What the family page shows: first against latest reading (the read is audited)."""
+    readings = family_readings(session, scope.family.id)
+    if not readings:
+        return None
+    audit.record(
+        session,
+        actor,
+        AuditAction.read,
+        "reading",
+        None,
+        family_id=scope.family.id,
+        purpose="progress",
+    )
+    latest = latest_canvas(session, scope.family.id)
+    template = canvas_service.template_of(session, latest) if latest else None
+    return progress_of(readings, template, lang)

@@ -1,0 +1,34 @@
+"""What the readings rows of the access matrix (tests/access/test_matrix.py) check after each
+cell. They live here so that the matrix needs only its rows below the issue-5 marker.
+
+Submitting the world's plan made reading 1 from its canvas (housing: the family's score 3).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.access.test_matrix import Call
+
+
+def reading_body(_world: object) -> dict[str, Any]:
+    return {"taken_on": date.today().isoformat(), "scores": {"bolig": {"family": 6}}}
+
+
+def _numbers_and_housing(readings: list[dict[str, Any]]) -> list[tuple[int, int | None]]:
+    return [(r["number"], r["scores"]["bolig"]["family"]) for r in readings]
+
+
+def check_add_reading(call: Call) -> None:
+    readings = call.as_lead(f"/families/{call.world.family.id}/readings")
+    expected = [(1, 3), (2, 6)] if call.allowed else [(1, 3)]
+    assert _numbers_and_housing(readings) == expected
+    if call.allowed:
+        assert call.response.json()["id"] == readings[1]["id"]
+
+
+def check_list_readings(call: Call) -> None:
+    if call.allowed:
+        assert _numbers_and_housing(call.response.json()) == [(1, 3)]

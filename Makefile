@@ -96,3 +96,8 @@ clean:
 	rm -rf $(VENV) duk.db duk.db-* .pytest_cache .mypy_cache .ruff_cache .hypothesis \
 		*.egg-info build dist tests/.artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# The need-pattern report over 1,000,000 needs on a throwaway PostgreSQL (issue 5).
+.PHONY: bench-reports
+bench-reports: system-deps $(STAMP)
+	$(BIN)/python bench/reports.py

@@ -14,7 +14,12 @@ class Need(Base):
     """A need on a canvas, in the family's words, with the template's indicator codes."""
 
     __tablename__ = "need"
-    __table_args__ = (Index("ix_need_domain_created_at", "domain", "created_at"),)
+    __table_args__ = (
+        Index("ix_need_domain_created_at", "domain", "created_at"),
+        # Need-pattern reports read a period's needs by domain and family: with all three in
+        # the index, PostgreSQL answers from the index alone (DESIGN §9: 1M needs in < 1 s).
+        Index("ix_need_created_at_domain_family", "created_at", "domain", "family_id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     canvas_id: Mapped[uuid.UUID] = mapped_column(

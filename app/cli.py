@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import getpass
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -49,6 +51,17 @@ def cmd_init(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_log_config() -> dict[str, Any]:
+    """uvicorn's own logging plus the app's "duk" loggers on the same stderr handler. Without a
+    handler of its own, "duk" fell through to Python's last-resort handler, which drops INFO:
+    the access line of every request (path, status, request id; no personal data) was lost."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["duk"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -58,6 +71,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
+        log_config=_serve_log_config(),
         access_log=False,
         proxy_headers=True,
         log_level="info",

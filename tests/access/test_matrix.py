@@ -24,7 +24,12 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.models import Consent, PlanReview
 from app.models.enums import ConsentPurpose, ReviewStatus, Role
+from tests.barriers import matrix_checks as barrier_checks
 from tests.factories import PASSWORD, PERSONAS, World, build_world
+from tests.inbox import matrix_checks as inbox_checks
+from tests.plans import matrix_checks as plan_checks
+from tests.readings import matrix_checks as reading_checks
+from tests.reports import matrix_checks as report_checks
 
 API = "/api/v1"
 PROBLEM_JSON = "application/problem+json"
@@ -87,6 +92,7 @@ class Kind(enum.Enum):
     review_queue = "caseworkers and reviewers see plans waiting for their units"
     coordinator = "anonymised reports and barrier decisions: coordinators only"
     record_barrier = "caseworkers record barriers"
+    barrier_list = "barriers: a caseworker lists their own, a coordinator all"
 
 
 def expected_status(kind: Kind, persona: Persona, success: int) -> int:
@@ -117,6 +123,8 @@ def expected_status(kind: Kind, persona: Persona, success: int) -> int:
             return success if persona.role is Role.coordinator else 403
         case Kind.record_barrier:
             return success if persona.role is Role.caseworker else 403
+        case Kind.barrier_list:
+            return success if persona.role in (Role.caseworker, Role.coordinator) else 403
 
 
 # --- the endpoints --------------------------------------------------------------------------
@@ -373,6 +381,21 @@ def check_erase(call: Call) -> None:
     assert family.status_code == (404 if call.allowed else 200)
 
 
+def check_timeline(call: Call) -> None:
+    if call.allowed:
+        entries = call.response.json()
+        submitted = [e["plan_id"] for e in entries if e["kind"] == "plan_submitted"]
+        assert submitted == [str(call.world.plan.id)]
+        given = {e["unit"]["id"] for e in entries if e["kind"] == "consent_given"}
+        assert str(call.world.unit_b.id) in given
+
+
+def check_handover(call: Call) -> None:
+    lead = call.as_lead(f"/families/{call.world.family.id}")["plan_lead"]["id"]
+    expected = call.world.same_unit if call.allowed else call.world.lead
+    assert lead == str(expected.id)
+
+
 def _family(w: World) -> dict[str, uuid.UUID]:
     return {"family_id": w.family.id}
 
@@ -575,11 +598,147 @@ ENDPOINTS = (
         lambda w: {"plan_id": w.plan.id},
         check=check_plan,
     ),
-    # --- review flow (issue 4): insert rows below this line ---
-    # --- family side: timeline, handover (issue 4): insert rows below this line ---
-    # --- inbox (issue 4): insert rows below this line ---
-    # --- readings and barriers (issue 5): insert rows below this line ---
-    # --- reports (issue 5): insert rows below this line ---
+    # --- review flow ---
+    Endpoint(
+        "POST",
+        f"{API}/plans/{{plan_id}}/reviews",
+        Kind.review,
+        lambda w: {"plan_id": w.plan.id},
+        body=plan_checks.review_body,
+        check=plan_checks.check_review,
+    ),
+    Endpoint(
+        "POST",
+        f"{API}/plans/{{plan_id}}/family-approval",
+        Kind.lead_edit,
+        lambda w: {"plan_id": w.plan.id},
+        body=lambda _w: {"approved_by": "Amina"},
+        check=plan_checks.check_family_approval,
+    ),
+    Endpoint(
+        "POST",
+        f"{API}/plans/{{plan_id}}/close",
+        Kind.lead_edit,
+        lambda w: {"plan_id": w.plan.id},
+        body=lambda _w: {"outcome": "goals_reached"},
+        check=plan_checks.check_close,
+    ),
+    Endpoint(
+        "GET",
+        f"{API}/plans/{{plan_id}}/diff",
+        Kind.family_read,
+        lambda w: {"plan_id": w.plan.id},
+        query=lambda _w: {"against": "1"},
+        check=plan_checks.check_diff,
+    ),
+    Endpoint(
+        "GET",
+        f"{API}/review-queue",
+        Kind.review_queue,
+        _none,
+        check=plan_checks.check_review_queue,
+    ),
+    Endpoint(
+        "GET",
+        f"{API}/families/{{family_id}}/plans",
+        Kind.family_read,
+        _family,
+        check=plan_checks.check_family_plans,
+    ),
+    # --- family side: timeline, handover ---
+    Endpoint(
+        "GET",
+        f"{API}/families/{{family_id}}/timeline",
+        Kind.lead_read,
+        _family,
+        check=check_timeline,
+    ),
+    Endpoint(
+        "POST",
+        f"{API}/families/{{family_id}}/handover",
+        Kind.handover,
+        _family,
+        body=lambda w: {"to_user_id": str(w.same_unit.id), "note": "Kari slutter."},
+        version=lambda w: w.family.version,
+        check=check_handover,
+    ),
+    # --- inbox ---
+    Endpoint(
+        "GET",
+        f"{API}/inbox",
+        Kind.signed_in,
+        _none,
+        check=inbox_checks.check_inbox,
+    ),
+    Endpoint(
+        "POST",
+        f"{API}/inbox/seen",
+        Kind.signed_in,
+        _none,
+        204,
+        check=inbox_checks.check_inbox_seen,
+    ),
+    # --- readings and barriers ---
+    Endpoint(
+        "POST",
+        f"{API}/families/{{family_id}}/readings",
+        Kind.lead_edit,
+        _family,
+        201,
+        body=reading_checks.reading_body,
+        check=reading_checks.check_add_reading,
+    ),
+    Endpoint(
+        "GET",
+        f"{API}/families/{{family_id}}/readings",
+        Kind.family_read,
+        _family,
+        check=reading_checks.check_list_readings,
+    ),
+    Endpoint(
+        "POST",
+        f"{API}/barriers",
+        Kind.record_barrier,
+        _none,
+        201,
+        body=barrier_checks.barrier_body,
+        check=barrier_checks.check_record_barrier,
+    ),
+    Endpoint(
+        "GET",
+        f"{API}/barriers",
+        Kind.barrier_list,
+        _none,
+        check=barrier_checks.check_list_barriers,
+    ),
+    Endpoint(
+        "POST",
+        f"{API}/barriers/{{barrier_id}}/decision",
+        Kind.coordinator,
+        barrier_checks.pending_barrier,
+        body=barrier_checks.decision_body,
+        check=barrier_checks.check_decide_barrier,
+    ),
+    # --- reports ---
+    *(
+        Endpoint(
+            "GET",
+            f"{API}/reports/{report}",
+            Kind.coordinator,
+            _none,
+            check=report_checks.check_report,
+        )
+        for report in (
+            "needs",
+            "needs.csv",
+            "gaps",
+            "gaps.csv",
+            "outcomes",
+            "outcomes.csv",
+            "barriers",
+            "barriers.csv",
+        )
+    ),
 )
 
 CASES = [

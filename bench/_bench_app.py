@@ -1,20 +1,31 @@
-"""The app as production serves it, plus one bare route for the benchmark's yardstick.
+"""The app as production serves it, plus two yardstick routes for the benchmark.
 
 DESIGN §9 measures autosave against "a bare FastAPI endpoint returning a fixed string, measured
 in the same run". Serving that endpoint from the same process, behind the same middleware, on
-the same event loop, means both are measured under the same conditions; the route exists only
-here, never in the product.
+the same event loop, means both are measured under the same conditions.
+
+The second yardstick, the *framework floor*, has the autosave route's shape and nothing else: a
+sync PATCH with a path id, the same JSON body model, If-Match and Prefer headers, answering 204
+with an ETag. It touches no database and checks no token, so it shows how fast a FastAPI route of
+that shape can ever be on this machine: the ceiling for the autosave itself. Both routes exist
+only here, never in the product.
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import uuid
+from typing import Annotated
+
+from fastapi import FastAPI, Header, Response
 from fastapi.responses import PlainTextResponse
 
+from app.canvases.schemas import CanvasPatch
+from app.kit.concurrency import IfMatch, etag, expected_version
 from app.main import create_app
 
 BARE_PATH = "/bench/bare"
 BARE_TEXT = "ok"
+FLOOR_PREFIX = "/bench/floor/"
 
 
 def create_bench_app() -> FastAPI:
@@ -23,5 +34,15 @@ def create_bench_app() -> FastAPI:
     @app.get(BARE_PATH, response_class=PlainTextResponse, include_in_schema=False)
     async def bare() -> str:
         return BARE_TEXT
+
+    @app.patch(FLOOR_PREFIX + "{canvas_id}", status_code=204, include_in_schema=False)
+    def floor(
+        canvas_id: uuid.UUID,
+        data: CanvasPatch,
+        if_match: IfMatch = None,
+        prefer: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> Response:
+        version = expected_version(if_match)
+        return Response(status_code=204, headers={"ETag": etag(version + 1)})
 
     return app

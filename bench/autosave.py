@@ -8,8 +8,10 @@ fresh database with 50 caseworkers, each the plan lead of one family with one ca
     moment a save was due, so a save held up by a slow one before it counts its wait too.
     Target: p95 at most 15 ms.
 (b) full speed: wrk drives autosave in a closed loop, interleaved with a bare endpoint returning
-    a fixed string served by the same process (bench/_bench_app.py): bare, autosave, bare,
-    autosave, ... Target: the median autosave requests/s at least 25% of the median bare one.
+    a fixed string served by the same process (bench/_bench_app.py): bare, floor, autosave,
+    bare, ... Target: the median autosave requests/s at least 25% of the median bare one. The
+    "floor" is a yardstick route of autosave's exact shape (JSON body model, If-Match, 204 with
+    ETag) with no database and no sign-in: what FastAPI alone allows a route like this.
 
     .venv/bin/python bench/autosave.py                   SQLite in a temporary directory
     .venv/bin/python bench/autosave.py --db postgres     a throwaway PostgreSQL (tests/pg_server)
@@ -60,7 +62,7 @@ from app.canvases import template_store  # noqa: E402
 from app.catalogue import service as catalogue_service  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.db import make_engine, make_session_factory, session_scope  # noqa: E402
-from bench._bench_app import BARE_PATH  # noqa: E402
+from bench._bench_app import BARE_PATH, FLOOR_PREFIX  # noqa: E402
 from tests.factories import make_canvas, make_family, make_unit, make_user  # noqa: E402
 from tests.pg_server import temporary_postgres  # noqa: E402
 
@@ -504,6 +506,8 @@ local seats = {
 }
 local nthreads = %(threads)d
 local text = %(text)s
+local patch_prefix = %(prefix)s
+local start_version = %(start)s
 
 n200, n412, nother, nresync, statuses = 0, 0, 0, 0, ""
 local mine = {}
@@ -513,7 +517,10 @@ local reading = false
 local counter = 0
 
 function init(args)
-  for i = index + 1, #seats, nthreads do table.insert(mine, seats[i]) end
+  for i = index + 1, #seats, nthreads do
+    local seat = {id = seats[i].id, token = seats[i].token, version = start_version}
+    table.insert(mine, seat)
+  end
 end
 
 function request()
@@ -530,7 +537,7 @@ function request()
   headers["Content-Type"] = "application/json"
   headers["Prefer"] = "return=minimal"
   local body = '{"domains":{"bolig":{"situation":"' .. text .. " " .. counter .. '"}}}'
-  return wrk.format("PATCH", "/api/v1/canvases/" .. current.id, headers, body)
+  return wrk.format("PATCH", patch_prefix .. current.id, headers, body)
 end
 
 function response(status, headers, body)
@@ -553,7 +560,7 @@ end
 
 @dataclass
 class WrkRun:
-    kind: str  # "bare" or "autosave"
+    kind: str  # "bare", "floor" or "autosave"
     round: int
     requests: int
     duration_s: float
@@ -584,20 +591,32 @@ def _lua_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def write_wrk_scripts(workdir: Path, seats: list[Seat], connections: int) -> tuple[Path, Path]:
+def write_wrk_scripts(workdir: Path, seats: list[Seat], connections: int) -> dict[str, Path]:
+    """One wrk script per kind: the bare yardstick, the framework floor and the autosave."""
     if connections > len(seats):
         raise SystemExit(f"--connections {connections}: at most one per canvas ({len(seats)})")
     rows = ",\n".join(
         f"  {{id = {_lua_string(s.canvas_id)}, token = {_lua_string(s.token)}}}" for s in seats
     )
     text = " ".join(TYPED)
-    autosave = workdir / "autosave.lua"
-    autosave.write_text(
-        LUA_AUTOSAVE % {"seats": rows, "threads": connections, "text": _lua_string(text)} + LUA_DONE
-    )
-    bare = workdir / "bare.lua"
-    bare.write_text(LUA_DONE)
-    return bare, autosave
+    scripts = {"bare": workdir / "bare.lua"}
+    scripts["bare"].write_text(LUA_DONE)
+    # The floor route answers any If-Match n with ETag n+1, so its "canvases" start at version 1
+    # and never need a read.
+    for kind, prefix, start in (
+        ("floor", FLOOR_PREFIX, "1"),
+        ("autosave", "/api/v1/canvases/", "nil"),
+    ):
+        scripts[kind] = workdir / f"{kind}.lua"
+        values = {
+            "seats": rows,
+            "threads": connections,
+            "text": _lua_string(text),
+            "prefix": _lua_string(prefix),
+            "start": start,
+        }
+        scripts[kind].write_text(LUA_AUTOSAVE % values + LUA_DONE)
+    return scripts
 
 
 def run_wrk(
@@ -632,7 +651,7 @@ def run_wrk(
         duration_s=raw["duration_us"] / 1e6,
         ok=ok,
         stale=raw["stale"],
-        other=raw["other"] if kind == "autosave" else errors["status"],
+        other=raw["other"] if kind != "bare" else errors["status"],
         resyncs=raw["resyncs"],
         other_statuses=raw["other_statuses"].strip(),
         socket_errors={k: v for k, v in errors.items() if k != "status"},
@@ -699,6 +718,8 @@ def report(
     bare_median = statistics.median(r.ok_per_s for r in runs if r.kind == "bare")
     auto_median = statistics.median(r.ok_per_s for r in runs if r.kind == "autosave")
     ratio = auto_median / bare_median if bare_median else float("nan")
+    floor_median = statistics.median(r.ok_per_s for r in runs if r.kind == "floor")
+    floor_ratio = floor_median / bare_median if bare_median else float("nan")
     failed_saves = sum(r.failed for r in runs if r.kind == "autosave")
     failed_bare = sum(r.failed for r in runs if r.kind == "bare")
     stale = sum(r.stale for r in runs if r.kind == "autosave")
@@ -751,6 +772,15 @@ def report(
         f"    ratio            {ratio:8.1%}        target >= {TARGET_RATIO:.0%}"
         f"   {_verdict(ratio >= TARGET_RATIO)}"
     )
+    print(
+        f"    median floor     {floor_median:8.0f} req/s   ({floor_ratio:.1%} of bare: a route of"
+        " autosave's shape with no database and no sign-in)"
+    )
+    print(
+        f"    autosave/floor   {auto_median / floor_median:8.1%}"
+        if floor_median
+        else "    autosave/floor   n/a"
+    )
     print(f"    failed autosaves {failed_saves} ({stale} stale, 412); failed bare {failed_bare}")
     print()
     if unhandled:
@@ -794,7 +824,9 @@ def report(
             "runs": [asdict(r) | {"ok_per_s": r.ok_per_s, "failed": r.failed} for r in runs],
             "bare_median_per_s": bare_median,
             "autosave_median_per_s": auto_median,
+            "floor_median_per_s": floor_median,
             "ratio": ratio,
+            "floor_ratio": floor_ratio,
             "failed_autosaves": failed_saves,
             "failed_bare": failed_bare,
             "target_ratio": TARGET_RATIO,
@@ -865,13 +897,14 @@ def main() -> int:
         settings = Settings(env="production", database_url=url, secret_key=secret_key)
         print(f"==> preparing a fresh {args.db} database with {args.clients} caseworkers")
         seats = prepare(url, settings, args.clients)
-        bare_lua, autosave_lua = write_wrk_scripts(workdir, seats, args.connections)
+        scripts = write_wrk_scripts(workdir, seats, args.connections)
         with running_server(url, secret_key, workdir / "server.log") as server:
             print(f"==> (a) {args.clients} typists for {args.duration:g} s")
             typing = run_typing(server, seats, args.duration, args.seed)
             runs: list[WrkRun] = []
             for round_ in range(1, args.rounds + 1):
-                for kind, script in (("bare", bare_lua), ("autosave", autosave_lua)):
+                for kind in ("bare", "floor", "autosave"):
+                    script = scripts[kind]
                     print(f"==> (b) round {round_}: {kind} for {args.phase_seconds} s")
                     runs.append(
                         run_wrk(

@@ -43,7 +43,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 translations: $(MO_FILES)
 
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -k _ -k gettext -k ngettext:1,2 -o app/locale/messages.pot app
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -k _ -k N_ -k gettext -k ngettext:1,2 -o app/locale/messages.pot app
 	for lang in nb nn en; do \
 	  if [ -f app/locale/$$lang/LC_MESSAGES/messages.po ]; then \
 	    $(BIN)/pybabel update --no-fuzzy-matching -i app/locale/messages.pot -d app/locale -l $$lang; \

@@ -1,5 +1,7 @@
 """A demo municipality (Fredrikstad) with staff in real-looking units and a few families, made
-through the same services the API uses. Running it again changes nothing."""
+through the same services the API uses, and a few hundred synthetic families in four
+municipalities for the coordinators' reports (app/demo_statistics.py). Running it again changes
+nothing."""
 
 from __future__ import annotations
 
@@ -24,10 +26,11 @@ from app.canvases.schemas import (
 )
 from app.config import Settings
 from app.db import utcnow
+from app.demo_statistics import make_statistics_demo
 from app.families import service as family_service
 from app.families.schemas import ConsentCreate, FamilyCreate, Household
 from app.models import Service, Unit, User
-from app.models.enums import GoalHorizon, Language, ResponsibleKind, Role
+from app.models.enums import GoalHorizon, Language, ResponsibleKind, Role, UnitLevel
 from app.plans import service as plan_service
 
 DEMO_PASSWORD = "duk-demo-2026"
@@ -50,6 +53,41 @@ DEMO_USERS = (
     DemoUser("per", "Per Dahl (Husbanken)", Role.reviewer, ("husbanken",)),
     DemoUser("kim", "Kim Aas (analyse)", Role.coordinator, ("fredrikstad-helse-velferd",)),
     DemoUser("admin", "Systemansvarlig", Role.admin, ()),
+    # Plan leads of the synthetic families behind the reports (app/demo_statistics.py), in
+    # units of their own so that the families above stay alone on kari's and lise's lists.
+    DemoUser(
+        "demo-fredrikstad",
+        "Demo-veileder Fredrikstad",
+        Role.caseworker,
+        ("fredrikstad-familieteam",),
+    ),
+    DemoUser("demo-sarpsborg", "Demo-veileder Sarpsborg", Role.caseworker, ("nav-sarpsborg",)),
+    DemoUser("demo-halden", "Demo-veileder Halden", Role.caseworker, ("nav-halden",)),
+    DemoUser(
+        "demo-indre-ostfold", "Demo-veileder Indre Østfold", Role.caseworker, ("nav-indre-ostfold",)
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoUnit:
+    slug: str
+    name: str
+    level: UnitLevel
+    municipality_code: str
+
+
+# Units the catalogue (catalogue/services.yaml, Fredrikstad only) does not have.
+DEMO_UNITS = (
+    DemoUnit(
+        "fredrikstad-familieteam",
+        "Fredrikstad kommune – Familieteamet",
+        UnitLevel.municipal,
+        "3107",
+    ),
+    DemoUnit("nav-sarpsborg", "NAV Sarpsborg", UnitLevel.state, "3105"),
+    DemoUnit("nav-halden", "NAV Halden", UnitLevel.state, "3101"),
+    DemoUnit("nav-indre-ostfold", "NAV Indre Østfold", UnitLevel.state, "3118"),
 )
 
 
@@ -77,13 +115,23 @@ def make_demo(session: Session, settings: Settings) -> list[str]:
         raise RuntimeError("the demo is refused in production")
     if session.scalar(select(User.id).where(User.username == "kari")) is not None:
         return []
+    for demo_unit in DEMO_UNITS:
+        if session.scalar(select(Unit.id).where(Unit.slug == demo_unit.slug)) is None:
+            account_service.add_unit(
+                session,
+                slug=demo_unit.slug,
+                name=demo_unit.name,
+                level=demo_unit.level,
+                municipality_code=demo_unit.municipality_code,
+            )
     units = _units(session)
     missing = {slug for user in DEMO_USERS for slug in user.units} - set(units)
     if missing:
         raise LookupError(f"demo needs units {sorted(missing)}: run `duk init` first")
     password_hash = hash_password(DEMO_PASSWORD)
+    users: dict[str, User] = {}
     for spec in DEMO_USERS:
-        account_service.add_user(
+        users[spec.username] = account_service.add_user(
             session,
             username=spec.username,
             role=spec.role,
@@ -342,4 +390,16 @@ def make_demo(session: Session, settings: Settings) -> list[str]:
         settings,
     )
     _ = utcnow()
+
+    # 4. Synthetic families in four municipalities, for the coordinators' reports.
+    make_statistics_demo(
+        session,
+        today,
+        {
+            spec.username: (users[spec.username], units[spec.units[0]])
+            for spec in DEMO_USERS
+            if spec.username.startswith("demo-")
+        },
+        coordinator=users["kim"],
+    )
     return [f"{u.username} ({u.role.value})" for u in DEMO_USERS]

@@ -51,3 +51,9 @@ def request_language(request: Request) -> str:
     if chosen in LANGUAGES:
         return chosen
     return _from_accept_language(request.headers.get("accept-language", "")) or DEFAULT_LANGUAGE
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction where it is defined; it is translated where it is shown
+    (``translations(lang).gettext(message)``). `make messages` extracts ``N_`` too."""
+    return message

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from app.access.actor import Actor
 from app.access.policy import can_read_reports
 from app.kit.errors import Forbidden, Invalid
+from app.kit.i18n import N_
 from app.models import (
     Action,
     ActionEvent,
@@ -293,15 +294,15 @@ def _parse_group_by(report: ReportName, raw: str) -> tuple[Dimension, ...]:
 
 # --- building reports -----------------------------------------------------------------------
 
-FOOTNOTE_SUPPRESSED = (
+FOOTNOTE_SUPPRESSED = N_(
     "Cells counting fewer than %(k)s families are not shown, nor are cells from which a hidden "
     "count could be worked out."
 )
-FOOTNOTE_DISTINCT = (
+FOOTNOTE_DISTINCT = N_(
     "A family can count in several cells; totals count each family once, so they can be less "
     "than the sum of the cells."
 )
-FOOTNOTE_BARRIERS = (
+FOOTNOTE_BARRIERS = N_(
     "Counts include every recorded barrier; only texts a coordinator has approved are shown."
 )
 
@@ -556,8 +557,11 @@ def _barriers_report(
 
 
 def _approved_texts(session: Session, query: ReportQuery) -> tuple[BarrierText, ...]:
+    """Each approved text once, however many caseworkers met the same barrier: how often it
+    was recorded is what the counts (suppressed) say, not the list."""
     stmt = (
         select(Barrier.category, Barrier.domain, Barrier.responsible_level, Barrier.text)
+        .distinct()
         .where(Barrier.status == BarrierStatus.approved)
         .where(*_period_filter(Barrier.created_at, query))
         .order_by(Barrier.category, Barrier.domain, Barrier.responsible_level, Barrier.text)

@@ -9,7 +9,8 @@ real Chromium through Playwright, against a real ``duk serve``:
 - ``assert_no_axe_violations``: axe-core (vendored, see ``vendor/README.md``), WCAG 2.1 A+AA;
 - ``assert_touch_targets``: every visible interactive element is at least 44×44 CSS px;
 - ``assert_no_horizontal_scroll``: the page at 200% zoom on a portrait tablet (410 CSS px wide);
-- ``sign_in``, ``choose_language``, ``tab_to``, ``screenshot``, ``check_tablet_page``;
+- ``sign_in``, ``choose_language``, ``tap_and_wait``, ``expect_message``, ``tab_to``,
+  ``screenshot``, ``check_tablet_page``;
 - for autosave, conflicts and lost networks: ``two_tablets``, ``offline`` / ``go_offline`` /
   ``go_online``, ``save_state`` / ``expect_save_state``, ``drafts``.
 """
@@ -239,6 +240,17 @@ def signed_in_state(
         return context.storage_state()
     finally:
         context.close()
+
+
+def tap_and_wait(page: Page, target: Locator) -> None:
+    """Tap a link or a submit button and wait for the page it leads to."""
+    with page.expect_navigation():
+        target.tap()
+
+
+def expect_message(page: Page, text: str) -> None:
+    """The confirmation a page shows after a form was saved (a ``role="status"`` message)."""
+    expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()
 
 
 def choose_language(page: Page, lang: str) -> None:

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, StorageState, expect
+from playwright.sync_api import Browser, Page, StorageState, expect
 from pypdf import PdfReader
 
 from app.demo import DEMO_PASSWORD
@@ -37,6 +37,7 @@ from tests.browser.helpers import (
     assert_same_origin,
     choose_language,
     drafts,
+    expect_message,
     expect_save_state,
     go_offline,
     go_online,
@@ -44,6 +45,7 @@ from tests.browser.helpers import (
     sign_in,
     signed_in_state,
     tab_to,
+    tap_and_wait,
     watch_of,
 )
 
@@ -86,20 +88,9 @@ def path_of(page: Page) -> str:
     return urlsplit(page.url).path
 
 
-def tap_and_wait(page: Page, target: Locator) -> None:
-    """Tap a link or a submit button and wait for the page it leads to."""
-    with page.expect_navigation():
-        target.tap()
-
-
 def press_and_wait(page: Page, key: str = "Enter") -> None:
     with page.expect_navigation():
         page.keyboard.press(key)
-
-
-def expect_message(page: Page, text: str) -> None:
-    """The confirmation a page shows after a form was saved."""
-    expect(page.get_by_role("status").filter(has_text=text)).to_be_visible()
 
 
 def canvas_id_of(page: Page) -> str:

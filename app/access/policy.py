@@ -69,7 +69,9 @@ def can_create_family(actor: Actor) -> bool:
     return actor.role is Role.caseworker and bool(actor.units)
 
 
-def can_erase_family(actor: Actor, access: FamilyAccess) -> bool:
+def can_steward_family(actor: Actor, access: FamilyAccess) -> bool:
+    """The acts on the family itself rather than its case: erasing it (DESIGN §8) and handing
+    it over to another plan lead (DESIGN §4.6). The plan lead's side, or an admin."""
     return access is FamilyAccess.lead_side or actor.role is Role.admin
 
 
@@ -93,11 +95,6 @@ def can_list_barriers(actor: Actor) -> bool:
 def can_decide_barrier(actor: Actor) -> bool:
     """A coordinator approves each barrier text before it appears in any report."""
     return actor.role is Role.coordinator
-
-
-def can_hand_over_family(actor: Actor, access: FamilyAccess) -> bool:
-    """DESIGN §4.6: an admin or the plan lead's side moves the family to another plan lead."""
-    return access is FamilyAccess.lead_side or actor.role is Role.admin
 
 
 def can_use_review_queue(actor: Actor) -> bool:

@@ -24,20 +24,19 @@ from app.access.policy import can_edit_case
 from app.access.scope import FamilyScope, record_scope
 from app.accounts import service as account_service
 from app.canvases import service as canvas_service
+from app.canvases import status_forms
 from app.canvases.schemas import (
     ActionCreate,
-    ActionPatch,
     CanvasOut,
     GoalCreate,
     NeedCreate,
     ReferralCreate,
-    ReferralPatch,
     Suggestion,
 )
 from app.canvases.template_schema import CanvasTemplateDef
 from app.catalogue import service as catalogue_service
 from app.deps import PageActor, SessionDep, TransactionalRoute
-from app.kit.errors import Invalid, PreconditionFailed
+from app.kit.errors import Invalid
 from app.kit.i18n import request_language, translations
 from app.kit.templating import render
 from app.models import Action, Canvas, Need, Referral, Service, Unit
@@ -420,18 +419,12 @@ def change_referral_status(
 ) -> Response:
     referral, scope = record_scope(session, actor, Referral, referral_id, "referral")
     need, _ = record_scope(session, actor, Need, referral.need_id, "need")
-    try:
-        data = ReferralPatch.model_validate({"status": status or None, "reason": reason or None})
-        expected = int(version) if version.isdigit() else -1
-        canvas_service.update_referral(session, actor, scope, referral, data, expected)
-    except (ValidationError, Invalid, PreconditionFailed) as exc:
-        friendly = _messages(request_language(request), REFERRAL_STATUS_MESSAGES)
-        errors = (
-            {"version": friendly["version"]}
-            if isinstance(exc, PreconditionFailed)
-            else _form_errors(exc, friendly)
-        )
-        session.rollback()
+    form = {"status": status, "reason": reason}
+    lang = request_language(request)
+    errors = status_forms.change_referral_status(
+        session, actor, scope, referral, form, version, REFERRAL_STATUS_MESSAGES, lang
+    )
+    if errors:
         canvas, scope = _canvas_scope(session, actor, need.canvas_id)
         return _needs_page(
             request,
@@ -440,7 +433,7 @@ def change_referral_status(
             canvas,
             scope,
             referral_errors={referral_id: errors},
-            referral_form={referral_id: {"status": status, "reason": reason}},
+            referral_form={referral_id: form},
             status_code=422,
         )
     target = request.app.url_path_for("needs_page", canvas_id=need.canvas_id)
@@ -538,11 +531,6 @@ ACTION_MESSAGES = {
     "need_ids": _("Choose only needs of this canvas."),
     "goal_ids": _("Choose only goals of this canvas."),
     "referral_id": _("Choose only referrals of this canvas."),
-}
-ACTION_STATUS_MESSAGES = {
-    "status": _("This change is not possible for the action now."),
-    "reason": _("Write why the action is cancelled."),
-    "version": _("Someone else changed this action just now. Look at it again and retry."),
 }
 
 
@@ -683,20 +671,10 @@ def change_action_status(
 ) -> Response:
     action, scope = record_scope(session, actor, Action, action_id, "action")
     canvas_id = action.canvas_id
-    try:
-        data = ActionPatch.model_validate({"status": status or None, "reason": reason or None})
-        if data.status is None:
-            raise Invalid.field("status", "Give the new status")
-        expected = int(version) if version.isdigit() else -1
-        canvas_service.update_action(session, actor, scope, action, data, expected)
-    except (ValidationError, Invalid, PreconditionFailed) as exc:
-        friendly = _messages(request_language(request), ACTION_STATUS_MESSAGES)
-        errors = (
-            {"version": friendly["version"]}
-            if isinstance(exc, PreconditionFailed)
-            else _form_errors(exc, friendly)
-        )
-        session.rollback()
+    form = {"status": status, "reason": reason}
+    lang = request_language(request)
+    errors = status_forms.change_action_status(session, actor, scope, action, form, version, lang)
+    if errors:
         canvas, scope = _canvas_scope(session, actor, canvas_id)
         return _actions_page(
             request,
@@ -705,7 +683,7 @@ def change_action_status(
             canvas,
             scope,
             action_errors={action_id: errors},
-            action_form={action_id: {"status": status, "reason": reason}},
+            action_form={action_id: form},
             status_code=422,
         )
     target = request.app.url_path_for("actions_page", canvas_id=canvas_id)

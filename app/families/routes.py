@@ -7,8 +7,6 @@ from fastapi import APIRouter, Query, Response
 
 from app.access.policy import (
     FamilyAccess,
-    can_erase_family,
-    can_hand_over_family,
     can_list_families,
 )
 from app.access.scope import FamilyScope, family_scope
@@ -155,7 +153,6 @@ def erase_family(
         session,
         actor,
         family_id,
-        can_erase_family,
         "Only the plan lead's side or an admin may erase a family.",
     )
     family_service.erase_family(session, actor, scope.family, reason)
@@ -176,7 +173,6 @@ def hand_over_family(
         session,
         actor,
         family_id,
-        can_hand_over_family,
         "Only the plan lead's side or an admin may hand the family over.",
     )
     check_version(scope.family.version, expected_version(if_match))

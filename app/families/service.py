@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +12,12 @@ from sqlalchemy import delete, distinct, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.access.actor import Actor
-from app.access.policy import FamilyAccess, can_create_family, can_list_families
+from app.access.policy import (
+    FamilyAccess,
+    can_create_family,
+    can_list_families,
+    can_steward_family,
+)
 from app.access.scope import FamilyScope, active_consent_unit_ids, scope_for
 from app.accounts import service as account_service
 from app.audit import service as audit
@@ -119,7 +124,6 @@ def steward_scope(
     session: Session,
     actor: Actor,
     family_id: uuid.UUID,
-    allowed: Callable[[Actor, FamilyAccess], bool],
     refusal: str,
 ) -> FamilyScope:
     """The family for an act its plan lead's side or an admin may do (erasure, handover). An
@@ -129,7 +133,7 @@ def steward_scope(
     if family is None:
         raise NotFound("No such family.")
     scope = scope_for(session, actor, family)
-    if not allowed(actor, scope.access):
+    if not can_steward_family(actor, scope.access):
         if scope.access is FamilyAccess.none:
             raise NotFound("No such family.")
         raise Forbidden(refusal)

@@ -25,11 +25,13 @@ from app.access.scope import FamilyScope, record_scope
 from app.accounts import service as account_service
 from app.audit import service as audit
 from app.canvases import service as canvas_service
-from app.canvases.schemas import ActionPatch, CanvasOut, ReferralPatch
+from app.canvases import status_forms
+from app.canvases.schemas import CanvasOut
 from app.catalogue import service as catalogue_service
 from app.deps import PageActor, SessionDep, TransactionalRoute
 from app.families import service as family_service
-from app.kit.errors import Conflict, Invalid, NotFound, PreconditionFailed
+from app.kit.errors import Conflict, Invalid, NotFound
+from app.kit.forms import form_errors
 from app.kit.i18n import request_language, translations
 from app.kit.templating import STATIC_DIR, environment, render
 from app.models import Action, Canvas, Plan, Referral
@@ -54,23 +56,6 @@ FormCode = Annotated[str, Form(max_length=200)]
 def _(text: str) -> str:
     """Marks a message for the catalogs (Babel extracts ``_``); translated when shown."""
     return text
-
-
-def _form_errors(
-    exc: ValidationError | Invalid, messages: dict[str, str], lang: str
-) -> dict[str, str]:
-    """Field errors of a service or schema, one per form field, in the user's words where we
-    have them (the service's own message otherwise)."""
-    if isinstance(exc, Invalid):
-        raw = [(e.field, e.message) for e in exc.errors]
-    else:
-        raw = [(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
-    gettext = translations(lang).gettext
-    errors: dict[str, str] = {}
-    for field, message in raw:
-        key = field.split(".", 1)[0] or "form"
-        errors.setdefault(key, gettext(messages[key]) if key in messages else message)
-    return errors
 
 
 # --- the preview and submitting -------------------------------------------------------------
@@ -295,7 +280,7 @@ def family_approval(
     except (ValidationError, Invalid) as exc:
         session.rollback()
         plan, scope = _plan_for(session, actor, plan_id)
-        errors = _form_errors(exc, APPROVAL_MESSAGES, scope.family.language.value)
+        errors = form_errors(exc, APPROVAL_MESSAGES, scope.family.language.value)
         return _plan_page(
             request,
             session,
@@ -367,7 +352,7 @@ def close(
     except (ValidationError, Invalid) as exc:
         session.rollback()
         plan, scope = _plan_for(session, actor, plan_id)
-        errors = _form_errors(exc, CLOSE_MESSAGES, request_language(request))
+        errors = form_errors(exc, CLOSE_MESSAGES, request_language(request))
         form = {"outcome": outcome, "note": note}
         return _close_page(
             request, session, actor, plan, scope, form=form, errors=errors, status_code=422
@@ -416,24 +401,12 @@ REVIEW_MESSAGES = {
     "comment": _("Write what should change in the plan."),
     "unit_id": _("Choose which of your units you answer for."),
 }
-ACTION_STATUS_MESSAGES = {
-    "status": _("This change is not possible for the action now."),
-    "reason": _("Write why the action is cancelled."),
-    "version": _("Someone else changed this action just now. Look at it again and retry."),
-}
 REFERRAL_STATUS_MESSAGES = {
     "status": _("This change is not possible for the referral now."),
     "reason": _("Write why the referral is declined."),
     "outcome": _("Choose the outcome when the referral is completed."),
     "version": _("Someone else changed this referral just now. Look at it again and retry."),
 }
-# What a providing unit may set on a referral (sending and cancelling are the plan lead's).
-PROVIDER_STATUSES = (
-    ReferralStatus.accepted,
-    ReferralStatus.declined,
-    ReferralStatus.in_progress,
-    ReferralStatus.completed,
-)
 REVIEW_SAVED = frozenset({"review", "status"})
 
 
@@ -497,7 +470,10 @@ def _review_page(
             "live_referrals": live_referrals,
             "service_names": _provided_services(session, units) if live_referrals else {},
             "action_statuses": [s.value for s in ActionStatus],
-            "referral_statuses": [s.value for s in PROVIDER_STATUSES],
+            # What a providing unit may set (sending and cancelling are the plan lead's).
+            "referral_statuses": [
+                s.value for s in ReferralStatus if s in canvas_service.PROVIDER_STATUSES
+            ],
             "referral_outcomes": [o.value for o in ReferralOutcome],
             "decided_on": {r.unit_id: plan_doc.long_date(r.decided_at, lang) for r in out.reviews},
             "in_review": out.status is PlanStatus.in_review,
@@ -550,7 +526,7 @@ def decide_review(
         errors = (
             {"form": translations(lang).gettext("The plan is no longer in review.")}
             if isinstance(exc, Conflict)
-            else _form_errors(exc, REVIEW_MESSAGES, lang)
+            else form_errors(exc, REVIEW_MESSAGES, lang)
         )
         form = {"decision": decision, "comment": comment, "unit_id": unit_id}
         return _review_page(
@@ -565,19 +541,11 @@ def _status_failed(
     actor: Actor,
     plan_id: uuid.UUID,
     item_id: uuid.UUID,
-    exc: ValidationError | Invalid | PreconditionFailed,
-    messages: dict[str, str],
     form: dict[str, str],
+    errors: dict[str, str],
 ) -> HTMLResponse:
     """The review page again, with the status form of one action or referral and what was
-    wrong with it."""
-    session.rollback()
-    lang = request_language(request)
-    errors = (
-        {"version": translations(lang).gettext(messages["version"])}
-        if isinstance(exc, PreconditionFailed)
-        else _form_errors(exc, messages, lang)
-    )
+    wrong with it (the transaction is rolled back already)."""
     plan, scope = _plan_for(session, actor, plan_id)
     return _review_page(
         request,
@@ -612,17 +580,11 @@ def review_action_status(
     plan, _plan_scope = _plan_for(session, actor, plan_id)
     action, scope = record_scope(session, actor, Action, action_id, "action")
     _same_family(action.family_id, plan)
-    try:
-        data = ActionPatch.model_validate({"status": status or None, "reason": reason or None})
-        if data.status is None:
-            raise Invalid.field("status", "Give the new status")
-        expected = int(version) if version.isdigit() else -1
-        canvas_service.update_action(session, actor, scope, action, data, expected)
-    except (ValidationError, Invalid, PreconditionFailed) as exc:
-        form = {"status": status, "reason": reason}
-        return _status_failed(
-            request, session, actor, plan_id, action_id, exc, ACTION_STATUS_MESSAGES, form
-        )
+    form = {"status": status, "reason": reason}
+    lang = request_language(request)
+    errors = status_forms.change_action_status(session, actor, scope, action, form, version, lang)
+    if errors:
+        return _status_failed(request, session, actor, plan_id, action_id, form, errors)
     return RedirectResponse(
         f"/plans/{plan_id}/review?saved=status#action-{action_id}", status_code=303
     )
@@ -647,17 +609,13 @@ def review_referral_status(
     plan, _plan_scope = _plan_for(session, actor, plan_id)
     referral, scope = record_scope(session, actor, Referral, referral_id, "referral")
     _same_family(referral.family_id, plan)
-    try:
-        data = ReferralPatch.model_validate(
-            {"status": status or None, "reason": reason or None, "outcome": outcome or None}
-        )
-        expected = int(version) if version.isdigit() else -1
-        canvas_service.update_referral(session, actor, scope, referral, data, expected)
-    except (ValidationError, Invalid, PreconditionFailed) as exc:
-        form = {"status": status, "reason": reason, "outcome": outcome}
-        return _status_failed(
-            request, session, actor, plan_id, referral_id, exc, REFERRAL_STATUS_MESSAGES, form
-        )
+    form = {"status": status, "reason": reason, "outcome": outcome}
+    lang = request_language(request)
+    errors = status_forms.change_referral_status(
+        session, actor, scope, referral, form, version, REFERRAL_STATUS_MESSAGES, lang
+    )
+    if errors:
+        return _status_failed(request, session, actor, plan_id, referral_id, form, errors)
     return RedirectResponse(
         f"/plans/{plan_id}/review?saved=status#referral-{referral_id}", status_code=303
     )

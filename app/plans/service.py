@@ -9,7 +9,7 @@ consent for every service it is shared with.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -328,22 +328,34 @@ def _activate_when_approved(session: Session, actor: Actor, plan: Plan) -> None:
     if any(r.status is not ReviewStatus.approved for r in plan.reviews):
         return
     now = utcnow()
-    earlier = session.scalars(
-        select(Plan).where(
-            Plan.family_id == plan.family_id,
-            Plan.status == PlanStatus.active,
-            Plan.id != plan.id,
-        )
-    ).all()
-    for old in earlier:
-        old.status = PlanStatus.superseded
-        old.superseded_at = now
+    earlier = _supersede_others(session, plan, (PlanStatus.active,), now)
     plan.status = PlanStatus.active
     plan.activated_at = now
     session.flush()
-    for changed in (*earlier, plan):
+    _record_updates(session, actor, (*earlier, plan))
+
+
+def _supersede_others(
+    session: Session, plan: Plan, statuses: tuple[PlanStatus, ...], now: datetime
+) -> Sequence[Plan]:
+    """The family's other versions in ``statuses`` give way to ``plan``; returns them."""
+    others = session.scalars(
+        select(Plan).where(
+            Plan.family_id == plan.family_id,
+            Plan.status.in_(statuses),
+            Plan.id != plan.id,
+        )
+    ).all()
+    for other in others:
+        other.status = PlanStatus.superseded
+        other.superseded_at = now
+    return others
+
+
+def _record_updates(session: Session, actor: Actor, plans: Iterable[Plan]) -> None:
+    for changed in plans:
         audit.record(
-            session, actor, AuditAction.update, "plan", changed.id, family_id=plan.family_id
+            session, actor, AuditAction.update, "plan", changed.id, family_id=changed.family_id
         )
 
 
@@ -357,16 +369,7 @@ def close_plan(
     if plan.status not in (PlanStatus.active, PlanStatus.in_review):
         raise Conflict(f"Plan {plan.number} is {plan.status.value}: only an open plan is closed.")
     now = utcnow()
-    others = session.scalars(
-        select(Plan).where(
-            Plan.family_id == plan.family_id,
-            Plan.status.in_([PlanStatus.active, PlanStatus.in_review]),
-            Plan.id != plan.id,
-        )
-    ).all()
-    for other in others:
-        other.status = PlanStatus.superseded
-        other.superseded_at = now
+    others = _supersede_others(session, plan, (PlanStatus.active, PlanStatus.in_review), now)
     plan.status = PlanStatus.closed
     plan.closed_at = now
     plan.closed_by_id = actor.user_id
@@ -376,10 +379,7 @@ def close_plan(
     family.status = FamilyStatus.closed
     family.closed_at = now
     session.flush()
-    for changed in (*others, plan):
-        audit.record(
-            session, actor, AuditAction.update, "plan", changed.id, family_id=plan.family_id
-        )
+    _record_updates(session, actor, (*others, plan))
     audit.record(session, actor, AuditAction.update, "family", family.id, family_id=family.id)
     return plan
 

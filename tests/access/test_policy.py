@@ -11,11 +11,11 @@ from app.access.policy import (
     FamilyAccess,
     can_create_family,
     can_edit_case,
-    can_erase_family,
     can_list_families,
     can_read,
     can_read_reports,
     can_record_barrier,
+    can_steward_family,
     can_update_assigned,
     family_access,
 )
@@ -175,10 +175,10 @@ def test_only_caseworkers_with_a_unit_start_families(who: Actor, allowed: bool) 
         (Role.admin, FamilyAccess.none, True),
     ],
 )
-def test_erasure_is_for_the_lead_side_or_an_admin(
+def test_erasure_and_handover_are_for_the_lead_side_or_an_admin(
     role: Role, access: FamilyAccess, allowed: bool
 ) -> None:
-    assert can_erase_family(actor(role, LEAD_UNIT), access) is allowed
+    assert can_steward_family(actor(role, LEAD_UNIT), access) is allowed
 
 
 @pytest.mark.parametrize(

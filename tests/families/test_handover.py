@@ -240,6 +240,15 @@ def handover_url(world: World) -> str:
     return f"/families/{world.family.id}/handover"
 
 
+def open_handover_form(client: TestClient, world: World) -> dict[str, str]:
+    """The plan lead signs in and opens the handover page: the hidden fields its form sends."""
+    sign_in(client, world.lead.username)
+    page = client.get(handover_url(world))
+    version = re.search(r'name="version" value="(\d+)"', page.text)
+    assert version
+    return {"version": version.group(1), "csrftoken": csrf_from(page.text)}
+
+
 def test_the_page_offers_active_caseworkers_grouped_by_unit(
     client: TestClient, session: Session, world: World
 ) -> None:
@@ -260,18 +269,14 @@ def test_the_page_offers_active_caseworkers_grouped_by_unit(
 def test_handing_over_in_the_browser_takes_the_family_off_the_old_leads_list(
     client: TestClient, session: Session, world: World
 ) -> None:
-    sign_in(client, world.lead.username)
-    page = client.get(handover_url(world))
-    version = re.search(r'name="version" value="(\d+)"', page.text)
-    assert version
+    form = open_handover_form(client, world)
 
     response = client.post(
         handover_url(world),
         data={
+            **form,
             "lead": f"{world.other_unit.id}/{world.unit_c.id}",
             "note": "Flyttet til ny bydel.",
-            "version": version.group(1),
-            "csrftoken": csrf_from(page.text),
         },
         follow_redirects=False,
     )
@@ -287,19 +292,10 @@ def test_handing_over_in_the_browser_takes_the_family_off_the_old_leads_list(
 def test_handing_over_within_the_unit_goes_back_to_the_family(
     client: TestClient, world: World
 ) -> None:
-    sign_in(client, world.lead.username)
-    page = client.get(handover_url(world))
-    version = re.search(r'name="version" value="(\d+)"', page.text)
-    assert version
+    form = open_handover_form(client, world)
 
-    response = client.post(
-        handover_url(world),
-        data={
-            "lead": f"{world.same_unit.id}/{world.unit_a.id}",
-            "version": version.group(1),
-            "csrftoken": csrf_from(page.text),
-        },
-    )
+    lead = f"{world.same_unit.id}/{world.unit_a.id}"
+    response = client.post(handover_url(world), data={**form, "lead": lead})
 
     assert response.status_code == 200
     assert str(response.url).endswith(f"/families/{world.family.id}?done=handover")
@@ -309,8 +305,7 @@ def test_handing_over_within_the_unit_goes_back_to_the_family(
 def test_a_stale_handover_form_changes_nothing_and_says_why(
     client: TestClient, session: Session, world: World, settings: Settings
 ) -> None:
-    sign_in(client, world.lead.username)
-    page = client.get(handover_url(world))
+    form = open_handover_form(client, world)  # shown before the family changes
     moved = client.patch(
         f"/api/v1/families/{world.family.id}",
         json={"display_name": "Familien Ny"},
@@ -318,14 +313,8 @@ def test_a_stale_handover_form_changes_nothing_and_says_why(
     )
     assert moved.status_code == 200
 
-    response = client.post(
-        handover_url(world),
-        data={
-            "lead": f"{world.other_unit.id}/{world.unit_c.id}",
-            "version": str(world.family.version),
-            "csrftoken": csrf_from(page.text),
-        },
-    )
+    lead = f"{world.other_unit.id}/{world.unit_c.id}"
+    response = client.post(handover_url(world), data={**form, "lead": lead})
 
     assert response.status_code == 422
     assert 'role="alert"' in response.text
@@ -333,15 +322,9 @@ def test_a_stale_handover_form_changes_nothing_and_says_why(
 
 
 def test_choosing_nobody_is_shown_next_to_the_field(client: TestClient, world: World) -> None:
-    sign_in(client, world.lead.username)
-    page = client.get(handover_url(world))
-    version = re.search(r'name="version" value="(\d+)"', page.text)
-    assert version
+    form = open_handover_form(client, world)
 
-    response = client.post(
-        handover_url(world),
-        data={"lead": "", "version": version.group(1), "csrftoken": csrf_from(page.text)},
-    )
+    response = client.post(handover_url(world), data={**form, "lead": ""})
 
     assert response.status_code == 422
     assert re.search(r'id="lead"[^>]*aria-invalid="true"', response.text)

@@ -47,6 +47,13 @@ def sign_in_as(client: TestClient, world: World, persona: str) -> None:
     sign_in(client, getattr(world, persona).username)
 
 
+def signed_in(client: TestClient, session: Session, settings: Settings, persona: str) -> World:
+    """The English world, with ``persona`` signed in to the browser."""
+    world = english_world(session, settings)
+    sign_in_as(client, world, persona)
+    return world
+
+
 def post_form(client: TestClient, page: str, action: str, data: dict[str, str]) -> httpx2.Response:
     """Open ``page``, then send a form to ``action`` with the page's CSRF token."""
     token = csrf_from(client.get(page).text)
@@ -66,6 +73,32 @@ def review_of(session: Session, world: World) -> PlanReview:
     return review
 
 
+def review_page(world: World) -> str:
+    return f"/plans/{world.plan.id}/review"
+
+
+def post_action_status(client: TestClient, world: World, data: dict[str, str]) -> httpx2.Response:
+    """Send the status form of the world's action from the review page, at its version."""
+    page = review_page(world)
+    url = f"{page}/actions/{world.action.id}/status"
+    return post_form(client, page, url, {"version": str(world.action.version), **data})
+
+
+def post_referral_status(client: TestClient, world: World, data: dict[str, str]) -> httpx2.Response:
+    """Send the status form of the world's referral from the review page, at its version."""
+    page = review_page(world)
+    url = f"{page}/referrals/{world.referral.id}/status"
+    return post_form(client, page, url, {"version": str(world.referral.version), **data})
+
+
+def review_through_api(client: TestClient, world: World, decision: dict[str, str]) -> None:
+    """The consented unit answers the review through the API."""
+    answered = client.post(
+        f"{API}/plans/{world.plan.id}/reviews", json=decision, headers=world.headers["consented"]
+    )
+    assert answered.status_code == 200
+
+
 def text_of(response: httpx2.Response) -> str:
     return html.unescape(response.text)
 
@@ -76,8 +109,7 @@ def text_of(response: httpx2.Response) -> str:
 def test_the_review_queue_lists_the_plan_waiting_for_the_reviewers_unit(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
-    world = english_world(session, settings)
-    sign_in_as(client, world, "consented")
+    world = signed_in(client, session, settings, "consented")
 
     page = client.get("/review-queue")
 
@@ -93,8 +125,7 @@ def test_the_review_queue_lists_the_plan_waiting_for_the_reviewers_unit(
 def test_an_empty_review_queue_says_so(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
-    world = english_world(session, settings)
-    sign_in_as(client, world, "lead")
+    signed_in(client, session, settings, "lead")
 
     page = client.get("/review-queue")
 
@@ -107,8 +138,7 @@ def test_an_empty_review_queue_says_so(
 def test_coordinators_have_no_review_queue(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
-    world = english_world(session, settings)
-    sign_in_as(client, world, "coordinator")
+    signed_in(client, session, settings, "coordinator")
 
     assert client.get("/review-queue").status_code == 403
 
@@ -119,10 +149,9 @@ def test_coordinators_have_no_review_queue(
 def test_the_review_page_shows_the_plan_and_marks_the_units_own_action(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
-    world = english_world(session, settings)
-    sign_in_as(client, world, "consented")
+    world = signed_in(client, session, settings, "consented")
 
-    page = client.get(f"/plans/{world.plan.id}/review")
+    page = client.get(review_page(world))
 
     assert page.status_code == 200
     text = text_of(page)
@@ -142,9 +171,8 @@ def test_the_review_page_shows_the_plan_and_marks_the_units_own_action(
 def test_approving_on_the_review_page_stores_the_decision(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
-    world = english_world(session, settings)
-    sign_in_as(client, world, "consented")
-    page = f"/plans/{world.plan.id}/review"
+    world = signed_in(client, session, settings, "consented")
+    page = review_page(world)
 
     response = post_form(
         client, page, f"/plans/{world.plan.id}/reviews", {"decision": "approved", "comment": ""}
@@ -164,8 +192,7 @@ def test_approving_on_the_review_page_stores_the_decision(
 def test_asking_for_changes_without_a_comment_shows_the_form_again(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
-    world = english_world(session, settings)
-    sign_in_as(client, world, "consented")
+    world = signed_in(client, session, settings, "consented")
 
     response = post_form(
         client,
@@ -183,10 +210,9 @@ def test_asking_for_changes_without_a_comment_shows_the_form_again(
 def test_the_plan_lead_side_finds_no_review_form(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
-    world = english_world(session, settings)
-    sign_in_as(client, world, "lead")
+    world = signed_in(client, session, settings, "lead")
 
-    page = client.get(f"/plans/{world.plan.id}/review")
+    page = client.get(review_page(world))
     assert page.status_code == 200
     assert "Nobody approves their own plan" in page.text
     assert "Does your unit approve the plan?" not in page.text
@@ -205,8 +231,7 @@ def test_the_plan_lead_side_finds_no_review_form(
 def test_other_units_find_no_review_page(
     client: TestClient, session: Session, settings: Settings, persona: str
 ) -> None:
-    world = english_world(session, settings)
-    sign_in_as(client, world, persona)
+    world = signed_in(client, session, settings, persona)
 
     for path in (
         f"/plans/{world.plan.id}/review",
@@ -223,16 +248,10 @@ def test_other_units_find_no_review_page(
 def test_the_reviewer_starts_its_action_and_lands_on_the_review_page(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
-    world = english_world(session, settings)
-    sign_in_as(client, world, "consented")
-    page = f"/plans/{world.plan.id}/review"
+    world = signed_in(client, session, settings, "consented")
+    page = review_page(world)
 
-    response = post_form(
-        client,
-        page,
-        f"{page}/actions/{world.action.id}/status",
-        {"status": "in_progress", "version": str(world.action.version)},
-    )
+    response = post_action_status(client, world, {"status": "in_progress"})
 
     assert response.status_code == 303
     assert response.headers["location"] == f"{page}?saved=status#action-{world.action.id}"
@@ -243,16 +262,9 @@ def test_the_reviewer_starts_its_action_and_lands_on_the_review_page(
 def test_cancelling_an_action_needs_a_reason(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
-    world = english_world(session, settings)
-    sign_in_as(client, world, "consented")
-    page = f"/plans/{world.plan.id}/review"
+    world = signed_in(client, session, settings, "consented")
 
-    response = post_form(
-        client,
-        page,
-        f"{page}/actions/{world.action.id}/status",
-        {"status": "cancelled", "reason": "", "version": str(world.action.version)},
-    )
+    response = post_action_status(client, world, {"status": "cancelled", "reason": ""})
 
     assert response.status_code == 422
     assert "Write why the action is cancelled." in response.text
@@ -263,22 +275,15 @@ def test_cancelling_an_action_needs_a_reason(
 def test_the_providing_unit_declines_a_referral_only_with_a_reason(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
-    world = english_world(session, settings)
-    sign_in_as(client, world, "consented")
-    page = f"/plans/{world.plan.id}/review"
-    url = f"{page}/referrals/{world.referral.id}/status"
-    version = str(world.referral.version)
+    world = signed_in(client, session, settings, "consented")
 
-    bare = post_form(client, page, url, {"status": "declined", "version": version})
+    bare = post_referral_status(client, world, {"status": "declined"})
     assert bare.status_code == 422
     assert "Write why the referral is declined." in bare.text
     assert fresh(session, Referral, world.referral.id).status is ReferralStatus.sent
 
-    declined = post_form(
-        client,
-        page,
-        url,
-        {"status": "declined", "reason": "Familien bor utenfor vårt område.", "version": version},
+    declined = post_referral_status(
+        client, world, {"status": "declined", "reason": "Familien bor utenfor vårt område."}
     )
     assert declined.status_code == 303
     assert declined.headers["location"].endswith(f"#referral-{world.referral.id}")
@@ -300,14 +305,8 @@ def test_a_unit_cannot_report_on_another_units_action(
     )
     assert consent.status_code == 201
     sign_in_as(client, world, "other_unit")  # unit C may read, but the action is unit B's
-    page = f"/plans/{world.plan.id}/review"
 
-    response = post_form(
-        client,
-        page,
-        f"{page}/actions/{world.action.id}/status",
-        {"status": "done", "version": str(world.action.version)},
-    )
+    response = post_action_status(client, world, {"status": "done"})
 
     assert response.status_code == 403
     assert fresh(session, Action, world.action.id).status is ActionStatus.planned
@@ -320,12 +319,9 @@ def test_the_plan_lead_sees_each_units_answer_with_comment_and_who(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
     world = english_world(session, settings)
-    asked = client.post(
-        f"{API}/plans/{world.plan.id}/reviews",
-        json={"decision": "changes_requested", "comment": "Vi trenger en senere frist."},
-        headers=world.headers["consented"],
+    review_through_api(
+        client, world, {"decision": "changes_requested", "comment": "Vi trenger en senere frist."}
     )
-    assert asked.status_code == 200
     sign_in_as(client, world, "lead")
 
     page = text_of(client.get(f"/plans/{world.plan.id}"))
@@ -345,12 +341,7 @@ def test_recording_the_familys_approval_on_the_plan_page(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
     world = english_world(session, settings)
-    approved = client.post(
-        f"{API}/plans/{world.plan.id}/reviews",
-        json={"decision": "approved"},
-        headers=world.headers["consented"],
-    )
-    assert approved.status_code == 200
+    review_through_api(client, world, {"decision": "approved"})
     sign_in_as(client, world, "lead")
     page = f"/plans/{world.plan.id}"
 
@@ -375,8 +366,7 @@ def test_recording_the_familys_approval_on_the_plan_page(
 def test_a_consented_unit_may_not_record_the_familys_approval(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
-    world = english_world(session, settings)
-    sign_in_as(client, world, "consented")
+    world = signed_in(client, session, settings, "consented")
     page = f"/plans/{world.plan.id}"
     assert "Record the family's approval" not in client.get(page).text
 
@@ -420,8 +410,7 @@ def test_version_two_links_to_what_changed_and_the_diff_page_says_it_plainly(
 def test_a_diff_against_the_same_version_says_nothing_changed(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
-    world = english_world(session, settings)
-    sign_in_as(client, world, "consented")
+    world = signed_in(client, session, settings, "consented")
 
     page = client.get(f"/plans/{world.plan.id}/diff?against=1")
 
@@ -435,8 +424,7 @@ def test_a_diff_against_the_same_version_says_nothing_changed(
 def test_closing_the_plan_with_an_outcome_in_plain_words(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
-    world = english_world(session, settings)
-    sign_in_as(client, world, "lead")
+    world = signed_in(client, session, settings, "lead")
     page = f"/plans/{world.plan.id}/close"
 
     form = client.get(page)
@@ -469,8 +457,7 @@ def test_closing_the_plan_with_an_outcome_in_plain_words(
 def test_a_consented_unit_may_not_close_the_plan(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
-    world = english_world(session, settings)
-    sign_in_as(client, world, "consented")
+    world = signed_in(client, session, settings, "consented")
 
     assert client.get(f"/plans/{world.plan.id}/close").status_code == 403
     refused = post_form(

@@ -629,7 +629,8 @@ def _quarter_label(session: Session, column: SQLColumnExpression[Any]) -> SQLCol
         utc: SQLColumnExpression[Any] = func.timezone("UTC", column)
         return func.to_char(utc, 'YYYY-"Q"Q')
     year = cast(func.strftime("%Y", column), String)
-    quarter = (cast(func.strftime("%m", column), Integer) + 2) / 3
+    # // : SQLAlchemy 2 makes "/" a true division, which would give "Q1.333".
+    quarter = (cast(func.strftime("%m", column), Integer) + 2) // 3
     return year + literal("-Q") + cast(quarter, String)
 
 
@@ -659,7 +660,10 @@ def _grouped(
     if session.get_bind().dialect.name == "postgresql":
         grouping = func.cube(*dimensions) if len(dimensions) == 2 else func.rollup(*dimensions)
         stmt: Any = facts.with_only_columns(
-            *labelled, func.grouping(*dimensions).label("g"), *aggregates
+            *labelled,
+            func.grouping(*dimensions).label("g"),
+            *aggregates,
+            maintain_column_froms=True,
         ).group_by(grouping)
     else:
         parts = []
@@ -674,7 +678,11 @@ def _grouped(
                 else literal(None, String).label(f"d{i}")
                 for i, d in enumerate(dimensions)
             ]
-            part = facts.with_only_columns(*columns, literal(mask).label("g"), *aggregates)
+            # maintain_column_froms: the grand total names no column of the facts, and must
+            # still count FROM them (else "SELECT count(*)" with no FROM answers 1).
+            part = facts.with_only_columns(
+                *columns, literal(mask).label("g"), *aggregates, maintain_column_froms=True
+            )
             parts.append(part.group_by(*kept) if kept else part)
         stmt = union_all(*parts)
     grid: _Grid = {}

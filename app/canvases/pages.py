@@ -25,11 +25,10 @@ from app.canvases.schemas import CanvasOut, CanvasPatch, ParticipantRole
 from app.canvases.template_schema import CanvasTemplateDef
 from app.deps import PageActor, SessionDep, TransactionalRoute
 from app.kit.errors import FieldError, Invalid, NotFound, PreconditionFailed
-from app.kit.i18n import request_language
+from app.kit.i18n import long_date, request_language
 from app.kit.templating import render
 from app.models import Canvas
 from app.models.enums import UnitLevel
-from app.plans.document import long_date
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 

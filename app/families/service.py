@@ -24,7 +24,14 @@ from app.audit import service as audit
 from app.canvases import service as canvas_service
 from app.config import Settings
 from app.db import utcnow
-from app.families.schemas import ConsentCreate, FamilyCreate, FamilyPatch, HandoverCreate
+from app.families.schemas import (
+    AuditEventOut,
+    ConsentCreate,
+    FamilyCreate,
+    FamilyPatch,
+    HandoverCreate,
+)
+from app.families.timeline import timeline_entries
 from app.kit import crypto
 from app.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import (
@@ -368,6 +375,13 @@ def export_family(
     readings = session.scalars(
         select(Reading).where(Reading.family_id == family.id).order_by(Reading.number)
     ).all()
+    # Who has seen or changed the data: part of the right of access (the recipients).
+    accesses = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.family_id == family.id)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    history = timeline_entries(session, family)
     audit.record(session, actor, AuditAction.export, "family", family.id, family_id=family.id)
     return {
         "family": {
@@ -406,6 +420,11 @@ def export_family(
         "readings": [
             {"number": r.number, "taken_on": r.taken_on.isoformat(), "scores": r.scores}
             for r in readings
+        ],
+        "history": [entry.model_dump(mode="json") for entry in history],
+        "access_log": [
+            AuditEventOut.model_validate(event, from_attributes=True).model_dump(mode="json")
+            for event in accesses
         ],
     }
 

@@ -278,11 +278,17 @@ def _all_entries(session: Session, family_id: uuid.UUID) -> Iterable[TimelineEnt
 _ORDER = {kind: i for i, kind in enumerate(TimelineKind)}
 
 
-def family_timeline(session: Session, actor: Actor, scope: FamilyScope) -> list[TimelineEntry]:
-    scope.require_lead_side()
-    family = scope.family
+def timeline_entries(session: Session, family: Family) -> list[TimelineEntry]:
+    """What happened in the family's case, newest first, with names filled in. Not audited:
+    the caller records the read (the timeline page, or the export)."""
     entries = list(_all_entries(session, family.id))
     names = _Names(session, family, entries)
     entries.sort(key=lambda e: (e.at, _ORDER[e.kind]), reverse=True)
-    audit.record(session, actor, AuditAction.read, "timeline", None, family_id=family.id)
     return [names.fill(e) for e in entries]
+
+
+def family_timeline(session: Session, actor: Actor, scope: FamilyScope) -> list[TimelineEntry]:
+    scope.require_lead_side()
+    entries = timeline_entries(session, scope.family)
+    audit.record(session, actor, AuditAction.read, "timeline", None, family_id=scope.family_id)
+    return entries

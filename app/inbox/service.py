@@ -22,7 +22,7 @@ from app.access.actor import Actor
 from app.access.policy import FamilyAccess, can_list_families, family_access
 from app.audit import service as audit
 from app.db import utcnow
-from app.kit.i18n import translations
+from app.kit.i18n import long_date, translations
 from app.models import Action, Consent, Family, Plan, PlanReview, Unit, User
 from app.models.enums import (
     ActionStatus,
@@ -31,7 +31,6 @@ from app.models.enums import (
     PlanStatus,
     ReviewStatus,
 )
-from app.plans.document import long_date
 
 DUE_SOON = timedelta(days=7)
 RECENTLY_ACTIVE = timedelta(days=30)

@@ -3,10 +3,12 @@ English, through gettext catalogs made with Babel (``app/locale``)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
+from babel.dates import format_date
 from babel.support import NullTranslations, Translations
 from starlette.requests import Request
 
@@ -57,3 +59,20 @@ def N_(message: str) -> str:
     """Mark a message for extraction where it is defined; it is translated where it is shown
     (``translations(lang).gettext(message)``). `make messages` extracts ``N_`` too."""
     return message
+
+
+# Babel's locales for the UI languages; en_GB writes "27 November 2026", as Norwegians who read
+# English expect.
+_BABEL_LOCALES: Final = {"nb": "nb_NO", "nn": "nn_NO", "en": "en_GB"}
+
+
+def long_date(value: date | datetime | str | None, lang: str) -> str:
+    """A date written out in the language ("27. november 2026"); "" for none. Pages and the
+    plan PDF use the same words, since no browser formats dates inside a PDF."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.date()
+    return format_date(value, format="long", locale=_BABEL_LOCALES.get(lang, "nb_NO"))

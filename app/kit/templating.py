@@ -8,7 +8,7 @@ swaps into a page are named ``_name.html``.
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, se
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from app.kit.i18n import LANGUAGE_NAMES, LANGUAGES, request_language, translations
+from app.kit.i18n import LANGUAGE_NAMES, LANGUAGES, long_date, request_language, translations
 from app.paths import project_root
 
 APP_DIR = Path(__file__).resolve().parents[1]
@@ -56,6 +56,7 @@ def environment(lang: str) -> Environment:
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.globals["static"] = static_url
     env.globals["languages"] = LANGUAGE_NAMES
+    env.filters["long_date"] = partial(long_date, lang=lang)
     return env
 
 

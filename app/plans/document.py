@@ -9,31 +9,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
-from babel.dates import format_date
 from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
 from app.canvases.template_schema import CanvasTemplateDef
 from app.kit.errors import FieldError
+from app.kit.i18n import long_date
 from app.models import User
 
-# Babel's locales for the family's languages; en_GB writes "27 November 2026", as Norwegians
-# who read English expect.
-_LOCALES = {"nb": "nb_NO", "nn": "nn_NO", "en": "en_GB"}
 HORIZONS = ("dream", "long", "short")
-
-
-def long_date(value: date | datetime | str | None, lang: str) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        value = date.fromisoformat(value[:10])
-    if isinstance(value, datetime):
-        value = value.date()
-    return format_date(value, format="long", locale=_LOCALES.get(lang, "nb_NO"))
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from app.deps import PageActor, SessionDep, TransactionalRoute
 from app.families import service as family_service
 from app.kit.errors import Conflict, Invalid, NotFound
 from app.kit.forms import form_errors
-from app.kit.i18n import request_language, translations
+from app.kit.i18n import long_date, request_language, translations
 from app.kit.templating import STATIC_DIR, environment, render
 from app.models import Action, Canvas, Plan, Referral
 from app.models.enums import (
@@ -156,8 +156,8 @@ def _plan_context(
         "plan": plan_doc.plan_view(
             session, out.content, template, lang, lead_unit_id=family.lead_unit_id
         ),
-        "submitted_on": plan_doc.long_date(out.submitted_at, lang),
-        "approved_on": plan_doc.long_date(out.family_approved_at, lang),
+        "submitted_on": long_date(out.submitted_at, lang),
+        "approved_on": long_date(out.family_approved_at, lang),
         "can_edit": can_edit_case(scope.access),
     }
 
@@ -205,7 +205,7 @@ def _action_changes(session: Session, out: PlanOut, lang: str) -> dict[str, dict
             "status": change.status,
             "by": change.by,
             "unit": change.unit,
-            "on": plan_doc.long_date(change.at, lang),
+            "on": long_date(change.at, lang),
         }
         for action_id, change in plan_service.latest_action_changes(session, ids).items()
     }
@@ -229,11 +229,11 @@ def _plan_page(
     context.update(
         {
             "action_changes": _action_changes(session, out, lang),
-            "decided_on": {r.unit_id: plan_doc.long_date(r.decided_at, lang) for r in out.reviews},
+            "decided_on": {r.unit_id: long_date(r.decided_at, lang) for r in out.reviews},
             "can_approve": context["can_edit"] and out.status is PlanStatus.in_review,
             "can_close": context["can_edit"]
             and out.status in (PlanStatus.active, PlanStatus.in_review),
-            "closed_on": plan_doc.long_date(out.closed_at, lang),
+            "closed_on": long_date(out.closed_at, lang),
             "saved": saved if saved in PLAN_SAVED else None,
             "approval_form": approval_form or {},
             "approval_errors": approval_errors or {},
@@ -370,10 +370,21 @@ def diff_page(
     plan, scope = _plan_for(session, actor, plan_id)
     diff = plan_service.plan_diff(session, actor, plan, against)
     unit_names = {str(u.id): u.name for u in account_service.list_units(session)}
+    canvas = canvas_service.load_canvas(session, plan.canvas_id)
+    assert canvas is not None
+    lang = request_language(request)
+    domain_titles = {
+        d.key: d.title.get(lang) for d in canvas_service.template_of(session, canvas).domains
+    }
     return render(
         request,
         "plans/diff.html",
-        {"family": scope.family, "diff": diff, "unit_names": unit_names},
+        {
+            "family": scope.family,
+            "diff": diff,
+            "unit_names": unit_names,
+            "domain_titles": domain_titles,
+        },
     )
 
 
@@ -390,7 +401,7 @@ def review_queue_page(request: Request, actor: PageActor, session: SessionDep) -
         {
             "items": items,
             "submitted_on": {
-                (i.plan_id, i.unit_id): plan_doc.long_date(i.submitted_at, lang) for i in items
+                (i.plan_id, i.unit_id): long_date(i.submitted_at, lang) for i in items
             },
         },
     )
@@ -475,7 +486,7 @@ def _review_page(
                 s.value for s in ReferralStatus if s in canvas_service.PROVIDER_STATUSES
             ],
             "referral_outcomes": [o.value for o in ReferralOutcome],
-            "decided_on": {r.unit_id: plan_doc.long_date(r.decided_at, lang) for r in out.reviews},
+            "decided_on": {r.unit_id: long_date(r.decided_at, lang) for r in out.reviews},
             "in_review": out.status is PlanStatus.in_review,
             "saved": saved if saved in REVIEW_SAVED else None,
             "form": form or {},

@@ -29,7 +29,7 @@ from playwright.sync_api import Browser, Page, StorageState, expect
 from pypdf import PdfReader
 
 from app.demo import DEMO_PASSWORD
-from app.plans.document import long_date
+from app.kit.i18n import long_date
 from tests.browser.conftest import DemoFamily, TabletFactory
 from tests.browser.helpers import (
     KARI,

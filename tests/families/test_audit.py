@@ -207,6 +207,11 @@ def test_export_holds_everything_on_the_family_and_is_audited(
     [plan] = body["plans"]
     assert (plan["id"], plan["number"]) == (str(world.plan.id), 1)
     assert [r["unit_id"] for r in plan["reviews"]] == [str(world.unit_b.id)]
+    # What happened in the case, and who has seen or changed the data.
+    kinds = {entry["kind"] for entry in body["history"]}
+    assert {"plan_submitted", "consent_given", "consent_withdrawn"} <= kinds
+    accesses = {(e["username"], e["action"], e["record_type"]) for e in body["access_log"]}
+    assert (world.lead.username, "create", "family") in accesses
 
     exports = events_of(session, world, action="export")
     assert len(exports) == exports_before + 1

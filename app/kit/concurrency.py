@@ -10,7 +10,8 @@ from fastapi import Header, Response
 
 from app.kit.errors import BadRequest, PreconditionFailed, PreconditionRequired
 
-_TAG = re.compile(r'^\s*(?:W/)?"?([0-9]{1,18})"?\s*$')
+# At most 9 digits: versions are INTEGER columns, and a bigger number could never match one.
+_TAG = re.compile(r'^\s*(?:W/)?"?([0-9]{1,9})"?\s*$')
 
 
 def etag(version: int) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import unquote, urlsplit
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -45,7 +45,7 @@ from app.models.enums import (
 )
 from app.plans import document as plan_doc
 from app.plans import service as plan_service
-from app.plans.schemas import FamilyApproval, PlanClose, PlanOut, ReviewDecision
+from app.plans.schemas import PLAN_NUMBER_MAX, FamilyApproval, PlanClose, PlanOut, ReviewDecision
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -365,7 +365,11 @@ def close(
 
 @router.get("/plans/{plan_id}/diff", name="plan_diff_page")
 def diff_page(
-    request: Request, plan_id: uuid.UUID, against: int, actor: PageActor, session: SessionDep
+    request: Request,
+    plan_id: uuid.UUID,
+    against: Annotated[int, Query(ge=1, le=PLAN_NUMBER_MAX)],
+    actor: PageActor,
+    session: SessionDep,
 ) -> HTMLResponse:
     plan, scope = _plan_for(session, actor, plan_id)
     diff = plan_service.plan_diff(session, actor, plan, against)

@@ -14,6 +14,7 @@ from app.kit.problems import PROBLEM_RESPONSES
 from app.models import Canvas, Plan
 from app.plans import service as plan_service
 from app.plans.schemas import (
+    PLAN_NUMBER_MAX,
     FamilyApproval,
     PlanClose,
     PlanDiff,
@@ -98,7 +99,10 @@ def plan_diff(
     plan_id: uuid.UUID,
     actor: CurrentActor,
     session: SessionDep,
-    against: Annotated[int, Query(description="The number of the version to compare with")],
+    against: Annotated[
+        int,
+        Query(ge=1, le=PLAN_NUMBER_MAX, description="The number of the version to compare with"),
+    ],
 ) -> PlanDiff:
     plan, _scope = _plan(session, actor, plan_id)
     return plan_service.plan_diff(session, actor, plan, against)

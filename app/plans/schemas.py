@@ -10,6 +10,9 @@ from pydantic import BaseModel, Field
 from app.kit.schema import FreeText, In, Name
 from app.models.enums import PlanOutcome, PlanStatus, ReviewStatus
 
+# Plan version numbers are INTEGER columns: a number beyond it is a bad request, not a lookup.
+PLAN_NUMBER_MAX = 2**31 - 1
+
 
 class ReviewOut(BaseModel):
     unit_id: uuid.UUID

@@ -515,6 +515,9 @@ def test_the_diff_against_an_unknown_version_is_404_and_against_words_422(
     assert problem(client.get(url, params={"against": 7}, headers=lead), 404)["detail"]
     words = problem(client.get(url, params={"against": "one"}, headers=lead), 422)
     assert [e["field"] for e in words["errors"]] == ["query.against"]
+    for impossible in (0, -55186549235, 2**31):  # no version has such a number
+        out_of_range = problem(client.get(url, params={"against": impossible}, headers=lead), 422)
+        assert [e["field"] for e in out_of_range["errors"]] == ["query.against"]
     missing = problem(client.get(url, headers=lead), 422)
     assert [e["field"] for e in missing["errors"]] == ["query.against"]
     same = client.get(url, params={"against": 1}, headers=lead)

@@ -84,7 +84,11 @@ test-postgres: $(STAMP) translations
 	@echo "==> tests on PostgreSQL"
 	$(BIN)/python -m pytest --db=postgres $(PYTEST_ARGS)
 
-test: system-deps venv translations lint typecheck test-sqlite test-postgres
+# Both databases side by side (scripts/test-both-databases.sh); test-sqlite and test-postgres
+# run one each.
+test: system-deps venv translations lint typecheck
+	@echo "==> tests on SQLite and PostgreSQL, side by side"
+	scripts/test-both-databases.sh $(BIN)/python $(PYTEST_ARGS)
 
 bench: system-deps $(STAMP)
 	$(BIN)/python bench/autosave.py

@@ -476,6 +476,7 @@ class _Maker:
             canvas_id=canvas.id,
             family_id=family.id,
             domain=domain,
+            municipality_code=family.municipality_code,
             text=NEED_TEXTS[domain],
             priority=min(priority, 3),
             indicators=list(row.indicators),

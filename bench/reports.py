@@ -65,17 +65,17 @@ START = datetime(YEAR - 1, 1, 1, tzinfo=UTC)
 SPAN_SECONDS = int((datetime(YEAR + 1, 1, 1, tzinfo=UTC) - START).total_seconds())
 
 HAND_WRITTEN_CUBE = """
-SELECT n.domain, f.municipality_code, grouping(n.domain, f.municipality_code),
+SELECT n.domain, n.municipality_code, grouping(n.domain, n.municipality_code),
        count(DISTINCT n.family_id), count(*)
-FROM need n JOIN family f ON f.id = n.family_id
+FROM need n
 WHERE n.created_at >= %(start)s AND n.created_at < %(end)s
-GROUP BY CUBE (n.domain, f.municipality_code)
+GROUP BY CUBE (n.domain, n.municipality_code)
 """
 HAND_WRITTEN_CELLS = """
-SELECT n.domain, f.municipality_code, count(DISTINCT n.family_id), count(*)
-FROM need n JOIN family f ON f.id = n.family_id
+SELECT n.domain, n.municipality_code, count(DISTINCT n.family_id), count(*)
+FROM need n
 WHERE n.created_at >= %(start)s AND n.created_at < %(end)s
-GROUP BY n.domain, f.municipality_code
+GROUP BY n.domain, n.municipality_code
 """
 
 
@@ -94,6 +94,9 @@ def load(url: str, families: int, needs: int, seed: int) -> None:
     started = time.perf_counter()
     family_ids = [uuid.UUID(int=rng.getrandbits(128), version=4) for _ in range(families)]
     canvas_ids = [uuid.UUID(int=rng.getrandbits(128), version=4) for _ in range(families)]
+    municipality_of = [
+        rng.choices(MUNICIPALITIES, MUNICIPALITY_WEIGHTS)[0] for _ in range(families)
+    ]
     now = datetime.now(UTC)
     with psycopg.connect(_libpq(url)) as connection, connection.cursor() as cursor:
         with cursor.copy(
@@ -101,7 +104,7 @@ def load(url: str, families: int, needs: int, seed: int) -> None:
             " household_children_birth_years, household_single_parent, household_type,"
             " plan_lead_id, lead_unit_id, status, created_at, version) FROM STDIN"
         ) as copy:
-            for family_id in family_ids:
+            for family_id, municipality in zip(family_ids, municipality_of, strict=True):
                 children = rng.choice((0, 1, 1, 2, 2, 3))
                 single = children > 0 and rng.random() < 0.3
                 household_type = (
@@ -115,7 +118,7 @@ def load(url: str, families: int, needs: int, seed: int) -> None:
                     (
                         family_id,
                         "Familien Benk",
-                        rng.choices(MUNICIPALITIES, MUNICIPALITY_WEIGHTS)[0],
+                        municipality,
                         "nb",
                         1 if single else 2,
                         str([2010 + rng.randrange(15) for _ in range(children)]),
@@ -139,7 +142,8 @@ def load(url: str, families: int, needs: int, seed: int) -> None:
         domain_keys = list(DOMAINS)
         with (
             cursor.copy(
-                "COPY need (id, canvas_id, family_id, domain, text, priority, indicators,"
+                "COPY need (id, canvas_id, family_id, domain, municipality_code, text, priority,"
+                " indicators,"
                 " created_by_id, created_at, version) FROM STDIN"
             ) as copy,
         ):
@@ -156,6 +160,7 @@ def load(url: str, families: int, needs: int, seed: int) -> None:
                         canvas_ids[f],
                         family_ids[f],
                         domain,
+                        municipality_of[f],
                         "Benk",
                         rng.randint(1, 3),
                         "[" + ",".join(f'"{c}"' for c in codes) + "]",

@@ -299,6 +299,7 @@ def add_need(
         canvas_id=canvas.id,
         family_id=canvas.family_id,
         domain=data.domain,
+        municipality_code=scope.family.municipality_code,
         text=data.text,
         priority=data.priority,
         indicators=list(dict.fromkeys(data.indicators)),

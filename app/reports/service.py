@@ -519,9 +519,12 @@ def _action_grid(session: Session, query: ReportQuery) -> _Grid:
     """Done actions with a due date: on time when done (its first "done" event) by the due
     date. One grouped query; a row per action and linked need domain."""
     done_at = func.min(ActionEvent.at)
+    # Actions reach their family directly, and their needs only when grouped by domain.
     row: SQLColumnExpression[Any] = (
         Need.domain
         if query.row_dimension is Dimension.domain
+        else Family.municipality_code
+        if query.row_dimension is Dimension.municipality
         else _need_dimension(session, query.row_dimension)
     )
     stmt = (
@@ -584,8 +587,11 @@ _BUILDERS: Mapping[ReportName, _Builder] = {
 
 
 def _need_facts(query: ReportQuery) -> Select[Any]:
-    """Needs joined to their family (and indicator codes when grouped by them), in the period."""
-    stmt = select(Need.id).join(Family, Family.id == Need.family_id)
+    """Needs in the period, joined to their family only when grouped by household type (a
+    need keeps its municipality), and to their indicator codes when grouped by them."""
+    stmt = select(Need.id)
+    if Dimension.household_type in query.group_by:
+        stmt = stmt.join(Family, Family.id == Need.family_id)
     if Dimension.indicator in query.group_by:
         stmt = stmt.join(NeedIndicator, NeedIndicator.need_id == Need.id)
     return stmt.where(*_period_filter(Need.created_at, query))
@@ -598,7 +604,7 @@ def _need_dimension(session: Session, dimension: Dimension) -> SQLColumnExpressi
         case Dimension.indicator:
             return NeedIndicator.code
         case Dimension.municipality:
-            return Family.municipality_code
+            return Need.municipality_code
         case Dimension.household_type:
             return cast(Family.household_type, String)
         case Dimension.priority:

@@ -144,6 +144,7 @@ def store(
                 canvas_id=canvas.id,
                 family_id=family.id,
                 domain=need_spec.domain,
+                municipality_code=family.municipality_code,
                 text="Fritekst",
                 priority=need_spec.priority,
                 indicators=list(need_spec.indicators),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
@@ -88,20 +89,26 @@ class FamilyOwned(Protocol):
 R = TypeVar("R", bound=FamilyOwned)
 
 
+@functools.cache
+def _record_with_family(model: type[FamilyOwned]) -> Select[FamilyOwned, Family]:
+    """Built once per model: autosave and every other family-owned request runs this."""
+    return (
+        select(model, Family)
+        .join(Family, Family.id == model.family_id)
+        .where(model.id == bindparam("record_id"))  # type: ignore[arg-type]
+    )
+
+
 def record_scope(
     session: Session, actor: Actor, model: type[R], record_id: uuid.UUID, label: str
 ) -> tuple[R, FamilyScope]:
     """A record that belongs to a family, with the actor's view of that family. A record the
     actor may not see is reported exactly like one that does not exist."""
-    row = session.execute(
-        select(model, Family)
-        .join(Family, Family.id == model.family_id)
-        .where(model.id == record_id)  # type: ignore[arg-type]
-    ).first()
+    row = session.execute(_record_with_family(model), {"record_id": record_id}).first()
     if row is None:
         raise NotFound(f"No such {label}.")
     record, family = row
     scope = scope_for(session, actor, family)
     if scope.access is FamilyAccess.none:
         raise NotFound(f"No such {label}.")
-    return record, scope
+    return cast(R, record), scope

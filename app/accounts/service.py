@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.access.actor import Actor, UnitRef
@@ -98,40 +99,48 @@ def issue_token(
     return secret, token
 
 
-def actor_for_token(session: Session, secret: str) -> tuple[Actor, uuid.UUID] | None:
-    """The actor behind a live token, in one query (every API request makes it)."""
-    # Table columns, not ORM attributes: the same query without the ORM's per-call work.
+def _actor_by_token_statement() -> Select[tuple[Any, ...]]:
+    # Table columns, not ORM attributes, and built once with bind parameters: the hot path of
+    # every API request pays neither the ORM's per-call work nor building the expression.
     user, token, unit, link = (
         User.__table__.c,
         ApiToken.__table__.c,
         Unit.__table__.c,
         user_unit.c,
     )
+    return (
+        select(
+            user.id,
+            user.username,
+            user.display_name,
+            user.role,
+            token.id,
+            unit.id,
+            unit.slug,
+            unit.name,
+        )
+        .select_from(
+            ApiToken.__table__.join(User.__table__, user.id == token.user_id)
+            .outerjoin(user_unit, link.user_id == user.id)
+            .outerjoin(Unit.__table__, unit.id == link.unit_id)
+        )
+        .where(
+            token.token_hash == bindparam("digest"),
+            token.revoked_at.is_(None),
+            token.expires_at > bindparam("now"),
+            user.active.is_(True),
+        )
+    )
+
+
+_ACTOR_BY_TOKEN = _actor_by_token_statement()
+
+
+def actor_for_token(session: Session, secret: str) -> tuple[Actor, uuid.UUID] | None:
+    """The actor behind a live token, in one query (every API request makes it)."""
     rows = (
         session.connection()
-        .execute(
-            select(
-                user.id,
-                user.username,
-                user.display_name,
-                user.role,
-                token.id,
-                unit.id,
-                unit.slug,
-                unit.name,
-            )
-            .select_from(
-                ApiToken.__table__.join(User.__table__, user.id == token.user_id)
-                .outerjoin(user_unit, link.user_id == user.id)
-                .outerjoin(Unit.__table__, unit.id == link.unit_id)
-            )
-            .where(
-                token.token_hash == token_digest(secret),
-                token.revoked_at.is_(None),
-                token.expires_at > utcnow(),
-                user.active.is_(True),
-            )
-        )
+        .execute(_ACTOR_BY_TOKEN, {"digest": token_digest(secret), "now": utcnow()})
         .all()
     )
     if not rows:

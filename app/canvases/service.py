@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import cast
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -76,6 +76,19 @@ from app.models.enums import (
 # Autosave writes through the tables directly (Core), without the ORM's per-statement work.
 CANVAS_TABLE = cast(Table, Canvas.__table__)
 CANVAS_DOMAIN_TABLE = cast(Table, CanvasDomain.__table__)
+
+# The autosave's two statements, built once. The columns to set come with each call's
+# parameters (SQLAlchemy adds every parameter that names a column to the SET clause), so one
+# statement serves every combination of fields; the b_ names are the WHERE clause's.
+_BUMP_CANVAS = (
+    update(CANVAS_TABLE)
+    .where(CANVAS_TABLE.c.id == bindparam("b_id"), CANVAS_TABLE.c.version == bindparam("b_version"))
+    .values(version=CANVAS_TABLE.c.version + 1)
+)
+_UPDATE_DOMAIN = update(CANVAS_DOMAIN_TABLE).where(
+    CANVAS_DOMAIN_TABLE.c.canvas_id == bindparam("b_canvas_id"),
+    CANVAS_DOMAIN_TABLE.c.domain_key == bindparam("b_domain_key"),
+)
 
 
 def create_canvas(session: Session, actor: Actor, scope: FamilyScope, template_key: str) -> Canvas:
@@ -183,26 +196,18 @@ def patch_canvas(
         values["completed_at"] = now if data.status is CanvasStatus.completed else None
     # The conditional UPDATE is what makes two racing saves safe: only one of them can move the
     # version on from the one both read; the other gets 412 and writes nothing.
-    table = CANVAS_TABLE.c
-    values["version"] = table.version + 1
     bumped = session.connection().execute(
-        update(CANVAS_TABLE)
-        .where(table.id == canvas.id, table.version == expected_version)
-        .values(**values)
+        _BUMP_CANVAS, {**values, "b_id": canvas.id, "b_version": expected_version}
     )
     if bumped.rowcount != 1:
         raise PreconditionFailed("The canvas was changed by someone else. Reload and merge.")
-    domain = CANVAS_DOMAIN_TABLE.c
     for key, changes in domain_changes.items():
         session.connection().execute(
-            update(CANVAS_DOMAIN_TABLE)
-            .where(domain.canvas_id == canvas.id, domain.domain_key == key)
-            .values(**changes)
+            _UPDATE_DOMAIN, {**changes, "b_canvas_id": canvas.id, "b_domain_key": key}
         )
     # The statements above bypass the ORM; make the loaded canvas say what is now stored.
     for name, value in values.items():
-        if name != "version":
-            set_committed_value(canvas, name, value)
+        set_committed_value(canvas, name, value)
     set_committed_value(canvas, "version", expected_version + 1)
     if domain_changes and "domains" in canvas.__dict__:
         session.expire(canvas, ["domains"])

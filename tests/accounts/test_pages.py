@@ -92,6 +92,34 @@ def test_a_form_without_its_csrf_token_is_refused(client: TestClient, session: S
     assert "Familien Forged" not in client.get("/").text
 
 
+def test_the_api_gives_a_browser_session_no_authority(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    """The JSON API is not behind the CSRF check because it never reads a cookie: a signed-in
+    browser that is lured into a cross-site request to the API is refused as if signed out."""
+    unit = make_unit(session)
+    kari = make_user(session, units=[unit])
+    family = make_family(session, kari, settings, display_name="Familien Haddad")
+    session.commit()
+    sign_in(client, kari.username)
+    assert client.get("/").status_code == 200
+
+    read = client.get(f"/api/v1/families/{family.id}")
+    forged = client.post(
+        "/api/v1/families",
+        json={
+            "display_name": "Familien Forged",
+            "municipality_code": "3107",
+            "household": {"adults": 1, "children_birth_years": [2016], "single_parent": True},
+        },
+    )
+
+    assert read.status_code == 401
+    assert forged.status_code == 401
+    assert "set-cookie" not in forged.headers
+    assert "Familien Forged" not in client.get("/").text
+
+
 def test_signing_out_ends_the_session(client: TestClient, session: Session) -> None:
     unit = make_unit(session)
     kari = make_user(session, units=[unit])

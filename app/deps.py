@@ -1,22 +1,23 @@
 """Typed dependencies shared by the routers, and the route class that runs each request's
-database work in one worker thread and one transaction.
+database work in one place and one transaction.
 
-Why one thread: a sync FastAPI route and each sync dependency run in separate hops to the
+Why one place: a sync FastAPI route and each sync dependency run in separate hops to the
 thread pool. If the transaction began in one hop (say, looking up the token) and committed in
 another, it would hold the SQLite write lock, or a PostgreSQL pool connection, while waiting
 for a free thread; with enough requests at once every thread waits for the lock and the holder
 never gets a thread back. So the dependencies below do no I/O: they hand the route class what it
 needs, and ``TransactionalRoute`` resolves the actor, checks the idempotency key, calls the
-route and commits, all in the route's own thread. One hop also costs less.
+route, commits and closes the session, all in one go: on PostgreSQL in a thread of the pool,
+on SQLite in the database's lane (``SQLiteLane`` in app/db.py), where a ``brief`` route runs
+on the event loop itself.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -29,25 +30,18 @@ from sqlalchemy.orm import Session
 from app.access.actor import Actor
 from app.accounts import service as account_service
 from app.config import Settings
-from app.db import write_lock_for
+from app.db import sqlite_lane_for
 from app.kit.errors import Unauthorized
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One transaction per request: committed by ``TransactionalRoute`` in the route's thread
-    when the route succeeds, rolled back here when anything raises. Opening a session does no
-    I/O, so it happens on the event loop."""
+async def get_session(request: Request) -> Session:
+    """The request's session. ``TransactionalRoute`` commits it, or rolls it back, and closes
+    it in the route's own thread, before the response is sent, so an acknowledged write is a
+    committed write (DESIGN §9). Opening a session does no I/O, so it happens on the event
+    loop; a request refused before its route runs leaves a session that never connected.
+    Only routes of ``TransactionalRoute`` may take one (tests/test_routes.py checks)."""
     session: Session = request.app.state.session_factory()
-    try:
-        yield session
-    except BaseException:
-        await run_in_threadpool(session.rollback)
-        raise
-    else:
-        if session.in_transaction():  # a route not run by TransactionalRoute
-            await run_in_threadpool(session.commit)
-    finally:
-        session.close()
+    return session
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -55,9 +49,7 @@ async def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-# scope="function": the session closes when the route function returns, before the response
-# is sent, so an acknowledged write is a committed write (DESIGN §9).
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 bearer_scheme = HTTPBearer(auto_error=False, description="A token from POST /api/v1/tokens")
@@ -152,7 +144,16 @@ CurrentActor = Annotated[Actor, Depends(_pending_actor)]
 CurrentToken = Annotated[tuple[Actor, uuid.UUID], Depends(_pending_token)]
 
 
-def _in_one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+def brief(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks a route whose whole transaction is a few indexed statements, with no rendering,
+    no password hashing and no scan (the tablet's autosave). On SQLite it runs on the event
+    loop instead of the lane's thread (see ``SQLiteLane``). Put it under the router decorator.
+    """
+    endpoint.duk_brief = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def _in_one_transaction(endpoint: Callable[..., Any], *, brief: bool) -> Callable[..., Any]:
     @functools.wraps(endpoint)
     def run(**kwargs: Any) -> Any:
         session = next((v for v in kwargs.values() if isinstance(v, Session)), None)
@@ -160,32 +161,41 @@ def _in_one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
             if any(isinstance(v, PendingActor | Deferred) for v in kwargs.values()):
                 raise TypeError(f"{endpoint.__name__} needs a SessionDep")
             return endpoint(**kwargs)
-        lock = write_lock_for(session.get_bind())
-        with lock if lock is not None else contextlib.nullcontext():
-            try:
-                actor: Actor | None = None
-                for name, value in list(kwargs.items()):
-                    if isinstance(value, PendingActor):
-                        found = value.resolve(session)
-                        actor = found[0]
-                        kwargs[name] = found if value.with_token else found[0]
-                for name, value in list(kwargs.items()):
-                    if isinstance(value, Deferred):
-                        kwargs[name] = value.resolve(session, actor)
-                result = endpoint(**kwargs)
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        try:
+            actor: Actor | None = None
+            for name, value in list(kwargs.items()):
+                if isinstance(value, PendingActor):
+                    found = value.resolve(session)
+                    actor = found[0]
+                    kwargs[name] = found if value.with_token else found[0]
+            for name, value in list(kwargs.items()):
+                if isinstance(value, Deferred):
+                    kwargs[name] = value.resolve(session, actor)
+            result = endpoint(**kwargs)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
         return result
 
-    return run
+    @functools.wraps(endpoint)
+    async def dispatch(**kwargs: Any) -> Any:
+        session = next((v for v in kwargs.values() if isinstance(v, Session)), None)
+        lane = sqlite_lane_for(session.get_bind()) if session is not None else None
+        if lane is not None:
+            return await lane.run(run, brief=brief, **kwargs)
+        return await run_in_threadpool(run, **kwargs)
+
+    return dispatch
 
 
 class TransactionalRoute(APIRoute):
-    """Runs a sync route's sign-in, body and commit in one worker thread (see module doc)."""
+    """Runs a sync route's sign-in, body and commit in one worker thread (see module doc): the
+    SQLite database's own lane (app/db.py), or a thread of the pool for PostgreSQL."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if not inspect.iscoroutinefunction(endpoint):
-            endpoint = _in_one_transaction(endpoint)
+            endpoint = _in_one_transaction(endpoint, brief=getattr(endpoint, "duk_brief", False))
         super().__init__(path, endpoint, **kwargs)

@@ -23,7 +23,7 @@ from app.canvases.schemas import (
     ReferralPatch,
     Suggestion,
 )
-from app.deps import CurrentActor, SessionDep, TransactionalRoute
+from app.deps import CurrentActor, SessionDep, TransactionalRoute, brief
 from app.kit.concurrency import IfMatch, etag, expected_version, set_etag
 from app.kit.idempotency import IdempotencyDep
 from app.kit.problems import PROBLEM_RESPONSES
@@ -64,6 +64,7 @@ def create_canvas(
 
 
 @router.get("/canvases/{canvas_id}", response_model=CanvasOut)
+@brief
 def get_canvas(
     canvas_id: uuid.UUID, actor: CurrentActor, session: SessionDep, response: Response
 ) -> CanvasOut:
@@ -83,6 +84,7 @@ def get_canvas(
         }
     },
 )
+@brief
 def patch_canvas(
     canvas_id: uuid.UUID,
     data: CanvasPatch,
@@ -106,6 +108,7 @@ def patch_canvas(
 
 
 @router.post("/canvases/{canvas_id}/needs", status_code=201, response_model=NeedOut)
+@brief
 def add_need(
     canvas_id: uuid.UUID,
     data: NeedCreate,
@@ -120,6 +123,7 @@ def add_need(
 
 
 @router.get("/needs/{need_id}/suggestions", response_model=list[Suggestion])
+@brief
 def need_suggestions(
     need_id: uuid.UUID, actor: CurrentActor, session: SessionDep
 ) -> list[Suggestion]:
@@ -129,6 +133,7 @@ def need_suggestions(
 
 
 @router.post("/needs/{need_id}/referrals", status_code=201, response_model=ReferralOut)
+@brief
 def add_referral(
     need_id: uuid.UUID,
     data: ReferralCreate,
@@ -146,6 +151,7 @@ def add_referral(
 
 
 @router.patch("/referrals/{referral_id}", response_model=ReferralOut)
+@brief
 def patch_referral(
     referral_id: uuid.UUID,
     data: ReferralPatch,
@@ -162,6 +168,7 @@ def patch_referral(
 
 
 @router.post("/canvases/{canvas_id}/goals", status_code=201, response_model=GoalOut)
+@brief
 def add_goal(
     canvas_id: uuid.UUID,
     data: GoalCreate,
@@ -176,6 +183,7 @@ def add_goal(
 
 
 @router.post("/canvases/{canvas_id}/actions", status_code=201, response_model=ActionOut)
+@brief
 def add_action(
     canvas_id: uuid.UUID,
     data: ActionCreate,
@@ -194,6 +202,7 @@ def add_action(
 
 
 @router.patch("/actions/{action_id}", response_model=ActionOut)
+@brief
 def patch_action(
     action_id: uuid.UUID,
     data: ActionPatch,

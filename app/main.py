@@ -81,11 +81,13 @@ def create_app(
         return exc.response()
 
     app.add_exception_handler(Replay, _replay)
+    # The canvas API first: FastAPI tries the routers in this order, and the tablet's autosave
+    # is by far the most frequent request.
     for router in (
+        canvases_router,
         accounts_router,
         catalogue_router,
         families_router,
-        canvases_router,
         plans_router,
         inbox_router,
         readings_router,

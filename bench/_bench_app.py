@@ -2,7 +2,9 @@
 
 DESIGN §9 measures autosave against "a bare FastAPI endpoint returning a fixed string, measured
 in the same run". Serving that endpoint from the same process, behind the same middleware, on
-the same event loop, means both are measured under the same conditions.
+the same event loop, means both are measured under the same conditions. Both yardsticks live
+under /api/, so they take the JSON API's way through the middleware (no CSRF cookie to sign),
+as autosave does: the bare endpoint is as fast as this app can answer anything.
 
 The second yardstick, the *framework floor*, has the autosave route's shape and nothing else: a
 sync PATCH with a path id, the same JSON body model, If-Match and Prefer headers, answering 204
@@ -23,9 +25,9 @@ from app.canvases.schemas import CanvasPatch
 from app.kit.concurrency import IfMatch, etag, expected_version
 from app.main import create_app
 
-BARE_PATH = "/bench/bare"
+BARE_PATH = "/api/bench/bare"
 BARE_TEXT = "ok"
-FLOOR_PREFIX = "/bench/floor/"
+FLOOR_PREFIX = "/api/bench/floor/"
 
 
 def create_bench_app() -> FastAPI:

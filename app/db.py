@@ -125,12 +125,20 @@ class SQLiteLane:
         return turn
 
     async def run(self, function: Callable[..., T], /, *, brief: bool, **kwargs: Any) -> T:
-        async with self._turn():
-            if brief:
+        turn = self._turn()
+        await turn.acquire()
+        if brief:
+            try:
                 return function(**kwargs)
-            # The request's context (its request id) goes along, as anyio's threads carry it.
-            call = functools.partial(contextvars.copy_context().run, function, **kwargs)
-            return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+            finally:
+                turn.release()
+        # The request's context (its request id) goes along, as anyio's threads carry it.
+        call = functools.partial(contextvars.copy_context().run, function, **kwargs)
+        future = asyncio.get_running_loop().run_in_executor(self._executor, call)
+        # The turn passes on when the thread is done with the database, not before: a request
+        # cancelled while it waits (the server shutting down) must not let the next one in.
+        future.add_done_callback(lambda _: turn.release())
+        return await asyncio.shield(future)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False)

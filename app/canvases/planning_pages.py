@@ -18,6 +18,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.access.actor import Actor
 from app.access.policy import can_edit_case
@@ -29,6 +30,7 @@ from app.canvases.schemas import (
     ActionCreate,
     CanvasOut,
     GoalCreate,
+    GoalPatch,
     NeedCreate,
     ReferralCreate,
     Suggestion,
@@ -36,11 +38,19 @@ from app.canvases.schemas import (
 from app.canvases.template_schema import CanvasTemplateDef
 from app.catalogue import service as catalogue_service
 from app.deps import PageActor, SessionDep, TransactionalRoute
-from app.kit.errors import Invalid
+from app.kit.errors import Invalid, PreconditionFailed
+from app.kit.forms import form_errors
 from app.kit.i18n import request_language, translations
 from app.kit.templating import render
-from app.models import Action, Canvas, Need, Referral, Service, Unit
-from app.models.enums import ActionStatus, GoalHorizon, ReferralStatus, ResponsibleKind
+from app.models import Action, Canvas, Goal, Need, Referral, Service, Unit
+from app.models.enums import (
+    ActionStatus,
+    GoalAchievement,
+    GoalHorizon,
+    GoalLifecycle,
+    ReferralStatus,
+    ResponsibleKind,
+)
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
@@ -49,7 +59,7 @@ FormCode = Annotated[str, Form(max_length=200)]
 FormCodes = Annotated[list[str], Form(max_length=60)]
 
 # Confirmations after a redirect travel as fixed codes, never as text (no personal data in URLs).
-SAVED_CODES = frozenset({"need", "referral", "status", "goal", "action"})
+SAVED_CODES = frozenset({"need", "referral", "status", "goal", "progress", "action"})
 # A referral still standing: mapping the same service again would only make a duplicate.
 OPEN_REFERRAL = frozenset(
     {
@@ -447,6 +457,36 @@ GOAL_MESSAGES = {
     "text": _("Write the goal in the family's own words."),
     "domains": _("Choose only life domains of this canvas."),
 }
+# The progress form's words: the schema refuses a code the form never offers; the service
+# refuses a goal marked completed without saying how it ended.
+GOAL_PROGRESS_CHOICE_MESSAGES = {
+    "lifecycle_status": _("Choose where the goal stands."),
+    "achievement_status": _("Choose how the goal is going."),
+    "form": _("Choose how the goal is going."),
+}
+GOAL_PROGRESS_RULE_MESSAGES = {
+    "lifecycle_status": _("Choose where the goal stands."),
+    "achievement_status": _(
+        "To mark the goal completed, say how it ended: achieved, not achieved or not possible "
+        "to reach."
+    ),
+}
+GOAL_STALE_MESSAGE = _(
+    "Someone else changed this goal just now. It is shown here as it is now: look at it and "
+    "save again."
+)
+# The order the progress choices are offered in: still under way first, then how it ended.
+GOAL_ACHIEVEMENTS = (
+    GoalAchievement.in_progress,
+    GoalAchievement.improving,
+    GoalAchievement.no_change,
+    GoalAchievement.worsening,
+    GoalAchievement.no_progress,
+    GoalAchievement.sustaining,
+    GoalAchievement.achieved,
+    GoalAchievement.not_achieved,
+    GoalAchievement.not_attainable,
+)
 
 
 def _goals_page(
@@ -459,6 +499,8 @@ def _goals_page(
     saved: str | None = None,
     form: Mapping[str, Any] | None = None,
     errors: Mapping[str, str] | None = None,
+    goal_errors: Mapping[uuid.UUID, Mapping[str, str]] | None = None,
+    goal_form: Mapping[uuid.UUID, Mapping[str, str]] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     template = canvas_service.template_of(session, canvas)
@@ -472,6 +514,10 @@ def _goals_page(
             },
             "form": dict(form or {"horizon": "", "domains": []}),
             "errors": dict(errors or {}),
+            "lifecycles": [s.value for s in GoalLifecycle],
+            "achievements": [a.value for a in GOAL_ACHIEVEMENTS],
+            "goal_errors": goal_errors or {},
+            "goal_form": goal_form or {},
             "saved": _saved(saved),
         }
     )
@@ -516,6 +562,61 @@ def create_goal(
         )
     target = request.app.url_path_for("goals_page", canvas_id=canvas.id)
     return RedirectResponse(f"{target}?saved=goal", status_code=303)
+
+
+@router.post("/goals/{goal_id}/progress", name="goal_progress")
+def record_goal_progress(
+    request: Request,
+    actor: PageActor,
+    session: SessionDep,
+    goal_id: uuid.UUID,
+    lifecycle_status: FormCode = "",
+    achievement_status: FormCode = "",
+    version: FormCode = "",
+) -> Response:
+    """How a goal is going, said at a follow-up: the same change as PATCH /api/v1/goals/{id}."""
+    goal, scope = record_scope(session, actor, Goal, goal_id, "goal")
+    scope.require_edit()
+    canvas_id = goal.canvas_id
+    form = {"lifecycle_status": lifecycle_status, "achievement_status": achievement_status}
+    lang = request_language(request)
+    # The form always says the progress; "not said yet" (empty) clears it.
+    values: dict[str, str | None] = {"achievement_status": achievement_status or None}
+    if lifecycle_status:
+        values["lifecycle_status"] = lifecycle_status
+    expected = int(version) if version.isdigit() else -1  # anything else never matches
+    try:
+        data = GoalPatch.model_validate(values)
+        canvas_service.update_goal(session, actor, scope, goal, data, expected)
+    except (PreconditionFailed, StaleDataError):
+        # Shown again as it is stored now, so the family and the lead decide on what is there.
+        session.rollback()
+        canvas, scope = _canvas_scope(session, actor, canvas_id)
+        stale = {"version": translations(lang).gettext(GOAL_STALE_MESSAGE)}
+        return _goals_page(
+            request, session, actor, canvas, scope, goal_errors={goal_id: stale}, status_code=409
+        )
+    except (ValidationError, Invalid) as exc:
+        messages = (
+            GOAL_PROGRESS_RULE_MESSAGES
+            if isinstance(exc, Invalid)
+            else GOAL_PROGRESS_CHOICE_MESSAGES
+        )
+        errors = form_errors(exc, messages, lang)
+        session.rollback()
+        canvas, scope = _canvas_scope(session, actor, canvas_id)
+        return _goals_page(
+            request,
+            session,
+            actor,
+            canvas,
+            scope,
+            goal_errors={goal_id: errors},
+            goal_form={goal_id: form},
+            status_code=422,
+        )
+    target = request.app.url_path_for("goals_page", canvas_id=canvas_id)
+    return RedirectResponse(f"{target}?saved=progress#goal-{goal_id}", status_code=303)
 
 
 # --- actions ---------------------------------------------------------------------------------

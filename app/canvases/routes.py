@@ -16,6 +16,7 @@ from app.canvases.schemas import (
     CanvasPatch,
     GoalCreate,
     GoalOut,
+    GoalPatch,
     NeedCreate,
     NeedOut,
     ReferralCreate,
@@ -27,7 +28,7 @@ from app.deps import CurrentActor, SessionDep, TransactionalRoute, brief
 from app.kit.concurrency import IfMatch, etag, expected_version, set_etag
 from app.kit.idempotency import IdempotencyDep
 from app.kit.problems import PROBLEM_RESPONSES
-from app.models import Action, Canvas, Need, Referral
+from app.models import Action, Canvas, Goal, Need, Referral
 
 router = APIRouter(
     prefix="/api/v1", tags=["canvases"], responses=PROBLEM_RESPONSES, route_class=TransactionalRoute
@@ -180,6 +181,24 @@ def add_goal(
     out = canvas_service.goal_out(canvas_service.add_goal(session, actor, scope, canvas, data))
     idem.store(201, out, family_id=canvas.family_id)
     return out
+
+
+@router.patch("/goals/{goal_id}", response_model=GoalOut)
+@brief
+def patch_goal(
+    goal_id: uuid.UUID,
+    data: GoalPatch,
+    actor: CurrentActor,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> GoalOut:
+    goal, scope = record_scope(session, actor, Goal, goal_id, "goal")
+    scope.require_edit()
+    version = expected_version(if_match)
+    canvas_service.update_goal(session, actor, scope, goal, data, version)
+    set_etag(response, goal.version)
+    return canvas_service.goal_out(goal)
 
 
 @router.post("/canvases/{canvas_id}/actions", status_code=201, response_model=ActionOut)

@@ -30,6 +30,7 @@ from app.canvases.schemas import (
     DomainOut,
     GoalCreate,
     GoalOut,
+    GoalPatch,
     NeedCreate,
     NeedOut,
     PeriodOut,
@@ -64,6 +65,8 @@ from app.models.enums import (
     ActionStatus,
     AuditAction,
     CanvasStatus,
+    GoalAchievement,
+    GoalLifecycle,
     ReferralOutcome,
     ReferralStatus,
     ResponsibleKind,
@@ -572,6 +575,51 @@ def add_goal(
     session.add(goal)
     session.flush()
     audit.record(session, actor, AuditAction.create, "goal", goal.id, family_id=goal.family_id)
+    return goal
+
+
+# A completed goal says how it ended: reached, not reached, or out of reach. "Improving" or
+# "sustaining" describe a goal still being worked on, so they cannot close one.
+GOAL_CLOSING_ACHIEVEMENTS = frozenset(
+    {GoalAchievement.achieved, GoalAchievement.not_achieved, GoalAchievement.not_attainable}
+)
+
+
+def update_goal(
+    session: Session,
+    actor: Actor,
+    scope: FamilyScope,
+    goal: Goal,
+    data: GoalPatch,
+    expected_version: int,
+) -> Goal:
+    """Records how a goal is going (its achievement) and where it stands (its lifecycle), as
+    the plan lead's side does at a follow-up meeting."""
+    scope.require_edit()
+    given = data.model_fields_set
+    errors: list[FieldError] = []
+    if "lifecycle_status" in given and data.lifecycle_status is None:
+        errors.append(FieldError("lifecycle_status", "Cannot be null"))
+    lifecycle = data.lifecycle_status or goal.lifecycle_status
+    achievement = (
+        data.achievement_status if "achievement_status" in given else goal.achievement_status
+    )
+    if lifecycle is GoalLifecycle.completed and achievement not in GOAL_CLOSING_ACHIEVEMENTS:
+        errors.append(
+            FieldError(
+                "achievement_status",
+                "A completed goal needs an achievement of achieved, not-achieved or not-attainable",
+            )
+        )
+    if errors:
+        raise Invalid(errors)
+    check_version(goal.version, expected_version)
+    goal.lifecycle_status = lifecycle
+    goal.achievement_status = achievement
+    # The version_id_col makes this flush an UPDATE ... WHERE version = <the one read>: a save
+    # racing ours between the check above and here fails with StaleDataError (412), not lost.
+    session.flush()
+    audit.record(session, actor, AuditAction.update, "goal", goal.id, family_id=goal.family_id)
     return goal
 
 

@@ -25,6 +25,7 @@ from app.config import Settings
 from app.models import Consent, PlanReview
 from app.models.enums import ConsentPurpose, ReviewStatus, Role
 from tests.barriers import matrix_checks as barrier_checks
+from tests.canvases import matrix_checks as goal_checks
 from tests.factories import PASSWORD, PERSONAS, World, build_world
 from tests.inbox import matrix_checks as inbox_checks
 from tests.plans import matrix_checks as plan_checks
@@ -581,6 +582,16 @@ ENDPOINTS = (
         body=lambda _w: {"status": "in_progress"},
         version=lambda w: w.action.version,
         check=check_patch_action,
+    ),
+    # How a goal is going: only the lead side records it (no unit is assigned to a goal).
+    Endpoint(
+        "PATCH",
+        f"{API}/goals/{{goal_id}}",
+        Kind.lead_edit,
+        goal_checks.goal_ids,
+        body=goal_checks.progress_body,
+        version=goal_checks.goal_version,
+        check=goal_checks.check_patch_goal,
     ),
     # plans
     Endpoint(

@@ -52,6 +52,7 @@ from app.models import (
 from app.models.enums import Role
 from tests.access.test_matrix import PERSONA, Kind, Side, expected_status
 from tests.accounts.test_pages import csrf_from
+from tests.canvases import matrix_checks as goal_checks
 from tests.factories import PASSWORD, PERSONAS, World, actor_of, build_world, make_user
 
 Form = Mapping[str, str | Sequence[str]]
@@ -655,6 +656,15 @@ PAGES = (
         303,
         form=lambda _w: {"horizon": "dream", "text": "Egen hage.", "domains": ["bolig"]},
         check=check_add_goal,
+    ),
+    Page(
+        "POST",
+        "/goals/{goal_id}/progress",
+        Kind.lead_edit,
+        goal_checks.page_goal_ids,
+        303,
+        form=goal_checks.progress_form,
+        check=goal_checks.check_goal_progress,
     ),
     Page("GET", "/canvases/{canvas_id}/actions", Kind.family_read, _canvas),
     Page(

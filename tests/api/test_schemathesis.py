@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.main import create_app
-from app.models import Action, Canvas, Family, Referral
+from app.models import Action, Canvas, Family, Goal, Referral
+from tests.canvases.matrix_checks import goal_ids
 from tests.conftest import TEST_SECRET
 from tests.factories import World, auth_headers, build_world
 
@@ -83,14 +84,16 @@ def _real_path_ids(world: World) -> dict[str, str]:
         "action_id": str(world.action.id),
         "plan_id": str(world.plan.id),
         "consent_id": str(world.consent_b_id),
+        "goal_id": str(goal_ids(world)["goal_id"]),
     }
 
 
-_VERSIONED: dict[str, type[Family] | type[Canvas] | type[Referral] | type[Action]] = {
+_VERSIONED: dict[str, type[Family] | type[Canvas] | type[Referral] | type[Action] | type[Goal]] = {
     "family_id": Family,
     "canvas_id": Canvas,
     "referral_id": Referral,
     "action_id": Action,
+    "goal_id": Goal,
 }
 
 

@@ -106,3 +106,40 @@ def test_a_form_sent_empty_explains_itself_accessibly(
     # The browser logs the 422 of the form post: that is the answer, not a fault.
     watch_of(kari_page).allow_console_error(r"status of 422")
     check_tablet_page(kari_page, f"{name}-errors-nb")
+
+
+def test_goal_progress_is_recorded_at_follow_up_accessibly(
+    kari_page: Page, haddad: DemoFamily
+) -> None:
+    """At a follow-up, kari opens a goal's "How is it going?", marks it completed without
+    saying how it ended (the page explains, accessibly), then says it was achieved. Her
+    interface is in bokmål."""
+    kari_page.goto(f"/canvases/{haddad.canvas_id}/goals")
+    goal = kari_page.locator("main .goal-card").first
+    goal.locator("summary", has_text="Hvordan går det?").tap()
+    goal.get_by_role("radio", name="Ikke sagt ennå").check()
+    goal.get_by_role("radio", name="Fullført").check()
+    check_tablet_page(kari_page, "goal-progress-open-nb")
+
+    with kari_page.expect_navigation() as sent:
+        goal.get_by_role("button", name="Lagre hvordan det går").tap()
+
+    response = sent.value
+    assert response is not None
+    assert response.status == 422
+    goal = kari_page.locator("main .goal-card").first
+    invalid = goal.locator("[aria-invalid='true']")
+    expect(invalid).to_have_count(1)
+    described_by = invalid.get_attribute("aria-describedby") or ""
+    expect(kari_page.locator(f"[id='{described_by.split()[0]}']")).to_contain_text("nådd")
+    watch_of(kari_page).allow_console_error(r"status of 422")
+    check_tablet_page(kari_page, "goal-progress-errors-nb")
+
+    goal.get_by_role("radio", name="Nådd", exact=True).check()
+    with kari_page.expect_navigation():
+        goal.get_by_role("button", name="Lagre hvordan det går").tap()
+
+    expect(kari_page.get_by_text("Hvordan det går med målet, er lagret.")).to_be_visible()
+    state = kari_page.locator("main .goal-card").first.get_by_test_id("goal-state")
+    expect(state).to_contain_text("Nådd")
+    expect(state).to_contain_text("Fullført")

@@ -5,7 +5,9 @@ what became of it; a coordinator approves or rejects each text before any report
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,12 +24,47 @@ from app.deps import PageActor, SessionDep, TransactionalRoute
 from app.kit.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from app.kit.i18n import request_language, translations
 from app.kit.templating import render
+from app.models import Barrier
 from app.models.enums import BarrierCategory, BarrierStatus, ResponsibleLevel
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
-LIST_SIZE = 200
+# A page of a list at a time: the coordinator's queue holds a form per barrier.
+LIST_SIZE = 50
 DONE = frozenset({"recorded", "approved", "rejected"})
+Offsets = Mapping[str, int]
+# Where each list starts, from the query: /barriers?approved_from=50 shows approved 51-100.
+Offset = Annotated[int, Query(ge=0, le=10_000_000)]
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One list of the register, a page at a time, newest first."""
+
+    key: str  # the query parameter that says where it starts
+    items: list[Barrier]
+    offset: int
+    total: int
+    more: bool
+
+    @property
+    def first(self) -> int:
+        return self.offset + 1
+
+    @property
+    def last(self) -> int:
+        return self.offset + len(self.items)
+
+
+def _listing(
+    session: Session, actor: Actor, status: BarrierStatus | None, key: str, offsets: Offsets
+) -> Listing:
+    offset = offsets.get(key, 0)
+    items, more = barrier_service.list_barriers(
+        session, actor, status=status, offset=offset, limit=LIST_SIZE
+    )
+    total = barrier_service.count_barriers(session, actor, status=status)
+    return Listing(key, list(items), offset, total, more)
 
 
 def _domain_titles(session: Session, lang: str) -> dict[str, str]:
@@ -73,30 +110,22 @@ def _page(
     decision_for: uuid.UUID | None = None,
     decision_form: dict[str, str] | None = None,
     done: str | None = None,
+    offsets: Offsets | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     if not can_list_barriers(actor):
         raise Forbidden("Barriers are for caseworkers and coordinators.")
     lang = request_language(request)
     coordinator = can_decide_barrier(actor)
-    mine: list[Any] = []
-    pending: list[Any] = []
-    approved: list[Any] = []
+    offsets = offsets or {}
+    lists: dict[str, Listing] = {}
     if coordinator:
-        pending = list(
-            barrier_service.list_barriers(
-                session, actor, status=BarrierStatus.pending, offset=0, limit=LIST_SIZE
-            )[0]
-        )
-        approved = list(
-            barrier_service.list_barriers(
-                session, actor, status=BarrierStatus.approved, offset=0, limit=LIST_SIZE
-            )[0]
+        lists["pending"] = _listing(session, actor, BarrierStatus.pending, "pending_from", offsets)
+        lists["approved"] = _listing(
+            session, actor, BarrierStatus.approved, "approved_from", offsets
         )
     else:
-        mine = list(
-            barrier_service.list_barriers(session, actor, status=None, offset=0, limit=LIST_SIZE)[0]
-        )
+        lists["mine"] = _listing(session, actor, None, "mine_from", offsets)
     return render(
         request,
         "barriers/barriers.html",
@@ -109,9 +138,9 @@ def _page(
             "family_id": family,
             "form": form or {},
             "errors": errors or {},
-            "mine": mine,
-            "pending": pending,
-            "approved": approved,
+            "mine": lists.get("mine"),
+            "pending": lists.get("pending"),
+            "approved": lists.get("approved"),
             "decision_for": decision_for,
             "decision_form": decision_form or {},
             "done": done if done in DONE else None,
@@ -136,10 +165,14 @@ def barriers_page(
     session: SessionDep,
     family: Annotated[uuid.UUID | None, Query()] = None,
     done: Annotated[str | None, Query(max_length=20)] = None,
+    pending_from: Offset = 0,
+    approved_from: Offset = 0,
+    mine_from: Offset = 0,
 ) -> HTMLResponse:
     if family is not None:
         family_scope(session, actor, family)  # a family the caseworker cannot see is 404
-    return _page(request, session, actor, family=family, done=done)
+    offsets = {"pending_from": pending_from, "approved_from": approved_from, "mine_from": mine_from}
+    return _page(request, session, actor, family=family, done=done, offsets=offsets)
 
 
 @router.post("/barriers", name="barrier_record")

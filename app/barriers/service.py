@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
@@ -135,6 +135,18 @@ def record_barrier(
     return barrier
 
 
+def _visible(actor: Actor, status: BarrierStatus | None) -> list[ColumnElement[bool]]:
+    """All barriers for a coordinator, a caseworker's own for a caseworker."""
+    if not can_list_barriers(actor):
+        raise Forbidden("Barriers are for caseworkers and coordinators.")
+    where: list[ColumnElement[bool]] = []
+    if not can_decide_barrier(actor):
+        where.append(Barrier.created_by_id == actor.user_id)
+    if status is not None:
+        where.append(Barrier.status == status)
+    return where
+
+
 def list_barriers(
     session: Session,
     actor: Actor,
@@ -143,18 +155,22 @@ def list_barriers(
     offset: int,
     limit: int,
 ) -> tuple[Sequence[Barrier], bool]:
-    """Newest first: all of them for a coordinator, a caseworker's own for a caseworker."""
-    if not can_list_barriers(actor):
-        raise Forbidden("Barriers are for caseworkers and coordinators.")
-    query = select(Barrier)
-    if not can_decide_barrier(actor):
-        query = query.where(Barrier.created_by_id == actor.user_id)
-    if status is not None:
-        query = query.where(Barrier.status == status)
+    """Newest first, and whether there are more after these."""
     rows = session.scalars(
-        query.order_by(Barrier.created_at.desc(), Barrier.id).offset(offset).limit(limit + 1)
+        select(Barrier)
+        .where(*_visible(actor, status))
+        .order_by(Barrier.created_at.desc(), Barrier.id)
+        .offset(offset)
+        .limit(limit + 1)
     ).all()
     return rows[:limit], len(rows) > limit
+
+
+def count_barriers(session: Session, actor: Actor, *, status: BarrierStatus | None) -> int:
+    return (
+        session.scalar(select(func.count()).select_from(Barrier).where(*_visible(actor, status)))
+        or 0
+    )
 
 
 def decide_barrier(

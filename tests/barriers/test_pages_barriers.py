@@ -4,6 +4,7 @@ plan; a coordinator approves or rejects each text."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import httpx2
 import pytest
@@ -11,9 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.barriers import pages as barrier_pages
 from app.config import Settings
+from app.db import utcnow
 from app.models import Barrier
-from app.models.enums import BarrierStatus
+from app.models.enums import BarrierCategory, BarrierStatus, ResponsibleLevel
 from tests.accounts.test_pages import csrf_from, sign_in
 from tests.factories import World, build_world
 
@@ -181,3 +184,59 @@ def test_reviewers_and_admins_have_no_barrier_page(client: TestClient, world: Wo
         client.cookies.clear()
         sign_in(client, persona.username)
         assert client.get("/barriers").status_code == 403, persona.username
+
+
+def _approved_barriers(session: Session, world: World, count: int) -> list[str]:
+    """``count`` approved barriers, a day apart; their texts, newest first."""
+    start = utcnow() - timedelta(days=count)
+    texts = [f"Regel nummer {n} står i veien for familiene." for n in range(1, count + 1)]
+    for n, text in enumerate(texts):
+        session.add(
+            Barrier(
+                category=BarrierCategory.regulation,
+                domain="bolig",
+                responsible_level=ResponsibleLevel.national,
+                text=text,
+                status=BarrierStatus.approved,
+                created_by_id=world.lead.id,
+                created_at=start + timedelta(days=n),
+                decided_by_id=world.coordinator.id,
+                decided_at=start + timedelta(days=n, hours=1),
+            )
+        )
+    session.commit()
+    return texts[::-1]
+
+
+def test_the_coordinator_pages_through_a_long_list_newest_first(
+    client: TestClient, session: Session, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(barrier_pages, "LIST_SIZE", 2)
+    texts = _approved_barriers(session, world, 5)
+    client.cookies.set("duk_lang", "en")
+    sign_in(client, world.coordinator.username)
+
+    older = re.compile(r'href="(/barriers\?approved_from=\d+)#approved-heading">Show older ones<')
+    pages = [client.get("/barriers").text]
+    while next_page := older.search(pages[-1]):
+        pages.append(client.get(next_page.group(1)).text)
+
+    assert len(pages) == 3
+    assert "Approved barriers (5)" in pages[0]
+    shown = [[t for t in texts if t in page] for page in pages]
+    assert shown == [texts[0:2], texts[2:4], texts[4:5]]
+    assert "Showing 1–2 of 5, newest first." in pages[0]
+    assert "Showing 5–5 of 5, newest first." in pages[2]
+    assert "Back to the newest" not in pages[0]
+    assert 'href="/barriers?approved_from=0#approved-heading"' in pages[2]
+
+
+def test_a_list_start_that_is_not_a_number_is_refused(client: TestClient, world: World) -> None:
+    client.cookies.set("duk_lang", "en")
+    sign_in(client, world.coordinator.username)
+
+    assert client.get("/barriers?approved_from=-1").status_code == 422
+    assert client.get("/barriers?pending_from=many").status_code == 422
+    beyond = client.get("/barriers?approved_from=1000")
+    assert beyond.status_code == 200
+    assert "Back to the newest" in beyond.text

@@ -18,7 +18,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.access.actor import Actor
 from app.access.policy import can_edit_case
@@ -30,7 +29,6 @@ from app.canvases.schemas import (
     ActionCreate,
     CanvasOut,
     GoalCreate,
-    GoalPatch,
     NeedCreate,
     ReferralCreate,
     Suggestion,
@@ -38,8 +36,7 @@ from app.canvases.schemas import (
 from app.canvases.template_schema import CanvasTemplateDef
 from app.catalogue import service as catalogue_service
 from app.deps import PageActor, SessionDep, TransactionalRoute
-from app.kit.errors import Invalid, PreconditionFailed
-from app.kit.forms import form_errors
+from app.kit.errors import Invalid
 from app.kit.i18n import request_language, translations
 from app.kit.templating import render
 from app.models import Action, Canvas, Goal, Need, Referral, Service, Unit
@@ -470,11 +467,11 @@ GOAL_PROGRESS_RULE_MESSAGES = {
         "To mark the goal completed, say how it ended: achieved, not achieved or not possible "
         "to reach."
     ),
+    "version": _(
+        "Someone else changed this goal just now. It is shown here as it is now: look at it and "
+        "save again."
+    ),
 }
-GOAL_STALE_MESSAGE = _(
-    "Someone else changed this goal just now. It is shown here as it is now: look at it and "
-    "save again."
-)
 # The order the progress choices are offered in: still under way first, then how it ended.
 GOAL_ACHIEVEMENTS = (
     GoalAchievement.in_progress,
@@ -579,32 +576,22 @@ def record_goal_progress(
     scope.require_edit()
     canvas_id = goal.canvas_id
     form = {"lifecycle_status": lifecycle_status, "achievement_status": achievement_status}
-    lang = request_language(request)
-    # The form always says the progress; "not said yet" (empty) clears it.
-    values: dict[str, str | None] = {"achievement_status": achievement_status or None}
-    if lifecycle_status:
-        values["lifecycle_status"] = lifecycle_status
-    expected = int(version) if version.isdigit() else -1  # anything else never matches
-    try:
-        data = GoalPatch.model_validate(values)
-        canvas_service.update_goal(session, actor, scope, goal, data, expected)
-    except (PreconditionFailed, StaleDataError):
-        # Shown again as it is stored now, so the family and the lead decide on what is there.
-        session.rollback()
+    errors = status_forms.change_goal_progress(
+        session,
+        actor,
+        scope,
+        goal,
+        form,
+        version,
+        GOAL_PROGRESS_CHOICE_MESSAGES,
+        GOAL_PROGRESS_RULE_MESSAGES,
+        request_language(request),
+    )
+    if errors:
         canvas, scope = _canvas_scope(session, actor, canvas_id)
-        stale = {"version": translations(lang).gettext(GOAL_STALE_MESSAGE)}
-        return _goals_page(
-            request, session, actor, canvas, scope, goal_errors={goal_id: stale}, status_code=409
-        )
-    except (ValidationError, Invalid) as exc:
-        messages = (
-            GOAL_PROGRESS_RULE_MESSAGES
-            if isinstance(exc, Invalid)
-            else GOAL_PROGRESS_CHOICE_MESSAGES
-        )
-        errors = form_errors(exc, messages, lang)
-        session.rollback()
-        canvas, scope = _canvas_scope(session, actor, canvas_id)
+        # A goal changed meanwhile is shown as it is stored now (409), so the family and the
+        # lead decide on what is there; otherwise their choices stay in the form (422).
+        stale = "version" in errors
         return _goals_page(
             request,
             session,
@@ -612,8 +599,8 @@ def record_goal_progress(
             canvas,
             scope,
             goal_errors={goal_id: errors},
-            goal_form={goal_id: form},
-            status_code=422,
+            goal_form={} if stale else {goal_id: form},
+            status_code=409 if stale else 422,
         )
     target = request.app.url_path_for("goals_page", canvas_id=canvas_id)
     return RedirectResponse(f"{target}?saved=progress#goal-{goal_id}", status_code=303)

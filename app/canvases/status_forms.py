@@ -1,6 +1,7 @@
-"""Changing the status of an action or a referral from a page's form. The canvas pages (the
-plan lead's side) and the plan's review page (a responsible or providing unit) offer the same
-change through the same service rules; only the page shown afterwards and its words differ."""
+"""Changing the status of an action, a referral or a goal from a page's form. The canvas pages
+(the plan lead's side) and the plan's review page (a responsible or providing unit) offer the
+same change through the same service rules; only the page shown afterwards and its words
+differ."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ from collections.abc import Mapping
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.access.actor import Actor
 from app.access.scope import FamilyScope
 from app.canvases import service as canvas_service
-from app.canvases.schemas import ActionPatch, ReferralPatch
+from app.canvases.schemas import ActionPatch, GoalPatch, ReferralPatch
 from app.kit.errors import Invalid, PreconditionFailed
 from app.kit.forms import form_errors
 from app.kit.i18n import translations
-from app.models import Action, Referral
+from app.models import Action, Goal, Referral
 
 
 def _(text: str) -> str:
@@ -73,6 +75,34 @@ def change_referral_status(
     return {}
 
 
+def change_goal_progress(
+    session: Session,
+    actor: Actor,
+    scope: FamilyScope,
+    goal: Goal,
+    form: Mapping[str, str],
+    version: str,
+    choice_messages: Mapping[str, str],
+    rule_messages: Mapping[str, str],
+    lang: str,
+) -> dict[str, str]:
+    """Sets how a goal is going like ``change_action_status``. The form always says the
+    progress ("not said yet", empty, clears it); an empty goal status leaves it as it is.
+    ``choice_messages`` answer a code the form never offers, ``rule_messages`` the service's
+    rules; a goal changed meanwhile, even by a save racing this one, answers ``version``."""
+    values: dict[str, str | None] = {"achievement_status": form["achievement_status"] or None}
+    if form["lifecycle_status"]:
+        values["lifecycle_status"] = form["lifecycle_status"]
+    try:
+        data = GoalPatch.model_validate(values)
+        canvas_service.update_goal(session, actor, scope, goal, data, _expected(version))
+    except ValidationError as exc:
+        return _refused(session, exc, choice_messages, lang)
+    except (Invalid, PreconditionFailed, StaleDataError) as exc:
+        return _refused(session, exc, rule_messages, lang)
+    return {}
+
+
 def _values(form: Mapping[str, str]) -> dict[str, str | None]:
     """The form's fields for the schema: an empty field is not given."""
     return {field: value or None for field, value in form.items()}
@@ -85,11 +115,11 @@ def _expected(version: str) -> int:
 
 def _refused(
     session: Session,
-    exc: ValidationError | Invalid | PreconditionFailed,
+    exc: ValidationError | Invalid | PreconditionFailed | StaleDataError,
     messages: Mapping[str, str],
     lang: str,
 ) -> dict[str, str]:
     session.rollback()
-    if isinstance(exc, PreconditionFailed):
+    if isinstance(exc, PreconditionFailed | StaleDataError):
         return {"version": translations(lang).gettext(messages["version"])}
     return form_errors(exc, messages, lang)

@@ -1,9 +1,12 @@
 """The access rules of DESIGN §4 as pure functions. Every endpoint decides through these.
 
-A family's records are visible to (1) its plan lead, (2) caseworkers of the plan lead's unit,
-and (3) members of a unit with an active consent from the family, read-only except reviews and
-the status of actions and referrals assigned to their own unit. Coordinators and admins never
-see case content. Everyone else is told the record does not exist.
+A family's records are visible to (1) its plan lead and (2) caseworkers of the plan lead's unit
+(the lead side). (3) A unit with an active consent from the family sees what the family agreed
+to share, the plan, and no more (need to know): the family's display name, the submitted plan
+versions as they were frozen (without the worker's scores and the statistics-only codes), its
+review, and the live actions and referrals assigned to it, whose status it may update. The live
+canvas, needs not in a plan, readings, consents and the case history do not exist for it.
+Coordinators and admins never see case content. Everyone else is told the record does not exist.
 """
 
 from __future__ import annotations
@@ -20,6 +23,18 @@ class FamilyAccess(enum.Enum):
     none = "none"
     consented = "consented"
     lead_side = "lead_side"
+
+
+class Reach(enum.Enum):
+    """How much of a family a request needs to see. Every loader of a family's record is told
+    which, so a route cannot forget to ask (DESIGN §4.1)."""
+
+    # What a consent shares: the family's display name, its submitted plan versions, reviews,
+    # and the actions and referrals assigned to the consented unit.
+    plan = "plan"
+    # The live case: the canvas and its domains, needs, goals, readings, consents, the case
+    # history. The lead side only; for a consented unit it does not exist (404).
+    case = "case"
 
 
 CASE_ROLES = frozenset({Role.caseworker, Role.reviewer})
@@ -45,6 +60,23 @@ def family_access(
 
 def can_read(access: FamilyAccess) -> bool:
     return access is not FamilyAccess.none
+
+
+def can_reach(access: FamilyAccess, reach: Reach) -> bool:
+    """Whether a family seen with ``access`` holds what a request of ``reach`` needs."""
+    if reach is Reach.case:
+        return access is FamilyAccess.lead_side
+    return can_read(access)
+
+
+def sees_live_assignment(
+    actor: Actor, access: FamilyAccess, assigned_unit_id: uuid.UUID | None
+) -> bool:
+    """A live action or referral: the lead side sees every one; a consented unit only those
+    assigned to one of its own units."""
+    if access is FamilyAccess.lead_side:
+        return True
+    return access is FamilyAccess.consented and assigned_unit_id in actor.unit_ids
 
 
 def can_edit_case(access: FamilyAccess) -> bool:

@@ -11,7 +11,7 @@ from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
-from app.access.policy import FamilyAccess, can_edit_case, family_access
+from app.access.policy import FamilyAccess, Reach, can_edit_case, can_reach, family_access
 from app.db import utcnow
 from app.kit.errors import Forbidden, NotFound
 from app.models import Consent, Family
@@ -71,12 +71,14 @@ def scope_for(session: Session, actor: Actor, family: Family) -> FamilyScope:
     return FamilyScope(family, access)
 
 
-def family_scope(session: Session, actor: Actor, family_id: uuid.UUID) -> FamilyScope:
+def family_scope(session: Session, actor: Actor, family_id: uuid.UUID, reach: Reach) -> FamilyScope:
+    """The family as the actor sees it, for a request that needs ``reach`` of it. A family the
+    actor cannot see that far is reported exactly like one that does not exist."""
     family = session.get(Family, family_id)
     if family is None:
         raise NotFound("No such family.")
     scope = scope_for(session, actor, family)
-    if scope.access is FamilyAccess.none:
+    if not can_reach(scope.access, reach):
         raise NotFound("No such family.")
     return scope
 
@@ -100,15 +102,22 @@ def _record_with_family(model: type[FamilyOwned]) -> Select[FamilyOwned, Family]
 
 
 def record_scope(
-    session: Session, actor: Actor, model: type[R], record_id: uuid.UUID, label: str
+    session: Session,
+    actor: Actor,
+    model: type[R],
+    record_id: uuid.UUID,
+    label: str,
+    reach: Reach,
 ) -> tuple[R, FamilyScope]:
-    """A record that belongs to a family, with the actor's view of that family. A record the
-    actor may not see is reported exactly like one that does not exist."""
+    """A record that belongs to a family, with the actor's view of that family, for a request
+    that needs ``reach`` of it. A record the actor may not see is reported exactly like one
+    that does not exist: the live canvas, its needs and goals are ``Reach.case``, so a unit
+    that has only the family's plan finds nothing there."""
     row = session.execute(_record_with_family(model), {"record_id": record_id}).first()
     if row is None:
         raise NotFound(f"No such {label}.")
     record, family = row
     scope = scope_for(session, actor, family)
-    if scope.access is FamilyAccess.none:
+    if not can_reach(scope.access, reach):
         raise NotFound(f"No such {label}.")
     return cast(R, record), scope

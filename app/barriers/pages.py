@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
-from app.access.policy import can_decide_barrier, can_list_barriers, can_record_barrier
+from app.access.policy import Reach, can_decide_barrier, can_list_barriers, can_record_barrier
 from app.access.scope import family_scope
 from app.barriers import service as barrier_service
 from app.barriers.schemas import BarrierCreate, BarrierDecision
@@ -170,7 +170,9 @@ def barriers_page(
     mine_from: Offset = 0,
 ) -> HTMLResponse:
     if family is not None:
-        family_scope(session, actor, family)  # a family the caseworker cannot see is 404
+        family_scope(
+            session, actor, family, Reach.plan
+        )  # a family the caseworker cannot see is 404
     offsets = {"pending_from": pending_from, "approved_from": approved_from, "mine_from": mine_from}
     return _page(request, session, actor, family=family, done=done, offsets=offsets)
 

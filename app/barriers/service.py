@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
-from app.access.policy import can_decide_barrier, can_list_barriers, can_record_barrier
+from app.access.policy import Reach, can_decide_barrier, can_list_barriers, can_record_barrier
 from app.access.scope import family_scope
 from app.audit import service as audit
 from app.barriers.privacy import describe, personal_data_in
@@ -54,7 +54,7 @@ def known_domains(session: Session) -> list[str]:
 def family_names(session: Session, actor: Actor, family_id: uuid.UUID) -> list[str]:
     """The names a barrier text about this family must not hold: its display name and everyone
     listed on its canvases. A family the actor may not see is 404, as everywhere."""
-    scope = family_scope(session, actor, family_id)
+    scope = family_scope(session, actor, family_id, Reach.plan)
     names = [scope.family.display_name]
     for canvas in canvas_service.family_canvases(session, family_id):
         names += [str(p.get("name") or "") for p in canvas.participants]

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
-from app.access.policy import can_edit_case
+from app.access.policy import Reach, can_edit_case
 from app.access.scope import FamilyScope, record_scope
 from app.canvases import service as canvas_service
 from app.canvases.schemas import CanvasOut, CanvasPatch, ParticipantRole
@@ -78,7 +78,7 @@ class AutosaveIn(BaseModel):
 def _canvas_scope(
     session: Session, actor: Actor, canvas_id: uuid.UUID
 ) -> tuple[Canvas, FamilyScope]:
-    return record_scope(session, actor, Canvas, canvas_id, "canvas")
+    return record_scope(session, actor, Canvas, canvas_id, "canvas", Reach.case)
 
 
 def _patch_for(changes: list[Change]) -> CanvasPatch:

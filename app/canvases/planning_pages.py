@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
-from app.access.policy import can_edit_case
+from app.access.policy import Reach, can_edit_case
 from app.access.scope import FamilyScope, record_scope
 from app.accounts import service as account_service
 from app.canvases import service as canvas_service
@@ -80,7 +80,7 @@ def _(text: str) -> str:
 def _canvas_scope(
     session: Session, actor: Actor, canvas_id: uuid.UUID
 ) -> tuple[Canvas, FamilyScope]:
-    return record_scope(session, actor, Canvas, canvas_id, "canvas")
+    return record_scope(session, actor, Canvas, canvas_id, "canvas", Reach.case)
 
 
 def _messages(lang: str, keys: Mapping[str, str]) -> dict[str, str]:
@@ -368,7 +368,7 @@ def suggestions_page(
     need_id: uuid.UUID,
     saved: str | None = None,
 ) -> HTMLResponse:
-    need, scope = record_scope(session, actor, Need, need_id, "need")
+    need, scope = record_scope(session, actor, Need, need_id, "need", Reach.case)
     scope.require_edit()
     return _suggestions_page(request, session, actor, need, scope, saved=saved)
 
@@ -382,7 +382,7 @@ def create_referral(
     service_id: FormCode = "",
     external_service_name: FormText = "",
 ) -> Response:
-    need, scope = record_scope(session, actor, Need, need_id, "need")
+    need, scope = record_scope(session, actor, Need, need_id, "need", Reach.case)
     scope.require_edit()
     needs_url = request.app.url_path_for("needs_page", canvas_id=need.canvas_id)
     done = RedirectResponse(f"{needs_url}?saved=referral#need-{need.id}", status_code=303)
@@ -424,8 +424,8 @@ def change_referral_status(
     reason: FormText = "",
     version: FormCode = "",
 ) -> Response:
-    referral, scope = record_scope(session, actor, Referral, referral_id, "referral")
-    need, _ = record_scope(session, actor, Need, referral.need_id, "need")
+    referral, scope = record_scope(session, actor, Referral, referral_id, "referral", Reach.case)
+    need, _ = record_scope(session, actor, Need, referral.need_id, "need", Reach.case)
     form = {"status": status, "reason": reason}
     lang = request_language(request)
     errors = status_forms.change_referral_status(
@@ -572,7 +572,7 @@ def record_goal_progress(
     version: FormCode = "",
 ) -> Response:
     """How a goal is going, said at a follow-up: the same change as PATCH /api/v1/goals/{id}."""
-    goal, scope = record_scope(session, actor, Goal, goal_id, "goal")
+    goal, scope = record_scope(session, actor, Goal, goal_id, "goal", Reach.case)
     scope.require_edit()
     canvas_id = goal.canvas_id
     form = {"lifecycle_status": lifecycle_status, "achievement_status": achievement_status}
@@ -757,7 +757,7 @@ def change_action_status(
     reason: FormText = "",
     version: FormCode = "",
 ) -> Response:
-    action, scope = record_scope(session, actor, Action, action_id, "action")
+    action, scope = record_scope(session, actor, Action, action_id, "action", Reach.case)
     canvas_id = action.canvas_id
     form = {"status": status, "reason": reason}
     lang = request_language(request)

@@ -5,12 +5,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 
+from app.access.policy import Reach
 from app.access.scope import FamilyScope, family_scope, record_scope
+from app.canvases import assignments
 from app.canvases import service as canvas_service
 from app.canvases.schemas import (
     ActionCreate,
     ActionOut,
     ActionPatch,
+    AssignedOut,
     CanvasCreate,
     CanvasOut,
     CanvasPatch,
@@ -38,7 +41,7 @@ router = APIRouter(
 def _canvas_scope(
     session: SessionDep, actor: CurrentActor, canvas_id: uuid.UUID
 ) -> tuple[Canvas, FamilyScope]:
-    return record_scope(session, actor, Canvas, canvas_id, "canvas")
+    return record_scope(session, actor, Canvas, canvas_id, "canvas", Reach.case)
 
 
 def _wants_minimal(prefer: str | None) -> bool:
@@ -56,7 +59,7 @@ def create_canvas(
     idem: IdempotencyDep,
     response: Response,
 ) -> CanvasOut:
-    scope = family_scope(session, actor, family_id)
+    scope = family_scope(session, actor, family_id, Reach.case)
     canvas = canvas_service.create_canvas(session, actor, scope, data.template_key)
     out = canvas_service.canvas_document(session, canvas)
     idem.store(201, out, family_id=canvas.family_id)
@@ -128,7 +131,7 @@ def add_need(
 def need_suggestions(
     need_id: uuid.UUID, actor: CurrentActor, session: SessionDep
 ) -> list[Suggestion]:
-    need, scope = record_scope(session, actor, Need, need_id, "need")
+    need, scope = record_scope(session, actor, Need, need_id, "need", Reach.case)
     scope.require_edit()
     return canvas_service.suggestions(session, actor, need)
 
@@ -143,7 +146,7 @@ def add_referral(
     idem: IdempotencyDep,
     response: Response,
 ) -> ReferralOut:
-    need, scope = record_scope(session, actor, Need, need_id, "need")
+    need, scope = record_scope(session, actor, Need, need_id, "need", Reach.case)
     referral = canvas_service.add_referral(session, actor, scope, need, data)
     out = canvas_service.referral_out(referral, canvas_service.provider_unit_of(session, referral))
     idem.store(201, out, family_id=need.family_id)
@@ -161,7 +164,7 @@ def patch_referral(
     response: Response,
     if_match: IfMatch = None,
 ) -> ReferralOut:
-    referral, scope = record_scope(session, actor, Referral, referral_id, "referral")
+    referral, scope = record_scope(session, actor, Referral, referral_id, "referral", Reach.plan)
     version = expected_version(if_match)
     canvas_service.update_referral(session, actor, scope, referral, data, version)
     set_etag(response, referral.version)
@@ -193,7 +196,7 @@ def patch_goal(
     response: Response,
     if_match: IfMatch = None,
 ) -> GoalOut:
-    goal, scope = record_scope(session, actor, Goal, goal_id, "goal")
+    goal, scope = record_scope(session, actor, Goal, goal_id, "goal", Reach.case)
     scope.require_edit()
     version = expected_version(if_match)
     canvas_service.update_goal(session, actor, scope, goal, data, version)
@@ -230,9 +233,18 @@ def patch_action(
     response: Response,
     if_match: IfMatch = None,
 ) -> ActionOut:
-    action, scope = record_scope(session, actor, Action, action_id, "action")
+    action, scope = record_scope(session, actor, Action, action_id, "action", Reach.plan)
     version = expected_version(if_match)
     canvas_service.update_action(session, actor, scope, action, data, version)
     links = canvas_service.action_links(session, [action.id])[action.id]
     set_etag(response, action.version)
     return canvas_service.action_out(action, *links)
+
+
+@router.get("/families/{family_id}/assigned", response_model=AssignedOut)
+def assigned(family_id: uuid.UUID, actor: CurrentActor, session: SessionDep) -> AssignedOut:
+    """The family's live actions and referrals assigned to the caller's units, with the
+    versions to send in If-Match when reporting on them: for a unit with the family's consent,
+    the work it has taken on (the rest of the live case is not shared with it)."""
+    scope = family_scope(session, actor, family_id, Reach.plan)
+    return assignments.assigned_work(session, actor, scope)

@@ -214,6 +214,13 @@ class ActionOut(BaseModel):
     version: int
 
 
+class AssignedOut(BaseModel):
+    """The live actions and referrals assigned to the caller's units in one family."""
+
+    actions: list[ActionOut]
+    referrals: list[ReferralOut]
+
+
 class PeriodOut(BaseModel):
     from_: date | None = Field(serialization_alias="from")
     to: date | None

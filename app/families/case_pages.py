@@ -2,9 +2,10 @@
 consents and the statement the family signs, "who has seen our data", the timeline, handing
 the family over to another plan lead, and erasure.
 
-Every page here is for the plan lead's side only: a consented unit is refused (403), everyone
-else finds nothing (404), exactly as ``family_scope`` and ``require_lead_side`` decide for the
-API. Printable documents for the family are in the family's language.
+Every page here is for the plan lead's side only. For a consented unit the consents and the
+timeline do not exist (404: a consent shares the plan, not the case); "who has seen our data",
+handover and erasure are refused (403); everyone else finds nothing (404), exactly as the API
+decides. Printable documents for the family are in the family's language.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
-from app.access.policy import FamilyAccess
+from app.access.policy import FamilyAccess, Reach
 from app.access.scope import FamilyScope, family_scope, scope_for
 from app.accounts import service as account_service
 from app.audit import service as audit
@@ -169,9 +170,15 @@ def describe_event(event: AuditEvent, lang: str) -> dict[str, str]:
 
 
 def _lead_scope(session: Session, actor: Actor, family_id: uuid.UUID) -> FamilyScope:
-    scope = family_scope(session, actor, family_id)
+    """Acts on the family a consented unit knows of, and may not do: 403 for it."""
+    scope = family_scope(session, actor, family_id, Reach.plan)
     scope.require_lead_side()
     return scope
+
+
+def _case_scope(session: Session, actor: Actor, family_id: uuid.UUID) -> FamilyScope:
+    """The live case (consents, the case history): for a consented unit it does not exist."""
+    return family_scope(session, actor, family_id, Reach.case)
 
 
 def _local(moment: datetime) -> datetime:
@@ -261,7 +268,7 @@ def consents_page(
     session: SessionDep,
     done: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
-    scope = _lead_scope(session, actor, family_id)
+    scope = _case_scope(session, actor, family_id)
     return _consents_page(request, session, actor, scope, done=done)
 
 
@@ -286,7 +293,7 @@ def record_consent(
     given_by: FormCode = "",
     expires_at: FormCode = "",
 ) -> Response:
-    scope = _lead_scope(session, actor, family_id)
+    scope = _case_scope(session, actor, family_id)
     form = {"unit_id": unit_id, "given_by": given_by, "expires_at": expires_at}
     try:
         data = ConsentCreate.model_validate(
@@ -316,7 +323,7 @@ def withdraw_consent(
     session: SessionDep,
 ) -> Response:
     """One action: the unit loses access on its next request (app.access reads consents live)."""
-    scope = _lead_scope(session, actor, family_id)
+    scope = _case_scope(session, actor, family_id)
     consent = family_service.get_consent(session, scope, consent_id)
     try:
         family_service.withdraw_consent(session, actor, scope, consent)
@@ -376,7 +383,7 @@ def consent_statement_draft(
     unit: Annotated[list[uuid.UUID], Query(max_length=50)] = [],  # noqa: B006 (FastAPI copies)
 ) -> HTMLResponse:
     """The statement the family signs before the consent is recorded: units chosen first."""
-    scope = _lead_scope(session, actor, family_id)
+    scope = _case_scope(session, actor, family_id)
     found = family_service.units_by_id(session, unit)
     if not unit:
         raise Invalid.field("unit", "Choose at least one service")
@@ -394,7 +401,7 @@ def consent_statement(
     actor: PageActor,
     session: SessionDep,
 ) -> HTMLResponse:
-    scope = _lead_scope(session, actor, family_id)
+    scope = _case_scope(session, actor, family_id)
     consent = family_service.get_consent(session, scope, consent_id)
     unit = session.get(Unit, consent.unit_id)
     return _statement(request, session, actor, scope, [unit] if unit else [], consent)
@@ -475,7 +482,7 @@ def audit_print(
 def timeline_page(
     request: Request, family_id: uuid.UUID, actor: PageActor, session: SessionDep
 ) -> HTMLResponse:
-    scope = _lead_scope(session, actor, family_id)
+    scope = _case_scope(session, actor, family_id)
     return render(
         request,
         "families/timeline.html",

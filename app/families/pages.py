@@ -10,8 +10,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from app.access.policy import can_create_family, can_edit_case
-from app.access.scope import family_scope
+from app.access.policy import FamilyAccess, Reach, can_create_family, can_edit_case
+from app.access.scope import FamilyScope, family_scope
+from app.canvases import assignments
 from app.canvases import service as canvas_service
 from app.deps import PageActor, SessionDep, SettingsDep, TransactionalRoute
 from app.families import case_pages
@@ -19,9 +20,11 @@ from app.families import service as family_service
 from app.families.schemas import FamilyCreate
 from app.inbox import service as inbox_service
 from app.kit.errors import Invalid
-from app.kit.i18n import request_language, translations
+from app.kit.i18n import long_date, request_language, translations
 from app.kit.templating import render
+from app.models import Family, Unit
 from app.models.enums import Role
+from app.plans import service as plan_service
 from app.readings import service as reading_service
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -74,7 +77,10 @@ def home(request: Request, actor: PageActor, session: SessionDep, done: Done = N
         "families/home.html",
         {
             "families": rows,
-            "next_reviews": canvas_service.next_reviews(session, [f.id for f, _ in rows]),
+            # The next review is on the live canvas: shown for the lead side's families only.
+            "next_reviews": canvas_service.next_reviews(
+                session, [f.id for f, access in rows if access is FamilyAccess.lead_side]
+            ),
             "inbox_unseen": inbox_service.unseen_count(session, actor),
             "can_create": can_create_family(actor),
             "errors": {},
@@ -155,9 +161,13 @@ def create_family(
 def family_page(
     request: Request, family_id: uuid.UUID, actor: PageActor, session: SessionDep, done: Done = None
 ) -> HTMLResponse:
-    """A family's overview: household, its canvases (newest first), the way to the plan."""
-    scope = family_scope(session, actor, family_id)
+    """A family's overview: household, its canvases (newest first), the way to the plan. A unit
+    with the family's consent sees what the consent shares: the plan versions and its own
+    work in them (DESIGN §4.1)."""
+    scope = family_scope(session, actor, family_id, Reach.plan)
     family = family_service.read_family(session, actor, scope)
+    if scope.access is not FamilyAccess.lead_side:
+        return _shared_family_page(request, session, actor, scope, family)
     this_year = datetime.now(UTC).year
     return render(
         request,
@@ -179,12 +189,35 @@ def family_page(
     )
 
 
+def _shared_family_page(
+    request: Request, session: SessionDep, actor: PageActor, scope: FamilyScope, family: Family
+) -> HTMLResponse:
+    lang = request_language(request)
+    lead = family_service.plan_lead(session, family)
+    lead_unit = session.get(Unit, family.lead_unit_id)
+    plans = plan_service.family_plans(session, actor, scope)
+    work = assignments.assigned_work(session, actor, scope)
+    return render(
+        request,
+        "families/shared.html",
+        {
+            "family": family,
+            "plan_lead": lead,
+            "lead_unit": lead_unit,
+            "plans": list(reversed(plans)),
+            "submitted_on": {p.id: long_date(p.submitted_at, lang) for p in plans},
+            "work": work,
+            "due_on": {a.id: long_date(a.due, lang) for a in work.actions},
+        },
+    )
+
+
 @router.post("/families/{family_id}/canvases", name="canvas_start")
 def start_canvas(
     request: Request, family_id: uuid.UUID, actor: PageActor, session: SessionDep
 ) -> Response:
     """ "Start the conversation": a new canvas on the family template, then straight to it."""
-    scope = family_scope(session, actor, family_id)
+    scope = family_scope(session, actor, family_id, Reach.case)
     canvas = canvas_service.create_canvas(session, actor, scope, "familie")
     return RedirectResponse(f"/canvases/{canvas.id}", status_code=303)
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.access.policy import (
     FamilyAccess,
+    Reach,
     can_list_families,
 )
 from app.access.scope import FamilyScope, family_scope
@@ -58,7 +59,13 @@ def family_out(session: SessionDep, family: Family, access: FamilyAccess) -> Fam
         display_name=family.display_name,
         municipality_code=family.municipality_code,
         language=family.language,
-        household=Household.model_validate(family.household_dict()),
+        # Household facts are for the lead side and anonymised statistics; a consent shares
+        # the plan, not the household (DESIGN §4.1).
+        household=(
+            Household.model_validate(family.household_dict())
+            if access is FamilyAccess.lead_side
+            else None
+        ),
         plan_lead=UserRef(id=lead.id, username=lead.username, display_name=lead.display_name),
         lead_unit_id=family.lead_unit_id,
         status=family.status,
@@ -119,7 +126,7 @@ def list_families(
 def get_family(
     family_id: uuid.UUID, actor: CurrentActor, session: SessionDep, response: Response
 ) -> FamilyOut:
-    scope = family_scope(session, actor, family_id)
+    scope = family_scope(session, actor, family_id, Reach.plan)
     family = family_service.read_family(session, actor, scope)
     set_etag(response, family.version)
     return family_out(session, family, scope.access)
@@ -134,7 +141,7 @@ def patch_family(
     response: Response,
     if_match: IfMatch = None,
 ) -> FamilyOut:
-    scope = family_scope(session, actor, family_id)
+    scope = family_scope(session, actor, family_id, Reach.plan)
     scope.require_edit()
     check_version(scope.family.version, expected_version(if_match))
     family = family_service.update_family(session, actor, scope, data)
@@ -195,7 +202,7 @@ def hand_over_family(
 @router.get("/families/{family_id}/timeline", response_model=list[TimelineEntry])
 def timeline(family_id: uuid.UUID, actor: CurrentActor, session: SessionDep) -> list[TimelineEntry]:
     """What happened in the family's case, newest first (the plan lead's side only)."""
-    scope = _lead_scope(session, actor, family_id)
+    scope = family_scope(session, actor, family_id, Reach.case)
     return family_timeline.family_timeline(session, actor, scope)
 
 
@@ -206,8 +213,7 @@ def timeline(family_id: uuid.UUID, actor: CurrentActor, session: SessionDep) -> 
 def list_consents(
     family_id: uuid.UUID, actor: CurrentActor, session: SessionDep
 ) -> list[ConsentOut]:
-    scope = family_scope(session, actor, family_id)
-    scope.require_lead_side()
+    scope = family_scope(session, actor, family_id, Reach.case)
     return [consent_out(c) for c in family_service.list_consents(session, actor, scope)]
 
 
@@ -219,7 +225,7 @@ def add_consent(
     session: SessionDep,
     idem: IdempotencyDep,
 ) -> ConsentOut:
-    scope = family_scope(session, actor, family_id)
+    scope = family_scope(session, actor, family_id, Reach.case)
     out = consent_out(family_service.add_consent(session, actor, scope, data))
     idem.store(201, out, family_id=scope.family_id)
     return out
@@ -229,8 +235,7 @@ def add_consent(
 def withdraw_consent(
     family_id: uuid.UUID, consent_id: uuid.UUID, actor: CurrentActor, session: SessionDep
 ) -> ConsentOut:
-    scope = family_scope(session, actor, family_id)
-    scope.require_edit()
+    scope = family_scope(session, actor, family_id, Reach.case)
     consent = family_service.get_consent(session, scope, consent_id)
     return consent_out(family_service.withdraw_consent(session, actor, scope, consent))
 
@@ -239,7 +244,8 @@ def withdraw_consent(
 
 
 def _lead_scope(session: SessionDep, actor: CurrentActor, family_id: uuid.UUID) -> FamilyScope:
-    scope = family_scope(session, actor, family_id)
+    """The audit trail and the export: a consented unit knows the family, and is refused."""
+    scope = family_scope(session, actor, family_id, Reach.plan)
     scope.require_lead_side()
     return scope
 

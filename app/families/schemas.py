@@ -56,7 +56,10 @@ class FamilyOut(BaseModel):
     display_name: str
     municipality_code: str
     language: Language
-    household: Household
+    household: Household | None = Field(
+        description="null for a unit with the family's consent: a consent shares the plan, "
+        "not the household"
+    )
     plan_lead: UserRef
     lead_unit_id: uuid.UUID
     status: FamilyStatus

@@ -416,7 +416,10 @@ def export_family(
             canvas_service.canvas_document(session, canvas).model_dump(mode="json")
             for canvas in canvases
         ],
-        "plans": [plan_service.plan_document(session, p).model_dump(mode="json") for p in plans],
+        "plans": [
+            plan_service.plan_document(session, p, FamilyAccess.lead_side).model_dump(mode="json")
+            for p in plans
+        ],
         "readings": [
             {"number": r.number, "taken_on": r.taken_on.isoformat(), "scores": r.scores}
             for r in readings

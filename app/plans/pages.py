@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 from starlette.types import Receive, Scope, Send
 
 from app.access.actor import Actor
-from app.access.policy import FamilyAccess, can_edit_case
+from app.access.policy import FamilyAccess, Reach, can_edit_case
 from app.access.scope import FamilyScope, record_scope
 from app.accounts import service as account_service
 from app.audit import service as audit
+from app.canvases import assignments, status_forms
 from app.canvases import service as canvas_service
-from app.canvases import status_forms
 from app.canvases.schemas import CanvasOut
 from app.catalogue import service as catalogue_service
 from app.deps import PageActor, SessionDep, TransactionalRoute
@@ -102,7 +102,7 @@ def _preview(
 
 
 def _canvas_for(session: Session, actor: Actor, canvas_id: uuid.UUID) -> tuple[Canvas, FamilyScope]:
-    _, scope = record_scope(session, actor, Canvas, canvas_id, "canvas")
+    _, scope = record_scope(session, actor, Canvas, canvas_id, "canvas", Reach.case)
     canvas = canvas_service.load_canvas(session, canvas_id)
     if canvas is None:
         raise NotFound("No such canvas.")
@@ -134,7 +134,7 @@ def plan_submit(
 
 
 def _plan_for(session: Session, actor: Actor, plan_id: uuid.UUID) -> tuple[Plan, FamilyScope]:
-    _, scope = record_scope(session, actor, Plan, plan_id, "plan")
+    _, scope = record_scope(session, actor, Plan, plan_id, "plan", Reach.plan)
     plan = plan_service.load_plan(session, plan_id)
     if plan is None:
         raise NotFound("No such plan.")
@@ -179,7 +179,7 @@ def plan_pdf(
     request: Request, plan_id: uuid.UUID, actor: PageActor, session: SessionDep
 ) -> Response:
     plan, scope = _plan_for(session, actor, plan_id)
-    out = plan_service.plan_document(session, plan)
+    out = plan_service.plan_document(session, plan, scope.access)
     audit.record(session, actor, AuditAction.export, "plan", plan.id, family_id=plan.family_id)
     lang = scope.family.language.value
     html = _print_html(request, _plan_context(session, scope, plan, out), lang, pdf=True)
@@ -191,15 +191,22 @@ def plan_print(
     request: Request, plan_id: uuid.UUID, actor: PageActor, session: SessionDep
 ) -> HTMLResponse:
     plan, scope = _plan_for(session, actor, plan_id)
-    out = plan_service.read_plan(session, actor, plan)
+    out = plan_service.read_plan(session, actor, scope, plan)
     lang = scope.family.language.value
     html = _print_html(request, _plan_context(session, scope, plan, out), lang, pdf=False)
     return HTMLResponse(html, headers={"Cache-Control": "no-store", "Content-Language": lang})
 
 
-def _action_changes(session: Session, out: PlanOut, lang: str) -> dict[str, dict[str, str]]:
-    """Who changed each action of the plan last, and when, for the plan lead to follow."""
-    ids = [uuid.UUID(str(a["id"])) for a in out.content.get("actions", [])]
+def _action_changes(
+    session: Session, actor: Actor, scope: FamilyScope, out: PlanOut, lang: str
+) -> dict[str, dict[str, str]]:
+    """Who changed each action of the plan last, and when, for the plan lead to follow. A
+    consented unit follows only its own actions: how the others go is the live case."""
+    actions = out.content.get("actions", [])
+    if scope.access is not FamilyAccess.lead_side:
+        units = {str(u) for u in assignments.acting_units(session, actor, scope)}
+        actions = [a for a in actions if (a.get("responsible") or {}).get("unit_id") in units]
+    ids = [uuid.UUID(str(a["id"])) for a in actions]
     return {
         str(action_id): {
             "status": change.status,
@@ -223,12 +230,12 @@ def _plan_page(
     approval_errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    out = plan_service.read_plan(session, actor, plan)
+    out = plan_service.read_plan(session, actor, scope, plan)
     lang = scope.family.language.value
     context = _plan_context(session, scope, plan, out)
     context.update(
         {
-            "action_changes": _action_changes(session, out, lang),
+            "action_changes": _action_changes(session, actor, scope, out, lang),
             "decided_on": {r.unit_id: long_date(r.decided_at, lang) for r in out.reviews},
             "can_approve": context["can_edit"] and out.status is PlanStatus.in_review,
             "can_close": context["can_edit"]
@@ -312,7 +319,7 @@ def _close_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     scope.require_edit()
-    out = plan_service.read_plan(session, actor, plan)
+    out = plan_service.read_plan(session, actor, scope, plan)
     return render(
         request,
         "plans/close.html",
@@ -372,7 +379,7 @@ def diff_page(
     session: SessionDep,
 ) -> HTMLResponse:
     plan, scope = _plan_for(session, actor, plan_id)
-    diff = plan_service.plan_diff(session, actor, plan, against)
+    diff = plan_service.plan_diff(session, actor, scope, plan, against)
     unit_names = {str(u.id): u.name for u in account_service.list_units(session)}
     canvas = canvas_service.load_canvas(session, plan.canvas_id)
     assert canvas is not None
@@ -456,7 +463,7 @@ def _review_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     lang = request_language(request)
-    out = plan_service.read_plan(session, actor, plan)
+    out = plan_service.read_plan(session, actor, scope, plan)
     context = _plan_context(session, scope, plan, out, lang)
     units = plan_service.units_reviewing(session, actor, scope, plan)
     own_actions = {
@@ -466,16 +473,15 @@ def _review_page(
     live_actions: list[Any] = []
     live_referrals: list[Any] = []
     if units:
-        # The status as it is now, not as it was frozen into this version of the plan.
-        canvas = canvas_service.load_canvas(session, plan.canvas_id)
-        if canvas is not None:
-            live = canvas_service.read_canvas(session, actor, canvas)
-            live_actions = [a for a in live.actions if str(a.id) in own_actions]
-            live_referrals = [
-                r
-                for r in live.referrals
-                if str(r.id) in in_plan_referrals and r.provider_unit_id in units
-            ]
+        # The status as it is now, not as it was frozen into this version of the plan: only
+        # the unit's own actions and referrals, never the rest of the live case.
+        live = assignments.assigned_work(session, actor, scope, canvas_id=plan.canvas_id)
+        live_actions = [a for a in live.actions if str(a.id) in own_actions]
+        live_referrals = [
+            r
+            for r in live.referrals
+            if str(r.id) in in_plan_referrals and r.provider_unit_id in units
+        ]
     context.update(
         {
             "lead_side": scope.access is FamilyAccess.lead_side,
@@ -593,7 +599,7 @@ def review_action_status(
     """A responsible unit reports on its own action from the review page (the canvases
     service decides who may: the plan lead's side or a consented member of the unit)."""
     plan, _plan_scope = _plan_for(session, actor, plan_id)
-    action, scope = record_scope(session, actor, Action, action_id, "action")
+    action, scope = record_scope(session, actor, Action, action_id, "action", Reach.plan)
     _same_family(action.family_id, plan)
     form = {"status": status, "reason": reason}
     lang = request_language(request)
@@ -622,7 +628,7 @@ def review_referral_status(
     """The providing unit answers a referral from the review page: accept, decline (with a
     reason), start, complete (with an outcome)."""
     plan, _plan_scope = _plan_for(session, actor, plan_id)
-    referral, scope = record_scope(session, actor, Referral, referral_id, "referral")
+    referral, scope = record_scope(session, actor, Referral, referral_id, "referral", Reach.plan)
     _same_family(referral.family_id, plan)
     form = {"status": status, "reason": reason, "outcome": outcome}
     lang = request_language(request)

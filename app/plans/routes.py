@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.access.policy import FamilyAccess, Reach
 from app.access.scope import FamilyScope, family_scope, record_scope
 from app.canvases import service as canvas_service
 from app.deps import CurrentActor, SessionDep, TransactionalRoute
@@ -33,23 +34,23 @@ router = APIRouter(
 def submit_plan(
     canvas_id: uuid.UUID, actor: CurrentActor, session: SessionDep, idem: IdempotencyDep
 ) -> PlanOut:
-    _, scope = record_scope(session, actor, Canvas, canvas_id, "canvas")
+    _, scope = record_scope(session, actor, Canvas, canvas_id, "canvas", Reach.case)
     canvas = canvas_service.load_canvas(session, canvas_id)
     assert canvas is not None
     plan = plan_service.submit_plan(session, actor, scope, canvas)
-    out = plan_service.plan_document(session, plan)
+    out = plan_service.plan_document(session, plan, FamilyAccess.lead_side)
     idem.store(201, out, family_id=plan.family_id)
     return out
 
 
 @router.get("/plans/{plan_id}", response_model=PlanOut)
 def get_plan(plan_id: uuid.UUID, actor: CurrentActor, session: SessionDep) -> PlanOut:
-    plan, _scope = _plan(session, actor, plan_id)
-    return plan_service.read_plan(session, actor, plan)
+    plan, scope = _plan(session, actor, plan_id)
+    return plan_service.read_plan(session, actor, scope, plan)
 
 
 def _plan(session: SessionDep, actor: CurrentActor, plan_id: uuid.UUID) -> tuple[Plan, FamilyScope]:
-    _, scope = record_scope(session, actor, Plan, plan_id, "plan")
+    _, scope = record_scope(session, actor, Plan, plan_id, "plan", Reach.plan)
     plan = plan_service.load_plan(session, plan_id)
     if plan is None:
         raise NotFound("No such plan.")
@@ -61,7 +62,7 @@ def list_family_plans(
     family_id: uuid.UUID, actor: CurrentActor, session: SessionDep
 ) -> list[PlanSummary]:
     """The versions of the family's plan, oldest first."""
-    scope = family_scope(session, actor, family_id)
+    scope = family_scope(session, actor, family_id, Reach.plan)
     return plan_service.family_plans(session, actor, scope)
 
 
@@ -73,7 +74,7 @@ def decide_review(
     active once every asked unit and the family have approved it."""
     plan, scope = _plan(session, actor, plan_id)
     plan_service.decide_review(session, actor, scope, plan, data)
-    return plan_service.plan_document(session, plan)
+    return plan_service.plan_document(session, plan, scope.access)
 
 
 @router.post("/plans/{plan_id}/family-approval", response_model=PlanOut)
@@ -82,7 +83,7 @@ def record_family_approval(
 ) -> PlanOut:
     plan, scope = _plan(session, actor, plan_id)
     plan_service.record_family_approval(session, actor, scope, plan, data)
-    return plan_service.plan_document(session, plan)
+    return plan_service.plan_document(session, plan, scope.access)
 
 
 @router.post("/plans/{plan_id}/close", response_model=PlanOut)
@@ -91,7 +92,7 @@ def close_plan(
 ) -> PlanOut:
     plan, scope = _plan(session, actor, plan_id)
     plan_service.close_plan(session, actor, scope, plan, data)
-    return plan_service.plan_document(session, plan)
+    return plan_service.plan_document(session, plan, scope.access)
 
 
 @router.get("/plans/{plan_id}/diff", response_model=PlanDiff)
@@ -104,8 +105,8 @@ def plan_diff(
         Query(ge=1, le=PLAN_NUMBER_MAX, description="The number of the version to compare with"),
     ],
 ) -> PlanDiff:
-    plan, _scope = _plan(session, actor, plan_id)
-    return plan_service.plan_diff(session, actor, plan, against)
+    plan, scope = _plan(session, actor, plan_id)
+    return plan_service.plan_diff(session, actor, scope, plan, against)
 
 
 @router.get("/review-queue", response_model=list[ReviewQueueItem])

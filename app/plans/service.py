@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.access.actor import Actor
 from app.access.policy import FamilyAccess, can_use_review_queue, reviewing_units
 from app.access.scope import FamilyScope, active_consent_unit_ids, scope_for
+from app.access.shared import shared_plan_content
 from app.audit import service as audit
 from app.canvases import service as canvas_service
 from app.canvases.schemas import CanvasOut, ParticipantRole
@@ -162,7 +163,15 @@ def load_plan(session: Session, plan_id: uuid.UUID) -> Plan | None:
     )
 
 
-def plan_document(session: Session, plan: Plan) -> PlanOut:
+def content_for(plan: Plan, access: FamilyAccess) -> dict[str, Any]:
+    """A plan version's content as the side asking may receive it (DESIGN §4.1): whole for the
+    lead side, what the consent shares for a consented unit."""
+    if access is FamilyAccess.lead_side:
+        return plan.content
+    return shared_plan_content(plan.content)
+
+
+def plan_document(session: Session, plan: Plan, access: FamilyAccess) -> PlanOut:
     if "reviews" not in plan.__dict__:
         session.refresh(plan, ["reviews"])
     # .all(): a Result has keys(), so dict() would take it for a mapping.
@@ -201,13 +210,13 @@ def plan_document(session: Session, plan: Plan) -> PlanOut:
             )
             for r in plan.reviews
         ],
-        content=plan.content,
+        content=content_for(plan, access),
         version=plan.version,
     )
 
 
-def read_plan(session: Session, actor: Actor, plan: Plan) -> PlanOut:
-    document = plan_document(session, plan)
+def read_plan(session: Session, actor: Actor, scope: FamilyScope, plan: Plan) -> PlanOut:
+    document = plan_document(session, plan, scope.access)
     audit.record(session, actor, AuditAction.read, "plan", plan.id, family_id=plan.family_id)
     return document
 
@@ -510,13 +519,15 @@ def _by_name(item: dict[str, Any]) -> str:
     return str(item.get("name", ""))
 
 
-def plan_diff(session: Session, actor: Actor, plan: Plan, against: int) -> PlanDiff:
+def plan_diff(
+    session: Session, actor: Actor, scope: FamilyScope, plan: Plan, against: int
+) -> PlanDiff:
     other = session.scalar(
         select(Plan).where(Plan.family_id == plan.family_id, Plan.number == against)
     )
     if other is None:
         raise NotFound(f"The family has no plan version {against}.")
-    old, new = other.content, plan.content
+    old, new = content_for(other, scope.access), content_for(plan, scope.access)
     for read in dict.fromkeys((plan.id, other.id)):
         audit.record(session, actor, AuditAction.read, "plan", read, family_id=plan.family_id)
     return PlanDiff(

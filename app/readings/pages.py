@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from app.access.policy import Reach
 from app.access.scope import FamilyScope, family_scope
 from app.canvases.template_schema import CanvasTemplateDef
 from app.deps import PageActor, SessionDep, TransactionalRoute
@@ -77,7 +78,7 @@ def _render_form(
 def reading_new(
     request: Request, family_id: uuid.UUID, actor: PageActor, session: SessionDep
 ) -> HTMLResponse:
-    scope = family_scope(session, actor, family_id)
+    scope = family_scope(session, actor, family_id, Reach.case)
     scope.require_edit()
     template = reading_service.current_template(session, family_id)
     values = _values_of_latest(session, scope)
@@ -116,7 +117,7 @@ def reading_create(
     session: SessionDep,
     form: FormFields,
 ) -> Response:
-    scope = family_scope(session, actor, family_id)
+    scope = family_scope(session, actor, family_id, Reach.case)
     scope.require_edit()
     template = reading_service.current_template(session, family_id)
     taken_on = form.get("taken_on", "").strip()[:40]
@@ -129,7 +130,7 @@ def reading_create(
         reading_service.add_reading(session, actor, scope, data)
     except (ValidationError, Invalid) as exc:
         session.rollback()
-        scope = family_scope(session, actor, family_id)
+        scope = family_scope(session, actor, family_id, Reach.case)
         errors = _form_errors(exc, request_language(request))
         return _render_form(request, scope, template, values, taken_on, errors, status_code=422)
     return RedirectResponse(f"/families/{family_id}#progress", status_code=303)

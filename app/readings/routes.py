@@ -4,6 +4,7 @@ import uuid
 
 from fastapi import APIRouter
 
+from app.access.policy import Reach
 from app.access.scope import family_scope
 from app.deps import CurrentActor, SessionDep, TransactionalRoute
 from app.kit.idempotency import IdempotencyDep
@@ -26,7 +27,7 @@ def add_reading(
 ) -> ReadingOut:
     """A follow-up reading: the family's and the worker's score per domain. Readings are
     numbered per family and never changed; reading 1 is the first canvas."""
-    scope = family_scope(session, actor, family_id)
+    scope = family_scope(session, actor, family_id, Reach.case)
     reading = reading_service.add_reading(session, actor, scope, data)
     out = reading_service.readings_out(session, [reading])[0]
     idem.store(201, out, family_id=family_id)
@@ -38,5 +39,5 @@ def list_readings(
     family_id: uuid.UUID, actor: CurrentActor, session: SessionDep
 ) -> list[ReadingOut]:
     """The family's readings, oldest first."""
-    scope = family_scope(session, actor, family_id)
+    scope = family_scope(session, actor, family_id, Reach.case)
     return reading_service.list_readings(session, actor, scope)

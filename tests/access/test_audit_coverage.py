@@ -79,6 +79,9 @@ FAMILY_DATA: dict[str, FamilyRead] = {
     f"{API}/inbox": FamilyRead(),
     # --- readings (issue 5): classify new GETs below this line ---
     f"{API}/families/{{family_id}}/readings": FamilyRead(),
+    # --- need to know (issue 9) ---
+    # the live actions and referrals assigned to the caller's units
+    f"{API}/families/{{family_id}}/assigned": FamilyRead(),
 }
 
 NO_FAMILY_DATA: dict[str, str] = {
@@ -146,10 +149,11 @@ def test_a_read_of_family_data_leaves_an_event_with_the_callers_name_and_unit(
     ids = {name: str(get(world)) for name, get in PATH_IDS.items()}
     url = path.format(**ids)
 
-    # The consented reviewer where §4 lets them read it; the plan lead where it does not.
+    # The consented reviewer where §4 lets them read it; the plan lead where it does not
+    # (refused, or not there at all for a unit that has only the family's plan).
     caller, unit = world.consented, world.unit_b.name
     response = client.get(url, params=read.query(world), headers=world.headers["consented"])
-    if response.status_code == 403:
+    if response.status_code in (403, 404):
         caller, unit = world.lead, world.unit_a.name
         response = client.get(url, params=read.query(world), headers=world.headers["lead"])
     assert response.status_code == 200, response.text
@@ -293,7 +297,7 @@ def test_the_app_never_updates_or_deletes_an_audit_event(
     # and withdrawn, the trail, the export, and at last the family's erasure.
     steps = [
         client.get(family, headers=reviewer),
-        client.get(canvas, headers=reviewer),
+        client.get(f"{family}/assigned", headers=reviewer),
         client.get(f"{API}/plans/{world.plan.id}", headers=reviewer),
         client.patch(
             f"{API}/actions/{world.action.id}",

@@ -83,7 +83,8 @@ class Kind(enum.Enum):
     signed_in = "any signed-in user"
     create_family = "caseworkers start families"
     list_families = "caseworkers and reviewers list what they may see"
-    family_read = "the family's records: lead side and consented units read"
+    family_read = "what a consent shares (the family's name, its plans): lead side and consented"
+    case = "the live case (canvas, needs, goals, readings, consents): the lead side; 404 else"
     lead_read = "audit trail, export, consents: the lead side only"
     lead_edit = "the lead side changes the case"
     assigned_update = "status of an action or referral: lead side and the assigned unit"
@@ -110,6 +111,10 @@ def expected_status(kind: Kind, persona: Persona, success: int) -> int:
             return success if persona.role in (Role.caseworker, Role.reviewer) else 403
         case Kind.family_read | Kind.assigned_update:
             return success if lead or consented else 404
+        case Kind.case:
+            # Need to know (§4.1): for a unit that has only the family's plan, the live case
+            # does not exist, exactly as for a unit without consent.
+            return success if lead else 404
         case Kind.lead_read | Kind.lead_edit:
             return success if lead else 403 if consented else 404
         case Kind.erase | Kind.handover:
@@ -254,6 +259,20 @@ def check_family(call: Call) -> None:
         assert body["id"] == str(call.world.family.id)
         assert body["access"] == PERSONA[call.persona].side.value
         assert call.response.headers["etag"] == f'"{body["version"]}"'
+        # A consent shares the plan and the family's name, not its household.
+        lead = PERSONA[call.persona].side is Side.lead
+        assert (body["household"] is not None) is lead
+
+
+def check_assigned(call: Call) -> None:
+    if call.allowed:
+        body = call.response.json()
+        actions = [a["id"] for a in body["actions"]]
+        referrals = [r["id"] for r in body["referrals"]]
+        # The world's action and referral are unit B's; unit A (the lead side) has none.
+        mine = PERSONA[call.persona].side is Side.consented
+        assert actions == ([str(call.world.action.id)] if mine else [])
+        assert referrals == ([str(call.world.referral.id)] if mine else [])
 
 
 def check_canvas(call: Call) -> None:
@@ -268,6 +287,12 @@ def check_plan(call: Call) -> None:
         body = call.response.json()
         assert (body["id"], body["number"]) == (str(call.world.plan.id), call.world.plan.number)
         assert [r["unit_id"] for r in body["reviews"]] == [str(call.world.unit_b.id)]
+        content = body["content"]
+        assert [n["text"] for n in content["needs"]] == ["Vi trenger større bolig."]
+        # The worker's scores and the statistics-only codes stay with the lead side.
+        shared = PERSONA[call.persona].side is Side.consented
+        assert ("worker_score" in content["domains"]["bolig"]) is not shared
+        assert ("indicators" in content["needs"][0]) is not shared
 
 
 def check_audit(call: Call) -> None:
@@ -445,6 +470,13 @@ ENDPOINTS = (
     Endpoint("GET", f"{API}/families", Kind.list_families, _none, check=check_list_families),
     Endpoint("GET", f"{API}/families/{{family_id}}", Kind.family_read, _family, check=check_family),
     Endpoint(
+        "GET",
+        f"{API}/families/{{family_id}}/assigned",
+        Kind.family_read,
+        _family,
+        check=check_assigned,
+    ),
+    Endpoint(
         "PATCH",
         f"{API}/families/{{family_id}}",
         Kind.lead_edit,
@@ -465,14 +497,14 @@ ENDPOINTS = (
     Endpoint(
         "GET",
         f"{API}/families/{{family_id}}/consents",
-        Kind.lead_read,
+        Kind.case,
         _family,
         check=check_consents,
     ),
     Endpoint(
         "POST",
         f"{API}/families/{{family_id}}/consents",
-        Kind.lead_edit,
+        Kind.case,
         _family,
         201,
         body=lambda w: {"unit_id": str(w.unit_c.id), "purpose": "share_plan", "given_by": "Mor"},
@@ -481,7 +513,7 @@ ENDPOINTS = (
     Endpoint(
         "POST",
         f"{API}/families/{{family_id}}/consents/{{consent_id}}/withdraw",
-        Kind.lead_edit,
+        Kind.case,
         lambda w: {"family_id": w.family.id, "consent_id": w.consent_b_id},
         check=check_withdraw,
     ),
@@ -499,19 +531,17 @@ ENDPOINTS = (
     Endpoint(
         "POST",
         f"{API}/families/{{family_id}}/canvases",
-        Kind.lead_edit,
+        Kind.case,
         _family,
         201,
         body=lambda _w: {"template_key": "familie"},
         check=check_add_canvas,
     ),
-    Endpoint(
-        "GET", f"{API}/canvases/{{canvas_id}}", Kind.family_read, _canvas_id, check=check_canvas
-    ),
+    Endpoint("GET", f"{API}/canvases/{{canvas_id}}", Kind.case, _canvas_id, check=check_canvas),
     Endpoint(
         "PATCH",
         f"{API}/canvases/{{canvas_id}}",
-        Kind.lead_edit,
+        Kind.case,
         _canvas_id,
         body=lambda _w: {"centre": {"what_matters": "Ro i hverdagen."}},
         version=lambda w: w.canvas.version,
@@ -520,7 +550,7 @@ ENDPOINTS = (
     Endpoint(
         "POST",
         f"{API}/canvases/{{canvas_id}}/needs",
-        Kind.lead_edit,
+        Kind.case,
         _canvas_id,
         201,
         body=lambda _w: {"domain": "okonomi", "text": "Vi har gjeld.", "priority": 2},
@@ -529,14 +559,14 @@ ENDPOINTS = (
     Endpoint(
         "GET",
         f"{API}/needs/{{need_id}}/suggestions",
-        Kind.lead_edit,
+        Kind.case,
         _need,
         check=check_suggestions,
     ),
     Endpoint(
         "POST",
         f"{API}/needs/{{need_id}}/referrals",
-        Kind.lead_edit,
+        Kind.case,
         _need,
         201,
         body=lambda _w: {"external_service_name": "Leksehjelp på biblioteket"},
@@ -554,7 +584,7 @@ ENDPOINTS = (
     Endpoint(
         "POST",
         f"{API}/canvases/{{canvas_id}}/goals",
-        Kind.lead_edit,
+        Kind.case,
         _canvas_id,
         201,
         body=lambda _w: {"horizon": "dream", "text": "Egen hage.", "domains": ["bolig"]},
@@ -563,7 +593,7 @@ ENDPOINTS = (
     Endpoint(
         "POST",
         f"{API}/canvases/{{canvas_id}}/actions",
-        Kind.lead_edit,
+        Kind.case,
         _canvas_id,
         201,
         body=lambda w: {
@@ -587,7 +617,7 @@ ENDPOINTS = (
     Endpoint(
         "PATCH",
         f"{API}/goals/{{goal_id}}",
-        Kind.lead_edit,
+        Kind.case,
         goal_checks.goal_ids,
         body=goal_checks.progress_body,
         version=goal_checks.goal_version,
@@ -597,7 +627,7 @@ ENDPOINTS = (
     Endpoint(
         "POST",
         f"{API}/canvases/{{canvas_id}}/plans",
-        Kind.lead_edit,
+        Kind.case,
         _canvas_id,
         201,
         check=check_submit_plan,
@@ -660,7 +690,7 @@ ENDPOINTS = (
     Endpoint(
         "GET",
         f"{API}/families/{{family_id}}/timeline",
-        Kind.lead_read,
+        Kind.case,
         _family,
         check=check_timeline,
     ),
@@ -693,7 +723,7 @@ ENDPOINTS = (
     Endpoint(
         "POST",
         f"{API}/families/{{family_id}}/readings",
-        Kind.lead_edit,
+        Kind.case,
         _family,
         201,
         body=reading_checks.reading_body,
@@ -702,7 +732,7 @@ ENDPOINTS = (
     Endpoint(
         "GET",
         f"{API}/families/{{family_id}}/readings",
-        Kind.family_read,
+        Kind.case,
         _family,
         check=reading_checks.check_list_readings,
     ),

@@ -478,7 +478,7 @@ PAGES = (
     Page(
         "POST",
         "/families/{family_id}/canvases",
-        Kind.lead_edit,
+        Kind.case,
         _family,
         303,
         form=lambda _w: {},
@@ -487,11 +487,11 @@ PAGES = (
     # --- family side: consents, audit, timeline, handover, erasure (issue 4): rows below ---
     # The plan lead's side only, in the browser as in the API. Handover and erasure are
     # lead-side pages too: the admin's way to them is the API (they show the family).
-    Page("GET", "/families/{family_id}/consents", Kind.lead_read, _family),
+    Page("GET", "/families/{family_id}/consents", Kind.case, _family),
     Page(
         "POST",
         "/families/{family_id}/consents",
-        Kind.lead_edit,
+        Kind.case,
         _family,
         303,
         form=lambda w: {"unit_id": str(w.unit_c.id), "given_by": "Mor"},
@@ -500,7 +500,7 @@ PAGES = (
     Page(
         "POST",
         "/families/{family_id}/consents/{consent_id}/withdraw",
-        Kind.lead_edit,
+        Kind.case,
         lambda w: {"family_id": w.family.id, "consent_id": w.consent_b_id},
         303,
         form=lambda _w: {},
@@ -509,19 +509,19 @@ PAGES = (
     Page(
         "GET",
         "/families/{family_id}/consents/statement",
-        Kind.lead_read,
+        Kind.case,
         _family,
         query=lambda w: {"unit": str(w.unit_c.id)},
     ),
     Page(
         "GET",
         "/families/{family_id}/consents/{consent_id}/statement",
-        Kind.lead_read,
+        Kind.case,
         lambda w: {"family_id": w.family.id, "consent_id": w.consent_b_id},
     ),
     Page("GET", "/families/{family_id}/audit", Kind.lead_read, _family),
     Page("GET", "/families/{family_id}/audit/print", Kind.lead_read, _family),
-    Page("GET", "/families/{family_id}/timeline", Kind.lead_read, _family),
+    Page("GET", "/families/{family_id}/timeline", Kind.case, _family),
     Page("GET", "/families/{family_id}/handover", Kind.lead_read, _family),
     Page(
         "POST",
@@ -546,11 +546,11 @@ PAGES = (
         check=check_erase,
     ),
     # the canvas
-    Page("GET", "/canvases/{canvas_id}", Kind.family_read, _canvas, check=check_sees_family_name),
+    Page("GET", "/canvases/{canvas_id}", Kind.case, _canvas, check=check_sees_family_name),
     Page(
         "POST",
         "/canvases/{canvas_id}/participants",
-        Kind.lead_edit,
+        Kind.case,
         _canvas,
         303,
         form=lambda w: {
@@ -564,7 +564,7 @@ PAGES = (
     Page(
         "POST",
         "/canvases/{canvas_id}/period",
-        Kind.lead_edit,
+        Kind.case,
         _canvas,
         303,
         form=lambda w: {
@@ -578,13 +578,13 @@ PAGES = (
     Page(
         "GET",
         "/canvases/{canvas_id}/domains/{domain_key}",
-        Kind.family_read,
+        Kind.case,
         lambda w: {"canvas_id": w.canvas.id, "domain_key": "bolig"},
     ),
     Page(
         "POST",
         "/canvases/{canvas_id}/domains/{domain_key}",
-        Kind.lead_edit,
+        Kind.case,
         lambda w: {"canvas_id": w.canvas.id, "domain_key": "bolig"},
         303,
         form=lambda w: {
@@ -601,7 +601,7 @@ PAGES = (
     Page(
         "PATCH",
         "/canvases/{canvas_id}/autosave",
-        Kind.lead_edit,
+        Kind.case,
         _canvas,
         json=lambda w: {
             "version": w.canvas.version,
@@ -611,28 +611,28 @@ PAGES = (
         check=check_autosave,
     ),
     # needs, services, goals, actions
-    Page("GET", "/canvases/{canvas_id}/needs", Kind.family_read, _canvas),
+    Page("GET", "/canvases/{canvas_id}/needs", Kind.case, _canvas),
     Page(
         "GET",
         "/canvases/{canvas_id}/needs/indicators",
-        Kind.lead_edit,
+        Kind.case,
         _canvas,
         query=lambda _w: {"domain": "bolig"},
     ),
     Page(
         "POST",
         "/canvases/{canvas_id}/needs",
-        Kind.lead_edit,
+        Kind.case,
         _canvas,
         303,
         form=lambda _w: {"domain": "okonomi", "text": "Vi har gjeld.", "priority": "2"},
         check=check_add_need,
     ),
-    Page("GET", "/needs/{need_id}/suggestions", Kind.lead_edit, _need),
+    Page("GET", "/needs/{need_id}/suggestions", Kind.case, _need),
     Page(
         "POST",
         "/needs/{need_id}/referrals",
-        Kind.lead_edit,
+        Kind.case,
         _need,
         303,
         form=lambda _w: {"external_service_name": "Leksehjelp på biblioteket"},
@@ -641,17 +641,17 @@ PAGES = (
     Page(
         "POST",
         "/referrals/{referral_id}/status",
-        Kind.assigned_update,
+        Kind.case,
         lambda w: {"referral_id": w.referral.id},
         303,
         form=lambda w: {"status": "accepted", "version": str(w.referral.version)},
         check=check_referral_status,
     ),
-    Page("GET", "/canvases/{canvas_id}/goals", Kind.family_read, _canvas),
+    Page("GET", "/canvases/{canvas_id}/goals", Kind.case, _canvas),
     Page(
         "POST",
         "/canvases/{canvas_id}/goals",
-        Kind.lead_edit,
+        Kind.case,
         _canvas,
         303,
         form=lambda _w: {"horizon": "dream", "text": "Egen hage.", "domains": ["bolig"]},
@@ -660,17 +660,17 @@ PAGES = (
     Page(
         "POST",
         "/goals/{goal_id}/progress",
-        Kind.lead_edit,
+        Kind.case,
         goal_checks.page_goal_ids,
         303,
         form=goal_checks.progress_form,
         check=goal_checks.check_goal_progress,
     ),
-    Page("GET", "/canvases/{canvas_id}/actions", Kind.family_read, _canvas),
+    Page("GET", "/canvases/{canvas_id}/actions", Kind.case, _canvas),
     Page(
         "POST",
         "/canvases/{canvas_id}/actions",
-        Kind.lead_edit,
+        Kind.case,
         _canvas,
         303,
         form=lambda w: {
@@ -685,18 +685,18 @@ PAGES = (
     Page(
         "POST",
         "/actions/{action_id}/status",
-        Kind.assigned_update,
+        Kind.case,
         lambda w: {"action_id": w.action.id},
         303,
         form=lambda w: {"status": "in_progress", "version": str(w.action.version)},
         check=check_action_status,
     ),
     # the plan
-    Page("GET", "/canvases/{canvas_id}/plan", Kind.family_read, _canvas),
+    Page("GET", "/canvases/{canvas_id}/plan", Kind.case, _canvas),
     Page(
         "POST",
         "/canvases/{canvas_id}/plans",
-        Kind.lead_edit,
+        Kind.case,
         _canvas,
         303,
         form=lambda _w: {},
@@ -774,11 +774,11 @@ PAGES = (
         check=check_inbox_seen,
     ),
     # --- readings and barriers ---
-    Page("GET", "/families/{family_id}/readings/new", Kind.lead_edit, _family),
+    Page("GET", "/families/{family_id}/readings/new", Kind.case, _family),
     Page(
         "POST",
         "/families/{family_id}/readings",
-        Kind.lead_edit,
+        Kind.case,
         _family,
         303,
         form=lambda _w: {

@@ -121,12 +121,14 @@ def test_a_consented_reviewer_reads_the_family_page_but_cannot_start_a_canvas(
     sign_in(client, world.consented.username)
     page = client.get(f"/families/{world.family.id}")
     assert page.status_code == 200
-    assert f'href="/canvases/{world.canvas.id}"' in page.text
+    # What the consent shares: the plan, not the conversations it was made in.
+    assert f'href="/plans/{world.plan.id}"' in page.text
+    assert f"/canvases/{world.canvas.id}" not in page.text
     assert f'action="/families/{world.family.id}/canvases"' not in page.text
     refused = client.post(
         f"/families/{world.family.id}/canvases", data={"csrftoken": csrf_from(page.text)}
     )
-    assert refused.status_code == 403
+    assert refused.status_code == 404
 
 
 def test_the_family_page_of_another_unit_is_not_found(client: TestClient, world: World) -> None:
@@ -156,28 +158,15 @@ def test_canvas_page_shows_the_centre_the_eight_domains_and_the_ring(
     _assert_no_inline_code(page.text)
 
 
-def test_consented_reviewer_reads_the_canvas_without_editing_it(
-    client: TestClient, world: World
+@pytest.mark.parametrize("path", ["", "/domains/bolig", "/needs", "/goals", "/actions", "/plan"])
+def test_the_live_canvas_is_not_there_for_a_consented_reviewer(
+    client: TestClient, world: World, path: str
 ) -> None:
     sign_in(client, world.consented.username)
-    page = client.get(f"/canvases/{world.canvas.id}")
-    assert page.status_code == 200
-    assert "At vi har det trygt hjemme." in page.text
-    assert "<textarea" not in page.text
-    assert "data-autosave-field" not in page.text
-
-
-def test_consented_reviewer_reads_a_domain_but_has_nothing_to_save(
-    client: TestClient, world: World
-) -> None:
-    sign_in(client, world.consented.username)
-    page = client.get(f"/canvases/{world.canvas.id}/domains/bolig")
-    assert page.status_code == 200
-    assert "Vi bor trangt." in page.text
-    assert 'type="submit" class="button button-primary"' not in page.text
-    assert "data-autosave-field" in page.text  # the fields are there, read-only ...
-    assert "data-autosave-url" not in page.text  # ... and nothing wires them to save
-    assert "readonly" in page.text
+    page = client.get(f"/canvases/{world.canvas.id}{path}")
+    assert page.status_code == 404
+    assert "At vi har det trygt hjemme." not in page.text
+    assert "Vi bor trangt." not in page.text
 
 
 def test_canvas_page_of_another_unit_is_not_found(client: TestClient, world: World) -> None:
@@ -415,7 +404,7 @@ def test_consented_reviewer_may_not_autosave(
         world,
         {"version": version, "field": "centre.what_matters", "value": "x", "base": ""},
     )
-    assert status == 403
+    assert status == 404
     assert _version(session, world) == version
 
 
@@ -716,21 +705,13 @@ def test_participants_on_a_stale_list_show_the_conflict_and_store_nothing(
     assert names == ["Mor", "Veileder", "Nabo"]
 
 
-def test_consented_reviewer_sees_who_takes_part_but_cannot_change_it(
+def test_consented_reviewer_cannot_change_who_takes_part(
     client: TestClient, session: Session, world: World
 ) -> None:
     _sign_in_english(client, world.consented.username)
-    page = client.get(f"/canvases/{world.canvas.id}")
-    assert page.status_code == 200
-    listed = page.text.split('data-testid="participant-list"')[1].split("</ul>")[0]
-    assert "Mor" in listed
-    assert "Veileder" in listed
-    assert 'data-testid="plan-period"' in page.text
-    assert f'action="/canvases/{world.canvas.id}/participants"' not in page.text
-    assert f'action="/canvases/{world.canvas.id}/period"' not in page.text
     before = _stored_canvas(session, world.canvas.id)
     stored = (list(before.participants), before.period_to, before.version)
-    token = _csrf(client, f"/canvases/{world.canvas.id}")
+    token = _csrf(client, "/")
 
     people = client.post(
         f"/canvases/{world.canvas.id}/participants",
@@ -748,7 +729,8 @@ def test_consented_reviewer_sees_who_takes_part_but_cannot_change_it(
         data={"csrftoken": token, "version": str(before.version), "period_to": "2030-01-01"},
     )
 
-    assert people.status_code == 403
-    assert dates.status_code == 403
+    # The participants are read in the submitted plan; the live canvas is not there for the unit.
+    assert people.status_code == 404
+    assert dates.status_code == 404
     after = _stored_canvas(session, world.canvas.id)
     assert (list(after.participants), after.period_to, after.version) == stored

@@ -234,7 +234,7 @@ def test_a_stale_version_shows_the_conflict_and_the_goal_as_it_is_now(
     )
 
 
-def test_a_consented_reviewer_reads_the_progress_but_gets_no_form(
+def test_a_consented_reviewer_finds_no_goals_page_and_no_form(
     client: TestClient, session: Session, world: World
 ) -> None:
     goal = goal_of(session, world)
@@ -253,10 +253,9 @@ def test_a_consented_reviewer_reads_the_progress_but_gets_no_form(
         version=str(version),
     )
 
-    assert page.status_code == 200
-    assert facts(page.text, goal) == "Progress Not said yet Goal status Going on"
-    assert "/progress" not in page.text
-    assert refused.status_code == 403
+    # The goals page is the live canvas: the unit reads the goals in the submitted plan.
+    assert page.status_code == 404
+    assert refused.status_code == 404
     stored = goal_of(session, world)
     assert (stored.version, stored.lifecycle_status) == (version, GoalLifecycle.active)
 

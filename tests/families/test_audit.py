@@ -36,7 +36,7 @@ def test_reviewer_reads_are_audited_with_name_unit_and_role(
     world = build_world(session, settings)
     reads = {
         "family": f"/api/v1/families/{world.family.id}",
-        "canvas": f"/api/v1/canvases/{world.canvas.id}",
+        "assigned": f"/api/v1/families/{world.family.id}/assigned",
         "plan": f"/api/v1/plans/{world.plan.id}",
     }
 
@@ -47,7 +47,7 @@ def test_reviewer_reads_are_audited_with_name_unit_and_role(
     events = events_of(session, world, action="read", username=world.consented.username)
     assert [(e.record_type, e.record_id) for e in events] == [
         ("family", str(world.family.id)),
-        ("canvas", str(world.canvas.id)),
+        ("action", None),
         ("plan", str(world.plan.id)),
     ]
     for event in events:
@@ -73,7 +73,7 @@ def test_plan_lead_sees_who_read_the_familys_data_newest_first(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
     world = build_world(session, settings)
-    client.get(f"/api/v1/canvases/{world.canvas.id}", headers=world.headers["consented"])
+    client.get(f"/api/v1/families/{world.family.id}", headers=world.headers["consented"])
     client.get(f"/api/v1/plans/{world.plan.id}", headers=world.headers["consented"])
 
     items = trail(client, world)["items"]
@@ -89,7 +89,7 @@ def test_plan_lead_sees_who_read_the_familys_data_newest_first(
         "record_id": str(world.plan.id),
         "purpose": None,
     }
-    assert (items[1]["record_type"], items[1]["username"]) == ("canvas", world.consented.username)
+    assert (items[1]["record_type"], items[1]["username"]) == ("family", world.consented.username)
     times = [datetime.fromisoformat(item["at"]) for item in items]
     assert all(t.tzinfo is not None for t in times)
     assert times == sorted(times, reverse=True)
@@ -101,7 +101,7 @@ def test_audit_trail_comes_in_pages_that_hold_each_event_once(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
     world = build_world(session, settings)
-    client.get(f"/api/v1/canvases/{world.canvas.id}", headers=world.headers["consented"])
+    client.get(f"/api/v1/plans/{world.plan.id}", headers=world.headers["consented"])
     before = [
         (e.action, e.record_type, e.record_id, e.username)
         for e in reversed(events_of(session, world))

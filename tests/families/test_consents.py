@@ -158,7 +158,7 @@ def test_reviewer_loses_access_when_consent_is_withdrawn(
     reviewer = world.headers["consented"]
     records = [
         f"/api/v1/families/{world.family.id}",
-        f"/api/v1/canvases/{world.canvas.id}",
+        f"/api/v1/families/{world.family.id}/assigned",
         f"/api/v1/plans/{world.plan.id}",
     ]
     for url in records:
@@ -183,12 +183,14 @@ def test_only_the_plan_lead_side_manages_consents(
     url = f"/api/v1/families/{world.family.id}/consents"
     body = {"unit_id": str(world.unit_c.id), "given_by": "Mor"}
 
-    assert client.post(url, json=body, headers=world.headers["consented"]).status_code == 403
+    # A consent shares the plan, not the family's consents: for the consented unit they are
+    # not there, as for any unit without consent.
+    assert client.post(url, json=body, headers=world.headers["consented"]).status_code == 404
     assert client.post(url, json=body, headers=world.headers["other_unit"]).status_code == 404
     assert (
         client.post(
             f"{url}/{world.consent_b_id}/withdraw", headers=world.headers["consented"]
         ).status_code
-        == 403
+        == 404
     )
     assert client.post(url, json=body, headers=world.headers["same_unit"]).status_code == 201

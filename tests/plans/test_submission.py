@@ -293,7 +293,16 @@ def test_the_consented_reviewer_reads_the_plan_with_its_reviews(
     assert review["unit_id"] == str(case.other_unit.id)
     assert review["unit_name"] == "Helsestasjon Øst"
     assert review["status"] == "pending"
-    assert response.json()["content"] == plan["content"]
+    # The plan as the family agreed to share it: its words, needs, goals and actions, without
+    # the worker's scores and the codes ticked for statistics only (DESIGN §4.1).
+    shared = response.json()["content"]
+    assert shared["centre"] == plan["content"]["centre"]
+    assert [n["text"] for n in shared["needs"]] == [n["text"] for n in plan["content"]["needs"]]
+    assert [a["id"] for a in shared["actions"]] == [a["id"] for a in plan["content"]["actions"]]
+    assert all("indicators" not in n for n in shared["needs"])
+    assert all(
+        set(d) == {"situation", "family_score", "strengths"} for d in shared["domains"].values()
+    )
 
 
 def test_only_the_plan_lead_side_submits(
@@ -302,6 +311,7 @@ def test_only_the_plan_lead_side_submits(
     world = build_world(session, settings)
     url = f"/api/v1/canvases/{world.canvas.id}/plans"
 
-    assert client.post(url, headers=world.headers["consented"]).status_code == 403
+    # A consent shares the plan, not the canvas it is made from: nothing there to submit.
+    assert client.post(url, headers=world.headers["consented"]).status_code == 404
     assert client.post(url, headers=world.headers["other_unit"]).status_code == 404
     assert client.post(url, headers=world.headers["same_unit"]).status_code == 201

@@ -146,18 +146,20 @@ def test_a_date_in_the_future_keeps_the_scores_in_the_form(
     assert "Progress shows here after the first follow-up meeting." in page
 
 
-def test_a_consented_reviewer_sees_progress_but_not_the_form(
+def test_a_consented_reviewer_sees_neither_the_progress_nor_the_form(
     client: TestClient, world: World
 ) -> None:
+    """Readings are the follow-up of the case, not part of the plan the family shared."""
     client.cookies.set("duk_lang", "en")
     sign_in(client, world.consented.username)
 
     family_page = client.get(f"/families/{world.family.id}")
     form = client.get(f"/families/{world.family.id}/readings/new")
 
-    assert _row(family_page.text, "Housing") == ["3"]
+    assert family_page.status_code == 200
+    assert 'id="progress"' not in family_page.text
     assert "/readings/new" not in family_page.text
-    assert form.status_code == 403
+    assert form.status_code == 404
 
 
 def test_someone_outside_the_family_gets_404(client: TestClient, world: World) -> None:

@@ -211,14 +211,11 @@ def test_a_bad_reading_is_422_naming_the_field_and_stores_nothing(
     assert [r["number"] for r in _readings(client, world)] == [1]
 
 
-def test_a_consented_unit_reads_the_readings_but_cannot_add_one(
-    client: TestClient, world: World
-) -> None:
+def test_readings_are_for_the_lead_side_only(client: TestClient, world: World) -> None:
+    """A consent shares the plan; the readings of the follow-up are not part of it."""
     body = {"taken_on": date.today().isoformat(), "scores": {"bolig": {"family": 5}}}
 
-    assert [r["number"] for r in _readings(client, world, "consented")] == [1]
-    assert _post(client, world, body, "consented").status_code == 403
-    for persona in ("other_unit", "withdrawn", "coordinator", "admin"):
+    for persona in ("consented", "other_unit", "withdrawn", "coordinator", "admin"):
         assert _post(client, world, body, persona).status_code == 404, persona
         listed = client.get(
             f"{API}/families/{world.family.id}/readings", headers=world.headers[persona]
@@ -233,7 +230,7 @@ def test_reading_and_recording_readings_is_in_the_audit_trail(
     created = _post(
         client, world, {"taken_on": date.today().isoformat(), "scores": {"bolig": {"family": 4}}}
     ).json()
-    _readings(client, world, "consented")
+    _readings(client, world, "same_unit")
 
     trail = client.get(
         f"{API}/families/{world.family.id}/audit", headers=world.headers["lead"]
@@ -241,4 +238,4 @@ def test_reading_and_recording_readings_is_in_the_audit_trail(
 
     events = {(e["action"], e["record_type"], e["record_id"], e["username"]) for e in trail}
     assert ("create", "reading", created["id"], world.lead.username) in events
-    assert ("read", "reading", None, world.consented.username) in events
+    assert ("read", "reading", None, world.same_unit.username) in events

@@ -1,0 +1,63 @@
+"""The live actions and referrals assigned to the asker's units: what a unit with the family's
+consent works on (DESIGN §4.1). It sees their status as it is now, not as a plan version froze
+it, so it can report on them; nothing else of the live case comes with them."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.access.actor import Actor
+from app.access.policy import FamilyAccess
+from app.access.scope import FamilyScope, active_consent_unit_ids
+from app.audit import service as audit
+from app.canvases.schemas import AssignedOut
+from app.canvases.service import action_links, action_out, referral_out
+from app.models import Action, Need, Referral, Service
+from app.models.enums import AuditAction, ResponsibleKind
+
+
+def acting_units(session: Session, actor: Actor, scope: FamilyScope) -> frozenset[uuid.UUID]:
+    """The actor's units that work on this family: all of them on the lead side, and for a
+    consented unit those that still have the family's consent."""
+    if scope.access is FamilyAccess.lead_side:
+        return actor.unit_ids
+    return frozenset(active_consent_unit_ids(session, scope.family.id, actor.unit_ids))
+
+
+def assigned_work(
+    session: Session, actor: Actor, scope: FamilyScope, *, canvas_id: uuid.UUID | None = None
+) -> AssignedOut:
+    """The family's live actions and referrals assigned to the actor's acting units (of one
+    canvas when ``canvas_id`` is given), oldest first."""
+    units = acting_units(session, actor, scope)
+    family_id = scope.family.id
+    if not units:
+        return AssignedOut(actions=[], referrals=[])
+    action_query = select(Action).where(
+        Action.family_id == family_id,
+        Action.responsible_kind == ResponsibleKind.unit,
+        Action.responsible_unit_id.in_(units),
+    )
+    referral_query = (
+        select(Referral, Service.provider_unit_id)
+        .join(Service, Service.id == Referral.service_id)
+        .where(Referral.family_id == family_id, Service.provider_unit_id.in_(units))
+    )
+    if canvas_id is not None:
+        action_query = action_query.where(Action.canvas_id == canvas_id)
+        referral_query = referral_query.join(Need, Need.id == Referral.need_id).where(
+            Need.canvas_id == canvas_id
+        )
+    actions = session.scalars(action_query.order_by(Action.created_at, Action.id)).all()
+    referrals = session.execute(referral_query.order_by(Referral.created_at, Referral.id)).all()
+    links = action_links(session, [a.id for a in actions])
+    audit.record(
+        session, actor, AuditAction.read, "action", None, family_id=family_id, purpose="assigned"
+    )
+    return AssignedOut(
+        actions=[action_out(a, *links[a.id]) for a in actions],
+        referrals=[referral_out(r, provider) for r, provider in referrals],
+    )

@@ -1,0 +1,219 @@
+"""Need to know (DESIGN §4.1): a consent shares the plan, not the case.
+
+The world's canvas is given a worker's score and every statistics-only indicator code of the
+template, in every domain and on a need, and its plan is submitted again so the frozen version
+holds them too. Then every request the matrices let a consented unit make, in the API and in the
+browser, is sent as that unit, and every answer is searched, the PDF's text included, for a
+worker's score and for each indicator code and title in every language. None may be there. The
+same search over what the plan lead reads finds them, so the search is known to see them.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastapi.testclient import TestClient
+from pypdf import PdfReader
+from sqlalchemy.orm import Session
+
+from app.access.scope import scope_for
+from app.canvases import service as canvas_service
+from app.canvases import template_store
+from app.canvases.schemas import CanvasPatch, NeedCreate
+from app.config import Settings
+from app.kit.i18n import translations
+from app.models import Plan
+from app.plans import service as plan_service
+from tests.access.test_audit_coverage import NO_FAMILY_DATA
+from tests.access.test_matrix import ENDPOINTS, PERSONA, expected_status
+from tests.access.test_page_matrix import PAGES, expected_page_status, sign_in_as
+from tests.factories import World, actor_of, build_world
+
+WORKER_SCORE = 9
+FAMILY_SCORE = 3
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """What must never reach a consented unit, as it would appear in an answer."""
+
+    codes: tuple[str, ...]
+    titles: tuple[str, ...]
+    worker_labels: tuple[str, ...]
+
+    def found_in(self, text: str) -> list[str]:
+        found = [code for code in self.codes if code in text]
+        found += [title for title in self.titles if title in text]
+        found += [label for label in self.worker_labels if label in text]
+        if '"worker_score"' in text or '"indicators"' in text:
+            found.append("a worker_score or indicators field")
+        return found
+
+
+def secrets_of(session: Session) -> Secrets:
+    template = template_store.template_by_id(session, template_store.latest(session, "familie").id)
+    codes, titles = [], set()
+    for domain in template.domains:
+        for indicator in domain.indicators:
+            codes.append(indicator.code)
+            titles.update(indicator.title.get(lang) for lang in ("nb", "nn", "en"))
+    labels = tuple(
+        translations(lang).gettext("worker: %(score)s") % {"score": WORKER_SCORE}
+        for lang in ("nb", "nn", "en")
+    )
+    return Secrets(tuple(codes), tuple(sorted(titles)), labels)
+
+
+def tick_everything(session: Session, world: World) -> Plan:
+    """Every domain scored by the worker and every indicator ticked, a need with codes, and the
+    plan submitted again: version 2 is frozen with all of it."""
+    actor = actor_of(session, world.lead)
+    scope = scope_for(session, actor, world.family)
+    canvas = canvas_service.load_canvas(session, world.canvas.id)
+    assert canvas is not None
+    template = canvas_service.template_of(session, canvas)
+    domains = {
+        d.key: {
+            "worker_score": WORKER_SCORE,
+            "family_score": FAMILY_SCORE,
+            "indicators": [i.code for i in d.indicators],
+        }
+        for d in template.domains
+    }
+    canvas_service.patch_canvas(
+        session, actor, scope, canvas, CanvasPatch.model_validate({"domains": domains}),
+        canvas.version,
+    )  # fmt: skip
+    okonomi = template.domain("okonomi")
+    assert okonomi is not None
+    canvas_service.add_need(
+        session,
+        actor,
+        scope,
+        canvas,
+        NeedCreate(
+            domain="okonomi",
+            text="Vi har regninger vi ikke klarer.",
+            priority=1,
+            indicators=[i.code for i in okonomi.indicators],
+        ),
+    )
+    plan = plan_service.submit_plan(session, actor, scope, canvas)
+    session.commit()
+    return plan
+
+
+def text_of(response_body: bytes, content_type: str) -> str:
+    if content_type.startswith("application/pdf"):
+        reader = PdfReader(io.BytesIO(response_body))
+        return "\n".join(page.extract_text() or "" for page in reader.pages)
+    return response_body.decode("utf-8", errors="replace")
+
+
+def _consented_api_calls(world: World, plan_2: Plan) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """Every API request a consented unit may make that answers with a family's data (the
+    catalogue and the canvas templates name every indicator, for everyone), as (method, url,
+    query)."""
+    persona = PERSONA["consented"]
+    for endpoint in ENDPOINTS:
+        if expected_status(endpoint.kind, persona, endpoint.success) >= 400:
+            continue
+        if endpoint.method == "GET" and endpoint.path in NO_FAMILY_DATA:
+            continue
+        ids = endpoint.ids(world)
+        if "plan_id" in ids:
+            yield (
+                endpoint.method,
+                endpoint.url({**ids, "plan_id": plan_2.id}),
+                endpoint.query(world),
+            )
+        yield endpoint.method, endpoint.url(ids), endpoint.query(world)
+
+
+def test_nothing_a_consented_unit_receives_holds_a_worker_score_or_a_statistics_code(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build_world(session, settings)
+    plan_2 = tick_everything(session, world)
+    secrets = secrets_of(session)
+    headers = world.headers["consented"]
+
+    # The search sees them where they are: in what the lead side reads.
+    lead_plan = client.get(f"/api/v1/plans/{plan_2.id}", headers=world.headers["lead"])
+    assert set(secrets.codes) <= set(secrets.found_in(lead_plan.text))
+    lead_canvas = client.get(f"/api/v1/canvases/{world.canvas.id}", headers=world.headers["lead"])
+    assert '"worker_score":9' in lead_canvas.text.replace(" ", "")
+
+    answered: list[str] = []
+    # Reads first, then the writes the unit may make (its review, its own action's status).
+    calls = sorted(_consented_api_calls(world, plan_2), key=lambda call: call[0] != "GET")
+    for method, url, query in calls:
+        response = client.request(method, url, params=query, headers=headers)
+        if response.status_code >= 400:
+            continue  # a write refused for the state it is in: nothing was returned
+        answered.append(f"{method} {url}")
+        found = secrets.found_in(
+            text_of(response.content, response.headers.get("content-type", ""))
+        )
+        assert found == [], f"{method} {url} gave a consented unit {found[:5]}"
+    assert any(a.startswith(f"GET /api/v1/plans/{plan_2.id}") for a in answered)
+    assert any("/assigned" in a for a in answered)
+
+
+def test_no_page_or_pdf_a_consented_unit_opens_holds_a_worker_score_or_a_statistics_code(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build_world(session, settings)
+    plan_2 = tick_everything(session, world)
+    secrets = secrets_of(session)
+
+    sign_in_as(client, session, world, "lead")
+    lead_pdf = client.get(f"/plans/{plan_2.id}.pdf")
+    lead_canvas = client.get(f"/canvases/{world.canvas.id}")
+    assert lead_pdf.status_code == lead_canvas.status_code == 200
+    # The lead side's canvas shows the worker's score and the ticks; the search finds them.
+    assert secrets.found_in(lead_canvas.text)
+
+    client.cookies.clear()
+    sign_in_as(client, session, world, "consented")
+    opened: list[str] = []
+    for page in PAGES:
+        if page.method != "GET" or expected_page_status(page, "consented") >= 400:
+            continue
+        ids = {**page.ids(world), **page.setup(session, world)}
+        urls = [page.url(ids)]
+        if "plan_id" in ids:
+            urls.append(page.url({**ids, "plan_id": plan_2.id}))
+        for url in urls:
+            response = client.get(url, params=page.query(world), follow_redirects=False)
+            assert response.status_code == 200, (url, response.status_code)
+            opened.append(url)
+            found = secrets.found_in(
+                text_of(response.content, response.headers.get("content-type", ""))
+            )
+            assert found == [], f"{url} showed a consented unit {found[:5]}"
+    assert f"/plans/{plan_2.id}.pdf" in opened
+    assert f"/plans/{plan_2.id}/review" in opened
+
+
+def test_the_consent_statement_says_what_is_shared_and_what_is_not(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build_world(session, settings)
+    sign_in_as(client, session, world, "lead")
+    statement = client.get(f"/families/{world.family.id}/consents/{world.consent_b_id}/statement")
+    assert statement.status_code == 200
+    text = statement.text
+    _ = translations("nb").gettext
+    assert _("What is shared") in text
+    assert _("What is not shared") in text
+    # The family reads, in plain words, each thing the unit never sees.
+    for words in (
+        _("the notes from our conversation while they are being written"),
+        _("the caseworker's own scores"),
+        _("the boxes ticked for anonymous statistics"),
+        _("our follow-up scores"),
+    ):
+        assert words in text, words

@@ -54,7 +54,8 @@ class Secrets:
 
 def secrets_of(session: Session) -> Secrets:
     template = template_store.template_by_id(session, template_store.latest(session, "familie").id)
-    codes, titles = [], set()
+    codes: list[str] = []
+    titles: set[str] = set()
     for domain in template.domains:
         for indicator in domain.indicators:
             codes.append(indicator.code)

@@ -28,6 +28,7 @@ from app.db import make_engine, make_session_factory  # noqa: E402
 from app.models import Need  # noqa: E402
 from app.models.enums import Role  # noqa: E402
 from app.reports import service as report_service  # noqa: E402
+from app.reports.protection import protection_for  # noqa: E402
 from app.reports.service import MAX_DIMENSIONS, REPORT_DIMENSIONS, ReportName  # noqa: E402
 
 
@@ -44,6 +45,7 @@ def main() -> None:
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     actor = Actor(uuid.uuid4(), "bench", "Bench", Role.coordinator, ())
+    protection = protection_for(settings)
     with factory() as session:
         first, last = session.execute(
             select(func.min(Need.created_at), func.max(Need.created_at))
@@ -60,9 +62,7 @@ def main() -> None:
                     query = report_service.parse_query(
                         report, group_by=group_by, period_from=period, period_to=period
                     )
-                    built = report_service.build_report(
-                        session, actor, query, k=settings.report_min_cell
-                    )
+                    built = report_service.build_report(session, actor, query, protection)
                     for table in built.tables:
                         for _dims, cell in report_service.table_lines(table):
                             counts["hidden" if cell.suppressed else "published"] += 1

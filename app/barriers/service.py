@@ -11,21 +11,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from app.access.actor import Actor
 from app.access.policy import Reach, can_decide_barrier, can_list_barriers, can_record_barrier
 from app.access.scope import family_scope
+from app.accounts import service as account_service
 from app.audit import service as audit
-from app.barriers.privacy import describe, personal_data_in
+from app.barriers.privacy import PersonalData, describe, personal_data_in
 from app.barriers.schemas import BarrierCreate, BarrierDecision, BarrierOut, Decision
 from app.canvases import service as canvas_service
 from app.canvases import template_store
 from app.db import utcnow
 from app.kit.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
-from app.models import Barrier, Unit
-from app.models.enums import AuditAction, BarrierStatus
+from app.models import Barrier, Canvas, Family, Unit, User
+from app.models.enums import AuditAction, BarrierStatus, Role
 
 
 def barrier_out(barrier: Barrier) -> BarrierOut:
@@ -70,6 +71,42 @@ def family_names(session: Session, actor: Actor, family_id: uuid.UUID) -> list[s
     return names
 
 
+def caseload_names(session: Session, writer: Actor) -> dict[uuid.UUID, list[str]]:
+    """The names of every family on the writer's side (led by them or, for a caseworker, by
+    their unit): display names and everyone listed on their canvases. A caseworker writes
+    barriers out of their own cases, so these are the names a text could slip in, also when it
+    names no family."""
+    if writer.role is not Role.caseworker:
+        return {}
+    led = Family.plan_lead_id == writer.user_id
+    if writer.role is Role.caseworker and writer.units:
+        led = or_(led, Family.lead_unit_id.in_(writer.unit_ids))
+    names: dict[uuid.UUID, list[str]] = {}
+    for family_id, display_name in session.execute(
+        select(Family.id, Family.display_name).where(led)
+    ):
+        names[family_id] = [display_name]
+    if names:
+        for family_id, participants in session.execute(
+            select(Canvas.family_id, Canvas.participants).where(Canvas.family_id.in_(names))
+        ):
+            names[family_id] += [str(p.get("name") or "") for p in participants or ()]
+    return names
+
+
+def _caseload_errors(
+    session: Session, writer: Actor, text: str, gettext: Callable[[str], str]
+) -> list[FieldError]:
+    """A name from any of the writer's families in the text. The check shows no one a name:
+    the writer learns only that a word they typed themselves is a name in one of their cases
+    (and the refusal stores nothing), so it is not a read of those families."""
+    found = any(
+        PersonalData.name in personal_data_in(text, names)
+        for names in caseload_names(session, writer).values()
+    )
+    return [FieldError("text", describe(PersonalData.name, gettext))] if found else []
+
+
 def text_errors(
     text: str, names: Sequence[str] = (), gettext: Callable[[str], str] = str
 ) -> list[FieldError]:
@@ -101,9 +138,12 @@ def content_errors(
     gettext: Callable[[str], str] = str,
 ) -> list[FieldError]:
     """What is wrong with a barrier's domain and text: an unknown domain, an empty text, and
-    every kind of personal data the text seems to hold (the family's names included)."""
+    every kind of personal data the text seems to hold: the named family's names, and those of
+    every family the writer works with whether a family is named or not."""
     names = family_names(session, actor, family_id) if family_id else []
     errors = _blank_text_error(text) + text_errors(text, names, gettext)
+    if not any(e.message == describe(PersonalData.name, gettext) for e in errors):
+        errors += _caseload_errors(session, actor, text, gettext)
     if domain not in known_domains(session):
         errors.append(FieldError("domain", f"Unknown domain {domain!r}"))
     return errors
@@ -194,7 +234,14 @@ def decide_barrier(
         if data.decision is Decision.rejected:
             errors.append(FieldError("text", "The text is edited only when it is approved"))
         else:
+            # The coordinator's edit is checked as the writer's text was: against the names
+            # of the families the writer works with.
+            writer = session.get(User, barrier.created_by_id, options=[selectinload(User.units)])
             errors += _blank_text_error(data.text) + text_errors(data.text, (), gettext)
+            if writer is not None:
+                errors += _caseload_errors(
+                    session, account_service.actor_from_user(writer), data.text, gettext
+                )
     if errors:
         raise Invalid(errors)
     if barrier.status is not BarrierStatus.pending:

@@ -26,6 +26,7 @@ from app.kit.templating import render
 from app.reports import service as report_service
 from app.reports.charts import Series, bar_chart, grouped_bar_chart
 from app.reports.labels import Labels
+from app.reports.protection import Protection, protection_for
 from app.reports.service import Report, ReportName, ReportTable
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -146,7 +147,11 @@ def _default_values(name: ReportName) -> dict[str, str]:
 
 
 def _run(
-    session: Session, actor: Actor, name: ReportName, values: Mapping[str, str], k: int
+    session: Session,
+    actor: Actor,
+    name: ReportName,
+    values: Mapping[str, str],
+    protection: Protection,
 ) -> Report:
     """Raises ``Invalid`` (naming rows, from or to) for a choice the report does not take."""
     group_by = ",".join(v for v in (values["rows"], values["columns"]) if v) or None
@@ -164,7 +169,7 @@ def _run(
                 for e in exc.errors
             ]
         ) from exc
-    return report_service.build_report(session, actor, query, k=k)
+    return report_service.build_report(session, actor, query, protection)
 
 
 def _field_messages(lang: str) -> dict[str, str]:
@@ -258,7 +263,7 @@ def _context(
     session: Session,
     actor: Actor,
     name: ReportName,
-    k: int,
+    protection: Protection,
     *,
     prefix: str,
 ) -> tuple[dict[str, Any], int]:
@@ -272,7 +277,7 @@ def _context(
         "name": name.value,
         "title": title,
         "question": question,
-        "k": k,
+        "k": protection.base,
         "labels": labels,
         "errors": {},
         "report": None,
@@ -282,7 +287,7 @@ def _context(
         "query_string": _query_string(values),
     }
     try:
-        report = _run(session, actor, name, values, k)
+        report = _run(session, actor, name, values, protection)
     except Invalid as exc:
         messages = _field_messages(lang)
         context["errors"] = {e.field: messages.get(e.field, messages["rows"]) for e in exc.errors}
@@ -316,9 +321,8 @@ def reports_index(
     _require_coordinator(actor)
     texts = _texts(request_language(request))["reports"]
     reports = [(name.value, *texts[name]) for name in ReportName]
-    return render(
-        request, "reports/index.html", {"reports": reports, "k": settings.report_min_cell}
-    )
+    k = protection_for(settings).base
+    return render(request, "reports/index.html", {"reports": reports, "k": k})
 
 
 # Declared before the report page: "/reports/{name}" would otherwise take "<name>.csv".
@@ -328,7 +332,7 @@ def report_csv(
 ) -> Response:
     report = report_name(name)
     context, status = _context(
-        request, session, actor, report, settings.report_min_cell, prefix="chart"
+        request, session, actor, report, protection_for(settings), prefix="chart"
     )
     if context["report"] is None:
         return render(request, "reports/report.html", context, status_code=status)
@@ -349,7 +353,7 @@ def report_print(
 ) -> HTMLResponse:
     report = report_name(name)
     context, status = _context(
-        request, session, actor, report, settings.report_min_cell, prefix="print"
+        request, session, actor, report, protection_for(settings), prefix="print"
     )
     template = "reports/print.html" if status == 200 else "reports/report.html"
     return render(request, template, context, status_code=status)
@@ -361,6 +365,6 @@ def report_page(
 ) -> HTMLResponse:
     report = report_name(name)
     context, status = _context(
-        request, session, actor, report, settings.report_min_cell, prefix="chart"
+        request, session, actor, report, protection_for(settings), prefix="chart"
     )
     return render(request, "reports/report.html", context, status_code=status)

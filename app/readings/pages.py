@@ -40,15 +40,6 @@ def _field_name(part: str, key: str) -> str:
     return f"{part}-{key}"
 
 
-def _values_of_latest(session: SessionDep, scope: FamilyScope) -> dict[str, dict[str, int | None]]:
-    """What the form starts from: the latest reading, or the canvas that will be reading 1."""
-    readings = reading_service.family_readings(session, scope.family.id)
-    if readings:
-        return dict(readings[-1].scores)
-    first = reading_service.first_canvas(session, scope.family.id)
-    return reading_service.canvas_scores(session, first) if first else {}
-
-
 def _render_form(
     request: Request,
     scope: FamilyScope,
@@ -81,7 +72,7 @@ def reading_new(
     scope = family_scope(session, actor, family_id, Reach.case)
     scope.require_edit()
     template = reading_service.current_template(session, family_id)
-    values = _values_of_latest(session, scope)
+    values = reading_service.form_start_values(session, actor, scope)
     return _render_form(request, scope, template, values, date.today().isoformat(), {})
 
 

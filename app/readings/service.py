@@ -247,6 +247,27 @@ def progress_of(
     )
 
 
+def form_start_values(
+    session: Session, actor: Actor, scope: FamilyScope
+) -> dict[str, dict[str, int | None]]:
+    """What the follow-up form starts from: the latest reading's scores, or those of the canvas
+    that will be reading 1. The form shows them, so it is a read of the family's data."""
+    audit.record(
+        session,
+        actor,
+        AuditAction.read,
+        "reading",
+        None,
+        family_id=scope.family.id,
+        purpose="new_reading",
+    )
+    readings = family_readings(session, scope.family.id)
+    if readings:
+        return dict(readings[-1].scores)
+    first = first_canvas(session, scope.family.id)
+    return canvas_scores(session, first) if first else {}
+
+
 def family_progress(
     session: Session, actor: Actor, scope: FamilyScope, lang: str
 ) -> Progress | None:

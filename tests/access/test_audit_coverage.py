@@ -338,3 +338,40 @@ def test_the_app_never_updates_or_deletes_an_audit_event(
         )
     ).all()
     assert [(e.record_type, e.username) for e in tombstone] == [("family", world.lead.username)]
+
+
+# --- every page that shows a family's data leaves a read in the trail too -----------------------
+
+
+def _family_pages() -> list[Any]:
+    from tests.access.test_matrix import Kind
+    from tests.access.test_page_matrix import PAGES
+
+    shows_family = {Kind.family_read, Kind.case, Kind.lead_read, Kind.lead_edit, Kind.erase}
+    # The indicator checkboxes of a domain (an htmx fragment of the need form): the template's
+    # codes, nothing of the family.
+    template_only = {"/canvases/{canvas_id}/needs/indicators"}
+    return [
+        p
+        for p in PAGES
+        if p.method == "GET" and p.kind in shows_family and p.path not in template_only
+    ]
+
+
+@pytest.mark.parametrize("page", _family_pages(), ids=lambda p: p.path)
+def test_a_page_with_family_data_leaves_an_event_with_the_callers_name(
+    page: Any, client: TestClient, session: Session, settings: Settings
+) -> None:
+    from tests.access.test_page_matrix import sign_in_as
+
+    world = build_world(session, settings)
+    sign_in_as(client, session, world, "lead")
+    ids = {**page.ids(world), **page.setup(session, world)}
+
+    response = client.get(page.url(ids), params=page.query(world), follow_redirects=False)
+
+    assert response.status_code == 200, response.text
+    events = _events_of_request(session, response.headers["x-request-id"])
+    assert (world.lead.username, world.family.id) in {
+        (e.username, e.family_id) for e in events if e.action in ("read", "export")
+    }, f"{page.path} showed the family's data and left no read in its trail: {events}"

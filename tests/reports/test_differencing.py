@@ -88,13 +88,13 @@ class Book:
     lines: dict[Where, list[tuple[CellKey, list[CellKey]]]] = field(default_factory=dict)
 
 
-def _cells(report: report_service.Report) -> Iterator[tuple[CellKey, int | float | None]]:
+def _cells(report: report_service.Report) -> Iterator[tuple[CellKey, int | None]]:
     for table in report.tables:
         for dims, cell in report_service.table_lines(table):
             labels = frozenset(dims.items())
             for measure, value in cell.values.items():
                 if measure != "median_days":
-                    yield (table.key, measure, labels), value
+                    yield (table.key, measure, labels), None if value is None else int(value)
 
 
 def _lines(report: report_service.Report) -> Iterator[tuple[CellKey, list[CellKey]]]:
@@ -232,10 +232,10 @@ def attack(book: Book, base: int, rounding: int) -> Attack:
                 sum(true.get(p, 0) for p in hidden),
             )
     # A one-dimension table against every two-dimension split of it: its rows are their margins.
-    for (report, group_by, period), shown in book.shown.items():
+    for (report, group_by, period), alone in book.shown.items():
         if "," in group_by:
             continue
-        for (other_report, other_group_by, other_period), split in book.shown.items():
+        for (other_report, other_group_by, other_period), two_way in book.shown.items():
             if (other_report, other_period) != (report, period) or group_by not in (
                 other_group_by.split(",")
             ):
@@ -245,11 +245,11 @@ def attack(book: Book, base: int, rounding: int) -> Attack:
             second = next(d for d in other_group_by.split(",") if d != group_by)
             if "indicator" in (group_by, second):
                 continue  # split by indicator, a margin counts only needs with a code
-            for (table, measure, labels), value in shown.items():
+            for (table, measure, labels), value in alone.items():
                 margin_labels = labels | {
                     (report_service.dimension_key(second), report_service.TOTAL)
                 }
-                margin = split.get((table, measure, frozenset(margin_labels)), "absent")
+                margin = two_way.get((table, measure, frozenset(margin_labels)), "absent")
                 if margin != "absent":
                     result.tried += 1
                     if margin != value:
@@ -286,7 +286,7 @@ def test_no_hidden_count_can_be_worked_out_from_any_set_of_reports(session: Sess
         assert result.recovered == [], result.recovered[:10]
         # The attack had small groups to go after, in every report.
         assert result.tried > 1000
-        hidden = defaultdict(int)
+        hidden: defaultdict[str, int] = defaultdict(int)
         for (report, _g, _p), cells in book.shown.items():
             hidden[report] += sum(value is None for value in cells.values())
         assert all(hidden[r.value] > 0 for r in ReportName), hidden

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import traceback
 import uuid
@@ -38,6 +39,14 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     ),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character (line breaks, escape sequences) as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _problem(status: int, slug: str, title: str, detail: str, request_id: str) -> bytes:
@@ -176,11 +185,12 @@ class RequestGuardMiddleware:
                 "Something went wrong on our side. Quote the request id if you contact support.",
             )
         finally:
-            # Path only: ids are opaque UUIDs; query strings are never logged.
+            # Path only: ids are opaque UUIDs; query strings are never logged. Control
+            # characters are written as escapes, so a path cannot forge a line of its own.
             access_log.info(
                 "%s %s %s %.1fms rid=%s",
-                scope.get("method"),
-                path,
+                printable(str(scope.get("method"))),
+                printable(path),
                 status_holder[0],
                 (time.perf_counter() - started) * 1000,
                 request_id,

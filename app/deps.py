@@ -64,7 +64,13 @@ class PendingActor:
         self.with_token = with_token
 
     def resolve(self, session: Session) -> tuple[Actor, uuid.UUID]:
-        found = account_service.actor_for_token(session, self.secret) if self.secret else None
+        settings: Settings = self.request.app.state.settings
+        idle = timedelta(minutes=settings.session_idle_minutes)
+        found = (
+            account_service.actor_for_token(session, self.secret, kind="bearer", idle=idle)
+            if self.secret
+            else None
+        )
         if found is None:
             raise Unauthorized("Sign in first: send a valid bearer token.")
         self.request.state.actor = found[0]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.access.actor import Actor, UnitRef
@@ -88,11 +88,13 @@ def issue_token(
     session: Session, user: User, settings: Settings, *, kind: str = "bearer"
 ) -> tuple[str, ApiToken]:
     secret = new_token_secret()
+    now = utcnow()
     token = ApiToken(
         user_id=user.id,
         token_hash=token_digest(secret),
         kind=kind,
-        expires_at=utcnow() + timedelta(hours=settings.token_ttl_hours),
+        expires_at=now + timedelta(hours=settings.token_ttl_hours),
+        last_seen_at=now,
     )
     session.add(token)
     session.flush()
@@ -115,6 +117,7 @@ def _actor_by_token_statement() -> Select[tuple[Any, ...]]:
             user.display_name,
             user.role,
             token.id,
+            token.last_seen_at,
             unit.id,
             unit.slug,
             unit.name,
@@ -126,8 +129,11 @@ def _actor_by_token_statement() -> Select[tuple[Any, ...]]:
         )
         .where(
             token.token_hash == bindparam("digest"),
+            # A browser session is never an API token, nor the other way round (DESIGN §11).
+            token.kind == bindparam("kind"),
             token.revoked_at.is_(None),
             token.expires_at > bindparam("now"),
+            or_(token.last_seen_at.is_(None), token.last_seen_at > bindparam("idle_since")),
             user.active.is_(True),
         )
     )
@@ -136,48 +142,49 @@ def _actor_by_token_statement() -> Select[tuple[Any, ...]]:
 _ACTOR_BY_TOKEN = _actor_by_token_statement()
 
 
-def actor_for_token(session: Session, secret: str) -> tuple[Actor, uuid.UUID] | None:
-    """The actor behind a live token, in one query (every API request makes it)."""
+SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def actor_for_token(
+    session: Session, secret: str, *, kind: str, idle: timedelta
+) -> tuple[Actor, uuid.UUID] | None:
+    """The actor behind a live token of ``kind`` ("bearer" for the API, "session" for pages),
+    in one query (every request makes it). A token unused for ``idle`` has ended, and so has one
+    past its absolute expiry; the idle clock slides, written at most once a minute."""
+    now = utcnow()
     rows = (
         session.connection()
-        .execute(_ACTOR_BY_TOKEN, {"digest": token_digest(secret), "now": utcnow()})
+        .execute(
+            _ACTOR_BY_TOKEN,
+            {"digest": token_digest(secret), "now": now, "kind": kind, "idle_since": now - idle},
+        )
         .all()
     )
     if not rows:
         return None
-    user_id, username, display_name, role, token_id = rows[0][:5]
+    user_id, username, display_name, role, token_id, last_seen_at = rows[0][:6]
     units = sorted(
         (UnitRef(unit_id, slug, name) for *_, unit_id, slug, name in rows if unit_id is not None),
         key=lambda unit: unit.slug,
     )
+    if last_seen_at is None or last_seen_at < now - SESSION_TOUCH_INTERVAL:
+        session.connection().execute(_TOUCH_TOKEN, {"token_id": token_id, "now": now})
     return Actor(user_id, username, display_name, role, tuple(units)), token_id
 
 
-SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
+_TOUCH_TOKEN = (
+    update(ApiToken)
+    .where(ApiToken.id == bindparam("token_id"))
+    .values(last_seen_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
 
 
 def actor_for_session(
     session: Session, secret: str, idle: timedelta
 ) -> tuple[Actor, uuid.UUID] | None:
-    """The actor behind a live browser session; a session unused for ``idle`` has ended."""
-    now = utcnow()
-    token = session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == token_digest(secret),
-            ApiToken.kind == "session",
-            ApiToken.revoked_at.is_(None),
-            ApiToken.expires_at > now,
-        )
-    )
-    if token is None or (token.last_seen_at is not None and token.last_seen_at < now - idle):
-        return None
-    found = actor_for_token(session, secret)
-    if found is None:
-        return None
-    # Sliding idle timeout, written at most once a minute rather than on every request.
-    if token.last_seen_at is None or token.last_seen_at < now - SESSION_TOUCH_INTERVAL:
-        token.last_seen_at = now
-    return found
+    """The actor behind a live browser session."""
+    return actor_for_token(session, secret, kind="session", idle=idle)
 
 
 def revoke_token(session: Session, token_id: uuid.UUID) -> None:

@@ -217,3 +217,73 @@ def test_sign_ins_are_audited_without_the_typed_secrets(
     assert events[0].user_id == user.id
     for needle in (typed_password, typed_username, PASSWORD):
         assert _columns_containing(session, needle) == [], needle
+
+
+# --- sessions and API tokens are two kinds, each with an idle and an absolute end (§11) --------
+
+
+def _token_of(session: Session, user: User, kind: str) -> ApiToken:
+    session.expire_all()
+    return session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.kind == kind)
+    ).one()
+
+
+def test_a_browser_session_is_not_an_api_token(client: TestClient, session: Session) -> None:
+    user = account(session, units=[make_unit(session)])
+    page = client.get("/login")
+    token = page.cookies.get("csrftoken") or client.cookies.get("csrftoken")
+    signed_in = client.post(
+        "/login",
+        data={"username": user.username, "password": PASSWORD, "csrftoken": token or ""},
+        follow_redirects=False,
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    cookie = client.cookies.get("duk_session")
+    assert cookie
+    client.cookies.clear()
+
+    as_bearer = client.get("/api/v1/me", headers={"Authorization": f"Bearer {cookie}"})
+    bearer = sign_in(client, user.username, PASSWORD)["Authorization"].removeprefix("Bearer ")
+    client.cookies.set("duk_session", bearer)
+    as_cookie = client.get("/", follow_redirects=False)
+
+    assert as_bearer.status_code == 401, as_bearer.text
+    assert as_cookie.status_code == 303
+    assert as_cookie.headers["location"].startswith("/login")
+
+
+def test_an_api_token_unused_for_the_idle_time_has_ended(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    user = account(session, units=[make_unit(session)])
+    headers = sign_in(client, user.username, PASSWORD)
+    idle = timedelta(minutes=settings.session_idle_minutes)
+
+    token = _token_of(session, user, "bearer")
+    token.last_seen_at = utcnow() - idle + timedelta(minutes=2)
+    session.commit()
+    still = client.get("/api/v1/me", headers=headers)
+    touched = _token_of(session, user, "bearer").last_seen_at
+    token = _token_of(session, user, "bearer")
+    token.last_seen_at = utcnow() - idle - timedelta(minutes=1)
+    session.commit()
+    ended = client.get("/api/v1/me", headers=headers)
+
+    assert still.status_code == 200, still.text
+    # Each use slides the idle clock.
+    assert touched is not None and touched > utcnow() - timedelta(minutes=1)
+    assert ended.status_code == 401, ended.text
+
+
+def test_an_api_token_ends_at_its_absolute_expiry_however_busy(
+    client: TestClient, session: Session
+) -> None:
+    user = account(session, units=[make_unit(session)])
+    headers = sign_in(client, user.username, PASSWORD)
+    token = _token_of(session, user, "bearer")
+    token.expires_at = utcnow() - timedelta(seconds=1)
+    token.last_seen_at = utcnow()
+    session.commit()
+
+    assert client.get("/api/v1/me", headers=headers).status_code == 401

@@ -272,7 +272,8 @@ def test_an_api_token_unused_for_the_idle_time_has_ended(
 
     assert still.status_code == 200, still.text
     # Each use slides the idle clock.
-    assert touched is not None and touched > utcnow() - timedelta(minutes=1)
+    assert touched is not None
+    assert touched > utcnow() - timedelta(minutes=1)
     assert ended.status_code == 401, ended.text
 
 

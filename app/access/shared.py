@@ -10,8 +10,14 @@ part of the plan.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Plan
 
 # The family's own description of each part of life and its own score; never the worker's
 # score, never the statistics-only indicator codes.
@@ -85,3 +91,18 @@ def shared_plan_content(content: Mapping[str, Any]) -> dict[str, Any]:
         "actions": actions,
         "plan_lead": _pick(content.get("plan_lead") or {}, PLAN_LEAD_FIELDS),
     }
+
+
+def shared_item_ids(session: Session, family_ids: Iterable[uuid.UUID]) -> tuple[set[str], set[str]]:
+    """The ids of the actions and referrals that are in a submitted plan version of these
+    families: the live items a consented unit may follow. An action written after the last
+    version, or on a canvas never submitted, is not yet part of what the family shared."""
+    ids = list(family_ids)
+    actions: set[str] = set()
+    referrals: set[str] = set()
+    if not ids:
+        return actions, referrals
+    for content in session.scalars(select(Plan.content).where(Plan.family_id.in_(ids))):
+        actions.update(str(a.get("id")) for a in content.get("actions") or () if a.get("id"))
+        referrals.update(str(r.get("id")) for r in content.get("referrals") or () if r.get("id"))
+    return actions, referrals

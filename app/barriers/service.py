@@ -15,7 +15,13 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.access.actor import Actor
-from app.access.policy import Reach, can_decide_barrier, can_list_barriers, can_record_barrier
+from app.access.policy import (
+    FamilyAccess,
+    Reach,
+    can_decide_barrier,
+    can_list_barriers,
+    can_record_barrier,
+)
 from app.access.scope import family_scope
 from app.accounts import service as account_service
 from app.audit import service as audit
@@ -27,6 +33,7 @@ from app.db import utcnow
 from app.kit.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from app.models import Barrier, Canvas, Family, Unit, User
 from app.models.enums import AuditAction, BarrierStatus, Role
+from app.plans import service as plan_service
 
 
 def barrier_out(barrier: Barrier) -> BarrierOut:
@@ -54,11 +61,17 @@ def known_domains(session: Session) -> list[str]:
 
 def family_names(session: Session, actor: Actor, family_id: uuid.UUID) -> list[str]:
     """The names a barrier text about this family must not hold: its display name and everyone
-    listed on its canvases. A family the actor may not see is 404, as everywhere."""
+    listed on its canvases. A family the actor may not see is 404, as everywhere. A unit with
+    the family's consent is checked against what the consent shares, the participants of the
+    submitted plan versions: the answer must not tell it who is on the live canvas."""
     scope = family_scope(session, actor, family_id, Reach.plan)
     names = [scope.family.display_name]
-    for canvas in canvas_service.family_canvases(session, family_id):
-        names += [str(p.get("name") or "") for p in canvas.participants]
+    if scope.access is FamilyAccess.lead_side:
+        for canvas in canvas_service.family_canvases(session, family_id):
+            names += [str(p.get("name") or "") for p in canvas.participants]
+    else:
+        for plan in plan_service.family_plan_contents(session, family_id):
+            names += [str(p.get("name") or "") for p in plan.get("participants") or ()]
     audit.record(
         session,
         actor,

@@ -1,6 +1,7 @@
 """The live actions and referrals assigned to the asker's units: what a unit with the family's
 consent works on (DESIGN §4.1). It sees their status as it is now, not as a plan version froze
-it, so it can report on them; nothing else of the live case comes with them."""
+it, so it can report on them; nothing else of the live case comes with them, and only items a
+submitted plan holds (or referrals sent to it), never a draft."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from sqlalchemy.orm import Session
 from app.access.actor import Actor
 from app.access.policy import FamilyAccess
 from app.access.scope import FamilyScope, active_consent_unit_ids
+from app.access.shared import shared_item_ids
 from app.audit import service as audit
 from app.canvases.schemas import AssignedOut
 from app.canvases.service import action_links, action_out, referral_out
 from app.models import Action, Need, Referral, Service
-from app.models.enums import AuditAction, ResponsibleKind
+from app.models.enums import AuditAction, ReferralStatus, ResponsibleKind
 
 
 def acting_units(session: Session, actor: Actor, scope: FamilyScope) -> frozenset[uuid.UUID]:
@@ -52,7 +54,20 @@ def assigned_work(
             Need.canvas_id == canvas_id
         )
     actions = session.scalars(action_query.order_by(Action.created_at, Action.id)).all()
-    referrals = session.execute(referral_query.order_by(Referral.created_at, Referral.id)).all()
+    referrals: list[tuple[Referral, uuid.UUID]] = [
+        (r, unit)
+        for r, unit in session.execute(referral_query.order_by(Referral.created_at, Referral.id))
+    ]
+    if scope.access is not FamilyAccess.lead_side:
+        # What the family shared: items in a submitted plan version, and referrals that have
+        # been sent to the unit. A draft written since the last version is not shared yet.
+        shared_actions, shared_referrals = shared_item_ids(session, [family_id])
+        actions = [a for a in actions if str(a.id) in shared_actions]
+        referrals = [
+            (r, unit)
+            for r, unit in referrals
+            if str(r.id) in shared_referrals or r.status is not ReferralStatus.proposed
+        ]
     links = action_links(session, [a.id for a in actions])
     audit.record(
         session, actor, AuditAction.read, "action", None, family_id=family_id, purpose="assigned"

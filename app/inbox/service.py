@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
 from app.access.policy import FamilyAccess, can_list_families, family_access
+from app.access.shared import shared_item_ids
 from app.audit import service as audit
 from app.db import utcnow
 from app.kit.i18n import long_date, translations
@@ -311,13 +312,20 @@ def _active_items(rows: _Rows, seen: dict[uuid.UUID, _Seen]) -> Iterable[InboxIt
 
 
 def _action_items(
-    rows: _Rows, seen: dict[uuid.UUID, _Seen], plans: dict[uuid.UUID, uuid.UUID], today: date
+    rows: _Rows,
+    seen: dict[uuid.UUID, _Seen],
+    plans: dict[uuid.UUID, uuid.UUID],
+    today: date,
+    shared_actions: set[str],
 ) -> Iterable[InboxItem]:
     for action in rows.actions:
         view = seen.get(action.family_id)
         if view is None or action.due_date is None:
             continue
         if not view.is_plan_lead and action.responsible_unit_id not in view.acting_units:
+            continue
+        # A consented unit hears of its actions once a submitted plan holds them (§4.1).
+        if view.access is FamilyAccess.consented and str(action.id) not in shared_actions:
             continue
         overdue = action.due_date < today
         # It arose when the due date came within the week, or passed; or when the action was
@@ -372,13 +380,15 @@ def _collect(session: Session, actor: Actor) -> list[InboxItem]:
     rows = _load_rows(session, actor, now, today)
     seen = _seen_families(session, actor, rows.family_ids(), now)
     plans = _plans_for_canvases(session, {a.canvas_id for a in rows.actions if a.family_id in seen})
+    consented = [f for f, view in seen.items() if view.access is FamilyAccess.consented]
+    shared_actions, _ = shared_item_ids(session, consented)
     unit_names = _unit_names(session, rows.unit_ids())
     unique: dict[tuple[object, ...], InboxItem] = {}
     for item in (
         *_review_items(rows, seen),
         *_changes_items(rows, seen),
         *_active_items(rows, seen),
-        *_action_items(rows, seen, plans, today),
+        *_action_items(rows, seen, plans, today, shared_actions),
         *_consent_items(rows, seen),
     ):
         named = replace(item, unit_name=unit_names.get(item.unit_id)) if item.unit_id else item

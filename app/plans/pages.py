@@ -179,7 +179,7 @@ def plan_pdf(
     request: Request, plan_id: uuid.UUID, actor: PageActor, session: SessionDep
 ) -> Response:
     plan, scope = _plan_for(session, actor, plan_id)
-    out = plan_service.plan_document(session, plan, scope.access)
+    out = plan_service.document_for(session, actor, scope, plan)
     audit.record(session, actor, AuditAction.export, "plan", plan.id, family_id=plan.family_id)
     lang = scope.family.language.value
     html = _print_html(request, _plan_context(session, scope, plan, out), lang, pdf=True)

@@ -74,7 +74,7 @@ def decide_review(
     active once every asked unit and the family have approved it."""
     plan, scope = _plan(session, actor, plan_id)
     plan_service.decide_review(session, actor, scope, plan, data)
-    return plan_service.plan_document(session, plan, scope.access)
+    return plan_service.document_for(session, actor, scope, plan)
 
 
 @router.post("/plans/{plan_id}/family-approval", response_model=PlanOut)
@@ -83,7 +83,7 @@ def record_family_approval(
 ) -> PlanOut:
     plan, scope = _plan(session, actor, plan_id)
     plan_service.record_family_approval(session, actor, scope, plan, data)
-    return plan_service.plan_document(session, plan, scope.access)
+    return plan_service.document_for(session, actor, scope, plan)
 
 
 @router.post("/plans/{plan_id}/close", response_model=PlanOut)
@@ -92,7 +92,7 @@ def close_plan(
 ) -> PlanOut:
     plan, scope = _plan(session, actor, plan_id)
     plan_service.close_plan(session, actor, scope, plan, data)
-    return plan_service.plan_document(session, plan, scope.access)
+    return plan_service.document_for(session, actor, scope, plan)
 
 
 @router.get("/plans/{plan_id}/diff", response_model=PlanDiff)

@@ -171,7 +171,15 @@ def content_for(plan: Plan, access: FamilyAccess) -> dict[str, Any]:
     return shared_plan_content(plan.content)
 
 
-def plan_document(session: Session, plan: Plan, access: FamilyAccess) -> PlanOut:
+def plan_document(
+    session: Session,
+    plan: Plan,
+    access: FamilyAccess,
+    own_units: frozenset[uuid.UUID] = frozenset(),
+) -> PlanOut:
+    """A plan version as ``access`` may receive it. A consented unit reads its own units'
+    reviews whole (``own_units``); of another unit's only the decision, never its comment or
+    who wrote it, and not the plan lead's closing note: all written after the family agreed."""
     if "reviews" not in plan.__dict__:
         session.refresh(plan, ["reviews"])
     # .all(): a Result has keys(), so dict() would take it for a mapping.
@@ -180,6 +188,11 @@ def plan_document(session: Session, plan: Plan, access: FamilyAccess) -> PlanOut
             select(Unit.id, Unit.name).where(Unit.id.in_([r.unit_id for r in plan.reviews]))
         ).all()
     )
+    lead_side = access is FamilyAccess.lead_side
+
+    def whole(review: PlanReview) -> bool:
+        return lead_side or review.unit_id in own_units
+
     reviewer_ids = [r.reviewer_id for r in plan.reviews if r.reviewer_id is not None]
     reviewer_names = dict(
         session.execute(select(User.id, User.display_name).where(User.id.in_(reviewer_ids))).all()
@@ -197,15 +210,17 @@ def plan_document(session: Session, plan: Plan, access: FamilyAccess) -> PlanOut
         superseded_at=plan.superseded_at,
         closed_at=plan.closed_at,
         outcome=PlanOutcome(plan.outcome) if plan.outcome else None,
-        outcome_note=plan.outcome_note,
+        outcome_note=plan.outcome_note if lead_side else None,
         reviews=[
             ReviewOut(
                 unit_id=r.unit_id,
                 unit_name=unit_names.get(r.unit_id, ""),
                 status=r.status,
-                comment=r.comment,
-                reviewer_id=r.reviewer_id,
-                reviewer_name=reviewer_names.get(r.reviewer_id) if r.reviewer_id else None,
+                comment=r.comment if whole(r) else None,
+                reviewer_id=r.reviewer_id if whole(r) else None,
+                reviewer_name=(
+                    reviewer_names.get(r.reviewer_id) if r.reviewer_id and whole(r) else None
+                ),
                 decided_at=r.decided_at,
             )
             for r in plan.reviews
@@ -215,10 +230,26 @@ def plan_document(session: Session, plan: Plan, access: FamilyAccess) -> PlanOut
     )
 
 
+def document_for(session: Session, actor: Actor, scope: FamilyScope, plan: Plan) -> PlanOut:
+    """The plan version as this actor may receive it (``plan_document``), with the actor's
+    units that still have the family's consent as its own."""
+    own = frozenset(active_consent_unit_ids(session, plan.family_id, actor.unit_ids))
+    return plan_document(session, plan, scope.access, own)
+
+
 def read_plan(session: Session, actor: Actor, scope: FamilyScope, plan: Plan) -> PlanOut:
-    document = plan_document(session, plan, scope.access)
+    document = document_for(session, actor, scope, plan)
     audit.record(session, actor, AuditAction.read, "plan", plan.id, family_id=plan.family_id)
     return document
+
+
+def family_plan_contents(session: Session, family_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The frozen content of each of the family's plan versions, oldest first."""
+    return list(
+        session.scalars(
+            select(Plan.content).where(Plan.family_id == family_id).order_by(Plan.number)
+        )
+    )
 
 
 def family_plans(session: Session, actor: Actor, scope: FamilyScope) -> list[PlanSummary]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
@@ -25,11 +27,12 @@ from app.canvases.schemas import CanvasPatch, NeedCreate
 from app.config import Settings
 from app.kit.i18n import translations
 from app.models import Plan
+from app.models.enums import Role
 from app.plans import service as plan_service
 from tests.access.test_audit_coverage import NO_FAMILY_DATA
 from tests.access.test_matrix import ENDPOINTS, PERSONA, expected_status
 from tests.access.test_page_matrix import PAGES, expected_page_status, sign_in_as
-from tests.factories import World, actor_of, build_world
+from tests.factories import World, actor_of, auth_headers, build_world, make_unit, make_user
 
 WORKER_SCORE = 9
 FAMILY_SCORE = 3
@@ -218,3 +221,146 @@ def test_the_consent_statement_says_what_is_shared_and_what_is_not(
         _("our follow-up scores"),
     ):
         assert words in text, words
+
+
+# --- what came after the family agreed is not shared (a second read, issue 9) ------------------
+
+API = "/api/v1"
+
+
+def _as_lead(client: TestClient, world: World, method: str, path: str, **kwargs: Any) -> Any:
+    headers = {**world.headers["lead"], **kwargs.pop("headers", {})}
+    response = client.request(method, f"{API}{path}", headers=headers, **kwargs)
+    assert response.status_code < 300, response.text
+    return response.json() if response.content else None
+
+
+def _participants(client: TestClient, world: World, names: list[str]) -> None:
+    canvas = client.get(f"{API}/canvases/{world.canvas.id}", headers=world.headers["lead"])
+    people = [{"name": "Mor", "role": "family_member"}, {"name": "Veileder", "role": "plan_lead"}]
+    people += [{"name": name, "role": "network"} for name in names]
+    _as_lead(
+        client,
+        world,
+        "PATCH",
+        f"/canvases/{world.canvas.id}",
+        json={"participants": people},
+        headers={**world.headers["lead"], "If-Match": canvas.headers["etag"]},
+    )
+
+
+def test_a_name_check_tells_a_consented_caseworker_nothing_of_the_live_canvas(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build_world(session, settings)
+    caseworker = make_user(session, units=[world.unit_b])
+    headers = auth_headers(session, caseworker, settings)
+    session.commit()
+    _participants(client, world, ["Amina Haddad"])
+    _as_lead(client, world, "POST", f"/canvases/{world.canvas.id}/plans")
+    _participants(client, world, ["Amina Haddad", "Jonas Fjellberg"])  # after the plan
+
+    def barrier(text: str) -> int:
+        body = {
+            "category": "routine",
+            "domain": "bolig",
+            "responsible_level": "municipal",
+            "text": text,
+            "family_id": str(world.family.id),
+        }
+        return client.post(f"{API}/barriers", json=body, headers=headers).status_code
+
+    # A name in the plan the family shared is refused; one only on the live canvas is not told.
+    assert barrier("Haddad ventet et år på bostøtte.") == 422
+    assert barrier("Fjellberg ventet et år på bostøtte.") == 201
+
+
+def test_a_consented_unit_reads_its_own_review_whole_and_of_others_only_the_decision(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build_world(session, settings)
+    unit_e = make_unit(session, name="Psykisk helse Test")
+    reviewer_e = make_user(session, role=Role.reviewer, units=[unit_e])
+    headers_e = auth_headers(session, reviewer_e, settings)
+    session.commit()
+    _as_lead(
+        client,
+        world,
+        "POST",
+        f"/families/{world.family.id}/consents",
+        json={"unit_id": str(unit_e.id), "given_by": "Mor"},
+    )
+    _as_lead(
+        client,
+        world,
+        "POST",
+        f"/canvases/{world.canvas.id}/actions",
+        json={
+            "text": "Samtaler hos psykisk helse.",
+            "responsible": {"kind": "unit", "unit_id": str(unit_e.id)},
+            "due": (date.today() + timedelta(days=20)).isoformat(),
+        },
+    )
+    plan = _as_lead(client, world, "POST", f"/canvases/{world.canvas.id}/plans")
+    secret_comment = "Far har en åpen sak hos oss."
+    for persona_headers, body in (
+        (headers_e, {"decision": "changes_requested", "comment": secret_comment}),
+        (world.headers["consented"], {"decision": "approved", "comment": "Greit for oss."}),
+    ):
+        decided = client.post(
+            f"{API}/plans/{plan['id']}/reviews", json=body, headers=persona_headers
+        )
+        assert decided.status_code == 200, decided.text
+    _as_lead(client, world, "POST", f"/plans/{plan['id']}/close", json={
+        "outcome": "family_moved", "note": "Flyttet til krisesenteret.",
+    })  # fmt: skip
+
+    as_b = client.get(f"{API}/plans/{plan['id']}", headers=world.headers["consented"]).json()
+    as_lead = client.get(f"{API}/plans/{plan['id']}", headers=world.headers["lead"]).json()
+    sign_in_as(client, session, world, "consented")
+    page = client.get(f"/plans/{plan['id']}").text
+
+    reviews = {r["unit_id"]: r for r in as_b["reviews"]}
+    assert reviews[str(world.unit_b.id)]["comment"] == "Greit for oss."
+    assert reviews[str(unit_e.id)]["status"] == "changes_requested"
+    assert reviews[str(unit_e.id)]["comment"] is None
+    assert reviews[str(unit_e.id)]["reviewer_name"] is None
+    assert as_b["outcome"] == "family_moved"
+    assert as_b["outcome_note"] is None
+    assert secret_comment not in page
+    assert "krisesenteret" not in page
+    # The lead side reads them all.
+    assert {r["comment"] for r in as_lead["reviews"]} == {secret_comment, "Greit for oss."}
+    assert as_lead["outcome_note"] == "Flyttet til krisesenteret."
+
+
+def test_an_action_written_after_the_plan_reaches_the_unit_with_the_next_version(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build_world(session, settings)
+    draft = _as_lead(
+        client,
+        world,
+        "POST",
+        f"/canvases/{world.canvas.id}/actions",
+        json={
+            "text": "Utkast som ikke er avtalt med familien.",
+            "responsible": {"kind": "unit", "unit_id": str(world.unit_b.id)},
+            "due": (date.today() + timedelta(days=3)).isoformat(),
+        },
+    )
+    reviewer = world.headers["consented"]
+
+    def seen_by_unit() -> tuple[set[str], str]:
+        assigned = client.get(f"{API}/families/{world.family.id}/assigned", headers=reviewer)
+        inbox = client.get(f"{API}/inbox", headers=reviewer)
+        return {a["id"] for a in assigned.json()["actions"]}, inbox.text
+
+    before, inbox_before = seen_by_unit()
+    _as_lead(client, world, "POST", f"/canvases/{world.canvas.id}/plans")
+    after, inbox_after = seen_by_unit()
+
+    assert before == {str(world.action.id)}
+    assert "Utkast som ikke er avtalt" not in inbox_before
+    assert after == {str(world.action.id), draft["id"]}
+    assert "Utkast som ikke er avtalt" in inbox_after

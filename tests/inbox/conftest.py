@@ -60,11 +60,15 @@ class Shared:
         items: list[Json] = self.inbox(headers)["items"]
         return [i for i in items if kind is None or i["kind"] == kind]
 
-    def add_action(self, text: str, due: str, responsible: Json) -> str:
+    def add_action(self, text: str, due: str, responsible: Json, *, agreed: bool = True) -> str:
+        """An action on the canvas; ``agreed``: put in a new plan version, as the plan lead does
+        once the family has agreed to it (a unit hears of its actions from a submitted plan)."""
         body = {"text": text, "responsible": responsible, "due": due, "need_ids": [self.need_id]}
         action: Json = created(
             self.client, f"/canvases/{self.canvas_id}/actions", self.headers, body
         )
+        if agreed:
+            self.plan_id = str(self.submit_plan()["id"])
         return str(action["id"])
 
     def give_consent(self, unit: Unit, expires_at: datetime | None = None) -> str:
@@ -158,6 +162,7 @@ def shared(client: TestClient, session: Session, settings: Settings) -> Shared:
         "Barnevernet tilbyr foreldreveiledning.",
         in_days(14),
         {"kind": "unit", "unit_id": str(unit_b.id)},
+        agreed=False,  # the plan is submitted below, once the family has consented
     )
     case.consent_b_id = case.give_consent(unit_b)
     case.plan_id = str(case.submit_plan()["id"])

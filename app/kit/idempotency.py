@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
+from app.access.policy import FamilyAccess
+from app.access.scope import scope_for
+from app.audit import service as audit
+from app.db import utcnow
 from app.deps import Deferred
 from app.kit.concurrency import etag
-from app.kit.errors import Invalid
-from app.models import IdempotentRequest
+from app.kit.errors import Invalid, NotFound
+from app.models import Family, IdempotentRequest
+from app.models.enums import AuditAction
 
 
 class Replay(Exception):
@@ -57,6 +63,33 @@ class Idempotency:
             self._remember(status_code, model.model_dump_json(), tag, family_id)
 
 
+# How long a stored answer is kept for a retry (DESIGN §9): a tablet retries within minutes.
+KEPT_FOR = timedelta(hours=24)
+
+
+def _check_still_allowed(session: Session, actor: Actor, stored: IdempotentRequest) -> None:
+    """A stored answer about a family is given again only to someone who may still create
+    records for it (the plan lead's side), and the replay is a read of the family's data. So a
+    plan lead handed the family over, or a unit whose consent went, gets nothing back."""
+    if stored.family_id is None:
+        return
+    family = session.get(Family, stored.family_id)
+    if family is None or scope_for(session, actor, family).access is not FamilyAccess.lead_side:
+        raise NotFound("No such record.")
+    audit.record(
+        session,
+        actor,
+        AuditAction.read,
+        "family",
+        family.id,
+        family_id=family.id,
+        purpose="idempotent_replay",
+    )
+    # The replay answers through an exception, which rolls the request back: the read is
+    # committed first, so the trail holds it.
+    session.commit()
+
+
 class PendingIdempotency(Deferred):
     """The key and fingerprint of a creating request, checked in the route's thread."""
 
@@ -69,16 +102,23 @@ class PendingIdempotency(Deferred):
         key = self.key
         if key is None or actor is None:
             return Idempotency(None, self.response, None)
+        now = utcnow()
         stored = session.scalar(
             select(IdempotentRequest).where(
                 IdempotentRequest.user_id == actor.user_id, IdempotentRequest.key == key
             )
         )
+        if stored is not None and stored.created_at < now - KEPT_FOR:
+            # Forgotten: a key is kept a day, long enough for any retry of a lost answer.
+            session.delete(stored)
+            session.flush()
+            stored = None
         if stored is not None:
             if stored.fingerprint != self.fingerprint:
                 raise Invalid.field(
                     "Idempotency-Key", "This key was used for a different request; use a new key."
                 )
+            _check_still_allowed(session, actor, stored)
             raise Replay(stored.status_code, stored.body, stored.etag)
         fingerprint = self.fingerprint
         user_id = actor.user_id
@@ -86,6 +126,12 @@ class PendingIdempotency(Deferred):
         def remember(
             status_code: int, body_json: str, tag: str | None, family_id: uuid.UUID | None
         ) -> None:
+            session.execute(
+                delete(IdempotentRequest).where(
+                    IdempotentRequest.user_id == user_id,
+                    IdempotentRequest.created_at < now - KEPT_FOR,
+                )
+            )
             session.add(
                 IdempotentRequest(
                     user_id=user_id,

@@ -10,14 +10,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx2
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.db import utcnow
+from app.models import IdempotentRequest
 from tests.factories import World, build_world
 
 
@@ -177,3 +181,74 @@ def test_without_a_key_every_request_creates(
     assert second.status_code == 201, second.text
     assert second.json()["id"] != first.json()["id"]
     assert creating.count(client, world) == before + 2
+
+
+# --- a stored answer is given again only to who may still have it, and only for a day ---------
+
+NEED_TEXT = "Vi trenger hjelp med strømregningen."
+
+
+def _add_need(client: TestClient, world: World, persona: str, key: str) -> httpx2.Response:
+    return client.post(
+        f"/api/v1/canvases/{world.canvas.id}/needs",
+        json=_need(1),
+        headers={**world.headers[persona], "Idempotency-Key": key},
+    )
+
+
+def test_a_replay_after_a_handover_gives_the_former_plan_lead_nothing(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build_world(session, settings)
+    first = _add_need(client, world, "lead", "need-1")
+    assert first.status_code == 201, first.text
+    family = client.get(f"/api/v1/families/{world.family.id}", headers=world.headers["lead"])
+    # The family moves to a caseworker of another unit; the former lead keeps no access.
+    new_lead = world.other_unit
+    moved = client.post(
+        f"/api/v1/families/{world.family.id}/handover",
+        json={"to_user_id": str(new_lead.id), "note": "Flytter til bydel Øst."},
+        headers={**world.headers["lead"], "If-Match": family.headers["etag"]},
+    )
+    assert moved.status_code == 200, moved.text
+
+    again = _add_need(client, world, "lead", "need-1")
+
+    assert again.status_code == 404, again.text
+    assert NEED_TEXT not in again.text
+    assert "idempotent-replayed" not in again.headers
+
+
+def test_a_replay_is_in_the_familys_trail(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build_world(session, settings)
+    assert _add_need(client, world, "lead", "need-2").status_code == 201
+    again = _add_need(client, world, "lead", "need-2")
+    assert again.headers["idempotent-replayed"] == "true"
+
+    trail = client.get(
+        f"/api/v1/families/{world.family.id}/audit", headers=world.headers["lead"]
+    ).json()["items"]
+
+    assert ("read", "idempotent_replay") in {(e["action"], e["purpose"]) for e in trail}
+
+
+def test_a_key_is_forgotten_after_a_day(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build_world(session, settings)
+    first = _add_need(client, world, "lead", "need-3")
+    assert first.status_code == 201, first.text
+    session.execute(
+        update(IdempotentRequest).values(created_at=utcnow() - timedelta(hours=24, minutes=1))
+    )
+    session.commit()
+
+    later = _add_need(client, world, "lead", "need-3")
+
+    assert later.status_code == 201, later.text
+    assert "idempotent-replayed" not in later.headers
+    assert later.json()["id"] != first.json()["id"]
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(IdempotentRequest)) == 1

@@ -23,8 +23,9 @@ class Settings(BaseSettings):
     token_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
     # A browser session ends after this long without a request (a tablet left on a table).
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
-    # Login throttling: this many failures for one username or one client address within the
-    # window locks further attempts until the window has passed.
+    # Login throttling (app/accounts/service.py): after this many failures within the window,
+    # the same username from the same address waits before its next try, twice as long after
+    # each further failure; a delay, never a lock that a stranger could set off.
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
     max_body_bytes: int = 1_000_000

@@ -53,13 +53,15 @@ def login_submit(
     target = safe_next(next)
     try:
         account_service.check_throttle(session, settings, username, client)
-    except TooManyRequests:
-        return render(
+    except TooManyRequests as exc:
+        page = render(
             request,
             "accounts/login.html",
             {"next": target, "error": "throttled", "username": username},
             status_code=429,
         )
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     user = account_service.authenticate(session, username, password)
     if user is None:
         account_service.record_attempt(session, settings, username, client, succeeded=False)

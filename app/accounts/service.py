@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, or_, select, update
+from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.access.actor import Actor, UnitRef
@@ -195,24 +197,96 @@ def revoke_token(session: Session, token_id: uuid.UUID) -> None:
     )
 
 
+# Sign-in throttling (DESIGN §9, §11): it slows whoever is guessing, and never locks out the
+# person whose account is guessed at. Failures count per username *and* client address (the
+# pair), per username over clients that have never signed in as it, and per client over all
+# usernames (spraying). Past a threshold each group waits before its next attempt, twice as
+# long after each further failure, up to a cap: a delay, not a lock.
+KNOWN_CLIENT_FOR = timedelta(days=30)
+USERNAME_DELAY_CAP_S = 60
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    username_key: str
+    client_key: str
+    succeeded: bool
+    at: datetime
+
+
+def _wait_s(failures: list[datetime], threshold: int, cap_s: int, now: datetime) -> float:
+    """Seconds until a group with these failures (oldest first) may try again."""
+    if len(failures) < threshold:
+        return 0.0
+    delay = min(2 ** (len(failures) - threshold), cap_s)
+    return max(0.0, (failures[-1] + timedelta(seconds=delay) - now).total_seconds())
+
+
 def check_throttle(session: Session, settings: Settings, username: str, client: str) -> None:
-    """Refuse sign-in after repeated failures for the same username or client address."""
-    since = utcnow() - timedelta(seconds=settings.login_window_seconds)
+    """Refuse a sign-in attempt (429, with how long to wait) while its pair, its username or
+    its client is waiting after repeated failures."""
+    now = utcnow()
+    since = now - max(timedelta(seconds=settings.login_window_seconds), KNOWN_CLIENT_FOR)
+    window_start = now - timedelta(seconds=settings.login_window_seconds)
     username_key = keyed_digest(settings.secret_key, "u:" + username.casefold())
     client_key = keyed_digest(settings.secret_key, "c:" + client)
-    failures = session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.at > since,
-            (LoginAttempt.username_key == username_key) | (LoginAttempt.client_key == client_key),
+    attempts = [
+        _Attempt(*row)
+        for row in session.execute(
+            select(
+                LoginAttempt.username_key,
+                LoginAttempt.client_key,
+                LoginAttempt.succeeded,
+                LoginAttempt.at,
+            )
+            .where(
+                LoginAttempt.at > since,
+                (LoginAttempt.username_key == username_key)
+                | (LoginAttempt.client_key == client_key),
+            )
+            .order_by(LoginAttempt.at)
         )
-    )
-    if (failures or 0) >= settings.login_max_failures:
+    ]
+    pair = [a for a in attempts if (a.username_key, a.client_key) == (username_key, client_key)]
+    last_success = max((a.at for a in pair if a.succeeded), default=None)
+    known_client = last_success is not None
+    threshold = settings.login_max_failures
+    cap = settings.login_window_seconds
+
+    def failures(group: list[_Attempt]) -> list[datetime]:
+        return [
+            a.at
+            for a in group
+            if not a.succeeded
+            and a.at > window_start
+            and (last_success is None or a.at > last_success or group is not pair)
+        ]
+
+    waits = [
+        _wait_s(failures(pair), threshold, cap, now),
+        _wait_s(
+            failures([a for a in attempts if a.client_key == client_key]),
+            4 * threshold,
+            cap,
+            now,
+        ),
+    ]
+    if not known_client:
+        # Guessing one account from many addresses slows new addresses a little; the owner's
+        # own device, where they signed in before, is never held up by it.
+        waits.append(
+            _wait_s(
+                failures([a for a in attempts if a.username_key == username_key]),
+                3 * threshold,
+                USERNAME_DELAY_CAP_S,
+                now,
+            )
+        )
+    wait = max(waits)
+    if wait > 0:
         raise TooManyRequests(
-            "Too many failed sign-ins. Wait a few minutes and try again.",
-            retry_after=settings.login_window_seconds,
+            "Too many failed sign-ins. Wait a little and try again.",
+            retry_after=max(1, math.ceil(wait)),
         )
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx2
 from argon2 import PasswordHasher
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.db import utcnow
-from app.models import ApiToken, AuditEvent, Base, User
+from app.models import ApiToken, AuditEvent, Base, LoginAttempt, User
 from tests.factories import PASSWORD, make_unit, make_user
 
 WRONG_PASSWORD = "not-the-password-q7Zx"
@@ -94,7 +96,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(
     }
 
 
-def test_five_failures_lock_the_username_even_for_the_right_password(
+def test_five_failures_from_one_address_make_it_wait_even_with_the_right_password(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
     user = account(session)
@@ -288,3 +290,72 @@ def test_an_api_token_ends_at_its_absolute_expiry_however_busy(
     session.commit()
 
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+# --- throttling slows the one who guesses, never locks out the owner (issue 10 #1) -------------
+
+
+def _from(app: FastAPI, host: str) -> TestClient:
+    return TestClient(app, raise_server_exceptions=False, client=(host, 40000))
+
+
+def _try(client: TestClient, username: str, password: str) -> httpx2.Response:
+    return client.post("/api/v1/tokens", json={"username": username, "password": password})
+
+
+def _age_attempts(session: Session, seconds: float) -> None:
+    """Everything recorded so far happened ``seconds`` earlier: time passing, for the test."""
+    session.expire_all()
+    for attempt in session.scalars(select(LoginAttempt)):
+        attempt.at -= timedelta(seconds=seconds)
+    session.commit()
+
+
+def test_a_stranger_guessing_cannot_lock_the_owner_out(
+    app: FastAPI, session: Session, settings: Settings
+) -> None:
+    user = account(session)
+    with _from(app, "10.0.0.7") as owner, _from(app, "203.0.113.66") as stranger:
+        assert _try(owner, user.username, PASSWORD).status_code == 201  # the owner's tablet
+        answers = [_try(stranger, user.username, WRONG_PASSWORD).status_code for _ in range(12)]
+        refused = answers.count(429)
+
+        # The owner signs in at once, on the tablet they use, with the right password...
+        assert _try(owner, user.username, PASSWORD).status_code == 201
+    # ...while the stranger was made to wait, again and again.
+    assert refused > 0
+
+
+def test_each_failure_past_the_limit_doubles_the_wait(
+    app: FastAPI, session: Session, settings: Settings
+) -> None:
+    user = account(session)
+    waits = []
+    with _from(app, "203.0.113.9") as guesser:
+        for _ in range(settings.login_max_failures):
+            assert _try(guesser, user.username, WRONG_PASSWORD).status_code == 401
+        for _ in range(4):
+            held = _try(guesser, user.username, PASSWORD)
+            assert held.status_code == 429, held.text
+            waits.append(int(held.headers["retry-after"]))
+            _age_attempts(session, waits[-1])
+            assert _try(guesser, user.username, WRONG_PASSWORD).status_code == 401
+        _age_attempts(session, 2 * waits[-1])
+        # After the wait, the right password works: a delay, never a lock.
+        assert _try(guesser, user.username, PASSWORD).status_code == 201
+    assert waits == [1, 2, 4, 8]
+
+
+def test_a_new_address_is_slowed_only_a_little_when_one_account_is_guessed_at_from_many(
+    app: FastAPI, session: Session, settings: Settings
+) -> None:
+    user = account(session)
+    for n in range(3 * settings.login_max_failures):
+        with _from(app, f"198.51.100.{n}") as one_of_many:
+            assert _try(one_of_many, user.username, WRONG_PASSWORD).status_code == 401
+    with _from(app, "192.0.2.200") as new_device:
+        held = _try(new_device, user.username, PASSWORD)
+        assert held.status_code == 429
+        assert int(held.headers["retry-after"]) <= 60
+        _age_attempts(session, 61)
+        assert _try(new_device, user.username, PASSWORD).status_code == 201

@@ -74,6 +74,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_config=_serve_log_config(),
         access_log=False,
         proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips or get_settings().forwarded_allow_ips,
         log_level="info",
     )
     return 0
@@ -196,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default=None,
+        help="the reverse proxies whose X-Forwarded-* headers are believed, comma-separated "
+        "(default DUK_FORWARDED_ALLOW_IPS, or 127.0.0.1)",
+    )
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("demo", help="make a demo municipality").set_defaults(func=cmd_demo)
 

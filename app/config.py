@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     # each further failure; a delay, never a lock that a stranger could set off.
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
+    # The host names this server answers for, comma-separated ("duk.kommune.no", or
+    # "*.kommune.no" for its subdomains); a request with any other Host header gets 400.
+    allowed_hosts: str = "localhost,127.0.0.1,[::1]"
+    # The proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (``duk serve``).
+    forwarded_allow_ips: str = "127.0.0.1"
     max_body_bytes: int = 1_000_000
     max_text_chars: int = 10_000
 
@@ -45,6 +50,10 @@ class Settings(BaseSettings):
         ):
             raise ValueError("DUK_SECRET_KEY must be set to a random value of 32+ characters")
         return self
+
+    @property
+    def allowed_host_names(self) -> list[str]:
+        return [name.strip() for name in self.allowed_hosts.split(",") if name.strip()]
 
     @property
     def is_sqlite(self) -> bool:

@@ -110,6 +110,10 @@ def create_app(
         CSRFMiddleware, secret=settings.secret_key, secure=settings.env == "production"
     )
     app.add_middleware(GZipMiddleware, minimum_size=1000)
-    app.add_middleware(RequestGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestGuardMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        allowed_hosts=settings.allowed_host_names,
+    )
     logging.getLogger("duk").setLevel(logging.INFO)
     return app

@@ -69,7 +69,12 @@ def database_server(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> I
 
 @pytest.fixture(scope="session")
 def settings(database_server: str) -> Settings:
-    return Settings(env="test", database_url=database_server, secret_key=TEST_SECRET)
+    return Settings(
+        env="test",
+        database_url=database_server,
+        secret_key=TEST_SECRET,
+        allowed_hosts="testserver,localhost,127.0.0.1",
+    )
 
 
 def prepare_database(engine: Engine) -> None:

@@ -9,7 +9,7 @@ import re
 import time
 import traceback
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 from app.kit.requestid import reset_request_id, set_request_id
@@ -61,10 +61,30 @@ def _problem(status: int, slug: str, title: str, detail: str, request_id: str) -
     ).encode()
 
 
+def host_allowed(host_header: str, allowed: Iterable[str]) -> bool:
+    """Whether the Host header names this server: one of ``allowed`` (a name, ``*.domain``
+    for its subdomains, or ``*`` for any), with any port."""
+    host = host_header.strip().lower()
+    if host.startswith("["):  # an IPv6 literal, [::1]:8000
+        host = host[: host.find("]") + 1]
+    else:
+        host = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    for name in allowed:
+        name = name.strip().lower()
+        if name == "*" or host == name:
+            return True
+        if name.startswith("*.") and host.endswith(name[1:]):
+            return True
+    return False
+
+
 class RequestGuardMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, allowed_hosts: Iterable[str] = ("*",)
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.allowed_hosts = tuple(allowed_hosts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,6 +108,8 @@ class RequestGuardMiddleware:
                     if name not in names:
                         headers.append((name, value))
                 headers.append((b"x-request-id", request_id.encode()))
+                if scope.get("scheme") == "https" and b"strict-transport-security" not in names:
+                    headers.append((b"strict-transport-security", b"max-age=31536000"))
                 if is_api and b"cache-control" not in names:
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
@@ -108,6 +130,14 @@ class RequestGuardMiddleware:
             await send({"type": "http.response.body", "body": body})
 
         try:
+            host = next((v for k, v in scope.get("headers", []) if k.lower() == b"host"), b"")
+            if not host_allowed(host.decode("latin-1"), self.allowed_hosts):
+                # A request for another host name never reaches the app, so nothing it
+                # answers (a redirect, a link) can carry a name an attacker chose.
+                await reject(
+                    400, "bad-host", "Unknown host", "This server does not answer for that host."
+                )
+                return
             method = scope.get("method", "GET")
             if method in _BODY_METHODS:
                 headers = {k.lower(): v for k, v in scope.get("headers", [])}

@@ -97,12 +97,12 @@ def _wait_until_healthy(server: DukServer) -> None:
         time.sleep(0.05)  # polling for readiness, not waiting for a result
 
 
-def start_server(database_url: str, log: Path) -> DukServer:
+def start_server(database_url: str, log: Path, *extra: str) -> DukServer:
     """``duk serve`` on a free loopback port; returns once /api/v1/health answers 200."""
     port = free_port()
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [str(DUK), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [str(DUK), "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
             env=duk_env(database_url),
             cwd=PROJECT_ROOT,
             stdin=subprocess.DEVNULL,
@@ -116,8 +116,8 @@ def start_server(database_url: str, log: Path) -> DukServer:
 
 
 @contextlib.contextmanager
-def serving(database_url: str, log: Path) -> Iterator[DukServer]:
-    server = start_server(database_url, log)
+def serving(database_url: str, log: Path, *extra: str) -> Iterator[DukServer]:
+    server = start_server(database_url, log, *extra)
     try:
         yield server
     finally:

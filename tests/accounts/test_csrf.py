@@ -1,0 +1,72 @@
+"""CSRF on the pages (issue 10 #4): a body the check cannot read is a clear 400 that reaches no
+route, never a 500; and no header a forged request can carry lets it past the check."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import Family
+from tests.accounts.test_pages import sign_in
+from tests.factories import make_unit, make_user
+
+NEW_FAMILY = {
+    "display_name": "Familien Skjema",
+    "municipality_code": "3107",
+    "language": "nb",
+    "adults": "1",
+}
+
+
+def _families(session: Session) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(Family)) or 0
+
+
+@pytest.fixture
+def signed_in(client: TestClient, session: Session) -> TestClient:
+    user = make_user(session, units=[make_unit(session)])
+    session.commit()
+    sign_in(client, user.username)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data", b"--x\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n--x--"),
+        ("multipart/form-data; boundary=", b"garbage"),
+        ("multipart/form-data; boundary=x", b"\xff\xfe not a multipart body at all"),
+        ("application/x-www-form-urlencoded", b"display_name=\xff\xfe&csrftoken=\xc3"),
+    ],
+)
+def test_a_form_the_check_cannot_read_is_400_and_changes_nothing(
+    signed_in: TestClient, session: Session, content_type: str, body: bytes
+) -> None:
+    before = _families(session)
+
+    response = signed_in.post(
+        "/families", content=body, headers={"content-type": content_type}, follow_redirects=False
+    )
+
+    assert response.status_code in (400, 403), response.text
+    assert response.status_code != 500
+    assert _families(session) == before
+
+
+def test_a_bearer_header_does_not_let_a_forged_form_past_the_check(
+    signed_in: TestClient, session: Session
+) -> None:
+    before = _families(session)
+
+    forged = signed_in.post(
+        "/families",
+        data=NEW_FAMILY,
+        headers={"Authorization": "Bearer anything-at-all"},
+        follow_redirects=False,
+    )
+
+    assert forged.status_code == 403, forged.text
+    assert _families(session) == before

@@ -26,6 +26,8 @@ from app.db import make_engine, make_session_factory, session_scope
 from app.main import create_app
 from tests.pg_server import create_database, temporary_postgres
 
+# Starlette's test client sends Host: testserver; real server processes are on 127.0.0.1.
+TEST_HOSTS = "testserver,localhost,127.0.0.1"
 TEST_SECRET = "test-secret-key-for-the-duk-test-suite-0123456789"
 
 
@@ -73,7 +75,7 @@ def settings(database_server: str) -> Settings:
         env="test",
         database_url=database_server,
         secret_key=TEST_SECRET,
-        allowed_hosts="testserver,localhost,127.0.0.1",
+        allowed_hosts=TEST_HOSTS,
     )
 
 

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.main import create_app
-from tests.conftest import TEST_SECRET, prepare_database
+from tests.conftest import TEST_HOSTS, TEST_SECRET, prepare_database
 from tests.factories import auth_headers, make_canvas, make_family, make_unit, make_user
 
 ROUNDS = 20
@@ -35,7 +35,12 @@ class Tablets:
 
 @pytest.fixture
 def settings_on_fresh_database(fresh_database_url: str) -> Settings:
-    return Settings(env="test", database_url=fresh_database_url, secret_key=TEST_SECRET)
+    return Settings(
+        env="test",
+        database_url=fresh_database_url,
+        secret_key=TEST_SECRET,
+        allowed_hosts=TEST_HOSTS,
+    )
 
 
 @pytest.fixture

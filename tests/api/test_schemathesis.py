@@ -32,7 +32,7 @@ from app.config import Settings
 from app.main import create_app
 from app.models import Action, Canvas, Family, Goal, Referral
 from tests.canvases.matrix_checks import goal_ids
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_HOSTS, TEST_SECRET
 from tests.factories import World, auth_headers, build_world
 
 EXAMPLES_PER_OPERATION = 50
@@ -43,7 +43,9 @@ PROBLEM_JSON = "application/problem+json"
 # once per run, and lists the operations at collection time so each becomes its own test.
 # The requests themselves go to each test's own app, inside the test's transaction.
 DOCUMENT_APP = create_app(
-    Settings(env="test", database_url="sqlite://", secret_key=TEST_SECRET),
+    Settings(
+        env="test", database_url="sqlite://", secret_key=TEST_SECRET, allowed_hosts=TEST_HOSTS
+    ),
     session_factory=sessionmaker(),
 )
 OPERATIONS = [

@@ -30,7 +30,7 @@ from app.main import create_app
 from app.models import Base, Canvas, CanvasTemplate, Family, Service, Unit, User
 from app.models.enums import Role
 from tests.cli.duk_process import run_duk, serving
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_HOSTS, TEST_SECRET
 from tests.pg_server import create_database
 
 GOOD_PASSWORD = "lang-nok-passord-2026"
@@ -87,7 +87,9 @@ def second_database_url(db_kind: str, database_server: str, tmp_path: Path) -> s
 
 def api(database_url: str) -> TestClient:
     """The API on a database, through its own engine (as ``duk serve`` builds it)."""
-    settings = Settings(env="test", database_url=database_url, secret_key=TEST_SECRET)
+    settings = Settings(
+        env="test", database_url=database_url, secret_key=TEST_SECRET, allowed_hosts=TEST_HOSTS
+    )
     return TestClient(create_app(settings), raise_server_exceptions=False)
 
 

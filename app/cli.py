@@ -165,8 +165,47 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from app.backup import backup
 
-    counts = backup(make_engine(get_settings().database_url), Path(args.file))
+    target = Path(args.file)
+    counts = backup(make_engine(get_settings().database_url), target)
+    target.chmod(0o600)  # also when it overwrote a file that others could read
     print(f"Backed up {sum(counts.values())} rows from {len(counts)} tables to {args.file}.")
+    return 0
+
+
+def cmd_data_key(_args: argparse.Namespace) -> int:
+    from app.kit.crypto import new_key
+
+    print(new_key())
+    return 0
+
+
+def cmd_rotate_key(_args: argparse.Namespace) -> int:
+    """Re-encrypt every stored identifier with the current DUK_DATA_KEY."""
+    from sqlalchemy import select
+
+    from app.kit.crypto import InvalidToken, data_keys
+    from app.models import Family
+
+    settings = get_settings()
+    keys = data_keys(settings)
+    moved = 0
+    for session in session_scope(_session_factory()):
+        for family in session.scalars(
+            select(Family).where(Family.national_id_encrypted.is_not(None))
+        ):
+            assert family.national_id_encrypted is not None
+            try:
+                family.national_id_encrypted = keys.rotate(family.national_id_encrypted)
+            except InvalidToken:
+                print(
+                    "duk rotate-key: a stored value opens with none of the keys; name the key "
+                    "it was written with in DUK_DATA_KEYS_OLD. Nothing was changed.",
+                    file=sys.stderr,
+                )
+                session.rollback()
+                return 1
+            moved += 1
+    print(f"Re-encrypted {moved} stored identifiers with the current data key.")
     return 0
 
 
@@ -230,15 +269,39 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="write a portable backup file")
     backup.add_argument("file")
     backup.set_defaults(func=cmd_backup)
+    sub.add_parser("data-key", help="print a new data key for DUK_DATA_KEY").set_defaults(
+        func=cmd_data_key
+    )
+    sub.add_parser(
+        "rotate-key", help="re-encrypt stored identifiers with the current DUK_DATA_KEY"
+    ).set_defaults(func=cmd_rotate_key)
     restore = sub.add_parser("restore", help="restore a backup into an empty database")
     restore.add_argument("file")
     restore.set_defaults(func=cmd_restore)
     return parser
 
 
+def _owner_only_files() -> int:
+    """Every file Duk writes (the SQLite database and its journal, backups) is readable by its
+    owner only: it holds the families' data. Files from before are tightened too. Returns the
+    umask it replaced."""
+    before = os.umask(0o077)
+    url = os.environ.get("DUK_DATABASE_URL", "sqlite:///./duk.db")
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        database = Path(url.removeprefix("sqlite:///"))
+        for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+            if path.exists():
+                path.chmod(0o600)
+    return before
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    code: int = args.func(args)
+    umask = _owner_only_files()
+    try:
+        code: int = args.func(args)
+    finally:
+        os.umask(umask)
     return code
 
 

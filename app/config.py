@@ -5,11 +5,21 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
+from cryptography.fernet import Fernet
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Used only in development and tests; refused in production (see ``_refuse_default_secret``).
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-0000000000"
+DEV_DATA_KEY = "ZHVrIGRldmVsb3BtZW50IGRhdGEga2V5IDAwMDAwMCE="  # base64 of a fixed 32 bytes
+
+
+def _is_fernet_key(value: str) -> bool:
+    try:
+        Fernet(value.encode())
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 class Settings(BaseSettings):
@@ -18,6 +28,10 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///./duk.db"
     secret_key: str = DEV_SECRET_KEY
+    # The key that encrypts identifiers at rest (app/kit/crypto.py): a Fernet key of its own,
+    # and earlier ones still to be read while ``duk rotate-key`` moves values to the new one.
+    data_key: str = DEV_DATA_KEY
+    data_keys_old: str = ""
     # Small-cell suppression threshold (DESIGN §7): never below 3.
     report_min_cell: int = Field(default=5)
     token_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
@@ -49,7 +63,18 @@ class Settings(BaseSettings):
             self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32
         ):
             raise ValueError("DUK_SECRET_KEY must be set to a random value of 32+ characters")
+        if self.env == "production" and self.data_key == DEV_DATA_KEY:
+            raise ValueError("DUK_DATA_KEY must be set: make one with `duk data-key`")
+        for key in (self.data_key, *self.old_data_keys):
+            if not _is_fernet_key(key):
+                raise ValueError(
+                    "DUK_DATA_KEY and DUK_DATA_KEYS_OLD take keys made by `duk data-key`"
+                )
         return self
+
+    @property
+    def old_data_keys(self) -> list[str]:
+        return [key.strip() for key in self.data_keys_old.split(",") if key.strip()]
 
     @property
     def allowed_host_names(self) -> list[str]:

@@ -61,7 +61,7 @@ def create_family(session: Session, actor: Actor, data: FamilyCreate, settings: 
         municipality_code=data.municipality_code,
         language=data.language,
         national_id_encrypted=(
-            crypto.encrypt(settings.secret_key, data.national_id) if data.national_id else None
+            crypto.data_keys(settings).encrypt(data.national_id) if data.national_id else None
         ),
         plan_lead_id=actor.user_id,
         lead_unit_id=actor.units[0].id,
@@ -353,7 +353,7 @@ def plan_lead(session: Session, family: Family) -> User:
 def national_id(settings: Settings, family: Family) -> str | None:
     if family.national_id_encrypted is None:
         return None
-    return crypto.decrypt(settings.secret_key, family.national_id_encrypted)
+    return crypto.data_keys(settings).decrypt(family.national_id_encrypted)
 
 
 def export_family(

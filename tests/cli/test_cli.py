@@ -21,11 +21,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from app import cli, migrate
+from app.accounts.service import actor_from_user
 from app.canvases.template_schema import default_template_dir, load_template_dir
 from app.catalogue.seed import default_catalogue_path, load_catalogue
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory
 from app.demo import DEMO_PASSWORD, DEMO_USERS
+from app.families import service as family_service
+from app.families.schemas import FamilyCreate
 from app.main import create_app
 from app.models import Base, Canvas, CanvasTemplate, Family, Service, Unit, User
 from app.models.enums import Role
@@ -514,3 +517,101 @@ def test_serve_answers_health_on_a_migrated_database(migrated_url: str, tmp_path
         assert response.status_code == 200
         assert response.json() == {"status": "ok", "database": "ok"}
     assert server.process.returncode is not None
+
+
+# --- files only their owner reads, and a data key of its own (issue 10 #8) ---------------------
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_the_database_and_a_backup_are_readable_by_their_owner_only(
+    tmp_path: Path, duk: DukInProcess
+) -> None:
+    database = tmp_path / "duk.db"
+    url = f"sqlite:///{database}"
+    assert duk("init", database_url=url).code == 0
+    backup = tmp_path / "duk-backup.jsonl.gz"
+    backup.write_text("an old file anyone could read")
+    backup.chmod(0o644)
+
+    assert duk("backup", str(backup), database_url=url).code == 0
+
+    assert _mode(database) == 0o600
+    assert _mode(backup) == 0o600
+    # A database that was readable by others before is tightened by the next command.
+    database.chmod(0o644)
+    assert duk("backup", str(tmp_path / "again.gz"), database_url=url).code == 0
+    assert _mode(database) == 0o600
+
+
+def test_the_national_id_survives_a_new_secret_key_and_moves_to_a_new_data_key(
+    migrated_url: str, duk: DukInProcess
+) -> None:
+    first, second = (
+        duk("data-key", database_url=migrated_url),
+        duk("data-key", database_url=migrated_url),
+    )
+    key_a, key_b = first.out.strip(), second.out.strip()
+    assert key_a != key_b
+    with reading(migrated_url) as db:
+        unit = Unit(slug="nav-test", name="NAV Test", level="state")
+        db.add(unit)
+        db.flush()
+        user = User(username="kari", display_name="Kari", role=Role.caseworker, password_hash="x")
+        user.units = [unit]
+        db.add(user)
+        db.commit()
+    settings_a = Settings(
+        env="test", database_url=migrated_url, secret_key=TEST_SECRET, data_key=key_a
+    )
+    with reading(migrated_url) as db:
+        kari = db.scalars(select(User).options(selectinload(User.units))).one()
+        family = family_service.create_family(
+            db,
+            actor_from_user(kari),
+            FamilyCreate.model_validate(
+                {
+                    "display_name": "Familien Nøkkel",
+                    "municipality_code": "3107",
+                    "national_id": "01017549819",
+                    "household": {"adults": 1, "children_birth_years": [], "single_parent": True},
+                }
+            ),
+            settings_a,
+        )
+        family_id = family.id
+        db.commit()
+
+    def read_with(secret_key: str, data_key: str) -> str | None:
+        settings = Settings(
+            env="test", database_url=migrated_url, secret_key=secret_key, data_key=data_key
+        )
+        with reading(migrated_url) as db:
+            stored = db.get(Family, family_id)
+            assert stored is not None
+            return family_service.national_id(settings, stored)
+
+    # A new secret key (CSRF, cell keys) leaves the stored number readable.
+    assert read_with(secret_key="another-secret-" + "x" * 40, data_key=key_a) == "01017549819"
+    refused = duk(
+        "rotate-key", database_url=migrated_url, env={"DUK_DATA_KEY": key_b}
+    )  # the old key is not named: nothing can be moved
+    assert refused.code == 1
+    moved = duk(
+        "rotate-key",
+        database_url=migrated_url,
+        env={"DUK_DATA_KEY": key_b, "DUK_DATA_KEYS_OLD": key_a},
+    )
+    assert moved.code == 0, moved.err
+    assert "Re-encrypted 1" in moved.out
+    # The old key can go.
+    assert read_with(secret_key=TEST_SECRET, data_key=key_b) == "01017549819"
+
+
+def test_production_refuses_to_start_without_a_data_key_of_its_own() -> None:
+    with pytest.raises(ValueError, match="DUK_DATA_KEY"):
+        Settings(env="production", secret_key="s" * 40)
+    with pytest.raises(ValueError, match="DUK_DATA_KEY"):
+        Settings(env="test", data_key="not-a-key")

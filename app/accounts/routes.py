@@ -29,7 +29,11 @@ def health(session: SessionDep) -> HealthOut:
     responses={401: {**PROBLEM_RESPONSES[401], "description": "Wrong username or password"}},
 )
 def create_token(
-    data: TokenCreate, request: Request, session: SessionDep, settings: SettingsDep
+    data: TokenCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> TokenOut | JSONResponse:
     client = request.client.host if request.client else "unknown"
     account_service.check_throttle(session, settings, data.username, client)
@@ -49,6 +53,8 @@ def create_token(
     secret, token = account_service.issue_token(session, user, settings)
     actor = account_service.actor_from_user(user)
     audit.record(session, actor, AuditAction.login, "session", token.id)
+    # The token is "the current token" of whoever sends it (DELETE revokes it).
+    response.headers["Location"] = "/api/v1/tokens/current"
     return TokenOut(token=secret, expires_at=token.expires_at)
 
 

@@ -26,7 +26,7 @@ def record_barrier(
     that family's names and is not stored: a barrier is not linked to a family. A text that
     looks like personal data is 422."""
     out = barrier_service.barrier_out(barrier_service.record_barrier(session, actor, data))
-    idem.store(201, out, family_id=None)
+    idem.store(201, out, family_id=None, location=f"/api/v1/barriers/{out.id}")
     return out
 
 

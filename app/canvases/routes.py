@@ -62,7 +62,7 @@ def create_canvas(
     scope = family_scope(session, actor, family_id, Reach.case)
     canvas = canvas_service.create_canvas(session, actor, scope, data.template_key)
     out = canvas_service.canvas_document(session, canvas)
-    idem.store(201, out, family_id=canvas.family_id)
+    idem.store(201, out, family_id=canvas.family_id, location=f"/api/v1/canvases/{out.id}")
     set_etag(response, canvas.version)
     return out
 
@@ -100,7 +100,7 @@ def patch_canvas(
 ) -> CanvasOut | Response:
     canvas, scope = _canvas_scope(session, actor, canvas_id)
     scope.require_edit()
-    version = expected_version(if_match)
+    version = expected_version(if_match, canvas.version)
     canvas_service.patch_canvas(session, actor, scope, canvas, data, version)
     if _wants_minimal(prefer):
         return Response(
@@ -122,7 +122,7 @@ def add_need(
 ) -> NeedOut:
     canvas, scope = _canvas_scope(session, actor, canvas_id)
     out = canvas_service.need_out(canvas_service.add_need(session, actor, scope, canvas, data))
-    idem.store(201, out, family_id=canvas.family_id)
+    idem.store(201, out, family_id=canvas.family_id, location=f"/api/v1/needs/{out.id}")
     return out
 
 
@@ -149,7 +149,7 @@ def add_referral(
     need, scope = record_scope(session, actor, Need, need_id, "need", Reach.case)
     referral = canvas_service.add_referral(session, actor, scope, need, data)
     out = canvas_service.referral_out(referral, canvas_service.provider_unit_of(session, referral))
-    idem.store(201, out, family_id=need.family_id)
+    idem.store(201, out, family_id=need.family_id, location=f"/api/v1/referrals/{out.id}")
     set_etag(response, referral.version)
     return out
 
@@ -165,7 +165,7 @@ def patch_referral(
     if_match: IfMatch = None,
 ) -> ReferralOut:
     referral, scope = record_scope(session, actor, Referral, referral_id, "referral", Reach.plan)
-    version = expected_version(if_match)
+    version = expected_version(if_match, referral.version)
     canvas_service.update_referral(session, actor, scope, referral, data, version)
     set_etag(response, referral.version)
     return canvas_service.referral_out(referral, canvas_service.provider_unit_of(session, referral))
@@ -182,7 +182,7 @@ def add_goal(
 ) -> GoalOut:
     canvas, scope = _canvas_scope(session, actor, canvas_id)
     out = canvas_service.goal_out(canvas_service.add_goal(session, actor, scope, canvas, data))
-    idem.store(201, out, family_id=canvas.family_id)
+    idem.store(201, out, family_id=canvas.family_id, location=f"/api/v1/goals/{out.id}")
     return out
 
 
@@ -198,7 +198,7 @@ def patch_goal(
 ) -> GoalOut:
     goal, scope = record_scope(session, actor, Goal, goal_id, "goal", Reach.case)
     scope.require_edit()
-    version = expected_version(if_match)
+    version = expected_version(if_match, goal.version)
     canvas_service.update_goal(session, actor, scope, goal, data, version)
     set_etag(response, goal.version)
     return canvas_service.goal_out(goal)
@@ -218,7 +218,7 @@ def add_action(
     action = canvas_service.add_action(session, actor, scope, canvas, data)
     links = canvas_service.action_links(session, [action.id])[action.id]
     out = canvas_service.action_out(action, *links)
-    idem.store(201, out, family_id=canvas.family_id)
+    idem.store(201, out, family_id=canvas.family_id, location=f"/api/v1/actions/{out.id}")
     set_etag(response, action.version)
     return out
 
@@ -234,7 +234,7 @@ def patch_action(
     if_match: IfMatch = None,
 ) -> ActionOut:
     action, scope = record_scope(session, actor, Action, action_id, "action", Reach.plan)
-    version = expected_version(if_match)
+    version = expected_version(if_match, action.version)
     canvas_service.update_action(session, actor, scope, action, data, version)
     links = canvas_service.action_links(session, [action.id])[action.id]
     set_etag(response, action.version)

@@ -28,7 +28,7 @@ from app.families.schemas import (
     TimelineEntry,
     UserRef,
 )
-from app.kit.concurrency import IfMatch, check_version, expected_version, set_etag
+from app.kit.concurrency import IfMatch, expected_version, set_etag
 from app.kit.errors import Forbidden
 from app.kit.idempotency import IdempotencyDep
 from app.kit.pagination import (
@@ -100,7 +100,7 @@ def create_family(
 ) -> FamilyOut:
     family = family_service.create_family(session, actor, data, settings)
     out = family_out(session, family, FamilyAccess.lead_side)
-    idem.store(201, out, family_id=family.id)
+    idem.store(201, out, family_id=family.id, location=f"/api/v1/families/{family.id}")
     set_etag(response, family.version)
     return out
 
@@ -143,7 +143,7 @@ def patch_family(
 ) -> FamilyOut:
     scope = family_scope(session, actor, family_id, Reach.plan)
     scope.require_edit()
-    check_version(scope.family.version, expected_version(if_match))
+    expected_version(if_match, scope.family.version)
     family = family_service.update_family(session, actor, scope, data)
     set_etag(response, family.version)
     return family_out(session, family, scope.access)
@@ -155,13 +155,16 @@ def erase_family(
     reason: Annotated[ErasureReason, Query(description="Why the family's data is erased")],
     actor: CurrentActor,
     session: SessionDep,
+    if_match: IfMatch = None,
 ) -> Response:
+    """Erase the family. If-Match is required: nobody erases a family they have not just read."""
     scope = family_service.steward_scope(
         session,
         actor,
         family_id,
         "Only the plan lead's side or an admin may erase a family.",
     )
+    expected_version(if_match, scope.family.version)
     family_service.erase_family(session, actor, scope.family, reason)
     return Response(status_code=204)
 
@@ -182,7 +185,7 @@ def hand_over_family(
         family_id,
         "Only the plan lead's side or an admin may hand the family over.",
     )
-    check_version(scope.family.version, expected_version(if_match))
+    expected_version(if_match, scope.family.version)
     change = family_service.hand_over(session, actor, scope.family, data)
     set_etag(response, scope.family.version)
     return HandoverOut(
@@ -227,7 +230,12 @@ def add_consent(
 ) -> ConsentOut:
     scope = family_scope(session, actor, family_id, Reach.case)
     out = consent_out(family_service.add_consent(session, actor, scope, data))
-    idem.store(201, out, family_id=scope.family_id)
+    idem.store(
+        201,
+        out,
+        family_id=scope.family_id,
+        location=f"/api/v1/families/{scope.family_id}/consents/{out.id}",
+    )
     return out
 
 

@@ -29,11 +29,14 @@ from app.models.enums import AuditAction
 class Replay(Exception):
     """Raised to answer with the stored response of an earlier identical request."""
 
-    def __init__(self, status_code: int, body: str, etag: str | None) -> None:
+    def __init__(
+        self, status_code: int, body: str, etag: str | None, location: str | None = None
+    ) -> None:
         super().__init__("idempotent replay")
         self.status_code = status_code
         self.body = body
         self.etag = etag
+        self.location = location
 
     def response(self) -> JSONResponse:
         response = JSONResponse(content=None, status_code=self.status_code)
@@ -42,6 +45,8 @@ class Replay(Exception):
         response.headers["Idempotent-Replayed"] = "true"
         if self.etag is not None:
             response.headers["ETag"] = self.etag
+        if self.location is not None:
+            response.headers["Location"] = self.location
         return response
 
 
@@ -54,13 +59,24 @@ class Idempotency:
         self._response = response
         self._remember = remember
 
-    def store(self, status_code: int, model: BaseModel, *, family_id: uuid.UUID | None) -> None:
+    def store(
+        self,
+        status_code: int,
+        model: BaseModel,
+        *,
+        family_id: uuid.UUID | None,
+        location: str | None = None,
+    ) -> None:
+        """Answer with the created record: its ETag, and ``location`` (the record's own URL)
+        as the 201's Location; kept for a retry under the key."""
         version = getattr(model, "version", None)
         tag = etag(version) if isinstance(version, int) else None
         if tag is not None:
             self._response.headers["ETag"] = tag
+        if location is not None:
+            self._response.headers["Location"] = location
         if self.key is not None:
-            self._remember(status_code, model.model_dump_json(), tag, family_id)
+            self._remember(status_code, model.model_dump_json(), tag, family_id, location)
 
 
 # How long a stored answer is kept for a retry (DESIGN §9): a tablet retries within minutes.
@@ -119,12 +135,16 @@ class PendingIdempotency(Deferred):
                     "Idempotency-Key", "This key was used for a different request; use a new key."
                 )
             _check_still_allowed(session, actor, stored)
-            raise Replay(stored.status_code, stored.body, stored.etag)
+            raise Replay(stored.status_code, stored.body, stored.etag, stored.location)
         fingerprint = self.fingerprint
         user_id = actor.user_id
 
         def remember(
-            status_code: int, body_json: str, tag: str | None, family_id: uuid.UUID | None
+            status_code: int,
+            body_json: str,
+            tag: str | None,
+            family_id: uuid.UUID | None,
+            location: str | None,
         ) -> None:
             session.execute(
                 delete(IdempotentRequest).where(
@@ -140,6 +160,7 @@ class PendingIdempotency(Deferred):
                     status_code=status_code,
                     body=body_json,
                     etag=tag,
+                    location=location,
                     family_id=family_id,
                 )
             )

@@ -78,6 +78,22 @@ def host_allowed(host_header: str, allowed: Iterable[str]) -> bool:
     return False
 
 
+# The API operations that answer without a token.
+_OPEN_API = frozenset({("GET", "/api/v1/health"), ("POST", "/api/v1/tokens")})
+
+
+def _needs_token(path: str, method: str) -> bool:
+    return path.startswith("/api/v1/") and (method, path.rstrip("/")) not in _OPEN_API
+
+
+def _has_bearer(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name.lower() == b"authorization":
+            scheme, _, token = value.decode("latin-1").strip().partition(" ")
+            return scheme.lower() == "bearer" and bool(token.strip())
+    return False
+
+
 class RequestGuardMiddleware:
     def __init__(
         self, app: ASGIApp, *, max_body_bytes: int, allowed_hosts: Iterable[str] = ("*",)
@@ -98,7 +114,15 @@ class RequestGuardMiddleware:
         path: str = scope.get("path", "")
         is_api = path.startswith("/api/")
 
+        head = scope.get("method") == "HEAD"
+        if head:
+            # Every GET answers HEAD (RFC 9110 §9.3.2): the app answers the GET, and the body
+            # is dropped here, its headers (Content-Length included) kept.
+            scope = {**scope, "method": "GET"}
+
         async def send_with_headers(message: Message) -> None:
+            if head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             if message["type"] == "http.response.start":
                 status_holder[0] = message["status"]
                 response_started[0] = True
@@ -115,17 +139,18 @@ class RequestGuardMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        async def reject(status: int, slug: str, title: str, detail: str) -> None:
+        async def reject(
+            status: int, slug: str, title: str, detail: str, *, www_authenticate: bool = False
+        ) -> None:
             body = _problem(status, slug, title, detail, request_id)
+            headers = [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ]
+            if www_authenticate:
+                headers.append((b"www-authenticate", b"Bearer"))
             await send_with_headers(
-                {
-                    "type": "http.response.start",
-                    "status": status,
-                    "headers": [
-                        (b"content-type", b"application/problem+json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
+                {"type": "http.response.start", "status": status, "headers": headers}
             )
             await send({"type": "http.response.body", "body": body})
 
@@ -139,6 +164,17 @@ class RequestGuardMiddleware:
                 )
                 return
             method = scope.get("method", "GET")
+            if _needs_token(path, method) and not _has_bearer(scope):
+                # 401 before anything about the request is looked at (DESIGN §8): a stranger
+                # learns nothing of the fields an operation takes.
+                await reject(
+                    401,
+                    "unauthorized",
+                    "Authentication required",
+                    "Sign in first: send a valid bearer token.",
+                    www_authenticate=True,
+                )
+                return
             if method in _BODY_METHODS:
                 headers = {k.lower(): v for k, v in scope.get("headers", [])}
                 declared = headers.get(b"content-length")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from app.kit.errors import DukError, FieldError, Invalid, TooManyRequests, Unauthorized
 from app.kit.requestid import current_request_id
@@ -168,14 +172,37 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
+@functools.cache
+def _path_regex(path: str) -> re.Pattern[str]:
+    return compile_path(path)[0]
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the request's path answers (RFC 9110 §15.5.6: a 405 lists them all), not
+    only those of the first route that matched the path. GET brings HEAD with it."""
+    methods: set[str] = set()
+    path = request.url.path
+    for route in iter_route_contexts(request.app.routes):
+        if route.path is not None and route.methods and _path_regex(route.path).match(path):
+            methods |= set(route.methods)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
     if _is_page(request) and not request.url.path.startswith("/static/"):
-        return _page_error(request, exc.status_code, "http")
+        page = _page_error(request, exc.status_code, "http")
+        page.headers.update(headers)
+        return page
     title = _HTTP_TITLES.get(exc.status_code, "Error")
     detail = exc.detail if isinstance(exc.detail, str) else title
     slug = title.lower().replace(" ", "-")
-    return problem_response(exc.status_code, slug, title, detail, headers=dict(exc.headers or {}))
+    return problem_response(exc.status_code, slug, title, detail, headers=headers)
 
 
 async def _stale(_request: Request, exc: Exception) -> JSONResponse:
@@ -202,9 +229,25 @@ def _document_problem_schema(app: FastAPI) -> None:
         problem = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(problem.pop("$defs", {}))
         schemas["ProblemDetails"] = problem
+        _require_if_match(document)
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _require_if_match(document: dict[str, Any]) -> None:
+    """If-Match is optional in the routes' signatures so that a missing one gets 428 (RFC 6585)
+    rather than a validation error; the document tells clients the truth: it is required."""
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else ():
+                if parameter.get("in") == "header" and parameter.get("name") == "If-Match":
+                    parameter["required"] = True
+                    parameter["description"] = (
+                        'The ETag of the version you edited ("7"), a list of them, or *; a weak '
+                        "tag never matches. Missing: 428; another version: 412."
+                    )
+                    parameter["schema"] = {"type": "string", "minLength": 1, "maxLength": 200}
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -27,4 +27,5 @@ class IdempotentRequest(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
     etag: Mapped[str | None] = mapped_column(String(24))
+    location: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

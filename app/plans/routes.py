@@ -39,7 +39,7 @@ def submit_plan(
     assert canvas is not None
     plan = plan_service.submit_plan(session, actor, scope, canvas)
     out = plan_service.plan_document(session, plan, FamilyAccess.lead_side)
-    idem.store(201, out, family_id=plan.family_id)
+    idem.store(201, out, family_id=plan.family_id, location=f"/api/v1/plans/{plan.id}")
     return out
 
 

@@ -30,7 +30,7 @@ def add_reading(
     scope = family_scope(session, actor, family_id, Reach.case)
     reading = reading_service.add_reading(session, actor, scope, data)
     out = reading_service.readings_out(session, [reading])[0]
-    idem.store(201, out, family_id=family_id)
+    idem.store(201, out, family_id=family_id, location=f"/api/v1/families/{family_id}/readings")
     return out
 
 

@@ -323,7 +323,9 @@ def test_the_app_never_updates_or_deletes_an_audit_event(
         client.post(f"{family}/consents/{world.consent_b_id}/withdraw", headers=lead),
         client.get(f"{family}/audit", headers=lead),
         client.get(f"{family}/export", headers=lead),
-        client.delete(family, params={"reason": "family_request"}, headers=lead),
+        client.delete(
+            family, params={"reason": "family_request"}, headers={**lead, "If-Match": "*"}
+        ),
     ]
 
     expected = [200, 200, 200, 200, 200, 201, 201, 201, 200, 200, 200, 204]

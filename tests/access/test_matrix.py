@@ -492,6 +492,7 @@ ENDPOINTS = (
         _family,
         204,
         query=lambda _w: {"reason": "family_request"},
+        version=lambda w: w.family.version,
         check=check_erase,
     ),
     Endpoint(

@@ -38,6 +38,9 @@ from playwright.sync_api import (
     WebError,
     expect,
 )
+from playwright.sync_api import (
+    Error as PlaywrightError,
+)
 
 from app.demo import DEMO_PASSWORD
 
@@ -69,14 +72,23 @@ KARI: Final = Person("kari", DEMO_PASSWORD)
 
 # Reports CSP violations to the test. An init script is run by the automation, not loaded by
 # the page, so the page's CSP does not stop it (checked: it runs under the app's strict CSP).
+# A report reaches the test asynchronously; ``window.__dukCspReported`` is the promise of the
+# latest one, which a test awaits (``csp_reported``) before it looks at what was recorded. The
+# directive is the effective one (CSP Level 3), which every current browser names alike.
 _CSP_LISTENER: Final = """
+window.__dukCspReported = Promise.resolve();
 window.addEventListener("securitypolicyviolation", (event) => {
-  window.__dukCspViolation(
-    [event.violatedDirective, event.blockedURI || "(inline)",
+  window.__dukCspReported = window.__dukCspViolation(
+    [event.effectiveDirective || event.violatedDirective, event.blockedURI || "(inline)",
      (event.sourceFile || "") + ":" + event.lineNumber].join(" ")
   );
 });
 """
+
+
+def csp_reported(page: Page) -> None:
+    """Wait until every CSP violation the page has seen so far has reached the test."""
+    page.evaluate("() => window.__dukCspReported")
 
 
 def tablet_context_options(
@@ -102,6 +114,7 @@ class ContextWatch:
     """Everything one browser context did that a test may have to answer for."""
 
     base_url: str
+    context: BrowserContext | None = None
     requests: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
@@ -112,7 +125,15 @@ class ContextWatch:
         """A console error the test provokes on purpose (e.g. a 404 page it visits)."""
         self.allowed_console_errors.append(re.compile(pattern))
 
+    def settle(self) -> None:
+        """Wait until the CSP reports of every open page have reached the test."""
+        for page in self.context.pages if self.context is not None else ():
+            if not page.is_closed():
+                with contextlib.suppress(PlaywrightError):  # a page mid-navigation
+                    csp_reported(page)
+
     def problems(self) -> list[str]:
+        self.settle()
         found = [
             f"request outside {self.base_url}: {url}"
             for url in off_origin(self.requests, self.base_url)
@@ -141,7 +162,7 @@ class ContextWatch:
 def watch_context(context: BrowserContext, base_url: str) -> ContextWatch:
     """Record the requests, console errors, script errors and CSP violations of ``context``
     (all its pages, also those opened later). Call before the first page is opened."""
-    watch = ContextWatch(base_url)
+    watch = ContextWatch(base_url, context)
 
     def on_request(request: Request) -> None:
         watch.requests.append(request.url)

@@ -184,7 +184,7 @@ def test_every_patch_bumps_the_version_by_one(client: TestClient, draft: Draft) 
     assert versions == [(2, '"2"'), (3, '"3"'), (4, '"4"')]
 
 
-@pytest.mark.parametrize("tag", ['"3"', "3", 'W/"3"'])
+@pytest.mark.parametrize("tag", ['"3"', "3", "*", '"1", "3"', 'W/"3", "3"'])
 def test_if_match_accepts_the_version_in_every_usual_form(
     client: TestClient, draft: Draft, tag: str
 ) -> None:
@@ -197,6 +197,20 @@ def test_if_match_accepts_the_version_in_every_usual_form(
 
     assert response.status_code == 200, response.text
     assert response.json()["version"] == 4
+
+
+@pytest.mark.parametrize("tag", ['W/"3"', '"1", W/"3"'])
+def test_a_weak_tag_never_matches_an_update(client: TestClient, draft: Draft, tag: str) -> None:
+    """RFC 9110 compares If-Match strongly: W/"3" is not "3" (it used to be let through)."""
+    for n in (1, 2):
+        assert (
+            patch(client, draft, {"centre": {"what_matters": f"v{n}"}}, f'"{n}"').status_code == 200
+        )
+
+    response = patch(client, draft, {"centre": {"what_matters": "v3"}}, tag)
+
+    assert response.status_code == 412, response.text
+    assert patch(client, draft, {"centre": {"what_matters": "v3"}}, '"3"').status_code == 200
 
 
 def test_stale_or_missing_if_match_writes_nothing(client: TestClient, draft: Draft) -> None:

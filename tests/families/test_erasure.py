@@ -17,6 +17,7 @@ from app.models import (
     Base,
     Canvas,
     Consent,
+    Family,
     Goal,
     IdempotentRequest,
     Need,
@@ -114,7 +115,7 @@ def test_plan_lead_erases_the_family_and_all_its_records(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
     world = world_with_history(session, settings)
-    family_id = world.family.id
+    family_id, plan_id = world.family.id, world.plan.id
     before = rows_for(session, family_id)
     assert all(before.values()), before  # every table to be checked holds something first
     ids = records_of(session, family_id)
@@ -122,7 +123,7 @@ def test_plan_lead_erases_the_family_and_all_its_records(
     response = client.delete(
         f"/api/v1/families/{family_id}",
         params={"reason": "family_request"},
-        headers=world.headers["lead"],
+        headers={**world.headers["lead"], **if_match(session, family_id)},
     )
 
     assert response.status_code == 204, response.text
@@ -134,10 +135,7 @@ def test_plan_lead_erases_the_family_and_all_its_records(
         client.get(f"/api/v1/families/{family_id}", headers=world.headers["lead"]).status_code
         == 404
     )
-    assert (
-        client.get(f"/api/v1/plans/{world.plan.id}", headers=world.headers["lead"]).status_code
-        == 404
-    )
+    assert client.get(f"/api/v1/plans/{plan_id}", headers=world.headers["lead"]).status_code == 404
 
 
 def test_erasure_leaves_only_an_audit_tombstone_without_personal_data(
@@ -160,7 +158,7 @@ def test_erasure_leaves_only_an_audit_tombstone_without_personal_data(
     response = client.delete(
         f"/api/v1/families/{family_id}",
         params={"reason": "registered_in_error"},
-        headers=world.headers["lead"],
+        headers={**world.headers["lead"], **if_match(session, family_id)},
     )
 
     assert response.status_code == 204, response.text
@@ -190,7 +188,7 @@ def test_admin_may_erase_a_family(client: TestClient, session: Session, settings
     response = client.delete(
         f"/api/v1/families/{world.family.id}",
         params={"reason": "retention_expired"},
-        headers=world.headers["admin"],
+        headers={**world.headers["admin"], **if_match(session, world.family.id)},
     )
 
     assert response.status_code == 204, response.text
@@ -211,7 +209,7 @@ def test_others_cannot_erase_a_family(
     response = client.delete(
         f"/api/v1/families/{world.family.id}",
         params={"reason": "family_request"},
-        headers=world.headers[persona],
+        headers={**world.headers[persona], **if_match(session, world.family.id)},
     )
 
     assert response.status_code == status
@@ -236,7 +234,9 @@ def test_erasure_without_a_known_reason_is_422_and_erases_nothing(
     }
 
     response = client.delete(
-        f"/api/v1/families/{family_id}", params=params, headers=world.headers["lead"]
+        f"/api/v1/families/{family_id}",
+        params=params,
+        headers={**world.headers["lead"], **if_match(session, family_id)},
     )
 
     assert response.status_code == 422
@@ -260,3 +260,56 @@ def test_erasure_without_a_known_reason_is_422_and_erases_nothing(
         )
         == 0
     )
+
+
+def if_match(session: Session, family_id: uuid.UUID) -> dict[str, str]:
+    """The family's current version, as a client that has just read it sends it."""
+    session.expire_all()
+    family = session.get(Family, family_id)
+    assert family is not None
+    return {"If-Match": f'"{family.version}"'}
+
+
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [
+        pytest.param(None, 428, id="no-if-match"),
+        pytest.param('"999"', 412, id="stale"),
+        pytest.param("weak", 412, id="weak-tag-never-matches"),
+        pytest.param("garbage!", 400, id="not-a-tag"),
+    ],
+)
+def test_erasure_needs_if_match_with_the_current_version(
+    client: TestClient, session: Session, settings: Settings, header: str | None, status: int
+) -> None:
+    world = build_world(session, settings)
+    current = if_match(session, world.family.id)["If-Match"]
+    sent = {"weak": f"W/{current}"}.get(header or "", header)
+    headers = dict(world.headers["lead"])
+    if sent is not None:
+        headers["If-Match"] = sent
+    before = rows_for(session, world.family.id)
+
+    response = client.delete(
+        f"/api/v1/families/{world.family.id}", params={"reason": "family_request"}, headers=headers
+    )
+
+    assert response.status_code == status, response.text
+    assert rows_for(session, world.family.id) == before
+
+
+@pytest.mark.parametrize("header", ["*", '"999", {current}', "{current}"])
+def test_erasure_takes_a_star_a_list_or_the_bare_version(
+    client: TestClient, session: Session, settings: Settings, header: str
+) -> None:
+    world = build_world(session, settings)
+    version = if_match(session, world.family.id)["If-Match"].strip('"')
+    sent = header.format(current=f'"{version}"') if header != "{current}" else version
+
+    response = client.delete(
+        f"/api/v1/families/{world.family.id}",
+        params={"reason": "family_request"},
+        headers={**world.headers["lead"], "If-Match": sent},
+    )
+
+    assert response.status_code == 204, response.text

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts.pages import router as accounts_pages
@@ -28,7 +28,7 @@ from app.inbox.routes import router as inbox_router
 from app.kit.idempotency import Replay
 from app.kit.middleware import RequestGuardMiddleware
 from app.kit.problems import install_problem_handlers
-from app.kit.templating import STATIC_DIR
+from app.kit.templating import STATIC_DIR, static_url
 from app.kit.web import CachedStaticFiles, CSRFMiddleware
 from app.plans.pages import router as plans_pages
 from app.plans.routes import router as plans_router
@@ -44,6 +44,27 @@ All person-level data is visible only under the access rules of DESIGN §4: the 
 lead, caseworkers of the plan lead's unit, and units the family has consented to share with.
 Errors are RFC 9457 problem documents. Updates need `If-Match` with the record's `ETag`.
 """
+
+
+def api_docs() -> HTMLResponse:
+    """The API's documentation: the vendored Swagger UI, started by a script file of its own
+    (the app's CSP allows no inline script and no other origin)."""
+    html = f"""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Duk API</title>
+  <link rel="stylesheet" href="{static_url("vendor/swagger-ui/swagger-ui.css")}">
+  <link rel="icon" href="{static_url("favicon.svg")}" type="image/svg+xml">
+</head>
+<body>
+  <main id="swagger-ui" data-openapi-url="/openapi.json"></main>
+  <script src="{static_url("vendor/swagger-ui/swagger-ui-bundle.js")}"></script>
+  <script src="{static_url("swagger-init.js")}"></script>
+</body>
+</html>"""
+    return HTMLResponse(html)
 
 
 def create_app(
@@ -66,7 +87,8 @@ def create_app(
         version="1.0.0",
         description=API_DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        # /api/docs is served below from the vendored Swagger UI (FastAPI's loads a CDN).
+        docs_url=None,
         redoc_url=None,
         # FastAPI's OpenTelemetry logs carry exception messages, which may hold personal data.
         telemetry={"logs": False},
@@ -104,6 +126,9 @@ def create_app(
         reports_pages,
     ):
         app.include_router(router)
+    app.add_api_route(
+        "/api/docs", api_docs, methods=["GET"], include_in_schema=False, name="api_docs"
+    )
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     # Added last = outermost: request guard, then compression, then CSRF, then the routes.
     app.add_middleware(

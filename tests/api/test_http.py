@@ -139,3 +139,15 @@ def test_the_document_says_if_match_is_required_where_its_absence_is_428(
             json=endpoint.body(world),
         )
         assert response.status_code == 428, (endpoint.key, response.text)
+
+
+def test_the_api_docs_page_loads_only_the_apps_own_files(client: TestClient) -> None:
+    page = client.get("/api/docs")
+
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources
+    assert all(s.startswith("/static/") for s in sources), sources
+    for source in sources:
+        assert client.get(source).status_code == 200, source
+    assert "<script>" not in page.text  # nothing inline: the CSP would refuse it

@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints, field_validator
 
 from app.kit.schema import NO_NUL, In, MunicipalityCode, Name
 from app.models.enums import ConsentPurpose, ErasureReason, FamilyStatus, Language
@@ -14,9 +14,9 @@ BirthYear = Annotated[int, Field(ge=1900, le=2100)]
 
 
 class Household(In):
-    adults: int = Field(ge=0, le=20)
+    adults: StrictInt = Field(ge=0, le=20)
     children_birth_years: list[BirthYear] = Field(default_factory=list, max_length=20)
-    single_parent: bool = False
+    single_parent: StrictBool = False  # 0 or "no" is not a yes-or-no (found by schemathesis)
 
     @field_validator("children_birth_years")
     @classmethod

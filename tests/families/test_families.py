@@ -14,7 +14,7 @@ from app.config import Settings
 from app.families import service as family_service
 from app.models import Family, Unit, User
 from app.models.enums import Role
-from tests.factories import auth_headers, make_family, make_unit, make_user
+from tests.factories import auth_headers, build_world, make_family, make_unit, make_user
 
 NATIONAL_ID = "01017012345"
 
@@ -248,3 +248,29 @@ def test_units_are_listed_for_a_signed_in_user(
         "parent_id": None,
     }
     assert client.get("/api/v1/units").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "household",
+    [
+        {"adults": "1", "children_birth_years": [], "single_parent": True},
+        {"adults": 1, "children_birth_years": [], "single_parent": 0},
+        {"adults": 1.0, "children_birth_years": [], "single_parent": "yes"},
+    ],
+)
+def test_household_facts_are_of_their_own_kind_not_guessed_from_others(
+    client: TestClient, session: Session, settings: Settings, household: dict[str, object]
+) -> None:
+    """Found by schemathesis: 0 was taken for "no" and "1" for one adult."""
+    world = build_world(session, settings)
+    response = client.post(
+        "/api/v1/families",
+        json={
+            "display_name": "Familien Streng",
+            "municipality_code": "3107",
+            "language": "nb",
+            "household": household,
+        },
+        headers=world.headers["lead"],
+    )
+    assert response.status_code == 422, response.text

@@ -134,7 +134,12 @@ class SQLiteLane:
                 turn.release()
         # The request's context (its request id) goes along, as anyio's threads carry it.
         call = functools.partial(contextvars.copy_context().run, function, **kwargs)
-        future = asyncio.get_running_loop().run_in_executor(self._executor, call)
+        try:
+            future = asyncio.get_running_loop().run_in_executor(self._executor, call)
+        except BaseException:
+            # The thread refused the work (the lane is closing): nothing runs, the turn passes.
+            turn.release()
+            raise
         # The turn passes on when the thread is done with the database, not before: a request
         # cancelled while it waits (the server shutting down) must not let the next one in.
         future.add_done_callback(lambda _: turn.release())

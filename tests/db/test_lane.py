@@ -100,3 +100,24 @@ def test_a_cancelled_request_keeps_its_turn_until_its_work_is_done() -> None:
         lane.close()
 
     assert log == ["page starts", "page ends", "autosave starts", "autosave ends"]
+
+
+def test_a_request_the_executor_refuses_gives_its_turn_back() -> None:
+    """Issue 11: a lane whose thread no longer takes work (the server shutting down) refuses a
+    request; the turn it had taken must pass on, or every later request waits for ever."""
+    log: list[str] = []
+    lane = SQLiteLane()
+    lane.close()  # the executor refuses new work from here on
+
+    async def scenario() -> str:
+        try:
+            await lane.run(_recorder(log), brief=False, name="page")
+        except RuntimeError:
+            pass
+        else:
+            raise AssertionError("a closed lane ran the request")
+        assert not lane._turn().locked(), "the refused request kept the turn"
+        return await lane.run(_recorder(log), brief=True, name="autosave")
+
+    assert asyncio.run(scenario()) == "autosave"
+    assert log == ["autosave starts", "autosave ends"]

@@ -12,6 +12,7 @@ from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
@@ -21,7 +22,7 @@ from app.audit import service as audit
 from app.db import utcnow
 from app.deps import Deferred
 from app.kit.concurrency import etag
-from app.kit.errors import Invalid, NotFound
+from app.kit.errors import Conflict, Invalid, NotFound
 from app.models import Family, IdempotentRequest
 from app.models.enums import AuditAction
 
@@ -152,18 +153,28 @@ class PendingIdempotency(Deferred):
                     IdempotentRequest.created_at < now - KEPT_FOR,
                 )
             )
-            session.add(
-                IdempotentRequest(
-                    user_id=user_id,
-                    key=key,
-                    fingerprint=fingerprint,
-                    status_code=status_code,
-                    body=body_json,
-                    etag=tag,
-                    location=location,
-                    family_id=family_id,
-                )
+            stored = IdempotentRequest(
+                user_id=user_id,
+                key=key,
+                fingerprint=fingerprint,
+                status_code=status_code,
+                body=body_json,
+                etag=tag,
+                location=location,
+                family_id=family_id,
             )
+            # Written now, not at commit: two requests with one key racing on PostgreSQL meet
+            # here (the unique key), and the one that comes second creates nothing and is told
+            # to ask again, when it will get the first one's answer.
+            try:
+                with session.begin_nested():
+                    session.add(stored)
+                    session.flush()
+            except IntegrityError as exc:
+                raise Conflict(
+                    "Another request with this Idempotency-Key is being handled; send it again "
+                    "in a moment to get its answer."
+                ) from exc
 
         return Idempotency(key, self.response, remember)
 

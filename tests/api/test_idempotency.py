@@ -15,14 +15,19 @@ from typing import Any
 
 import httpx2
 import pytest
+from fastapi import Response
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.db import utcnow
+from app.db import make_engine, make_session_factory, utcnow
+from app.kit.errors import Conflict
+from app.kit.idempotency import PendingIdempotency
 from app.models import IdempotentRequest
-from tests.factories import World, build_world
+from tests.conftest import prepare_database
+from tests.factories import World, actor_of, build_world, make_user
 
 
 @dataclass(frozen=True)
@@ -252,3 +257,37 @@ def test_a_key_is_forgotten_after_a_day(
     assert later.json()["id"] != first.json()["id"]
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(IdempotentRequest)) == 1
+
+
+class _Created(BaseModel):
+    id: str
+    version: int
+
+
+@pytest.mark.postgres
+def test_two_requests_racing_with_one_key_store_once_and_the_later_one_is_told_to_retry(
+    fresh_database_url: str,
+) -> None:
+    """Issue 11: on PostgreSQL two requests with one key both found no stored answer, both
+    created, and the second ended in a 500 at commit. Now the second meets the first at the
+    unique key before its commit, and gets 409 (asking again gives the first one's answer)."""
+    engine = make_engine(fresh_database_url)
+    prepare_database(engine)
+    factory = make_session_factory(engine)
+    try:
+        with factory() as setup:
+            actor = actor_of(setup, make_user(setup))
+            setup.commit()
+        with factory() as first, factory() as second:
+            a = PendingIdempotency("race-1", "same-request", Response()).resolve(first, actor)
+            b = PendingIdempotency("race-1", "same-request", Response()).resolve(second, actor)
+            a.store(201, _Created(id="a", version=1), family_id=None)
+            first.commit()
+            with pytest.raises(Conflict):
+                b.store(201, _Created(id="b", version=1), family_id=None)
+            second.rollback()
+        with factory() as check:
+            stored = check.scalars(select(IdempotentRequest.body)).all()
+        assert stored == ['{"id":"a","version":1}']
+    finally:
+        engine.dispose()

@@ -286,6 +286,8 @@ def _owner_only_files() -> int:
     owner only: it holds the families' data. Files from before are tightened too. Returns the
     umask it replaced."""
     before = os.umask(0o077)
+    # From the environment, not Settings: `duk data-key` must run where the settings are not
+    # complete yet (production without its data key).
     url = os.environ.get("DUK_DATABASE_URL", "sqlite:///./duk.db")
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         database = Path(url.removeprefix("sqlite:///"))

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol, TypeVar, cast
 
-from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
@@ -15,6 +15,7 @@ from app.access.policy import FamilyAccess, Reach, can_edit_case, can_reach, fam
 from app.db import utcnow
 from app.kit.errors import Forbidden, NotFound
 from app.models import Consent, Family
+from app.models.enums import Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,23 @@ def active_consent_unit_ids(
             return set()
         query = query.where(Consent.unit_id.in_(among))
     return set(session.scalars(query))
+
+
+def lead_side_families(actor: Actor) -> ColumnElement[bool]:
+    """SQL for the families on the actor's lead side, as ``family_access`` decides it: the
+    ones they lead and, for a caseworker, those led from one of their units."""
+    led: ColumnElement[bool] = Family.plan_lead_id == actor.user_id
+    if actor.role is Role.caseworker and actor.units:
+        led = or_(led, Family.lead_unit_id.in_(actor.unit_ids))
+    return led
+
+
+def acting_units(session: Session, actor: Actor, scope: FamilyScope) -> frozenset[uuid.UUID]:
+    """The actor's units that work on this family: all of them on the lead side, and for a
+    consented unit those that still have the family's consent."""
+    if scope.access is FamilyAccess.lead_side:
+        return actor.unit_ids
+    return frozenset(active_consent_unit_ids(session, scope.family.id, actor.unit_ids))
 
 
 def scope_for(session: Session, actor: Actor, family: Family) -> FamilyScope:

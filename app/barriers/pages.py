@@ -170,9 +170,8 @@ def barriers_page(
     mine_from: Offset = 0,
 ) -> HTMLResponse:
     if family is not None:
-        family_scope(
-            session, actor, family, Reach.plan
-        )  # a family the caseworker cannot see is 404
+        # A family the caseworker cannot see is 404.
+        family_scope(session, actor, family, Reach.plan)
     offsets = {"pending_from": pending_from, "approved_from": approved_from, "mine_from": mine_from}
     return _page(request, session, actor, family=family, done=done, offsets=offsets)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.access.actor import Actor
@@ -22,7 +22,7 @@ from app.access.policy import (
     can_list_barriers,
     can_record_barrier,
 )
-from app.access.scope import family_scope
+from app.access.scope import family_scope, lead_side_families
 from app.accounts import service as account_service
 from app.audit import service as audit
 from app.barriers.privacy import PersonalData, describe, personal_data_in
@@ -91,12 +91,9 @@ def caseload_names(session: Session, writer: Actor) -> dict[uuid.UUID, list[str]
     names no family."""
     if writer.role is not Role.caseworker:
         return {}
-    led = Family.plan_lead_id == writer.user_id
-    if writer.role is Role.caseworker and writer.units:
-        led = or_(led, Family.lead_unit_id.in_(writer.unit_ids))
     names: dict[uuid.UUID, list[str]] = {}
     for family_id, display_name in session.execute(
-        select(Family.id, Family.display_name).where(led)
+        select(Family.id, Family.display_name).where(lead_side_families(writer))
     ):
         names[family_id] = [display_name]
     if names:

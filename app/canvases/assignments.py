@@ -12,21 +12,13 @@ from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
 from app.access.policy import FamilyAccess
-from app.access.scope import FamilyScope, active_consent_unit_ids
+from app.access.scope import FamilyScope, acting_units
 from app.access.shared import shared_item_ids
 from app.audit import service as audit
 from app.canvases.schemas import AssignedOut
 from app.canvases.service import action_links, action_out, referral_out
 from app.models import Action, Need, Referral, Service
 from app.models.enums import AuditAction, ReferralStatus, ResponsibleKind
-
-
-def acting_units(session: Session, actor: Actor, scope: FamilyScope) -> frozenset[uuid.UUID]:
-    """The actor's units that work on this family: all of them on the lead side, and for a
-    consented unit those that still have the family's consent."""
-    if scope.access is FamilyAccess.lead_side:
-        return actor.unit_ids
-    return frozenset(active_consent_unit_ids(session, scope.family.id, actor.unit_ids))
 
 
 def assigned_work(

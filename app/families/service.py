@@ -18,7 +18,12 @@ from app.access.policy import (
     can_list_families,
     can_steward_family,
 )
-from app.access.scope import FamilyScope, active_consent_unit_ids, scope_for
+from app.access.scope import (
+    FamilyScope,
+    active_consent_unit_ids,
+    lead_side_families,
+    scope_for,
+)
 from app.accounts import service as account_service
 from app.audit import service as audit
 from app.canvases import service as canvas_service
@@ -86,9 +91,7 @@ def visible_families(
         # (the home page lists through here as well as the API, which refuses them with 403).
         return [], False
     unit_ids = actor.unit_ids
-    lead_side = Family.plan_lead_id == actor.user_id
-    if actor.role is Role.caseworker and unit_ids:
-        lead_side = or_(lead_side, Family.lead_unit_id.in_(unit_ids))
+    lead_side = lead_side_families(actor)
     now = utcnow()
     consented = (
         Family.id.in_(

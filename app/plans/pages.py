@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from app.access.actor import Actor
 from app.access.policy import FamilyAccess, Reach, can_edit_case
-from app.access.scope import FamilyScope, record_scope
+from app.access.scope import FamilyScope, acting_units, record_scope
 from app.accounts import service as account_service
 from app.audit import service as audit
 from app.canvases import assignments, status_forms
@@ -204,7 +204,7 @@ def _action_changes(
     consented unit follows only its own actions: how the others go is the live case."""
     actions = out.content.get("actions", [])
     if scope.access is not FamilyAccess.lead_side:
-        units = {str(u) for u in assignments.acting_units(session, actor, scope)}
+        units = {str(u) for u in acting_units(session, actor, scope)}
         actions = [a for a in actions if (a.get("responsible") or {}).get("unit_id") in units]
     ids = [uuid.UUID(str(a["id"])) for a in actions]
     return {

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.access.actor import Actor
 from app.access.policy import FamilyAccess, can_use_review_queue, reviewing_units
-from app.access.scope import FamilyScope, active_consent_unit_ids, scope_for
+from app.access.scope import FamilyScope, acting_units, active_consent_unit_ids, scope_for
 from app.access.shared import shared_plan_content
 from app.audit import service as audit
 from app.canvases import service as canvas_service
@@ -233,8 +233,7 @@ def plan_document(
 def document_for(session: Session, actor: Actor, scope: FamilyScope, plan: Plan) -> PlanOut:
     """The plan version as this actor may receive it (``plan_document``), with the actor's
     units that still have the family's consent as its own."""
-    own = frozenset(active_consent_unit_ids(session, plan.family_id, actor.unit_ids))
-    return plan_document(session, plan, scope.access, own)
+    return plan_document(session, plan, scope.access, acting_units(session, actor, scope))
 
 
 def read_plan(session: Session, actor: Actor, scope: FamilyScope, plan: Plan) -> PlanOut:

@@ -93,21 +93,15 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 class SQLiteLane:
-    """Where the requests of one SQLite database run, one after another.
+    """Where the requests of one SQLite database run, one after another, on one thread.
 
     SQLite lets one writer in at a time, and nearly every request writes (reading a family's
     data writes an audit event), so in one process requests queue anyway. They queue here, on
-    an asyncio lock, which costs the event loop nothing while it waits, and then run:
-
-    - *brief* ones (a few indexed statements, no rendering: the tablet's autosave) on the event
-      loop itself. Handing them to a thread cost more than the work: each statement releases
-      the GIL, and winning it back from the event loop, at eight tablets saving at once, took
-      0.9 ms of CPU per save on top of its 1.2 ms (bench/autosave.py, 2 cores).
-    - all others (pages, PDFs, reports, password hashing) on the lane's one thread, so a long
-      one does not stop the event loop from taking in requests and serving static files.
-
-    Across processes (a second server, ``duk backup``) SQLite's busy timeout still applies;
-    a brief request waiting on another process waits on the event loop.
+    an asyncio lock, which costs the event loop nothing while it waits, and then run on the
+    lane's thread: the statements, the waits on another process's lock (``duk backup``, a second
+    server) and the fsync of every commit all happen off the event loop, which goes on taking in
+    requests and serving static files. Work that is slow and needs no database (a password
+    hash, a PDF) does not belong in a turn (app/deps.py).
     """
 
     def __init__(self) -> None:
@@ -124,14 +118,9 @@ class SQLiteLane:
             turn = self._turns[loop] = asyncio.Lock()
         return turn
 
-    async def run(self, function: Callable[..., T], /, *, brief: bool, **kwargs: Any) -> T:
+    async def run(self, function: Callable[..., T], /, **kwargs: Any) -> T:
         turn = self._turn()
         await turn.acquire()
-        if brief:
-            try:
-                return function(**kwargs)
-            finally:
-                turn.release()
         # The request's context (its request id) goes along, as anyio's threads carry it.
         call = functools.partial(contextvars.copy_context().run, function, **kwargs)
         try:

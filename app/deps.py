@@ -1,47 +1,75 @@
-"""Typed dependencies shared by the routers, and the route class that runs each request's
-database work in one place and one transaction.
+"""What a route may ask for, and the route class that gives it: one request, one transaction, in
+one worker thread.
 
-Why one place: a sync FastAPI route and each sync dependency run in separate hops to the
-thread pool. If the transaction began in one hop (say, looking up the token) and committed in
-another, it would hold the SQLite write lock, or a PostgreSQL pool connection, while waiting
-for a free thread; with enough requests at once every thread waits for the lock and the holder
-never gets a thread back. So the dependencies below do no I/O: they hand the route class what it
-needs, and ``TransactionalRoute`` resolves the actor, checks the idempotency key, calls the
-route, commits and closes the session, all in one go: on PostgreSQL in a thread of the pool,
-on SQLite in the database's lane (``SQLiteLane`` in app/db.py), where a ``brief`` route runs
-on the event loop itself.
+A route states what it needs in its signature, by type:
+
+    session: SessionDep           the request's database session: one transaction
+    actor: CurrentActor           who is asking, by the JSON API's bearer token
+    found: CurrentToken           the same, with the token's id (to revoke it)
+    actor: PageActor              who is asking, by the browser's session cookie
+    found: PageSession            the same, with the session's id
+    idem: IdempotencyDep          the Idempotency-Key of a creating request
+    settings: SettingsDep         the installation's settings
+
+``TransactionalRoute`` reads the signature once, when the route is registered, and refuses what
+cannot work (an ``async`` route with a session, an actor without a session). FastAPI gets a
+signature without these parameters: it parses and validates the rest (path, query, headers,
+body) on the event loop, where no database work happens. Then the route class does, in one go,
+in one worker thread: open the session, resolve who is asking, check the idempotency key, call
+the route, commit (or roll back), close. On SQLite that thread is the database's lane
+(``SQLiteLane``, app/db.py), so requests take turns at the one writer; on PostgreSQL, a thread of
+the pool. The event loop never waits on the database, a lock or an fsync.
+
+Why one go: if the transaction began in one thread hop (the token lookup) and committed in
+another, it would hold the SQLite write lock, or a pool connection, while it waited for a free
+thread; with enough requests at once every thread waits for the lock and the holder never gets a
+thread back.
+
+Work that is slow and needs no database (a password hash, a PDF) is done outside the turn: an
+``async`` route runs its database steps with ``in_transaction`` and the slow step with
+``run_in_threadpool`` between them (see the sign-in in app/accounts/pages.py).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin, get_type_hints
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.access.actor import Actor
 from app.accounts import service as account_service
 from app.config import Settings
 from app.db import sqlite_lane_for
 from app.kit.errors import Unauthorized
+from app.kit.idempotency import Idempotency, begin_idempotent
+
+T = TypeVar("T")
 
 
-async def get_session(request: Request) -> Session:
-    """The request's session. ``TransactionalRoute`` commits it, or rolls it back, and closes
-    it in the route's own thread, before the response is sent, so an acknowledged write is a
-    committed write (DESIGN §9). Opening a session does no I/O, so it happens on the event
-    loop; a request refused before its route runs leaves a session that never connected.
-    Only routes of ``TransactionalRoute`` may take one (tests/test_routes.py checks)."""
-    session: Session = request.app.state.session_factory()
-    return session
+@dataclass(frozen=True)
+class Needs:
+    """What a route parameter receives from ``TransactionalRoute`` (see the module doc)."""
+
+    what: Literal["session", "bearer", "bearer_token", "page", "page_token", "idempotency"]
+
+
+SessionDep = Annotated[Session, Needs("session")]
+CurrentActor = Annotated[Actor, Needs("bearer")]
+CurrentToken = Annotated[tuple[Actor, uuid.UUID], Needs("bearer_token")]
+PageActor = Annotated[Actor, Needs("page")]
+PageSession = Annotated[tuple[Actor, uuid.UUID], Needs("page_token")]
+IdempotencyDep = Annotated[Idempotency, Needs("idempotency")]
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -49,33 +77,9 @@ async def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 bearer_scheme = HTTPBearer(auto_error=False, description="A token from POST /api/v1/tokens")
-
-
-class PendingActor:
-    """The bearer secret of a request, turned into the signed-in actor in the route's thread."""
-
-    def __init__(self, request: Request, secret: str | None, *, with_token: bool) -> None:
-        self.request = request
-        self.secret = secret
-        self.with_token = with_token
-
-    def resolve(self, session: Session) -> tuple[Actor, uuid.UUID]:
-        settings: Settings = self.request.app.state.settings
-        idle = timedelta(minutes=settings.session_idle_minutes)
-        found = (
-            account_service.actor_for_token(session, self.secret, kind="bearer", idle=idle)
-            if self.secret
-            else None
-        )
-        if found is None:
-            raise Unauthorized("Sign in first: send a valid bearer token.")
-        self.request.state.actor = found[0]
-        return found
-
 
 SESSION_COOKIE_HTTPS = "__Host-duk_session"
 SESSION_COOKIE_HTTP = "duk_session"
@@ -92,116 +96,173 @@ class LoginRequired(Unauthorized):
     slug = "login-required"
 
 
-class PendingPageActor(PendingActor):
-    """The browser session cookie of a page request, resolved in the route's thread."""
+# --- running database work ------------------------------------------------------------------
 
-    def resolve(self, session: Session) -> tuple[Actor, uuid.UUID]:
-        settings: Settings = self.request.app.state.settings
-        idle = timedelta(minutes=settings.session_idle_minutes)
-        found = (
-            account_service.actor_for_session(session, self.secret, idle) if self.secret else None
-        )
+
+async def in_transaction(request: Request, work: Callable[..., T], /, **kwargs: Any) -> T:
+    """``work(session, **kwargs)`` in one transaction, in the database's worker thread:
+    committed when it returns, rolled back when it raises, the session closed either way."""
+    factory: sessionmaker[Session] = request.app.state.session_factory
+
+    def run() -> T:
+        with factory() as session:
+            try:
+                result = work(session, **kwargs)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            return result
+
+    lane = sqlite_lane_for(factory.kw["bind"])
+    if lane is not None:
+        return await lane.run(run)
+    return await run_in_threadpool(run)
+
+
+def _resolve_actor(
+    session: Session, request: Request, secret: str | None, *, page: bool
+) -> tuple[Actor, uuid.UUID]:
+    settings: Settings = request.app.state.settings
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    if page:
+        found = account_service.actor_for_session(session, secret, idle) if secret else None
         if found is None:
             raise LoginRequired("Sign in to continue.")
-        self.request.state.actor = found[0]
-        return found
+    else:
+        found = (
+            account_service.actor_for_token(session, secret, kind="bearer", idle=idle)
+            if secret
+            else None
+        )
+        if found is None:
+            raise Unauthorized("Sign in first: send a valid bearer token.")
+    request.state.actor = found[0]
+    return found
 
 
-async def _pending_page_actor(request: Request) -> PendingActor:
-    return PendingPageActor(
-        request, request.cookies.get(session_cookie_name(request)), with_token=False
+# --- the route class ------------------------------------------------------------------------
+
+_IDEMPOTENCY_KEY = Header(
+    alias="Idempotency-Key",
+    min_length=1,
+    max_length=64,
+    pattern=r"^[A-Za-z0-9._:-]+$",
+    description="A client-chosen key; a retry with the same key creates nothing new.",
+)
+
+
+def _needs_of(hint: Any) -> Needs | None:
+    if get_origin(hint) is Annotated:
+        return next((m for m in get_args(hint)[1:] if isinstance(m, Needs)), None)
+    return None
+
+
+def _keyword(name: str, annotation: Any, default: Any = inspect.Parameter.empty) -> Any:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default
     )
 
 
-async def _pending_page_session(request: Request) -> PendingActor:
-    return PendingPageActor(
-        request, request.cookies.get(session_cookie_name(request)), with_token=True
-    )
+def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """The endpoint as FastAPI will call it: without the parameters of ``Needs`` (given here)
+    and with what it takes to give them (the request, the bearer header, the key)."""
+    hints = get_type_hints(endpoint, include_extras=True)
+    signature = inspect.signature(endpoint)
+    needs = {name: n.what for name in signature.parameters if (n := _needs_of(hints.get(name)))}
+    if not needs:
+        return endpoint
+    where = f"{endpoint.__module__}.{endpoint.__qualname__}"
+    if inspect.iscoroutinefunction(endpoint):
+        raise TypeError(f"{where}: an async route cannot take a session; use in_transaction")
+    if "session" not in needs.values():
+        raise TypeError(f"{where} needs a SessionDep to resolve {sorted(needs.values())}")
+    kinds = set(needs.values())
+    bearer = bool(kinds & {"bearer", "bearer_token"})
+    page = bool(kinds & {"page", "page_token"})
+    if bearer and page:
+        raise TypeError(f"{where}: a route signs in by bearer token or by cookie, not both")
+    if "idempotency" in kinds and not (bearer or page):
+        raise TypeError(f"{where}: an Idempotency-Key belongs to someone: add an actor")
 
+    params = [
+        p.replace(annotation=hints.get(name, p.annotation))
+        for name, p in signature.parameters.items()
+        if name not in needs
+    ]
+    # FastAPI gives one Request and one Response object per request, to one parameter each: the
+    # route's own when it has one, else one added here.
+    request_name = next((p.name for p in params if p.annotation is Request), None)
+    response_name = next((p.name for p in params if p.annotation is Response), None)
+    extra = []
+    if request_name is None:
+        extra.append(_keyword("duk_request", Request))
+    if bearer:
+        extra.append(
+            _keyword(
+                "duk_bearer",
+                Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+            )
+        )
+    if "idempotency" in kinds:
+        if response_name is None:
+            extra.append(_keyword("duk_response", Response))
+        extra.append(_keyword("duk_idempotency_key", Annotated[str | None, _IDEMPOTENCY_KEY], None))
+    with_page = page
 
-# For pages: the signed-in user of the browser session (TransactionalRoute puts it in place).
-PageActor = Annotated[Actor, Depends(_pending_page_actor)]
-PageSession = Annotated[tuple[Actor, uuid.UUID], Depends(_pending_page_session)]
-
-
-class Deferred:
-    """A dependency value finished in the route's thread, once the actor is known."""
-
-    def resolve(self, session: Session, actor: Actor | None) -> Any:
-        raise NotImplementedError
-
-
-async def _pending_actor(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> PendingActor:
-    return PendingActor(request, credentials.credentials if credentials else None, with_token=False)
-
-
-async def _pending_token(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-) -> PendingActor:
-    return PendingActor(request, credentials.credentials if credentials else None, with_token=True)
-
-
-# Routes see an Actor (or the actor and its token id): TransactionalRoute puts it in place.
-CurrentActor = Annotated[Actor, Depends(_pending_actor)]
-CurrentToken = Annotated[tuple[Actor, uuid.UUID], Depends(_pending_token)]
-
-
-def brief(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    """Marks a route whose whole transaction is a few indexed statements, with no rendering,
-    no password hashing and no scan (the tablet's autosave). On SQLite it runs on the event
-    loop instead of the lane's thread (see ``SQLiteLane``). Put it under the router decorator.
-    """
-    endpoint.duk_brief = True  # type: ignore[attr-defined]
-    return endpoint
-
-
-def _in_one_transaction(endpoint: Callable[..., Any], *, brief: bool) -> Callable[..., Any]:
-    @functools.wraps(endpoint)
-    def run(**kwargs: Any) -> Any:
-        session = next((v for v in kwargs.values() if isinstance(v, Session)), None)
-        if session is None:
-            if any(isinstance(v, PendingActor | Deferred) for v in kwargs.values()):
-                raise TypeError(f"{endpoint.__name__} needs a SessionDep")
-            return endpoint(**kwargs)
-        try:
-            actor: Actor | None = None
-            for name, value in list(kwargs.items()):
-                if isinstance(value, PendingActor):
-                    found = value.resolve(session)
-                    actor = found[0]
-                    kwargs[name] = found if value.with_token else found[0]
-            for name, value in list(kwargs.items()):
-                if isinstance(value, Deferred):
-                    kwargs[name] = value.resolve(session, actor)
-            result = endpoint(**kwargs)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-        return result
+    def run(
+        session: Session,
+        request: Request,
+        secret: str | None,
+        idempotency: tuple[str | None, str, Response] | None,
+        kwargs: dict[str, Any],
+    ) -> Any:
+        found = _resolve_actor(session, request, secret, page=with_page) if bearer or page else None
+        for name, what in needs.items():
+            if what == "session":
+                kwargs[name] = session
+            elif what in ("bearer", "page"):
+                assert found is not None
+                kwargs[name] = found[0]
+            elif what in ("bearer_token", "page_token"):
+                kwargs[name] = found
+            elif what == "idempotency":
+                assert found is not None
+                assert idempotency is not None
+                key, fingerprint, response = idempotency
+                kwargs[name] = begin_idempotent(session, found[0], key, fingerprint, response)
+        return endpoint(**kwargs)
 
     @functools.wraps(endpoint)
     async def dispatch(**kwargs: Any) -> Any:
-        session = next((v for v in kwargs.values() if isinstance(v, Session)), None)
-        lane = sqlite_lane_for(session.get_bind()) if session is not None else None
-        if lane is not None:
-            return await lane.run(run, brief=brief, **kwargs)
-        return await run_in_threadpool(run, **kwargs)
+        request: Request = kwargs[request_name] if request_name else kwargs.pop("duk_request")
+        secret: str | None = None
+        if bearer:
+            given: HTTPAuthorizationCredentials | None = kwargs.pop("duk_bearer")
+            secret = given.credentials if given else None
+        elif page:
+            secret = request.cookies.get(session_cookie_name(request))
+        idempotency = None
+        if "idempotency" in kinds:
+            body = await request.body()
+            fingerprint = hashlib.sha256(
+                request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
+            ).hexdigest()
+            response = kwargs[response_name] if response_name else kwargs.pop("duk_response")
+            idempotency = (kwargs.pop("duk_idempotency_key"), fingerprint, response)
+        return await in_transaction(
+            request, run, request=request, secret=secret, idempotency=idempotency, kwargs=kwargs
+        )
 
+    dispatch.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=params + extra, return_annotation=hints.get("return", signature.empty)
+    )
+    dispatch.duk_needs = needs  # type: ignore[attr-defined]
     return dispatch
 
 
 class TransactionalRoute(APIRoute):
-    """Runs a sync route's sign-in, body and commit in one worker thread (see module doc): the
-    SQLite database's own lane (app/db.py), or a thread of the pool for PostgreSQL."""
+    """Gives a route what its signature asks for, in one transaction (see the module doc)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        if not inspect.iscoroutinefunction(endpoint):
-            endpoint = _in_one_transaction(endpoint, brief=getattr(endpoint, "duk_brief", False))
-        super().__init__(path, endpoint, **kwargs)
+        super().__init__(path, _one_transaction(endpoint), **kwargs)

@@ -41,13 +41,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # PostgreSQL-only tests are not collected on the SQLite run (deselected, never skipped).
-    if config.getoption("--db") == "postgres":
-        return
+    # Tests of one database only are not collected on the other's run (deselected, never
+    # skipped): each runs in the run of its own database.
+    other = "sqlite" if config.getoption("--db") == "postgres" else "postgres"
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for item in items:
-        (drop if item.get_closest_marker("postgres") else keep).append(item)
+        (drop if item.get_closest_marker(other) else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -6,11 +6,13 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
 from app.audit import service as audit
-from app.db import utcnow
+from app.config import Settings
 from app.deps import (
     SESSION_COOKIE_HTTP,
     SESSION_COOKIE_HTTPS,
@@ -18,6 +20,7 @@ from app.deps import (
     SessionDep,
     SettingsDep,
     TransactionalRoute,
+    in_transaction,
     session_cookie_name,
 )
 from app.kit.errors import TooManyRequests
@@ -41,18 +44,25 @@ def login_page(request: Request, session: SessionDep, next: str = "/") -> HTMLRe
 
 
 @router.post("/login", name="login_submit")
-def login_submit(
+async def login_submit(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     username: Annotated[str, Form(max_length=80)],
     password: Annotated[str, Form(max_length=1000)],
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
+    """Three steps, so the password's check (argon2) holds up nobody's autosave: the throttle
+    and the attempt in one transaction, the password outside any, the session in another."""
     client = request.client.host if request.client else "unknown"
     target = safe_next(next)
     try:
-        account_service.check_throttle(session, settings, username, client)
+        sign_in = await in_transaction(
+            request,
+            account_service.begin_sign_in,
+            settings=settings,
+            username=username,
+            client=client,
+        )
     except TooManyRequests as exc:
         page = render(
             request,
@@ -62,26 +72,21 @@ def login_submit(
         )
         page.headers["Retry-After"] = str(exc.retry_after)
         return page
-    user = account_service.authenticate(session, username, password)
-    if user is None:
-        account_service.record_attempt(session, settings, username, client, succeeded=False)
-        audit.record(session, None, AuditAction.login_failed, "session")
+    password_ok = await run_in_threadpool(account_service.check_password, sign_in, password)
+    signed_in = await in_transaction(
+        request, _finish_sign_in, settings=settings, sign_in=sign_in, password_ok=password_ok
+    )
+    if signed_in is None:
         return render(
             request,
             "accounts/login.html",
             {"next": target, "error": "wrong", "username": username},
             status_code=401,
         )
-    account_service.record_attempt(session, settings, username, client, succeeded=True)
-    secret, token = account_service.issue_token(session, user, settings, kind="session")
-    token.last_seen_at = utcnow()
-    audit.record(
-        session, account_service.actor_from_user(user), AuditAction.login, "session", token.id
-    )
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         session_cookie_name(request),
-        secret,
+        signed_in,
         max_age=int(timedelta(hours=settings.token_ttl_hours).total_seconds()),
         path="/",
         secure=request.url.scheme == "https",
@@ -89,6 +94,19 @@ def login_submit(
         samesite="lax",
     )
     return response
+
+
+def _finish_sign_in(
+    session: Session, settings: Settings, sign_in: account_service.SignIn, password_ok: bool
+) -> str | None:
+    """The browser session's secret, or None; audited either way."""
+    done = account_service.finish_sign_in(session, settings, sign_in, password_ok, kind="session")
+    if done is None:
+        audit.record(session, None, AuditAction.login_failed, "session")
+        return None
+    secret, token, actor = done
+    audit.record(session, actor, AuditAction.login, "session", token.id)
+    return secret
 
 
 @router.post("/logout", name="logout")

@@ -1,13 +1,23 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
 from app.accounts.schemas import HealthOut, MeOut, TokenCreate, TokenOut, UnitBrief, UnitOut
 from app.audit import service as audit
-from app.deps import CurrentActor, CurrentToken, SessionDep, SettingsDep, TransactionalRoute
+from app.config import Settings
+from app.deps import (
+    CurrentActor,
+    CurrentToken,
+    SessionDep,
+    SettingsDep,
+    TransactionalRoute,
+    in_transaction,
+)
 from app.kit.problems import PROBLEM_RESPONSES, problem_response
 from app.models.enums import AuditAction
 
@@ -28,20 +38,27 @@ def health(session: SessionDep) -> HealthOut:
     response_model=TokenOut,
     responses={401: {**PROBLEM_RESPONSES[401], "description": "Wrong username or password"}},
 )
-def create_token(
+async def create_token(
     data: TokenCreate,
     request: Request,
     response: Response,
-    session: SessionDep,
     settings: SettingsDep,
 ) -> TokenOut | JSONResponse:
+    """Like the login form (app/accounts/pages.py): the password is checked between two
+    transactions, never inside one."""
     client = request.client.host if request.client else "unknown"
-    account_service.check_throttle(session, settings, data.username, client)
-    user = account_service.authenticate(session, data.username, data.password)
-    if user is None:
-        # Recorded and committed even though the answer is 401: returned, not raised.
-        account_service.record_attempt(session, settings, data.username, client, succeeded=False)
-        audit.record(session, None, AuditAction.login_failed, "session")
+    sign_in = await in_transaction(
+        request,
+        account_service.begin_sign_in,
+        settings=settings,
+        username=data.username,
+        client=client,
+    )
+    password_ok = await run_in_threadpool(account_service.check_password, sign_in, data.password)
+    out = await in_transaction(
+        request, _finish_sign_in, settings=settings, sign_in=sign_in, password_ok=password_ok
+    )
+    if out is None:
         return problem_response(
             401,
             "unauthorized",
@@ -49,12 +66,20 @@ def create_token(
             "Wrong username or password.",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    account_service.record_attempt(session, settings, data.username, client, succeeded=True)
-    secret, token = account_service.issue_token(session, user, settings)
-    actor = account_service.actor_from_user(user)
-    audit.record(session, actor, AuditAction.login, "session", token.id)
     # The token is "the current token" of whoever sends it (DELETE revokes it).
     response.headers["Location"] = "/api/v1/tokens/current"
+    return out
+
+
+def _finish_sign_in(
+    session: Session, settings: Settings, sign_in: account_service.SignIn, password_ok: bool
+) -> TokenOut | None:
+    done = account_service.finish_sign_in(session, settings, sign_in, password_ok, kind="bearer")
+    if done is None:
+        audit.record(session, None, AuditAction.login_failed, "session")
+        return None
+    secret, token, actor = done
+    audit.record(session, actor, AuditAction.login, "session", token.id)
     return TokenOut(token=secret, expires_at=token.expires_at)
 
 

@@ -290,28 +290,58 @@ def check_throttle(session: Session, settings: Settings, username: str, client: 
         )
 
 
-def record_attempt(
-    session: Session, settings: Settings, username: str, client: str, *, succeeded: bool
-) -> None:
-    session.add(
-        LoginAttempt(
-            username_key=keyed_digest(settings.secret_key, "u:" + username.casefold()),
-            client_key=keyed_digest(settings.secret_key, "c:" + client),
-            succeeded=succeeded,
-        )
-    )
+@dataclass(frozen=True)
+class SignIn:
+    """A sign-in under way. Its attempt is already recorded, as failed until the password
+    proves right, so sign-ins sent in parallel count against the throttle while their passwords
+    are checked; the password is checked against ``password_hash`` outside the database's turn
+    (argon2 takes a good tenth of a second of CPU)."""
+
+    attempt_id: int
+    user_id: uuid.UUID | None
+    password_hash: str | None
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    user = session.scalar(
-        select(User).where(User.username == username).options(selectinload(User.units))
+def begin_sign_in(session: Session, settings: Settings, username: str, client: str) -> SignIn:
+    """The first step of a sign-in: the throttle (``TooManyRequests``), the attempt recorded,
+    the stored hash read."""
+    check_throttle(session, settings, username, client)
+    attempt = LoginAttempt(
+        username_key=keyed_digest(settings.secret_key, "u:" + username.casefold()),
+        client_key=keyed_digest(settings.secret_key, "c:" + client),
+        succeeded=False,
     )
+    session.add(attempt)
+    session.flush()
+    user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
-        verify_password(None, password)
+        return SignIn(attempt.id, None, None)
+    return SignIn(attempt.id, user.id, user.password_hash)
+
+
+def check_password(sign_in: SignIn, password: str) -> bool:
+    """Whether the password is right. Slow on purpose (argon2); needs no database. An unknown
+    user takes as long as a known one."""
+    return verify_password(sign_in.password_hash, password)
+
+
+def finish_sign_in(
+    session: Session, settings: Settings, sign_in: SignIn, password_ok: bool, *, kind: str
+) -> tuple[str, ApiToken, Actor] | None:
+    """The last step: a new session or token for the user, or None when the password was
+    wrong or the account was closed meanwhile (the attempt stays a failure)."""
+    if not password_ok or sign_in.user_id is None:
         return None
-    if not verify_password(user.password_hash, password):
+    user = session.scalar(
+        select(User).where(User.id == sign_in.user_id).options(selectinload(User.units))
+    )
+    if user is None or not user.active or user.password_hash != sign_in.password_hash:
         return None
-    return user
+    session.execute(
+        update(LoginAttempt).where(LoginAttempt.id == sign_in.attempt_id).values(succeeded=True)
+    )
+    secret, token = issue_token(session, user, settings, kind=kind)
+    return secret, token, actor_from_user(user)
 
 
 def list_units(session: Session) -> list[Unit]:

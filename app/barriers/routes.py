@@ -7,8 +7,7 @@ from fastapi import APIRouter, Query
 
 from app.barriers import service as barrier_service
 from app.barriers.schemas import BarrierCreate, BarrierDecision, BarrierOut
-from app.deps import CurrentActor, SessionDep, TransactionalRoute
-from app.kit.idempotency import IdempotencyDep
+from app.deps import CurrentActor, IdempotencyDep, SessionDep, TransactionalRoute
 from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
 from app.kit.problems import PROBLEM_RESPONSES
 from app.models.enums import BarrierStatus

@@ -27,9 +27,8 @@ from app.canvases.schemas import (
     ReferralPatch,
     Suggestion,
 )
-from app.deps import CurrentActor, SessionDep, TransactionalRoute, brief
+from app.deps import CurrentActor, IdempotencyDep, SessionDep, TransactionalRoute
 from app.kit.concurrency import IfMatch, etag, expected_version, set_etag
-from app.kit.idempotency import IdempotencyDep
 from app.kit.problems import PROBLEM_RESPONSES
 from app.models import Action, Canvas, Goal, Need, Referral
 
@@ -68,7 +67,6 @@ def create_canvas(
 
 
 @router.get("/canvases/{canvas_id}", response_model=CanvasOut)
-@brief
 def get_canvas(
     canvas_id: uuid.UUID, actor: CurrentActor, session: SessionDep, response: Response
 ) -> CanvasOut:
@@ -88,7 +86,6 @@ def get_canvas(
         }
     },
 )
-@brief
 def patch_canvas(
     canvas_id: uuid.UUID,
     data: CanvasPatch,
@@ -112,7 +109,6 @@ def patch_canvas(
 
 
 @router.post("/canvases/{canvas_id}/needs", status_code=201, response_model=NeedOut)
-@brief
 def add_need(
     canvas_id: uuid.UUID,
     data: NeedCreate,
@@ -127,7 +123,6 @@ def add_need(
 
 
 @router.get("/needs/{need_id}/suggestions", response_model=list[Suggestion])
-@brief
 def need_suggestions(
     need_id: uuid.UUID, actor: CurrentActor, session: SessionDep
 ) -> list[Suggestion]:
@@ -137,7 +132,6 @@ def need_suggestions(
 
 
 @router.post("/needs/{need_id}/referrals", status_code=201, response_model=ReferralOut)
-@brief
 def add_referral(
     need_id: uuid.UUID,
     data: ReferralCreate,
@@ -155,7 +149,6 @@ def add_referral(
 
 
 @router.patch("/referrals/{referral_id}", response_model=ReferralOut)
-@brief
 def patch_referral(
     referral_id: uuid.UUID,
     data: ReferralPatch,
@@ -172,7 +165,6 @@ def patch_referral(
 
 
 @router.post("/canvases/{canvas_id}/goals", status_code=201, response_model=GoalOut)
-@brief
 def add_goal(
     canvas_id: uuid.UUID,
     data: GoalCreate,
@@ -187,7 +179,6 @@ def add_goal(
 
 
 @router.patch("/goals/{goal_id}", response_model=GoalOut)
-@brief
 def patch_goal(
     goal_id: uuid.UUID,
     data: GoalPatch,
@@ -205,7 +196,6 @@ def patch_goal(
 
 
 @router.post("/canvases/{canvas_id}/actions", status_code=201, response_model=ActionOut)
-@brief
 def add_action(
     canvas_id: uuid.UUID,
     data: ActionCreate,
@@ -224,7 +214,6 @@ def add_action(
 
 
 @router.patch("/actions/{action_id}", response_model=ActionOut)
-@brief
 def patch_action(
     action_id: uuid.UUID,
     data: ActionPatch,

@@ -12,7 +12,7 @@ from app.access.policy import (
 )
 from app.access.scope import FamilyScope, family_scope
 from app.db import utcnow
-from app.deps import CurrentActor, SessionDep, SettingsDep, TransactionalRoute
+from app.deps import CurrentActor, IdempotencyDep, SessionDep, SettingsDep, TransactionalRoute
 from app.families import service as family_service
 from app.families import timeline as family_timeline
 from app.families.schemas import (
@@ -30,7 +30,6 @@ from app.families.schemas import (
 )
 from app.kit.concurrency import IfMatch, expected_version, set_etag
 from app.kit.errors import Forbidden
-from app.kit.idempotency import IdempotencyDep
 from app.kit.pagination import (
     DEFAULT_LIMIT,
     Cursor,

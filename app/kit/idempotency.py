@@ -3,12 +3,11 @@ the first answer again and the record is created once (DESIGN §9)."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import delete, select
@@ -20,7 +19,6 @@ from app.access.policy import FamilyAccess
 from app.access.scope import scope_for
 from app.audit import service as audit
 from app.db import utcnow
-from app.deps import Deferred
 from app.kit.concurrency import etag
 from app.kit.errors import Conflict, Invalid, NotFound
 from app.models import Family, IdempotentRequest
@@ -107,98 +105,68 @@ def _check_still_allowed(session: Session, actor: Actor, stored: IdempotentReque
     session.commit()
 
 
-class PendingIdempotency(Deferred):
-    """The key and fingerprint of a creating request, checked in the route's thread."""
+def begin_idempotent(
+    session: Session, actor: Actor, key: str | None, fingerprint: str, response: Response
+) -> Idempotency:
+    """The Idempotency-Key of a creating request, checked before the route runs: the first
+    answer again (``Replay``) when the key was used for this request before, 422 when it was
+    used for another, else an ``Idempotency`` that keeps the answer the route gives."""
+    if key is None:
+        return Idempotency(None, response, None)
+    now = utcnow()
+    stored = session.scalar(
+        select(IdempotentRequest).where(
+            IdempotentRequest.user_id == actor.user_id, IdempotentRequest.key == key
+        )
+    )
+    if stored is not None and stored.created_at < now - KEPT_FOR:
+        # Forgotten: a key is kept a day, long enough for any retry of a lost answer.
+        session.delete(stored)
+        session.flush()
+        stored = None
+    if stored is not None:
+        if stored.fingerprint != fingerprint:
+            raise Invalid.field(
+                "Idempotency-Key", "This key was used for a different request; use a new key."
+            )
+        _check_still_allowed(session, actor, stored)
+        raise Replay(stored.status_code, stored.body, stored.etag, stored.location)
+    user_id = actor.user_id
 
-    def __init__(self, key: str | None, fingerprint: str, response: Response) -> None:
-        self.key = key
-        self.fingerprint = fingerprint
-        self.response = response
-
-    def resolve(self, session: Session, actor: Actor | None) -> Idempotency:
-        key = self.key
-        if key is None or actor is None:
-            return Idempotency(None, self.response, None)
-        now = utcnow()
-        stored = session.scalar(
-            select(IdempotentRequest).where(
-                IdempotentRequest.user_id == actor.user_id, IdempotentRequest.key == key
+    def remember(
+        status_code: int,
+        body_json: str,
+        tag: str | None,
+        family_id: uuid.UUID | None,
+        location: str | None,
+    ) -> None:
+        session.execute(
+            delete(IdempotentRequest).where(
+                IdempotentRequest.user_id == user_id,
+                IdempotentRequest.created_at < now - KEPT_FOR,
             )
         )
-        if stored is not None and stored.created_at < now - KEPT_FOR:
-            # Forgotten: a key is kept a day, long enough for any retry of a lost answer.
-            session.delete(stored)
-            session.flush()
-            stored = None
-        if stored is not None:
-            if stored.fingerprint != self.fingerprint:
-                raise Invalid.field(
-                    "Idempotency-Key", "This key was used for a different request; use a new key."
-                )
-            _check_still_allowed(session, actor, stored)
-            raise Replay(stored.status_code, stored.body, stored.etag, stored.location)
-        fingerprint = self.fingerprint
-        user_id = actor.user_id
+        stored = IdempotentRequest(
+            user_id=user_id,
+            key=key,
+            fingerprint=fingerprint,
+            status_code=status_code,
+            body=body_json,
+            etag=tag,
+            location=location,
+            family_id=family_id,
+        )
+        # Written now, not at commit: two requests with one key racing on PostgreSQL meet
+        # here (the unique key), and the one that comes second creates nothing and is told
+        # to ask again, when it will get the first one's answer.
+        try:
+            with session.begin_nested():
+                session.add(stored)
+                session.flush()
+        except IntegrityError as exc:
+            raise Conflict(
+                "Another request with this Idempotency-Key is being handled; send it again "
+                "in a moment to get its answer."
+            ) from exc
 
-        def remember(
-            status_code: int,
-            body_json: str,
-            tag: str | None,
-            family_id: uuid.UUID | None,
-            location: str | None,
-        ) -> None:
-            session.execute(
-                delete(IdempotentRequest).where(
-                    IdempotentRequest.user_id == user_id,
-                    IdempotentRequest.created_at < now - KEPT_FOR,
-                )
-            )
-            stored = IdempotentRequest(
-                user_id=user_id,
-                key=key,
-                fingerprint=fingerprint,
-                status_code=status_code,
-                body=body_json,
-                etag=tag,
-                location=location,
-                family_id=family_id,
-            )
-            # Written now, not at commit: two requests with one key racing on PostgreSQL meet
-            # here (the unique key), and the one that comes second creates nothing and is told
-            # to ask again, when it will get the first one's answer.
-            try:
-                with session.begin_nested():
-                    session.add(stored)
-                    session.flush()
-            except IntegrityError as exc:
-                raise Conflict(
-                    "Another request with this Idempotency-Key is being handled; send it again "
-                    "in a moment to get its answer."
-                ) from exc
-
-        return Idempotency(key, self.response, remember)
-
-
-async def _idempotency(
-    request: Request,
-    response: Response,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=64,
-            pattern=r"^[A-Za-z0-9._:-]+$",
-            description="A client-chosen key; a retry with the same key creates nothing new.",
-        ),
-    ] = None,
-) -> PendingIdempotency:
-    body = await request.body()
-    fingerprint = hashlib.sha256(
-        request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
-    ).hexdigest()
-    return PendingIdempotency(idempotency_key, fingerprint, response)
-
-
-# Routes see an Idempotency: TransactionalRoute resolves it once the actor is known.
-IdempotencyDep = Annotated[Idempotency, Depends(_idempotency)]
+    return Idempotency(key, response, remember)

@@ -8,9 +8,8 @@ from fastapi import APIRouter, Query
 from app.access.policy import FamilyAccess, Reach
 from app.access.scope import FamilyScope, family_scope, record_scope
 from app.canvases import service as canvas_service
-from app.deps import CurrentActor, SessionDep, TransactionalRoute
+from app.deps import CurrentActor, IdempotencyDep, SessionDep, TransactionalRoute
 from app.kit.errors import NotFound
-from app.kit.idempotency import IdempotencyDep
 from app.kit.problems import PROBLEM_RESPONSES
 from app.models import Canvas, Plan
 from app.plans import service as plan_service

@@ -6,8 +6,7 @@ from fastapi import APIRouter
 
 from app.access.policy import Reach
 from app.access.scope import family_scope
-from app.deps import CurrentActor, SessionDep, TransactionalRoute
-from app.kit.idempotency import IdempotencyDep
+from app.deps import CurrentActor, IdempotencyDep, SessionDep, TransactionalRoute
 from app.kit.problems import PROBLEM_RESPONSES
 from app.readings import service as reading_service
 from app.readings.schemas import ReadingCreate, ReadingOut

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.db import make_engine, make_session_factory, utcnow
 from app.kit.errors import Conflict
-from app.kit.idempotency import PendingIdempotency
+from app.kit.idempotency import begin_idempotent
 from app.models import IdempotentRequest
 from tests.conftest import prepare_database
 from tests.factories import World, actor_of, build_world, make_user
@@ -279,8 +279,8 @@ def test_two_requests_racing_with_one_key_store_once_and_the_later_one_is_told_t
             actor = actor_of(setup, make_user(setup))
             setup.commit()
         with factory() as first, factory() as second:
-            a = PendingIdempotency("race-1", "same-request", Response()).resolve(first, actor)
-            b = PendingIdempotency("race-1", "same-request", Response()).resolve(second, actor)
+            a = begin_idempotent(first, actor, "race-1", "same-request", Response())
+            b = begin_idempotent(second, actor, "race-1", "same-request", Response())
             a.store(201, _Created(id="a", version=1), family_id=None)
             first.commit()
             with pytest.raises(Conflict):

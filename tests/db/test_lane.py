@@ -1,6 +1,6 @@
-"""The SQLite lane (app/db.py): requests to one SQLite database take their turn one at a time,
-brief ones on the event loop and the others on the lane's thread, and a request cancelled while
-its work runs keeps its turn until the work is done."""
+"""The SQLite lane (app/db.py): requests to one SQLite database take their turn one at a time on
+the lane's thread, never on the event loop, and a request cancelled while its work runs keeps
+its turn until the work is done."""
 
 from __future__ import annotations
 
@@ -28,10 +28,10 @@ def test_requests_take_their_turn_one_after_another() -> None:
     lane = SQLiteLane()
 
     async def scenario() -> list[str]:
-        slow = asyncio.create_task(lane.run(_recorder(log, gate), brief=False, name="page"))
+        slow = asyncio.create_task(lane.run(_recorder(log, gate), name="page"))
         await asyncio.sleep(0)  # the page has its turn and runs on the lane's thread
-        quick = asyncio.create_task(lane.run(_recorder(log), brief=True, name="autosave"))
-        other = asyncio.create_task(lane.run(_recorder(log), brief=False, name="report"))
+        quick = asyncio.create_task(lane.run(_recorder(log), name="autosave"))
+        other = asyncio.create_task(lane.run(_recorder(log), name="report"))
         while "page starts" not in log:
             await asyncio.sleep(0.001)
         # The event loop is free while the page runs, and nobody else has started.
@@ -55,26 +55,22 @@ def test_requests_take_their_turn_one_after_another() -> None:
     ]
 
 
-def test_a_brief_request_runs_on_the_event_loop_and_the_others_on_the_lanes_thread() -> None:
+def test_every_request_runs_on_the_lanes_thread_not_the_event_loop() -> None:
     lane = SQLiteLane()
 
     def where() -> str:
         return threading.current_thread().name
 
-    async def scenario() -> tuple[str, str, str]:
-        return (
-            where(),
-            await lane.run(where, brief=True),
-            await lane.run(where, brief=False),
-        )
+    async def scenario() -> tuple[str, str]:
+        return where(), await lane.run(where)
 
     try:
-        loop_thread, brief_thread, other_thread = asyncio.run(scenario())
+        loop_thread, lane_thread = asyncio.run(scenario())
     finally:
         lane.close()
 
-    assert brief_thread == loop_thread
-    assert other_thread.startswith("duk-sqlite")
+    assert lane_thread != loop_thread
+    assert lane_thread.startswith("duk-sqlite")
 
 
 def test_a_cancelled_request_keeps_its_turn_until_its_work_is_done() -> None:
@@ -83,11 +79,11 @@ def test_a_cancelled_request_keeps_its_turn_until_its_work_is_done() -> None:
     lane = SQLiteLane()
 
     async def scenario() -> None:
-        slow = asyncio.create_task(lane.run(_recorder(log, gate), brief=False, name="page"))
+        slow = asyncio.create_task(lane.run(_recorder(log, gate), name="page"))
         while "page starts" not in log:
             await asyncio.sleep(0.001)
         slow.cancel()
-        next_one = asyncio.create_task(lane.run(_recorder(log), brief=True, name="autosave"))
+        next_one = asyncio.create_task(lane.run(_recorder(log), name="autosave"))
         await asyncio.sleep(0.05)
         # The page's caller is gone, but its transaction is still running on the thread.
         assert log == ["page starts"]
@@ -109,15 +105,17 @@ def test_a_request_the_executor_refuses_gives_its_turn_back() -> None:
     lane = SQLiteLane()
     lane.close()  # the executor refuses new work from here on
 
-    async def scenario() -> str:
-        try:
-            await lane.run(_recorder(log), brief=False, name="page")
-        except RuntimeError:
-            pass
-        else:
-            raise AssertionError("a closed lane ran the request")
-        assert not lane._turn().locked(), "the refused request kept the turn"
-        return await lane.run(_recorder(log), brief=True, name="autosave")
+    async def scenario() -> list[bool]:
+        locked_after = []
+        for _ in range(2):  # the second would wait for ever on a turn the first kept
+            try:
+                await lane.run(_recorder(log), name="page")
+            except RuntimeError:
+                pass
+            else:
+                raise AssertionError("a closed lane ran the request")
+            locked_after.append(lane._turn().locked())
+        return locked_after
 
-    assert asyncio.run(scenario()) == "autosave"
-    assert log == ["autosave starts", "autosave ends"]
+    assert asyncio.run(scenario()) == [False, False]
+    assert log == []

@@ -91,10 +91,10 @@ test: system-deps venv translations lint typecheck
 	scripts/test-both-databases.sh $(BIN)/python $(PYTEST_ARGS)
 
 bench: system-deps $(STAMP)
-	$(BIN)/python bench/autosave.py
+	$(BIN)/python bench/tablet.py
 
 bench-postgres: system-deps $(STAMP)
-	$(BIN)/python bench/autosave.py --db postgres
+	$(BIN)/python bench/tablet.py --db postgres
 
 clean:
 	rm -rf $(VENV) duk.db duk.db-* .pytest_cache .mypy_cache .ruff_cache .hypothesis \

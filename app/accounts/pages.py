@@ -6,11 +6,11 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
+from app.accounts.security import off_the_requests
 from app.audit import service as audit
 from app.config import Settings
 from app.deps import (
@@ -72,7 +72,7 @@ async def login_submit(
         )
         page.headers["Retry-After"] = str(exc.retry_after)
         return page
-    password_ok = await run_in_threadpool(account_service.check_password, sign_in, password)
+    password_ok = await off_the_requests(account_service.check_password, sign_in, password)
     signed_in = await in_transaction(
         request, _finish_sign_in, settings=settings, sign_in=sign_in, password_ok=password_ok
     )

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
 from app.accounts.schemas import HealthOut, MeOut, TokenCreate, TokenOut, UnitBrief, UnitOut
+from app.accounts.security import off_the_requests
 from app.audit import service as audit
 from app.config import Settings
 from app.deps import (
@@ -54,7 +54,7 @@ async def create_token(
         username=data.username,
         client=client,
     )
-    password_ok = await run_in_threadpool(account_service.check_password, sign_in, data.password)
+    password_ok = await off_the_requests(account_service.check_password, sign_in, data.password)
     out = await in_transaction(
         request, _finish_sign_in, settings=settings, sign_in=sign_in, password_ok=password_ok
     )

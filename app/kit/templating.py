@@ -15,8 +15,10 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
+from starlette.types import Receive, Scope, Send
 
 from app.kit.i18n import LANGUAGE_NAMES, LANGUAGES, long_date, request_language, translations
 from app.paths import project_root
@@ -99,6 +101,26 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """Render a page in the user's language (or ``lang``, e.g. the family's, for its plan)."""
+    html = page_html(request, template, context, lang)
+    return HTMLResponse(html, status_code=status_code, headers=_headers(request, lang, headers))
+
+
+def render_later(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """A page rendered after the request's transaction, on a worker thread: the time its
+    template takes (a coordinator's report of many cells) holds no database turn and no
+    connection. Its context must be plain data, read before the transaction ended."""
+    return _LaterPage(request, template, context, status_code, _headers(request, None, None))
+
+
+def page_html(
+    request: Request, template: str, context: dict[str, Any] | None, lang: str | None
+) -> str:
     ui_lang = request_language(request)
     csrf = request.scope.get("csrftoken")
     values: dict[str, Any] = {
@@ -113,7 +135,33 @@ def render(
     }
     values.update(context or {})
     reload = request.app.state.settings.env == "development"
-    html = environment(lang or ui_lang, reload).get_template(template).render(values)
-    all_headers = {"Cache-Control": "no-store", "Content-Language": lang or ui_lang}
+    return environment(lang or ui_lang, reload).get_template(template).render(values)
+
+
+def _headers(request: Request, lang: str | None, headers: dict[str, str] | None) -> dict[str, str]:
+    all_headers = {
+        "Cache-Control": "no-store",
+        "Content-Language": lang or request_language(request),
+    }
     all_headers.update(headers or {})
-    return HTMLResponse(html, status_code=status_code, headers=all_headers)
+    return all_headers
+
+
+class _LaterPage(HTMLResponse):
+    def __init__(
+        self,
+        request: Request,
+        template: str,
+        context: dict[str, Any] | None,
+        status_code: int,
+        headers: dict[str, str],
+    ) -> None:
+        self._page = (request, template, context)
+        super().__init__(b"", status_code=status_code, headers=headers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request, template, context = self._page
+        html = await run_in_threadpool(page_html, request, template, context, None)
+        self.body = html.encode()
+        self.headers["content-length"] = str(len(self.body))
+        await super().__call__(scope, receive, send)

@@ -22,7 +22,7 @@ from app.canvases import template_store
 from app.deps import PageActor, SessionDep, SettingsDep, TransactionalRoute
 from app.kit.errors import FieldError, Forbidden, Invalid, NotFound
 from app.kit.i18n import request_language, translations
-from app.kit.templating import render
+from app.kit.templating import render, render_later
 from app.reports import service as report_service
 from app.reports.charts import Series, bar_chart, grouped_bar_chart
 from app.reports.labels import Labels
@@ -356,7 +356,7 @@ def report_print(
         request, session, actor, report, protection_for(settings), prefix="print"
     )
     template = "reports/print.html" if status == 200 else "reports/report.html"
-    return render(request, template, context, status_code=status)
+    return render_later(request, template, context, status_code=status)
 
 
 @router.get("/reports/{name}", name="report_page")
@@ -367,4 +367,4 @@ def report_page(
     context, status = _context(
         request, session, actor, report, protection_for(settings), prefix="chart"
     )
-    return render(request, "reports/report.html", context, status_code=status)
+    return render_later(request, "reports/report.html", context, status_code=status)

@@ -19,12 +19,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from jinja2 import Template
 from sqlalchemy import Engine, event
 
 from app.accounts import security
+from app.accounts import service as account_service
 from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.main import create_app
+from app.models.enums import Role
 from tests.conftest import TEST_HOSTS, TEST_SECRET, prepare_database
 from tests.factories import PASSWORD, auth_headers, make_canvas, make_family, make_unit, make_user
 
@@ -37,6 +40,8 @@ class Desk:
     canvas_url: str
     headers: dict[str, str]
     username: str
+    # A coordinator's browser session, for the reports.
+    coordinator_cookie: str
 
 
 @pytest.fixture
@@ -59,10 +64,15 @@ def desk(fresh_settings: Settings) -> Desk:
             lead = make_user(session, units=[unit])
             family = make_family(session, lead, fresh_settings, display_name="Familien Kø")
             canvas = make_canvas(session, lead, family)
+            coordinator = make_user(session, role=Role.coordinator, units=[unit])
+            cookie, _ = account_service.issue_token(
+                session, coordinator, fresh_settings, kind="session"
+            )
             desk = Desk(
                 f"/api/v1/canvases/{canvas.id}",
                 auth_headers(session, lead, fresh_settings),
                 lead.username,
+                cookie,
             )
             session.commit()
     finally:
@@ -205,3 +215,39 @@ def test_an_autosave_is_not_held_up_by_someone_signing_in(
     assert saved == 204
     assert still_checking, "the save was answered only after the password check"
     assert signed_in == (201 if door == "api" else 303)
+
+
+def test_an_autosave_is_not_held_up_by_a_report_being_drawn(
+    live_client: TestClient, desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A coordinator's report page was drawn inside the database's turn, so every save sent
+    while its template ran waited for it. Here the drawing is held until the save is answered."""
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+    real = Template.render
+
+    def held(self: Template, *args: Any, **kwargs: Any) -> str:
+        if not (self.filename or "").endswith("reports/templates/report.html"):
+            return real(self, *args, **kwargs)
+        started.set()
+        try:
+            release.wait(PATIENCE_S)
+            return real(self, *args, **kwargs)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(Template, "render", held)
+    live_client.cookies.set("duk_session", desk.coordinator_cookie)
+    with ThreadPoolExecutor(1) as pool:
+        drawing = pool.submit(live_client.get, "/reports/needs")
+        try:
+            assert started.wait(PATIENCE_S), "the report page was never drawn"
+            saved = _save(live_client, desk, "Lagret mens rapporten ble tegnet.")
+            still_drawing = not finished.is_set()
+        finally:
+            release.set()
+        page = drawing.result(PATIENCE_S)
+
+    assert saved == 204
+    assert still_drawing, "the save was answered only after the report was drawn"
+    assert page.status_code == 200, page.text
+    assert "<table" in page.text

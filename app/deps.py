@@ -51,8 +51,8 @@ from app.access.actor import Actor
 from app.accounts import service as account_service
 from app.config import Settings
 from app.db import sqlite_lane_for
-from app.kit.errors import Unauthorized
-from app.kit.idempotency import Idempotency, begin_idempotent
+from app.idempotency import Idempotency, begin_idempotent
+from app.kit.errors import LoginRequired, Unauthorized
 
 T = TypeVar("T")
 
@@ -88,12 +88,6 @@ SESSION_COOKIE_HTTP = "duk_session"
 def session_cookie_name(request: Request) -> str:
     """``__Host-`` cookies must be Secure, so plain-HTTP development uses a plain name."""
     return SESSION_COOKIE_HTTPS if request.url.scheme == "https" else SESSION_COOKIE_HTTP
-
-
-class LoginRequired(Unauthorized):
-    """A page was asked for without a live browser session: the page answers with sign-in."""
-
-    slug = "login-required"
 
 
 # --- running database work ------------------------------------------------------------------

@@ -26,9 +26,9 @@ from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory
 from app.families.pages import router as families_pages
 from app.families.routes import router as families_router
+from app.idempotency import Replay
 from app.inbox.pages import router as inbox_pages
 from app.inbox.routes import router as inbox_router
-from app.kit.idempotency import Replay
 from app.kit.middleware import RequestGuardMiddleware
 from app.kit.problems import install_problem_handlers
 from app.kit.templating import STATIC_DIR, static_url

@@ -107,6 +107,18 @@ def fresh_database_url(
 
 
 @pytest.fixture
+def fresh_settings(fresh_database_url: str) -> Settings:
+    """Settings for an app on a database of its own (``fresh_database_url``), whose engine
+    and lane its lifespan makes, as in production."""
+    return Settings(
+        env="test",
+        database_url=fresh_database_url,
+        secret_key=TEST_SECRET,
+        allowed_hosts=TEST_HOSTS,
+    )
+
+
+@pytest.fixture
 def session_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
     """Sessions that share one outer transaction, rolled back after the test. A session's
     commit only releases a SAVEPOINT, so the app's commit-per-request runs unchanged."""

@@ -7,12 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
 from app.accounts.security import off_the_requests
 from app.audit import service as audit
-from app.config import Settings
 from app.deps import (
     SESSION_COOKIE_HTTP,
     SESSION_COOKIE_HTTPS,
@@ -74,7 +72,12 @@ async def login_submit(
         return page
     password_ok = await off_the_requests(account_service.check_password, sign_in, password)
     signed_in = await in_transaction(
-        request, _finish_sign_in, settings=settings, sign_in=sign_in, password_ok=password_ok
+        request,
+        account_service.finish_sign_in,
+        settings=settings,
+        sign_in=sign_in,
+        password_ok=password_ok,
+        kind="session",
     )
     if signed_in is None:
         return render(
@@ -86,7 +89,7 @@ async def login_submit(
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         session_cookie_name(request),
-        signed_in,
+        signed_in[0],
         max_age=int(timedelta(hours=settings.token_ttl_hours).total_seconds()),
         path="/",
         secure=request.url.scheme == "https",
@@ -94,19 +97,6 @@ async def login_submit(
         samesite="lax",
     )
     return response
-
-
-def _finish_sign_in(
-    session: Session, settings: Settings, sign_in: account_service.SignIn, password_ok: bool
-) -> str | None:
-    """The browser session's secret, or None; audited either way."""
-    done = account_service.finish_sign_in(session, settings, sign_in, password_ok, kind="session")
-    if done is None:
-        audit.record(session, None, AuditAction.login_failed, "session")
-        return None
-    secret, token, actor = done
-    audit.record(session, actor, AuditAction.login, "session", token.id)
-    return secret
 
 
 @router.post("/logout", name="logout")

@@ -3,13 +3,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
 from app.accounts.schemas import HealthOut, MeOut, TokenCreate, TokenOut, UnitBrief, UnitOut
 from app.accounts.security import off_the_requests
 from app.audit import service as audit
-from app.config import Settings
 from app.deps import (
     CurrentActor,
     CurrentToken,
@@ -55,10 +53,15 @@ async def create_token(
         client=client,
     )
     password_ok = await off_the_requests(account_service.check_password, sign_in, data.password)
-    out = await in_transaction(
-        request, _finish_sign_in, settings=settings, sign_in=sign_in, password_ok=password_ok
+    signed_in = await in_transaction(
+        request,
+        account_service.finish_sign_in,
+        settings=settings,
+        sign_in=sign_in,
+        password_ok=password_ok,
+        kind="bearer",
     )
-    if out is None:
+    if signed_in is None:
         return problem_response(
             401,
             "unauthorized",
@@ -68,18 +71,7 @@ async def create_token(
         )
     # The token is "the current token" of whoever sends it (DELETE revokes it).
     response.headers["Location"] = "/api/v1/tokens/current"
-    return out
-
-
-def _finish_sign_in(
-    session: Session, settings: Settings, sign_in: account_service.SignIn, password_ok: bool
-) -> TokenOut | None:
-    done = account_service.finish_sign_in(session, settings, sign_in, password_ok, kind="bearer")
-    if done is None:
-        audit.record(session, None, AuditAction.login_failed, "session")
-        return None
-    secret, token, actor = done
-    audit.record(session, actor, AuditAction.login, "session", token.id)
+    secret, token, _ = signed_in
     return TokenOut(token=secret, expires_at=token.expires_at)
 
 

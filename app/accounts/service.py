@@ -20,11 +20,12 @@ from app.accounts.security import (
     token_digest,
     verify_password,
 )
+from app.audit import service as audit
 from app.config import Settings
 from app.db import utcnow
 from app.kit.errors import Conflict, Invalid, TooManyRequests
 from app.models import ApiToken, LoginAttempt, Unit, User, user_unit
-from app.models.enums import Role, UnitLevel
+from app.models.enums import AuditAction, Role, UnitLevel
 
 
 def actor_from_user(user: User) -> Actor:
@@ -329,19 +330,25 @@ def finish_sign_in(
     session: Session, settings: Settings, sign_in: SignIn, password_ok: bool, *, kind: str
 ) -> tuple[str, ApiToken, Actor] | None:
     """The last step: a new session or token for the user, or None when the password was
-    wrong or the account was closed meanwhile (the attempt stays a failure)."""
-    if not password_ok or sign_in.user_id is None:
-        return None
-    user = session.scalar(
-        select(User).where(User.id == sign_in.user_id).options(selectinload(User.units))
+    wrong or the account was closed meanwhile (the attempt stays a failure). Audited either
+    way."""
+    user = (
+        session.scalar(
+            select(User).where(User.id == sign_in.user_id).options(selectinload(User.units))
+        )
+        if password_ok and sign_in.user_id is not None
+        else None
     )
     if user is None or not user.active or user.password_hash != sign_in.password_hash:
+        audit.record(session, None, AuditAction.login_failed, "session")
         return None
     session.execute(
         update(LoginAttempt).where(LoginAttempt.id == sign_in.attempt_id).values(succeeded=True)
     )
     secret, token = issue_token(session, user, settings, kind=kind)
-    return secret, token, actor_from_user(user)
+    actor = actor_from_user(user)
+    audit.record(session, actor, AuditAction.login, "session", token.id)
+    return secret, token, actor
 
 
 def list_units(session: Session) -> list[Unit]:

@@ -26,6 +26,12 @@ class Unauthorized(DukError):
     status, slug, title = 401, "unauthorized", "Authentication required"
 
 
+class LoginRequired(Unauthorized):
+    """A page was asked for without a live browser session: the page answers with sign-in."""
+
+    slug = "login-required"
+
+
 class Forbidden(DukError):
     status, slug, title = 403, "forbidden", "Not allowed"
 

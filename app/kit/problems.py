@@ -16,7 +16,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
-from app.kit.errors import DukError, FieldError, Invalid, TooManyRequests, Unauthorized
+from app.kit.errors import (
+    DukError,
+    FieldError,
+    Invalid,
+    LoginRequired,
+    TooManyRequests,
+    Unauthorized,
+)
 from app.kit.requestid import current_request_id
 
 PROBLEM_JSON = "application/problem+json"
@@ -133,7 +140,6 @@ def _is_page(request: Request) -> bool:
 
 
 def _page_error(request: Request, status: int, slug: str) -> Response:
-    from app.deps import LoginRequired  # the pages' sign-in lives with the dependencies
     from app.kit.templating import render
 
     if slug == LoginRequired.slug:

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.main import create_app
-from tests.conftest import TEST_HOSTS, TEST_SECRET, prepare_database
+from tests.conftest import prepare_database
 from tests.factories import auth_headers, make_canvas, make_family, make_unit, make_user
 
 ROUNDS = 20
@@ -34,18 +34,8 @@ class Tablets:
 
 
 @pytest.fixture
-def settings_on_fresh_database(fresh_database_url: str) -> Settings:
-    return Settings(
-        env="test",
-        database_url=fresh_database_url,
-        secret_key=TEST_SECRET,
-        allowed_hosts=TEST_HOSTS,
-    )
-
-
-@pytest.fixture
-def tablets(settings_on_fresh_database: Settings) -> Tablets:
-    settings = settings_on_fresh_database
+def tablets(fresh_settings: Settings) -> Tablets:
+    settings = fresh_settings
     engine = make_engine(settings.database_url)
     try:
         prepare_database(engine)
@@ -66,9 +56,9 @@ def tablets(settings_on_fresh_database: Settings) -> Tablets:
 
 
 @pytest.fixture
-def live_client(settings_on_fresh_database: Settings) -> Iterator[TestClient]:
+def live_client(fresh_settings: Settings) -> Iterator[TestClient]:
     # No session factory: the app's lifespan makes its own engine and pool, as in production.
-    with TestClient(create_app(settings_on_fresh_database)) as client:
+    with TestClient(create_app(fresh_settings)) as client:
         yield client
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -55,11 +55,11 @@ def test_duk_serve_believes_forwarded_headers_only_from_the_proxies_it_is_told(
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.7"}
 
     with serving(fresh_database_url, tmp_path / "trusted.log") as trusted:
-        behind_proxy = httpx.get(f"{trusted.base_url}/api/v1/health", headers=forwarded)
+        behind_proxy = httpx2.get(f"{trusted.base_url}/api/v1/health", headers=forwarded)
     with serving(
         fresh_database_url, tmp_path / "other.log", "--forwarded-allow-ips", "10.9.9.9"
     ) as other:
-        not_our_proxy = httpx.get(f"{other.base_url}/api/v1/health", headers=forwarded)
+        not_our_proxy = httpx2.get(f"{other.base_url}/api/v1/health", headers=forwarded)
 
     # 127.0.0.1 is the default proxy: its word that the request came over HTTPS is taken.
     assert behind_proxy.headers["strict-transport-security"] == "max-age=31536000"

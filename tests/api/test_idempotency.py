@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.db import make_engine, make_session_factory, utcnow
+from app.idempotency import begin_idempotent
 from app.kit.errors import Conflict
-from app.kit.idempotency import begin_idempotent
 from app.models import IdempotentRequest
 from tests.conftest import prepare_database
 from tests.factories import World, actor_of, build_world, make_user

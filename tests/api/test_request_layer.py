@@ -28,7 +28,7 @@ from app.config import Settings
 from app.db import make_engine, make_session_factory
 from app.main import create_app
 from app.models.enums import Role
-from tests.conftest import TEST_HOSTS, TEST_SECRET, prepare_database
+from tests.conftest import prepare_database
 from tests.factories import PASSWORD, auth_headers, make_canvas, make_family, make_unit, make_user
 
 # Long enough for any busy machine; a test that fails waits this long once.
@@ -42,16 +42,6 @@ class Desk:
     username: str
     # A coordinator's browser session, for the reports.
     coordinator_cookie: str
-
-
-@pytest.fixture
-def fresh_settings(fresh_database_url: str) -> Settings:
-    return Settings(
-        env="test",
-        database_url=fresh_database_url,
-        secret_key=TEST_SECRET,
-        allowed_hosts=TEST_HOSTS,
-    )
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 import pytest
 from playwright.sync_api import Browser, Page, StorageState, expect
 from pypdf import PdfReader
@@ -68,7 +68,7 @@ def kari_en(open_tablet: TabletFactory, kari_state_en: StorageState) -> Page:
 
 @pytest.fixture(scope="module")
 def kari_token(base_url: str) -> str:
-    answer = httpx.post(
+    answer = httpx2.post(
         f"{base_url}/api/v1/tokens", json={"username": KARI.username, "password": KARI.password}
     )
     assert answer.status_code == 201, answer.text
@@ -77,8 +77,8 @@ def kari_token(base_url: str) -> str:
 
 
 @pytest.fixture
-def api(base_url: str, kari_token: str) -> Iterator[httpx.Client]:
-    with httpx.Client(
+def api(base_url: str, kari_token: str) -> Iterator[httpx2.Client]:
+    with httpx2.Client(
         base_url=f"{base_url}/api/v1", headers={"Authorization": f"Bearer {kari_token}"}
     ) as client:
         yield client
@@ -99,7 +99,7 @@ def canvas_id_of(page: Page) -> str:
     return match.group(1)
 
 
-def stored_canvas(api: httpx.Client, canvas_id: str) -> dict[str, Any]:
+def stored_canvas(api: httpx2.Client, canvas_id: str) -> dict[str, Any]:
     answer = api.get(f"/canvases/{canvas_id}")
     assert answer.status_code == 200, answer.text
     document: dict[str, Any] = answer.json()
@@ -122,7 +122,7 @@ def readme_screenshot(page: Page, orientation: str) -> Path:
 
 
 def test_a_whole_conversation_by_tapping_ends_in_a_submitted_plan_and_its_pdf(
-    open_tablet: TabletFactory, api: httpx.Client, tmp_path: Path
+    open_tablet: TabletFactory, api: httpx2.Client, tmp_path: Path
 ) -> None:
     page = open_tablet("portrait")
     sign_in(page, KARI.username, KARI.password)
@@ -305,7 +305,7 @@ def shift_tab_to(page: Page, selector: str, *, max_presses: int = 40) -> None:
 
 
 def test_the_same_conversation_by_keyboard_only(
-    open_tablet: TabletFactory, api: httpx.Client
+    open_tablet: TabletFactory, api: httpx2.Client
 ) -> None:
     page = open_tablet("portrait")
     run = uuid.uuid4().hex[:6]
@@ -465,7 +465,7 @@ def test_two_tablets_writing_in_one_domain_lose_neither_text(
     kari_state_en: StorageState,
     ola_state_en: StorageState,
     berg: DemoFamily,
-    api: httpx.Client,
+    api: httpx2.Client,
     choice: str,
 ) -> None:
     domain = f"/canvases/{berg.canvas_id}/domains/okonomi"
@@ -512,7 +512,7 @@ def test_two_tablets_writing_in_one_domain_lose_neither_text(
 
 
 def test_text_typed_while_the_network_is_gone_is_kept_and_sent_when_it_returns(
-    kari_en: Page, berg: DemoFamily, api: httpx.Client
+    kari_en: Page, berg: DemoFamily, api: httpx2.Client
 ) -> None:
     page = kari_en
     page.goto(f"/canvases/{berg.canvas_id}")
@@ -543,7 +543,7 @@ def test_text_typed_while_the_network_is_gone_is_kept_and_sent_when_it_returns(
 # --- 5. the size of the duk over the wire ----------------------------------------------------
 
 
-def full_canvas(api: httpx.Client) -> str:
+def full_canvas(api: httpx2.Client) -> str:
     """A conversation as big as the bar of DESIGN §9: 8 domains written, 40 needs, 20 actions."""
     family = api.post(
         "/families",
@@ -614,7 +614,7 @@ _TRANSFERRED: Final = """() => {
 
 
 def test_the_canvas_of_a_full_conversation_is_under_60_kb_and_stays_on_its_origin(
-    open_tablet: TabletFactory, kari_state_en: StorageState, api: httpx.Client, base_url: str
+    open_tablet: TabletFactory, kari_state_en: StorageState, api: httpx2.Client, base_url: str
 ) -> None:
     canvas_id = full_canvas(api)
     page = open_tablet("portrait", kari_state_en)  # a new tablet: nothing cached

@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 import pytest
 from playwright.sync_api import Browser, Locator, Page, StorageState, expect
 
@@ -126,18 +126,18 @@ def staff_states(
 
 
 @contextlib.contextmanager
-def api_as(base_url: str, person: Person) -> Iterator[httpx.Client]:
+def api_as(base_url: str, person: Person) -> Iterator[httpx2.Client]:
     """The JSON API with a bearer token of ``person``'s, as an integration would use it."""
-    answer = httpx.post(
+    answer = httpx2.post(
         f"{base_url}/api/v1/tokens", json={"username": person.username, "password": person.password}
     )
     assert answer.status_code == 201, answer.text
     headers = {"Authorization": f"Bearer {answer.json()['token']}"}
-    with httpx.Client(base_url=f"{base_url}/api/v1", headers=headers) as client:
+    with httpx2.Client(base_url=f"{base_url}/api/v1", headers=headers) as client:
         yield client
 
 
-def call(api: httpx.Client, method: str, path: str, status: int, **kwargs: Any) -> Any:
+def call(api: httpx2.Client, method: str, path: str, status: int, **kwargs: Any) -> Any:
     response = api.request(method, path, **kwargs)
     assert response.status_code == status, f"{method} {path}: {response.text}"
     return response.json() if response.content else None
@@ -151,7 +151,7 @@ class Case:
     need_text: str
 
 
-def write_canvas(api: httpx.Client, unit_ids: dict[str, str]) -> Case:
+def write_canvas(api: httpx2.Client, unit_ids: dict[str, str]) -> Case:
     """The tablet conversation, through the API: a family (reading its plan in English), its
     canvas, a need, a goal and one action for each of the three services."""
     name = f"Familien Amini {uuid.uuid4().hex[:4]}"

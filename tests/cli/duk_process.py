@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from tests.conftest import TEST_SECRET
 
@@ -88,8 +88,8 @@ def _wait_until_healthy(server: DukServer) -> None:
             raise AssertionError(
                 f"duk serve exited with status {server.process.returncode}:\n{server.log_tail()}"
             )
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{server.base_url}/api/v1/health", timeout=2).status_code == 200:
+        with contextlib.suppress(httpx2.TransportError):
+            if httpx2.get(f"{server.base_url}/api/v1/health", timeout=2).status_code == 200:
                 return
         if time.monotonic() > deadline:
             server.stop()

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
@@ -513,7 +513,7 @@ def test_backup_restores_every_row_into_an_empty_database(
 
 def test_serve_answers_health_on_a_migrated_database(migrated_url: str, tmp_path: Path) -> None:
     with serving(migrated_url, tmp_path / "serve.log") as server:
-        response = httpx.get(f"{server.base_url}/api/v1/health", timeout=10)
+        response = httpx2.get(f"{server.base_url}/api/v1/health", timeout=10)
         assert response.status_code == 200
         assert response.json() == {"status": "ok", "database": "ok"}
     assert server.process.returncode is not None

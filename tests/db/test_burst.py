@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from app.config import Settings
 from app.db import make_engine, make_session_factory
@@ -47,14 +47,14 @@ def test_a_burst_of_simultaneous_reads_and_saves_gets_no_errors(
         start = threading.Barrier(BURST)
 
         def read(headers: dict[str, str]) -> None:
-            with httpx.Client(base_url=server.base_url, timeout=60) as client:
+            with httpx2.Client(base_url=server.base_url, timeout=60) as client:
                 start.wait()
                 answer = client.get("/api/v1/me", headers=headers)
             with lock:
                 statuses.append(answer.status_code)
 
         def save(canvas_id: object, version: int, headers: dict[str, str]) -> None:
-            with httpx.Client(base_url=server.base_url, timeout=60) as client:
+            with httpx2.Client(base_url=server.base_url, timeout=60) as client:
                 start.wait()
                 try:
                     answer = client.patch(
@@ -62,7 +62,7 @@ def test_a_burst_of_simultaneous_reads_and_saves_gets_no_errors(
                         json={"centre": {"what_matters": "At barna har det bra."}},
                         headers={**headers, "If-Match": f'"{version}"', "Prefer": "return=minimal"},
                     )
-                except httpx.HTTPError as exc:
+                except httpx2.HTTPError as exc:
                     with lock:
                         errors.append(repr(exc))
                     return

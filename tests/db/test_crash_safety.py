@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import httpx2
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -80,7 +80,7 @@ def _families(session: Session, settings: Settings) -> list[Target]:
 
 
 def _add_needs(server: DukServer, target: Target, ledger: Ledger, stop: threading.Event) -> None:
-    with httpx.Client(base_url=server.base_url, headers=target.headers, timeout=20) as client:
+    with httpx2.Client(base_url=server.base_url, headers=target.headers, timeout=20) as client:
         for n in range(1_000_000):
             if stop.is_set():
                 return
@@ -90,7 +90,7 @@ def _add_needs(server: DukServer, target: Target, ledger: Ledger, stop: threadin
                     f"/api/v1/canvases/{target.canvas_id}/needs",
                     json={"domain": "bolig", "text": text, "priority": 2, "indicators": []},
                 )
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 return  # the server is gone: this write was never acknowledged
             with ledger.lock:
                 if response.status_code == 201:
@@ -102,7 +102,7 @@ def _add_needs(server: DukServer, target: Target, ledger: Ledger, stop: threadin
 def _autosave(server: DukServer, target: Target, ledger: Ledger, stop: threading.Event) -> None:
     # One autosaving client per canvas, as one tablet per meeting: every save should succeed.
     version = target.version
-    with httpx.Client(base_url=server.base_url, headers=target.headers, timeout=20) as client:
+    with httpx2.Client(base_url=server.base_url, headers=target.headers, timeout=20) as client:
         for n in range(1_000_000):
             if stop.is_set():
                 return
@@ -115,7 +115,7 @@ def _autosave(server: DukServer, target: Target, ledger: Ledger, stop: threading
                     json={"centre": {"what_matters": text}},
                     headers={"If-Match": f'"{version}"'},
                 )
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 return
             with ledger.lock:
                 if response.status_code != 200:
@@ -162,7 +162,7 @@ def test_every_acknowledged_write_survives_killing_the_server(
 
     with (
         serving(fresh_database_url, log) as restarted,
-        httpx.Client(base_url=restarted.base_url, timeout=20) as client,
+        httpx2.Client(base_url=restarted.base_url, timeout=20) as client,
     ):
         for target in targets:
             response = client.get(f"/api/v1/canvases/{target.canvas_id}", headers=target.headers)

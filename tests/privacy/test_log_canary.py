@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-import httpx
+import httpx2
 from sqlalchemy import select
 
 from app.config import Settings
@@ -89,7 +89,7 @@ class Case:
     """One HTTP client against the server, and the request ids of what it sent."""
 
     def __init__(self, server: DukServer, world: World) -> None:
-        self.http = httpx.Client(base_url=server.base_url, timeout=30, follow_redirects=True)
+        self.http = httpx2.Client(base_url=server.base_url, timeout=30, follow_redirects=True)
         self.world = world
         self.request_ids: list[str] = []
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from app.db import make_engine
 from tests.cli.duk_process import serving
@@ -26,7 +26,7 @@ def test_a_path_cannot_write_a_line_of_its_own_into_the_log(
     with serving(fresh_database_url, log) as server:
         forged = FORGED.replace(" ", "%20")
         for breaker in ("%0d%0a", "%0a", "%0d", "%1b[2K%0d"):
-            response = httpx.get(f"{server.base_url}/api/v1/health{breaker}{forged}", timeout=10)
+            response = httpx2.get(f"{server.base_url}/api/v1/health{breaker}{forged}", timeout=10)
             assert response.status_code in (401, 404)  # no such path; the API asks a token first
     lines = log.read_text(errors="replace").splitlines()
 

@@ -6,12 +6,14 @@ FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /build
 RUN python -m venv /opt/duk
+# Exactly the pinned packages, each checked against its hash (requirements/prod.lock, made by
+# `make lock`), then Duk itself with nothing more.
+COPY requirements/prod.lock ./
+RUN /opt/duk/bin/pip install --require-hashes -r prod.lock
 COPY . ./src/
 # The gettext catalogs are compiled here (.mo files are not in git) so the package ships them.
-RUN /opt/duk/bin/pip install --upgrade pip \
-    && /opt/duk/bin/pip install babel==2.18.0 \
-    && /opt/duk/bin/pybabel compile -d ./src/app/locale \
-    && /opt/duk/bin/pip install ./src
+RUN /opt/duk/bin/pybabel compile -d ./src/app/locale \
+    && /opt/duk/bin/pip install --no-deps ./src
 
 FROM python:3.11-slim
 # WeasyPrint (PDF export) needs Pango and a font at run time.

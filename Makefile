@@ -14,21 +14,31 @@ PYTEST_ARGS ?=
 .NOTPARALLEL:
 .DEFAULT_GOAL := help
 
-.PHONY: help venv translations messages system-deps system-deps-run init demo run lint typecheck \
+.PHONY: help venv lock translations messages system-deps system-deps-run init demo run lint typecheck \
 	test test-sqlite test-postgres bench bench-postgres clean
 
 help:
 	@echo "make run         set up and serve the app with a demo municipality (http://$(HOST):$(PORT))"
 	@echo "make test        set up, then lint, typecheck and the suite on SQLite and PostgreSQL"
-	@echo "make lint | typecheck | test-sqlite | test-postgres | bench | bench-postgres | clean"
+	@echo "make lint | typecheck | test-sqlite | test-postgres | bench | bench-postgres | lock | clean"
 	@echo "PYTEST_ARGS='-k canvas -x' passes options to pytest"
 
-$(STAMP): pyproject.toml
-	@echo "==> setting up $(VENV)"
+# The environment is exactly requirements/dev.lock: every package pinned, with its hashes, uv
+# itself included (bootstrapped by pip from requirements/uv.txt, hashes checked too).
+$(STAMP): pyproject.toml requirements/dev.lock requirements/uv.txt
+	@echo "==> setting up $(VENV) from requirements/dev.lock"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/uv.txt
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python --require-hashes requirements/dev.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $@
+
+# After changing a dependency in pyproject.toml: pin everything again, with hashes.
+LOCK := $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --universal --python-version 3.11
+lock: $(STAMP)
+	$(LOCK) --extra dev -o requirements/dev.lock
+	$(LOCK) -o requirements/prod.lock
+	echo "uv==0.13.9" | $(BIN)/uv pip compile - --quiet --generate-hashes --universal -o requirements/uv.txt
 
 venv: $(STAMP)
 
@@ -71,6 +81,7 @@ lint: $(STAMP)
 	@echo "==> lint"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	@echo "==> typecheck"

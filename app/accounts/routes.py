@@ -42,8 +42,8 @@ async def create_token(
     response: Response,
     settings: SettingsDep,
 ) -> TokenOut | JSONResponse:
-    """Like the login form (app/accounts/pages.py): the password is checked between two
-    transactions, never inside one."""
+    # Like the login form (app/accounts/pages.py): the password is checked between two
+    # transactions, never inside one.
     client = request.client.host if request.client else "unknown"
     sign_in = await in_transaction(
         request,

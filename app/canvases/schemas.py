@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.kit.schema import Code, FreeText, In, Name, RequiredText, Score
+from app.kit.schema import Code, FreeText, In, Name, Out, RequiredText, Score
 from app.models.enums import (
     ActionStatus,
     CanvasStatus,
@@ -75,7 +75,7 @@ class CanvasPatch(In):
     status: CanvasStatus | None = None
 
 
-class DomainOut(BaseModel):
+class DomainOut(Out):
     situation: str
     family_score: int | None
     worker_score: int | None
@@ -90,7 +90,7 @@ class NeedCreate(In):
     indicators: list[Code] = Field(default_factory=list, max_length=20)
 
 
-class NeedOut(BaseModel):
+class NeedOut(Out):
     id: uuid.UUID
     domain: str
     text: str
@@ -116,7 +116,7 @@ class ReferralPatch(In):
     outcome: ReferralOutcome | None = None
 
 
-class ReferralOut(BaseModel):
+class ReferralOut(Out):
     id: uuid.UUID
     need_id: uuid.UUID
     service_id: uuid.UUID | None
@@ -150,7 +150,7 @@ class GoalPatch(In):
         return self
 
 
-class GoalOut(BaseModel):
+class GoalOut(Out):
     id: uuid.UUID
     horizon: GoalHorizon
     text: str

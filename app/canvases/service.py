@@ -328,42 +328,15 @@ def canvas_document(session: Session, canvas: Canvas) -> CanvasOut:
         version=canvas.version,
         centre={"what_matters": canvas.what_matters},
         domains={
-            d.domain_key: DomainOut(
-                situation=d.situation,
-                family_score=d.family_score,
-                worker_score=d.worker_score,
-                indicators=list(d.indicators),
-                strengths=d.strengths,
-            )
+            d.domain_key: DomainOut.model_validate(d)
             for d in session.execute(_DOMAIN_ROWS, on)
         },
         participants=list(canvas.participants),
         period=PeriodOut(from_=canvas.period_from, to=canvas.period_to),
         next_review_date=canvas.next_review_date,
-        needs=[
-            NeedOut(
-                id=n.id,
-                domain=n.domain,
-                text=n.text,
-                priority=n.priority,
-                indicators=list(n.indicators),
-                version=n.version,
-            )
-            for n in session.execute(_NEED_ROWS, on)
-        ],
-        referrals=[ReferralOut(**r._mapping) for r in session.execute(_REFERRAL_ROWS, on)],
-        goals=[
-            GoalOut(
-                id=g.id,
-                horizon=g.horizon,
-                text=g.text,
-                domains=list(g.domains),
-                lifecycle_status=g.lifecycle_status,
-                achievement_status=g.achievement_status,
-                version=g.version,
-            )
-            for g in session.execute(_GOAL_ROWS, on)
-        ],
+        needs=[NeedOut.model_validate(n) for n in session.execute(_NEED_ROWS, on)],
+        referrals=[ReferralOut.model_validate(r) for r in session.execute(_REFERRAL_ROWS, on)],
+        goals=[GoalOut.model_validate(g) for g in session.execute(_GOAL_ROWS, on)],
         actions=[
             ActionOut(
                 id=a.id,
@@ -392,14 +365,7 @@ def canvas_document(session: Session, canvas: Canvas) -> CanvasOut:
 
 
 def need_out(need: Need) -> NeedOut:
-    return NeedOut(
-        id=need.id,
-        domain=need.domain,
-        text=need.text,
-        priority=need.priority,
-        indicators=list(need.indicators),
-        version=need.version,
-    )
+    return NeedOut.model_validate(need)
 
 
 def add_need(
@@ -650,15 +616,7 @@ def update_referral(
 
 
 def goal_out(goal: Goal) -> GoalOut:
-    return GoalOut(
-        id=goal.id,
-        horizon=goal.horizon,
-        text=goal.text,
-        domains=list(goal.domains),
-        lifecycle_status=goal.lifecycle_status,
-        achievement_status=goal.achievement_status,
-        version=goal.version,
-    )
+    return GoalOut.model_validate(goal)
 
 
 def add_goal(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, bindparam, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
@@ -38,14 +39,20 @@ class FamilyScope:
             raise Forbidden("Only the plan lead's side may see this.")
 
 
+def consent_in_force(now: datetime) -> ColumnElement[bool]:
+    """SQL for a consent in force at ``now``: not withdrawn and not expired (DESIGN §4). The
+    one place this is written in SQL; ``Consent.is_active`` says the same of one record."""
+    return and_(
+        Consent.withdrawn_at.is_(None),
+        or_(Consent.expires_at.is_(None), Consent.expires_at > now),
+    )
+
+
 def active_consent_unit_ids(
     session: Session, family_id: uuid.UUID, among: frozenset[uuid.UUID] | None = None
 ) -> set[uuid.UUID]:
-    now = utcnow()
     query = select(Consent.unit_id).where(
-        Consent.family_id == family_id,
-        Consent.withdrawn_at.is_(None),
-        or_(Consent.expires_at.is_(None), Consent.expires_at > now),
+        Consent.family_id == family_id, consent_in_force(utcnow())
     )
     if among is not None:
         if not among:
@@ -61,6 +68,20 @@ def lead_side_families(actor: Actor) -> ColumnElement[bool]:
     if actor.role is Role.caseworker and actor.units:
         led = or_(led, Family.lead_unit_id.in_(actor.unit_ids))
     return led
+
+
+def visible_to(actor: Actor, now: datetime) -> ColumnElement[bool]:
+    """SQL for the families the actor may see at ``now``, as ``family_access`` decides it for
+    one: their lead side, and the families that gave one of their units a consent in force.
+    Every list of families filters by this (coordinators and admins list none: the callers
+    check ``can_list_families`` first)."""
+    lead_side = lead_side_families(actor)
+    if not actor.unit_ids:
+        return lead_side
+    consented = select(Consent.family_id).where(
+        Consent.unit_id.in_(actor.unit_ids), consent_in_force(now)
+    )
+    return or_(lead_side, Family.id.in_(consented))
 
 
 def acting_units(session: Session, actor: Actor, scope: FamilyScope) -> frozenset[uuid.UUID]:

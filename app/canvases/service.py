@@ -328,8 +328,7 @@ def canvas_document(session: Session, canvas: Canvas) -> CanvasOut:
         version=canvas.version,
         centre={"what_matters": canvas.what_matters},
         domains={
-            d.domain_key: DomainOut.model_validate(d)
-            for d in session.execute(_DOMAIN_ROWS, on)
+            d.domain_key: DomainOut.model_validate(d) for d in session.execute(_DOMAIN_ROWS, on)
         },
         participants=list(canvas.participants),
         period=PeriodOut(from_=canvas.period_from, to=canvas.period_to),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, distinct, false, func, or_, select
+from sqlalchemy import delete, distinct, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.access.actor import Actor
@@ -21,8 +21,8 @@ from app.access.policy import (
 from app.access.scope import (
     FamilyScope,
     active_consent_unit_ids,
-    lead_side_families,
     scope_for,
+    visible_to,
 )
 from app.accounts import service as account_service
 from app.audit import service as audit
@@ -91,22 +91,9 @@ def visible_families(
         # (the home page lists through here as well as the API, which refuses them with 403).
         return [], False
     unit_ids = actor.unit_ids
-    lead_side = lead_side_families(actor)
-    now = utcnow()
-    consented = (
-        Family.id.in_(
-            select(Consent.family_id).where(
-                Consent.unit_id.in_(unit_ids),
-                Consent.withdrawn_at.is_(None),
-                or_(Consent.expires_at.is_(None), Consent.expires_at > now),
-            )
-        )
-        if unit_ids
-        else false()
-    )
     rows = session.scalars(
         select(Family)
-        .where(or_(lead_side, consented))
+        .where(visible_to(actor, utcnow()))
         .order_by(Family.created_at.desc(), Family.id)
         .offset(offset)
         .limit(limit + 1)

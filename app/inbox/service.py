@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
 from app.access.policy import FamilyAccess, can_list_families, family_access
+from app.access.scope import consent_in_force
 from app.access.shared import shared_item_ids
 from app.audit import service as audit
 from app.db import utcnow
@@ -208,8 +209,7 @@ def _seen_families(
             select(Consent.family_id, Consent.unit_id).where(
                 Consent.family_id.in_(family_ids),
                 Consent.unit_id.in_(actor.unit_ids),
-                Consent.withdrawn_at.is_(None),
-                or_(Consent.expires_at.is_(None), Consent.expires_at > now),
+                consent_in_force(now),
             )
         ):
             consented[family_id].add(unit_id)

@@ -101,7 +101,7 @@ class SQLiteLane:
     lane's thread: the statements, the waits on another process's lock (``duk backup``, a second
     server) and the fsync of every commit all happen off the event loop, which goes on taking in
     requests and serving static files. Work that is slow and needs no database (a password
-    hash, a PDF) does not belong in a turn (app/deps.py).
+    hash, a PDF) does not belong in a turn (app/web/deps.py).
     """
 
     def __init__(self) -> None:

@@ -26,19 +26,19 @@ from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory
 from app.families.pages import router as families_pages
 from app.families.routes import router as families_router
-from app.idempotency import Replay
 from app.inbox.pages import router as inbox_pages
 from app.inbox.routes import router as inbox_router
-from app.kit.middleware import RequestGuardMiddleware
-from app.kit.problems import install_problem_handlers
 from app.kit.templating import STATIC_DIR, static_url
-from app.kit.web import CachedStaticFiles, CSRFMiddleware
 from app.plans.pages import router as plans_pages
 from app.plans.routes import router as plans_router
 from app.readings.pages import router as readings_pages
 from app.readings.routes import router as readings_router
 from app.reports.pages import router as reports_pages
 from app.reports.routes import router as reports_router
+from app.web.browser import CachedStaticFiles, CSRFMiddleware
+from app.web.idempotency import Replay
+from app.web.middleware import RequestGuardMiddleware
+from app.web.problems import install_problem_handlers
 
 API_DESCRIPTION = """\
 Duk: the family's canvas and one plan across services.

@@ -84,7 +84,7 @@ TARGET_P95_MS = 15.0
 TARGET_TABLET = {"sqlite": 0.25, "postgres": 0.20}
 TARGET_PAGE = 0.10
 PAGE_BUDGET_BYTES = 60 * 1024
-SESSION_COOKIE = "duk_session"  # the name on plain HTTP (app/deps.py)
+SESSION_COOKIE = "duk_session"  # the name on plain HTTP (app/web/deps.py)
 FIELD = "domains.bolig.situation"
 # What a caseworker types into the housing situation, a word per autosave.
 TYPED = (

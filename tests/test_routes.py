@@ -1,5 +1,6 @@
-"""Routes get their session, actor and idempotency key from ``TransactionalRoute`` (app/deps.py),
-which checks what they ask for when they are registered, not when a request comes."""
+"""Routes get their session, actor and idempotency key from ``TransactionalRoute``
+(app/web/deps.py), which checks what they ask for when they are registered, not when a request
+comes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from app.deps import (
+from app.web.deps import (
     CurrentActor,
     IdempotencyDep,
     PageActor,

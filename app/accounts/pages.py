@@ -11,7 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.accounts import service as account_service
 from app.accounts.security import off_the_requests
 from app.audit import service as audit
-from app.deps import (
+from app.kit.errors import TooManyRequests
+from app.kit.i18n import LANGUAGE_COOKIE, LANGUAGES
+from app.kit.templating import render
+from app.models.enums import AuditAction
+from app.web.deps import (
     SESSION_COOKIE_HTTP,
     SESSION_COOKIE_HTTPS,
     PageSession,
@@ -21,10 +25,6 @@ from app.deps import (
     in_transaction,
     session_cookie_name,
 )
-from app.kit.errors import TooManyRequests
-from app.kit.i18n import LANGUAGE_COOKIE, LANGUAGES
-from app.kit.templating import render
-from app.models.enums import AuditAction
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 

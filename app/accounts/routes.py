@@ -8,7 +8,8 @@ from app.accounts import service as account_service
 from app.accounts.schemas import HealthOut, MeOut, TokenCreate, TokenOut, UnitBrief, UnitOut
 from app.accounts.security import off_the_requests
 from app.audit import service as audit
-from app.deps import (
+from app.models.enums import AuditAction
+from app.web.deps import (
     CurrentActor,
     CurrentToken,
     SessionDep,
@@ -16,8 +17,7 @@ from app.deps import (
     TransactionalRoute,
     in_transaction,
 )
-from app.kit.problems import PROBLEM_RESPONSES, problem_response
-from app.models.enums import AuditAction
+from app.web.problems import PROBLEM_RESPONSES, problem_response
 
 router = APIRouter(
     prefix="/api/v1", tags=["accounts"], responses=PROBLEM_RESPONSES, route_class=TransactionalRoute

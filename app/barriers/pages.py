@@ -20,12 +20,12 @@ from app.access.scope import family_scope
 from app.barriers import service as barrier_service
 from app.barriers.schemas import BarrierCreate, BarrierDecision
 from app.canvases import template_store
-from app.deps import PageActor, SessionDep, TransactionalRoute
 from app.kit.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from app.kit.i18n import request_language, translations
 from app.kit.templating import render
 from app.models import Barrier
 from app.models.enums import BarrierCategory, BarrierStatus, ResponsibleLevel
+from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 

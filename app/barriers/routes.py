@@ -7,10 +7,10 @@ from fastapi import APIRouter, Query
 
 from app.barriers import service as barrier_service
 from app.barriers.schemas import BarrierCreate, BarrierDecision, BarrierOut
-from app.deps import CurrentActor, IdempotencyDep, SessionDep, TransactionalRoute
 from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
-from app.kit.problems import PROBLEM_RESPONSES
 from app.models.enums import BarrierStatus
+from app.web.deps import CurrentActor, IdempotencyDep, SessionDep, TransactionalRoute
+from app.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(
     prefix="/api/v1", tags=["barriers"], responses=PROBLEM_RESPONSES, route_class=TransactionalRoute

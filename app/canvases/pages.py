@@ -23,12 +23,12 @@ from app.access.scope import FamilyScope, record_scope
 from app.canvases import service as canvas_service
 from app.canvases.schemas import CanvasOut, CanvasPatch, ParticipantRole
 from app.canvases.template_schema import CanvasTemplateDef
-from app.deps import PageActor, SessionDep, TransactionalRoute
 from app.kit.errors import FieldError, Invalid, NotFound, PreconditionFailed
 from app.kit.i18n import long_date, request_language
 from app.kit.templating import render
 from app.models import Canvas
 from app.models.enums import UnitLevel
+from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 

@@ -35,7 +35,6 @@ from app.canvases.schemas import (
 )
 from app.canvases.template_schema import CanvasTemplateDef
 from app.catalogue import service as catalogue_service
-from app.deps import PageActor, SessionDep, TransactionalRoute
 from app.kit.errors import Invalid
 from app.kit.i18n import request_language, translations
 from app.kit.templating import render
@@ -48,6 +47,7 @@ from app.models.enums import (
     ReferralStatus,
     ResponsibleKind,
 )
+from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 

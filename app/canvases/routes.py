@@ -27,10 +27,10 @@ from app.canvases.schemas import (
     ReferralPatch,
     Suggestion,
 )
-from app.deps import CurrentActor, IdempotencyDep, SessionDep, TransactionalRoute
 from app.kit.concurrency import IfMatch, etag, expected_version, set_etag
-from app.kit.problems import PROBLEM_RESPONSES
 from app.models import Action, Canvas, Goal, Need, Referral
+from app.web.deps import CurrentActor, IdempotencyDep, SessionDep, TransactionalRoute
+from app.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(
     prefix="/api/v1", tags=["canvases"], responses=PROBLEM_RESPONSES, route_class=TransactionalRoute

@@ -10,10 +10,10 @@ from app.canvases import template_store
 from app.canvases.schemas import ServiceOut
 from app.canvases.service import service_out
 from app.catalogue import service as catalogue_service
-from app.deps import CurrentActor, SessionDep, TransactionalRoute
 from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
-from app.kit.problems import PROBLEM_RESPONSES
 from app.kit.schema import NO_NUL
+from app.web.deps import CurrentActor, SessionDep, TransactionalRoute
+from app.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(
     prefix="/api/v1",

@@ -26,7 +26,6 @@ from app.access.policy import FamilyAccess, Reach
 from app.access.scope import FamilyScope, family_scope, scope_for
 from app.accounts import service as account_service
 from app.audit import service as audit
-from app.deps import PageActor, SessionDep, TransactionalRoute
 from app.families import service as family_service
 from app.families import timeline as family_timeline
 from app.families.schemas import ConsentCreate, HandoverCreate
@@ -36,6 +35,7 @@ from app.kit.pagination import decode_keyset, encode_keyset
 from app.kit.templating import render
 from app.models import AuditEvent, Consent, Family, Unit
 from app.models.enums import AuditAction, ErasureReason, UnitLevel
+from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 

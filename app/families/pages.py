@@ -14,7 +14,6 @@ from app.access.policy import FamilyAccess, Reach, can_create_family, can_edit_c
 from app.access.scope import FamilyScope, family_scope
 from app.canvases import assignments
 from app.canvases import service as canvas_service
-from app.deps import PageActor, SessionDep, SettingsDep, TransactionalRoute
 from app.families import case_pages
 from app.families import service as family_service
 from app.families.schemas import FamilyCreate
@@ -26,6 +25,7 @@ from app.models import Family, Unit
 from app.models.enums import Role
 from app.plans import service as plan_service
 from app.readings import service as reading_service
+from app.web.deps import PageActor, SessionDep, SettingsDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 

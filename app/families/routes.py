@@ -12,7 +12,6 @@ from app.access.policy import (
 )
 from app.access.scope import FamilyScope, family_scope
 from app.db import utcnow
-from app.deps import CurrentActor, IdempotencyDep, SessionDep, SettingsDep, TransactionalRoute
 from app.families import service as family_service
 from app.families import timeline as family_timeline
 from app.families.schemas import (
@@ -40,9 +39,10 @@ from app.kit.pagination import (
     encode_cursor,
     encode_keyset,
 )
-from app.kit.problems import PROBLEM_RESPONSES
 from app.models import Consent, Family
 from app.models.enums import ErasureReason
+from app.web.deps import CurrentActor, IdempotencyDep, SessionDep, SettingsDep, TransactionalRoute
+from app.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(
     prefix="/api/v1", tags=["families"], responses=PROBLEM_RESPONSES, route_class=TransactionalRoute

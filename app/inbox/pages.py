@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.deps import PageActor, SessionDep, TransactionalRoute
 from app.inbox import service as inbox_service
 from app.kit.i18n import request_language
 from app.kit.templating import render
+from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 

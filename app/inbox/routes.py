@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from app.deps import CurrentActor, SessionDep, TransactionalRoute
 from app.inbox import service as inbox_service
 from app.inbox.schemas import InboxItemOut, InboxOut
 from app.kit.i18n import request_language
-from app.kit.problems import PROBLEM_RESPONSES
+from app.web.deps import CurrentActor, SessionDep, TransactionalRoute
+from app.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(
     prefix="/api/v1", tags=["inbox"], responses=PROBLEM_RESPONSES, route_class=TransactionalRoute

@@ -25,25 +25,15 @@ from app.paths import project_root
 
 APP_DIR = Path(__file__).resolve().parents[1]
 STATIC_DIR = project_root() / "static"
-ROOMS = (
-    "accounts",
-    "families",
-    "canvases",
-    "catalogue",
-    "plans",
-    "inbox",
-    "readings",
-    "barriers",
-    "reports",
-    "audit",
-)
 
 
 def _loader() -> ChoiceLoader:
+    """The shared templates, then each room's under its name: whichever folder of app/ has a
+    ``templates`` folder is a room here (kit knows no room by name)."""
     rooms = {
-        room: FileSystemLoader(APP_DIR / room / "templates")
-        for room in ROOMS
-        if (APP_DIR / room / "templates").is_dir()
+        folder.name: FileSystemLoader(folder / "templates")
+        for folder in sorted(APP_DIR.iterdir())
+        if folder.name != "templates" and (folder / "templates").is_dir()
     }
     return ChoiceLoader([FileSystemLoader(APP_DIR / "templates"), PrefixLoader(rooms)])
 

@@ -28,7 +28,6 @@ from app.canvases import assignments, status_forms
 from app.canvases import service as canvas_service
 from app.canvases.schemas import CanvasOut
 from app.catalogue import service as catalogue_service
-from app.deps import PageActor, SessionDep, TransactionalRoute
 from app.families import service as family_service
 from app.kit.errors import Conflict, Invalid, NotFound
 from app.kit.forms import form_errors
@@ -46,6 +45,7 @@ from app.models.enums import (
 from app.plans import document as plan_doc
 from app.plans import service as plan_service
 from app.plans.schemas import PLAN_NUMBER_MAX, FamilyApproval, PlanClose, PlanOut, ReviewDecision
+from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 

@@ -8,9 +8,7 @@ from fastapi import APIRouter, Query
 from app.access.policy import FamilyAccess, Reach
 from app.access.scope import FamilyScope, family_scope, record_scope
 from app.canvases import service as canvas_service
-from app.deps import CurrentActor, IdempotencyDep, SessionDep, TransactionalRoute
 from app.kit.errors import NotFound
-from app.kit.problems import PROBLEM_RESPONSES
 from app.models import Canvas, Plan
 from app.plans import service as plan_service
 from app.plans.schemas import (
@@ -23,6 +21,8 @@ from app.plans.schemas import (
     ReviewDecision,
     ReviewQueueItem,
 )
+from app.web.deps import CurrentActor, IdempotencyDep, SessionDep, TransactionalRoute
+from app.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(
     prefix="/api/v1", tags=["plans"], responses=PROBLEM_RESPONSES, route_class=TransactionalRoute

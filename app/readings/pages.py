@@ -14,12 +14,12 @@ from pydantic import ValidationError
 from app.access.policy import Reach
 from app.access.scope import FamilyScope, family_scope
 from app.canvases.template_schema import CanvasTemplateDef
-from app.deps import PageActor, SessionDep, TransactionalRoute
 from app.kit.errors import Invalid
 from app.kit.i18n import request_language, translations
 from app.kit.templating import render
 from app.readings import service as reading_service
 from app.readings.schemas import ReadingCreate
+from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 

@@ -6,10 +6,10 @@ from fastapi import APIRouter
 
 from app.access.policy import Reach
 from app.access.scope import family_scope
-from app.deps import CurrentActor, IdempotencyDep, SessionDep, TransactionalRoute
-from app.kit.problems import PROBLEM_RESPONSES
 from app.readings import service as reading_service
 from app.readings.schemas import ReadingCreate, ReadingOut
+from app.web.deps import CurrentActor, IdempotencyDep, SessionDep, TransactionalRoute
+from app.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(
     prefix="/api/v1", tags=["readings"], responses=PROBLEM_RESPONSES, route_class=TransactionalRoute

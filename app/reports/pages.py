@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from app.access.actor import Actor
 from app.access.policy import can_read_reports
 from app.canvases import template_store
-from app.deps import PageActor, SessionDep, SettingsDep, TransactionalRoute
 from app.kit.errors import FieldError, Forbidden, Invalid, NotFound
 from app.kit.i18n import request_language, translations
 from app.kit.templating import render, render_later
@@ -28,6 +27,7 @@ from app.reports.charts import Series, bar_chart, grouped_bar_chart
 from app.reports.labels import Labels
 from app.reports.protection import Protection, protection_for
 from app.reports.service import Report, ReportName, ReportTable
+from app.web.deps import PageActor, SessionDep, SettingsDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 

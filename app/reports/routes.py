@@ -8,13 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from app.config import Settings
-from app.deps import CurrentActor, SessionDep, SettingsDep, TransactionalRoute
 from app.kit.errors import FieldError, Invalid
-from app.kit.problems import PROBLEM_RESPONSES
 from app.reports import service as report_service
 from app.reports.protection import protection_for
 from app.reports.schemas import ReportDocument, report_document
 from app.reports.service import QUERY_PARAMETERS, Report, ReportName
+from app.web.deps import CurrentActor, SessionDep, SettingsDep, TransactionalRoute
+from app.web.problems import PROBLEM_RESPONSES
 
 router = APIRouter(
     prefix="/api/v1", tags=["reports"], responses=PROBLEM_RESPONSES, route_class=TransactionalRoute

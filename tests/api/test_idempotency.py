@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.db import make_engine, make_session_factory, utcnow
-from app.idempotency import begin_idempotent
 from app.kit.errors import Conflict
 from app.models import IdempotentRequest
+from app.web.idempotency import begin_idempotent
 from tests.conftest import prepare_database
 from tests.factories import World, actor_of, build_world, make_user
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, Route
 
-from app.kit.middleware import SECURITY_HEADERS
+from app.web.middleware import SECURITY_HEADERS
 from tests.browser.helpers import (
     assert_no_axe_violations,
     assert_no_horizontal_scroll,

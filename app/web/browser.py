@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
-from app.kit.middleware import ASGIApp
+from app.web.middleware import ASGIApp
 
 
 class CachedStaticFiles(StaticFiles):

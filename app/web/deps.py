@@ -51,8 +51,8 @@ from app.access.actor import Actor
 from app.accounts import service as account_service
 from app.config import Settings
 from app.db import sqlite_lane_for
-from app.idempotency import Idempotency, begin_idempotent
 from app.kit.errors import LoginRequired, Unauthorized
+from app.web.idempotency import Idempotency, begin_idempotent
 
 T = TypeVar("T")
 

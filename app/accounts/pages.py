@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts import service as account_service
-from app.accounts.security import off_the_requests
+from app.accounts.signing import sign_in
 from app.audit import service as audit
 from app.kit.errors import TooManyRequests
 from app.kit.i18n import LANGUAGE_COOKIE, LANGUAGES
@@ -22,7 +22,6 @@ from app.web.deps import (
     SessionDep,
     SettingsDep,
     TransactionalRoute,
-    in_transaction,
     session_cookie_name,
 )
 
@@ -49,18 +48,9 @@ async def login_submit(
     password: Annotated[str, Form(max_length=1000)],
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
-    """Three steps, so the password's check (argon2) holds up nobody's autosave: the throttle
-    and the attempt in one transaction, the password outside any, the session in another."""
-    client = request.client.host if request.client else "unknown"
     target = safe_next(next)
     try:
-        sign_in = await in_transaction(
-            request,
-            account_service.begin_sign_in,
-            settings=settings,
-            username=username,
-            client=client,
-        )
+        signed_in = await sign_in(request, settings, username, password, kind="session")
     except TooManyRequests as exc:
         page = render(
             request,
@@ -70,15 +60,6 @@ async def login_submit(
         )
         page.headers["Retry-After"] = str(exc.retry_after)
         return page
-    password_ok = await off_the_requests(account_service.check_password, sign_in, password)
-    signed_in = await in_transaction(
-        request,
-        account_service.finish_sign_in,
-        settings=settings,
-        sign_in=sign_in,
-        password_ok=password_ok,
-        kind="session",
-    )
     if signed_in is None:
         return render(
             request,

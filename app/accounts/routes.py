@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from app.accounts import service as account_service
 from app.accounts.schemas import HealthOut, MeOut, TokenCreate, TokenOut, UnitBrief, UnitOut
-from app.accounts.security import off_the_requests
+from app.accounts.signing import sign_in
 from app.audit import service as audit
 from app.models.enums import AuditAction
 from app.web.deps import (
@@ -15,7 +15,6 @@ from app.web.deps import (
     SessionDep,
     SettingsDep,
     TransactionalRoute,
-    in_transaction,
 )
 from app.web.problems import PROBLEM_RESPONSES, problem_response
 
@@ -42,25 +41,7 @@ async def create_token(
     response: Response,
     settings: SettingsDep,
 ) -> TokenOut | JSONResponse:
-    # Like the login form (app/accounts/pages.py): the password is checked between two
-    # transactions, never inside one.
-    client = request.client.host if request.client else "unknown"
-    sign_in = await in_transaction(
-        request,
-        account_service.begin_sign_in,
-        settings=settings,
-        username=data.username,
-        client=client,
-    )
-    password_ok = await off_the_requests(account_service.check_password, sign_in, data.password)
-    signed_in = await in_transaction(
-        request,
-        account_service.finish_sign_in,
-        settings=settings,
-        sign_in=sign_in,
-        password_ok=password_ok,
-        kind="bearer",
-    )
+    signed_in = await sign_in(request, settings, data.username, data.password, kind="bearer")
     if signed_in is None:
         return problem_response(
             401,

@@ -10,9 +10,9 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Row, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -296,29 +296,13 @@ _REFERRAL_ROWS = (
     .where(Need.canvas_id == bindparam("canvas_id"))
     .order_by(Referral.created_at, Referral.id)
 )
-_ACTION_NEEDS = (
-    select(action_need.c.action_id, action_need.c.need_id)
-    .join(Action, Action.id == action_need.c.action_id)
-    .where(Action.canvas_id == bindparam("canvas_id"))
-)
-_ACTION_GOALS = (
-    select(action_goal.c.action_id, action_goal.c.goal_id)
-    .join(Action, Action.id == action_goal.c.action_id)
-    .where(Action.canvas_id == bindparam("canvas_id"))
-)
 
 
 def canvas_document(session: Session, canvas: Canvas) -> CanvasOut:
     template = template_of(session, canvas)
     on = {"canvas_id": canvas.id}
-    links: dict[uuid.UUID, tuple[list[uuid.UUID], list[uuid.UUID]]] = {}
-    for action_id, need_id in session.execute(_ACTION_NEEDS, on):
-        links.setdefault(action_id, ([], []))[0].append(need_id)
-    for action_id, goal_id in session.execute(_ACTION_GOALS, on):
-        links.setdefault(action_id, ([], []))[1].append(goal_id)
-    for need_ids, goal_ids in links.values():
-        need_ids.sort()
-        goal_ids.sort()
+    actions = session.execute(_ACTION_ROWS, on).all()
+    links = action_links(session, [a.id for a in actions])
     return CanvasOut(
         id=canvas.id,
         family_id=canvas.family_id,
@@ -336,26 +320,7 @@ def canvas_document(session: Session, canvas: Canvas) -> CanvasOut:
         needs=[NeedOut.model_validate(n) for n in session.execute(_NEED_ROWS, on)],
         referrals=[ReferralOut.model_validate(r) for r in session.execute(_REFERRAL_ROWS, on)],
         goals=[GoalOut.model_validate(g) for g in session.execute(_GOAL_ROWS, on)],
-        actions=[
-            ActionOut(
-                id=a.id,
-                text=a.text,
-                responsible=ResponsibleOut(
-                    kind=a.responsible_kind,
-                    unit_id=a.responsible_unit_id,
-                    user_id=a.responsible_user_id,
-                    member=a.responsible_member,
-                ),
-                due=a.due_date,
-                status=a.status,
-                reason=a.cancel_reason,
-                need_ids=links.get(a.id, ([], []))[0],
-                goal_ids=links.get(a.id, ([], []))[1],
-                referral_id=a.referral_id,
-                version=a.version,
-            )
-            for a in session.execute(_ACTION_ROWS, on)
-        ],
+        actions=[action_out(a, *links[a.id]) for a in actions],
         updated_at=canvas.updated_at,
     )
 
@@ -719,8 +684,11 @@ def action_links(
 
 
 def action_out(
-    action: Action, need_ids: Sequence[uuid.UUID], goal_ids: Sequence[uuid.UUID]
+    action: Action | Row[*tuple[Any, ...]],
+    need_ids: Sequence[uuid.UUID],
+    goal_ids: Sequence[uuid.UUID],
 ) -> ActionOut:
+    """An action as the API answers it, from the ORM object or a row of ``_ACTION_ROWS``."""
     return ActionOut(
         id=action.id,
         text=action.text,

@@ -183,13 +183,6 @@ _TOUCH_TOKEN = (
 )
 
 
-def actor_for_session(
-    session: Session, secret: str, idle: timedelta
-) -> tuple[Actor, uuid.UUID] | None:
-    """The actor behind a live browser session."""
-    return actor_for_token(session, secret, kind="session", idle=idle)
-
-
 def revoke_token(session: Session, token_id: uuid.UUID) -> None:
     session.execute(
         update(ApiToken)

@@ -15,12 +15,11 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
 from markupsafe import Markup
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
-from starlette.types import Receive, Scope, Send
+from starlette.responses import HTMLResponse, Response
 
 from app.kit.i18n import LANGUAGE_NAMES, LANGUAGES, long_date, request_language, translations
+from app.kit.responses import MadeLater
 from app.paths import project_root
 
 APP_DIR = Path(__file__).resolve().parents[1]
@@ -39,7 +38,7 @@ def _loader() -> ChoiceLoader:
 
 
 @lru_cache(maxsize=2 * len(LANGUAGES))
-def environment(lang: str, reload: bool = True) -> Environment:
+def environment(lang: str, reload: bool) -> Environment:
     """The templates in ``lang``. With ``reload`` (development) an edited template is read
     again; without, each is read once, and a page costs no look at the files it is made of."""
     env = Environment(
@@ -101,11 +100,16 @@ def render_later(
     context: dict[str, Any] | None = None,
     *,
     status_code: int = 200,
-) -> HTMLResponse:
+) -> Response:
     """A page rendered after the request's transaction, on a worker thread: the time its
     template takes (a coordinator's report of many cells) holds no database turn and no
     connection. Its context must be plain data, read before the transaction ended."""
-    return _LaterPage(request, template, context, status_code, _headers(request, None, None))
+    return MadeLater(
+        lambda: page_html(request, template, context, None).encode(),
+        media_type="text/html",
+        status_code=status_code,
+        headers=_headers(request, None, None),
+    )
 
 
 def page_html(
@@ -124,8 +128,12 @@ def page_html(
         "current_path": request.url.path,
     }
     values.update(context or {})
-    reload = request.app.state.settings.env == "development"
-    return environment(lang or ui_lang, reload).get_template(template).render(values)
+    return templates(request, lang or ui_lang).get_template(template).render(values)
+
+
+def templates(request: Request, lang: str) -> Environment:
+    """The templates in ``lang``, read again when edited only in development."""
+    return environment(lang, request.app.state.settings.env == "development")
 
 
 def _headers(request: Request, lang: str | None, headers: dict[str, str] | None) -> dict[str, str]:
@@ -135,23 +143,3 @@ def _headers(request: Request, lang: str | None, headers: dict[str, str] | None)
     }
     all_headers.update(headers or {})
     return all_headers
-
-
-class _LaterPage(HTMLResponse):
-    def __init__(
-        self,
-        request: Request,
-        template: str,
-        context: dict[str, Any] | None,
-        status_code: int,
-        headers: dict[str, str],
-    ) -> None:
-        self._page = (request, template, context)
-        super().__init__(b"", status_code=status_code, headers=headers)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request, template, context = self._page
-        html = await run_in_threadpool(page_html, request, template, context, None)
-        self.body = html.encode()
-        self.headers["content-length"] = str(len(self.body))
-        await super().__call__(scope, receive, send)

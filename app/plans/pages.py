@@ -13,11 +13,9 @@ from typing import Annotated, Any
 from urllib.parse import unquote, urlsplit
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
-from starlette.types import Receive, Scope, Send
 
 from app.access.actor import Actor
 from app.access.policy import FamilyAccess, Reach, can_edit_case
@@ -32,7 +30,8 @@ from app.families import service as family_service
 from app.kit.errors import Conflict, Invalid, NotFound
 from app.kit.forms import form_errors
 from app.kit.i18n import long_date, request_language, translations
-from app.kit.templating import STATIC_DIR, environment, render
+from app.kit.responses import MadeLater
+from app.kit.templating import STATIC_DIR, render, templates
 from app.models import Action, Canvas, Plan, Referral
 from app.models.enums import (
     ActionStatus,
@@ -170,7 +169,7 @@ def _print_html(request: Request, context: dict[str, Any], lang: str, *, pdf: bo
         "for_pdf": pdf,
         **context,
     }
-    return environment(lang).get_template("plans/print.html").render(values)
+    return templates(request, lang).get_template("plans/print.html").render(values)
 
 
 # Declared before plan_page: "/plans/{plan_id}" would otherwise take "<id>.pdf" as its id.
@@ -183,7 +182,17 @@ def plan_pdf(
     audit.record(session, actor, AuditAction.export, "plan", plan.id, family_id=plan.family_id)
     lang = scope.family.language.value
     html = _print_html(request, _plan_context(session, scope, plan, out), lang, pdf=True)
-    return PdfResponse(html, filename=f"plan-{out.number}.pdf", lang=lang)
+    # The PDF is rendered after the transaction has committed, so the seconds WeasyPrint takes
+    # hold no database lock or connection.
+    return MadeLater(
+        lambda: html_to_pdf(html),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="plan-{out.number}.pdf"',
+            "Cache-Control": "no-store",
+            "Content-Language": lang,
+        },
+    )
 
 
 @router.get("/plans/{plan_id}/print", name="plan_print")
@@ -685,27 +694,3 @@ def html_to_pdf(html: str) -> bytes:
     pdf = weasyprint.HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher()).write_pdf()
     assert isinstance(pdf, bytes)
     return pdf
-
-
-class PdfResponse(Response):
-    """A plan as PDF. The HTML is made inside the request's transaction; the PDF is rendered
-    after it has committed, so the seconds WeasyPrint takes hold no database lock or
-    connection."""
-
-    media_type = "application/pdf"
-
-    def __init__(self, html: str, *, filename: str, lang: str) -> None:
-        self.html = html
-        super().__init__(
-            content=b"",
-            headers={
-                "Content-Disposition": f'attachment; filename="{filename}"',
-                "Cache-Control": "no-store",
-                "Content-Language": lang,
-            },
-        )
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self.body = await run_in_threadpool(html_to_pdf, self.html)
-        self.headers["content-length"] = str(len(self.body))
-        await super().__call__(scope, receive, send)

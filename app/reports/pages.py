@@ -350,7 +350,7 @@ def report_csv(
 @router.get("/reports/{name}/print", name="report_print")
 def report_print(
     request: Request, name: str, actor: PageActor, session: SessionDep, settings: SettingsDep
-) -> HTMLResponse:
+) -> Response:
     report = report_name(name)
     context, status = _context(
         request, session, actor, report, protection_for(settings), prefix="print"
@@ -362,7 +362,7 @@ def report_print(
 @router.get("/reports/{name}", name="report_page")
 def report_page(
     request: Request, name: str, actor: PageActor, session: SessionDep, settings: SettingsDep
-) -> HTMLResponse:
+) -> Response:
     report = report_name(name)
     context, status = _context(
         request, session, actor, report, protection_for(settings), prefix="chart"

@@ -119,18 +119,14 @@ def _resolve_actor(
 ) -> tuple[Actor, uuid.UUID]:
     settings: Settings = request.app.state.settings
     idle = timedelta(minutes=settings.session_idle_minutes)
-    if page:
-        found = account_service.actor_for_session(session, secret, idle) if secret else None
-        if found is None:
-            raise LoginRequired("Sign in to continue.")
-    else:
-        found = (
-            account_service.actor_for_token(session, secret, kind="bearer", idle=idle)
-            if secret
-            else None
-        )
-        if found is None:
-            raise Unauthorized("Sign in first: send a valid bearer token.")
+    kind = "session" if page else "bearer"
+    found = (
+        account_service.actor_for_token(session, secret, kind=kind, idle=idle) if secret else None
+    )
+    if found is None and page:
+        raise LoginRequired("Sign in to continue.")
+    if found is None:
+        raise Unauthorized("Sign in first: send a valid bearer token.")
     request.state.actor = found[0]
     return found
 
@@ -202,7 +198,6 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         if response_name is None:
             extra.append(_keyword("duk_response", Response))
         extra.append(_keyword("duk_idempotency_key", Annotated[str | None, _IDEMPOTENCY_KEY], None))
-    with_page = page
 
     def run(
         session: Session,
@@ -211,7 +206,7 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         idempotency: tuple[str | None, str, Response] | None,
         kwargs: dict[str, Any],
     ) -> Any:
-        found = _resolve_actor(session, request, secret, page=with_page) if bearer or page else None
+        found = _resolve_actor(session, request, secret, page=page) if bearer or page else None
         for name, what in needs.items():
             if what == "session":
                 kwargs[name] = session

@@ -25,10 +25,10 @@ def _session_factory() -> sessionmaker[Session]:
 
 def cmd_init(_args: argparse.Namespace) -> int:
     from app import migrate
-    from app.canvases import template_store
-    from app.canvases.template_schema import TemplateError
     from app.catalogue import service as catalogue_service
+    from app.catalogue import template_store
     from app.catalogue.seed import CatalogueError
+    from app.catalogue.template_schema import TemplateError
 
     settings = get_settings()
     engine = make_engine(settings.database_url)

@@ -15,22 +15,21 @@ from app.access.actor import Actor
 from app.access.scope import scope_for
 from app.accounts import service as account_service
 from app.accounts.security import hash_password
+from app.actions import service as action_service
+from app.actions.schemas import ActionCreate, Responsible
 from app.canvases import service as canvas_service
-from app.canvases.schemas import (
-    ActionCreate,
-    CanvasPatch,
-    GoalCreate,
-    NeedCreate,
-    ReferralCreate,
-    Responsible,
-)
+from app.canvases.schemas import CanvasPatch
 from app.config import Settings
 from app.db import utcnow
 from app.demo_statistics import make_statistics_demo
 from app.families import service as family_service
 from app.families.schemas import ConsentCreate, FamilyCreate, Household
+from app.goals import service as goal_service
+from app.goals.schemas import GoalCreate
 from app.models import Service, Unit, User
 from app.models.enums import GoalHorizon, Language, ResponsibleKind, Role, UnitLevel
+from app.needs import service as need_service
+from app.needs.schemas import NeedCreate, ReferralCreate
 from app.plans import service as plan_service
 
 DEMO_PASSWORD = "duk-demo-2026"
@@ -215,7 +214,7 @@ def make_demo(session: Session, settings: Settings) -> list[str]:
         ),
         canvas.version,
     )
-    need_housing = canvas_service.add_need(
+    need_housing = need_service.add_need(
         session,
         kari,
         scope,
@@ -227,7 +226,7 @@ def make_demo(session: Session, settings: Settings) -> list[str]:
             indicators=["bolig.trangbodd", "bolig.fukt_mugg"],
         ),
     )
-    need_leisure = canvas_service.add_need(
+    need_leisure = need_service.add_need(
         session,
         kari,
         scope,
@@ -239,7 +238,7 @@ def make_demo(session: Session, settings: Settings) -> list[str]:
             indicators=["fritid.barn_uten_aktivitet", "fritid.kostnad_hindrer"],
         ),
     )
-    need_school = canvas_service.add_need(
+    need_school = need_service.add_need(
         session,
         kari,
         scope,
@@ -251,21 +250,21 @@ def make_demo(session: Session, settings: Settings) -> list[str]:
             indicators=["utdanning.hoyt_fravaer"],
         ),
     )
-    referral = canvas_service.add_referral(
+    referral = need_service.add_referral(
         session,
         kari,
         scope,
         need_housing,
         ReferralCreate(service_id=_service(session, "kommunal-utleiebolig").id),
     )
-    canvas_service.add_referral(
+    need_service.add_referral(
         session,
         kari,
         scope,
         need_leisure,
         ReferralCreate(service_id=_service(session, "aktivitetskort").id),
     )
-    goal_home = canvas_service.add_goal(
+    goal_home = goal_service.add_goal(
         session,
         kari,
         scope,
@@ -274,7 +273,7 @@ def make_demo(session: Session, settings: Settings) -> list[str]:
             horizon=GoalHorizon.long, text="Et trygt hjem der vi kan bli boende.", domains=["bolig"]
         ),
     )
-    goal_school = canvas_service.add_goal(
+    goal_school = goal_service.add_goal(
         session,
         kari,
         scope,
@@ -285,7 +284,7 @@ def make_demo(session: Session, settings: Settings) -> list[str]:
             domains=["utdanning"],
         ),
     )
-    canvas_service.add_goal(
+    goal_service.add_goal(
         session,
         kari,
         scope,
@@ -330,7 +329,7 @@ def make_demo(session: Session, settings: Settings) -> list[str]:
         ),
     ]
     for data in actions:
-        canvas_service.add_action(session, kari, scope, canvas, data)
+        action_service.add_action(session, kari, scope, canvas, data)
     for slug in ("fredrikstad-barnevern", "fredrikstad-skole"):
         family_service.add_consent(
             session,

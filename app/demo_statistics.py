@@ -27,8 +27,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.canvases import service as canvas_service
-from app.canvases import template_store
-from app.canvases.template_schema import CanvasTemplateDef
+from app.catalogue import template_store
+from app.catalogue.template_schema import CanvasTemplateDef
 from app.db import new_id
 from app.models import (
     Action,

@@ -16,19 +16,25 @@ from starlette.datastructures import URLPath
 
 from app.accounts.pages import router as accounts_pages
 from app.accounts.routes import router as accounts_router
+from app.actions.pages import router as actions_pages
+from app.actions.routes import router as actions_router
 from app.barriers.pages import router as barriers_pages
 from app.barriers.routes import router as barriers_router
+from app.canvases.domain_pages import router as canvas_domain_pages
 from app.canvases.pages import router as canvases_pages
-from app.canvases.planning_pages import router as canvases_planning_pages
 from app.canvases.routes import router as canvases_router
 from app.catalogue.routes import router as catalogue_router
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory
 from app.families.pages import router as families_pages
 from app.families.routes import router as families_router
+from app.goals.pages import router as goals_pages
+from app.goals.routes import router as goals_router
 from app.inbox.pages import router as inbox_pages
 from app.inbox.routes import router as inbox_router
 from app.kit.templating import STATIC_DIR, static_url
+from app.needs.pages import router as needs_pages
+from app.needs.routes import router as needs_router
 from app.plans.pages import router as plans_pages
 from app.plans.routes import router as plans_router
 from app.readings.pages import router as readings_pages
@@ -132,8 +138,12 @@ def create_app(
     # autosave is by far the most frequent request, its canvas page the most frequent page),
     # then the canvas API.
     for router in (
+        canvas_domain_pages,
         canvases_pages,
         canvases_router,
+        needs_router,
+        goals_router,
+        actions_router,
         accounts_router,
         catalogue_router,
         families_router,
@@ -144,7 +154,9 @@ def create_app(
         reports_router,
         accounts_pages,
         families_pages,
-        canvases_planning_pages,
+        needs_pages,
+        goals_pages,
+        actions_pages,
         plans_pages,
         inbox_pages,
         readings_pages,

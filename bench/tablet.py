@@ -55,12 +55,16 @@ if str(ROOT) not in sys.path:  # run as a script: the project's packages are imp
 from app import migrate  # noqa: E402
 from app.access.scope import scope_for  # noqa: E402
 from app.accounts import service as account_service  # noqa: E402
+from app.actions import service as action_service  # noqa: E402
+from app.actions.schemas import ActionCreate  # noqa: E402
 from app.canvases import service as canvas_service  # noqa: E402
-from app.canvases import template_store  # noqa: E402
-from app.canvases.schemas import ActionCreate, CanvasPatch, NeedCreate  # noqa: E402
+from app.canvases.schemas import CanvasPatch  # noqa: E402
 from app.catalogue import service as catalogue_service  # noqa: E402
+from app.catalogue import template_store  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.db import make_engine, make_session_factory, session_scope  # noqa: E402
+from app.needs import service as need_service  # noqa: E402
+from app.needs.schemas import NeedCreate  # noqa: E402
 from bench.harness import (  # noqa: E402
     BUSY_MACHINE_CORES,
     LUA_DONE,
@@ -121,7 +125,7 @@ def _fill(session: Any, settings: Settings, user: Any, family: Any, canvas: Any)
     """A duk as full as the bar of DESIGN §9: 8 domains written, 40 needs, 20 actions."""
     actor = actor_of(session, user)
     scope = scope_for(session, actor, family)
-    keys = [d.key for d in canvas_service.template_of(session, canvas).domains]
+    keys = [d.key for d in template_store.template_of(session, canvas).domains]
     story = "Vi har det travelt, men vi får det til når alle hjelper til litt hver dag. " * 3
     patch = {
         "centre": {"what_matters": "At alle i familien har det godt – også bestemor."},
@@ -134,7 +138,7 @@ def _fill(session: Any, settings: Settings, user: Any, family: Any, canvas: Any)
         session, actor, scope, canvas, CanvasPatch.model_validate(patch), canvas.version
     )
     needs = [
-        canvas_service.add_need(
+        need_service.add_need(
             session,
             actor,
             scope,
@@ -150,7 +154,7 @@ def _fill(session: Any, settings: Settings, user: Any, family: Any, canvas: Any)
             "due": (date.today() + timedelta(days=30 + i)).isoformat(),
             "need_ids": [str(needs[i].id)],
         }
-        canvas_service.add_action(session, actor, scope, canvas, ActionCreate.model_validate(data))
+        action_service.add_action(session, actor, scope, canvas, ActionCreate.model_validate(data))
 
 
 def prepare(

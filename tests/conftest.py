@@ -19,8 +19,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import migrate
-from app.canvases import template_store
 from app.catalogue import service as catalogue_service
+from app.catalogue import template_store
 from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.main import create_app

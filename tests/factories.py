@@ -14,21 +14,19 @@ from app.access.actor import Actor
 from app.access.scope import scope_for
 from app.accounts import service as account_service
 from app.accounts.security import hash_password
+from app.actions import service as action_service
+from app.actions.schemas import ActionCreate, Responsible
 from app.canvases import service as canvas_service
-from app.canvases.schemas import (
-    ActionCreate,
-    CanvasPatch,
-    GoalCreate,
-    NeedCreate,
-    ReferralCreate,
-    ReferralPatch,
-    Responsible,
-)
+from app.canvases.schemas import CanvasPatch
 from app.config import Settings
 from app.families import service as family_service
 from app.families.schemas import ConsentCreate, FamilyCreate, Household
+from app.goals import service as goal_service
+from app.goals.schemas import GoalCreate
 from app.models import Action, Canvas, Family, Need, Plan, Referral, Service, Unit, User
 from app.models.enums import GoalHorizon, Language, ReferralStatus, ResponsibleKind, Role, UnitLevel
+from app.needs import service as need_service
+from app.needs.schemas import NeedCreate, ReferralCreate, ReferralPatch
 from app.plans import service as plan_service
 
 PASSWORD = "correct horse battery staple"
@@ -232,7 +230,7 @@ def build_world(session: Session, settings: Settings) -> World:
     fill_canvas_for_plan(session, lead, family, canvas)
     actor = actor_of(session, lead)
     scope = scope_for(session, actor, family)
-    need = canvas_service.add_need(
+    need = need_service.add_need(
         session,
         actor,
         scope,
@@ -244,7 +242,7 @@ def build_world(session: Session, settings: Settings) -> World:
             indicators=["bolig.trangbodd"],
         ),
     )
-    goal = canvas_service.add_goal(
+    goal = goal_service.add_goal(
         session,
         actor,
         scope,
@@ -252,10 +250,10 @@ def build_world(session: Session, settings: Settings) -> World:
         GoalCreate(horizon=GoalHorizon.short, text="Søke ny bolig.", domains=["bolig"]),
     )
     service = make_service(session, unit_b)
-    referral = canvas_service.add_referral(
+    referral = need_service.add_referral(
         session, actor, scope, need, ReferralCreate(service_id=service.id)
     )
-    canvas_service.update_referral(
+    need_service.update_referral(
         session,
         actor,
         scope,
@@ -263,7 +261,7 @@ def build_world(session: Session, settings: Settings) -> World:
         ReferralPatch(status=ReferralStatus.sent),
         referral.version,
     )
-    action = canvas_service.add_action(
+    action = action_service.add_action(
         session,
         actor,
         scope,

@@ -29,3 +29,10 @@ class Actor:
 
     def unit_label(self) -> str:
         return ", ".join(unit.name for unit in self.units)
+
+    def acting_unit_in(self, unit_id: uuid.UUID | None) -> uuid.UUID | None:
+        """The unit an event is recorded for: ``unit_id`` when the actor works there (a
+        providing unit answering), else the actor's first unit, else none."""
+        if unit_id is not None and unit_id in self.unit_ids:
+            return unit_id
+        return self.units[0].id if self.units else None

@@ -15,7 +15,7 @@ from app.access.actor import Actor
 from app.access.policy import FamilyAccess, Reach, can_edit_case, can_reach, family_access
 from app.db import utcnow
 from app.kit.errors import Forbidden, NotFound
-from app.models import Consent, Family
+from app.models import Canvas, Consent, Family
 from app.models.enums import Role
 
 
@@ -160,3 +160,10 @@ def record_scope(
     if not can_reach(scope.access, reach):
         raise NotFound(f"No such {label}.")
     return cast(R, record), scope
+
+
+def canvas_scope(
+    session: Session, actor: Actor, canvas_id: uuid.UUID
+) -> tuple[Canvas, FamilyScope]:
+    """The live canvas (``Reach.case``: the plan lead's side) and the actor's view of its family."""
+    return record_scope(session, actor, Canvas, canvas_id, "canvas", Reach.case)

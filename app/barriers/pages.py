@@ -19,7 +19,7 @@ from app.access.policy import Reach, can_decide_barrier, can_list_barriers, can_
 from app.access.scope import family_scope
 from app.barriers import service as barrier_service
 from app.barriers.schemas import BarrierCreate, BarrierDecision
-from app.canvases import template_store
+from app.catalogue import template_store
 from app.kit.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from app.kit.i18n import request_language, translations
 from app.kit.templating import render
@@ -198,8 +198,9 @@ def barrier_record(
     }
     family_id = _family_id(family)
     try:
-        data = BarrierCreate.model_validate({**form, "family_id": family_id})
-        barrier_service.record_barrier(session, actor, data, translations(lang).gettext)
+        with session.begin_nested():  # a refusal undoes the service's work, nothing else
+            data = BarrierCreate.model_validate({**form, "family_id": family_id})
+            barrier_service.record_barrier(session, actor, data, translations(lang).gettext)
     except ValidationError as exc:
         # Say everything at once: the choices the schema refused, and what the text holds.
         errors = _schema_errors(exc)
@@ -215,7 +216,6 @@ def barrier_record(
         errors = exc.errors
     else:
         return RedirectResponse("/barriers?done=recorded", status_code=303)
-    session.rollback()
     return _page(
         request,
         session,
@@ -242,21 +242,23 @@ def barrier_decide(
     lang = request_language(request)
     form = {"text": text.replace("\r\n", "\n"), "comment": comment}
     try:
-        data = BarrierDecision.model_validate(
-            {
-                "decision": decision,
-                "comment": comment or None,
-                # The text is sent back only as the coordinator left it, to be approved.
-                "text": form["text"] if decision == "approved" else None,
-            }
-        )
-        barrier_service.decide_barrier(session, actor, barrier_id, data, translations(lang).gettext)
+        with session.begin_nested():  # a refusal undoes the service's work, nothing else
+            data = BarrierDecision.model_validate(
+                {
+                    "decision": decision,
+                    "comment": comment or None,
+                    # The text is sent back only as the coordinator left it, to be approved.
+                    "text": form["text"] if decision == "approved" else None,
+                }
+            )
+            barrier_service.decide_barrier(
+                session, actor, barrier_id, data, translations(lang).gettext
+            )
     except ValidationError as exc:
         errors = _schema_errors(exc)
     except Invalid as exc:
         errors = exc.errors
     except Conflict:
-        session.rollback()
         return _page(
             request,
             session,
@@ -266,7 +268,6 @@ def barrier_decide(
         )
     else:
         return RedirectResponse(f"/barriers?done={data.decision.value}", status_code=303)
-    session.rollback()
     return _page(
         request,
         session,

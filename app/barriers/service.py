@@ -28,7 +28,7 @@ from app.audit import service as audit
 from app.barriers.privacy import PersonalData, describe, personal_data_in
 from app.barriers.schemas import BarrierCreate, BarrierDecision, BarrierOut, Decision
 from app.canvases import service as canvas_service
-from app.canvases import template_store
+from app.catalogue import template_store
 from app.db import utcnow
 from app.kit.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from app.models import Barrier, Canvas, Family, Unit, User

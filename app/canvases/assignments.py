@@ -14,11 +14,12 @@ from app.access.actor import Actor
 from app.access.policy import FamilyAccess
 from app.access.scope import FamilyScope, acting_units
 from app.access.shared import shared_item_ids
+from app.actions import service as action_service
 from app.audit import service as audit
 from app.canvases.schemas import AssignedOut
-from app.canvases.service import action_links, action_out, referral_out
 from app.models import Action, Need, Referral, Service
 from app.models.enums import AuditAction, ReferralStatus, ResponsibleKind
+from app.needs import service as need_service
 
 
 def assigned_work(
@@ -60,11 +61,11 @@ def assigned_work(
             for r, unit in referrals
             if str(r.id) in shared_referrals or r.status is not ReferralStatus.proposed
         ]
-    links = action_links(session, [a.id for a in actions])
+    links = action_service.action_links(session, [a.id for a in actions])
     audit.record(
         session, actor, AuditAction.read, "action", None, family_id=family_id, purpose="assigned"
     )
     return AssignedOut(
-        actions=[action_out(a, *links[a.id]) for a in actions],
-        referrals=[referral_out(r, provider) for r, provider in referrals],
+        actions=[action_service.action_out(a, *links[a.id]) for a in actions],
+        referrals=[need_service.referral_out(r, provider) for r, provider in referrals],
     )

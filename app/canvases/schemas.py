@@ -1,3 +1,5 @@
+"""The canvas and the whole canvas document, as the API takes and gives them."""
+
 from __future__ import annotations
 
 import enum
@@ -5,21 +7,15 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from app.kit.schema import Code, FreeText, In, Name, Out, RequiredText, Score
+from app.actions.schemas import ActionOut
+from app.goals.schemas import GoalOut
+from app.kit.schema import Code, FreeText, In, Name, Out, Score
 from app.models.enums import (
-    ActionStatus,
     CanvasStatus,
-    GoalAchievement,
-    GoalHorizon,
-    GoalLifecycle,
-    ReferralOutcome,
-    ReferralStatus,
-    ResponsibleKind,
-    ServiceStatus,
-    UnitLevel,
 )
+from app.needs.schemas import NeedOut, ReferralOut
 
 
 class ParticipantRole(enum.StrEnum):
@@ -83,137 +79,6 @@ class DomainOut(Out):
     strengths: str
 
 
-class NeedCreate(In):
-    domain: Code
-    text: RequiredText
-    priority: int = Field(ge=1, le=3)
-    indicators: list[Code] = Field(default_factory=list, max_length=20)
-
-
-class NeedOut(Out):
-    id: uuid.UUID
-    domain: str
-    text: str
-    priority: int
-    indicators: list[str]
-    version: int
-
-
-class ReferralCreate(In):
-    service_id: uuid.UUID | None = None
-    external_service_name: Name | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> ReferralCreate:
-        if (self.service_id is None) == (self.external_service_name is None):
-            raise ValueError("Give either service_id or external_service_name")
-        return self
-
-
-class ReferralPatch(In):
-    status: ReferralStatus | None = None
-    reason: FreeText | None = None
-    outcome: ReferralOutcome | None = None
-
-
-class ReferralOut(Out):
-    id: uuid.UUID
-    need_id: uuid.UUID
-    service_id: uuid.UUID | None
-    external_service_name: str | None
-    provider_unit_id: uuid.UUID | None
-    status: ReferralStatus
-    reason: str | None
-    outcome: ReferralOutcome | None
-    version: int
-
-
-class GoalCreate(In):
-    horizon: GoalHorizon
-    text: RequiredText
-    domains: list[Code] = Field(default_factory=list, max_length=20)
-
-
-class GoalPatch(In):
-    """How a goal is going, recorded at a follow-up: its lifecycle and its achievement, apart
-    (FHIR Goal). ``achievement_status: null`` clears the achievement."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
-
-    lifecycle_status: GoalLifecycle | None = None
-    achievement_status: GoalAchievement | None = None
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> GoalPatch:
-        if not self.model_fields_set:
-            raise ValueError("Give lifecycle_status, achievement_status or both")
-        return self
-
-
-class GoalOut(Out):
-    id: uuid.UUID
-    horizon: GoalHorizon
-    text: str
-    domains: list[str]
-    lifecycle_status: GoalLifecycle
-    achievement_status: GoalAchievement | None
-    version: int
-
-
-class Responsible(In):
-    kind: ResponsibleKind
-    unit_id: uuid.UUID | None = None
-    user_id: uuid.UUID | None = None
-    member: Name | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Responsible:
-        if self.kind is ResponsibleKind.unit and self.unit_id is None:
-            raise ValueError("A unit is responsible: give unit_id")
-        if self.kind is ResponsibleKind.family and (self.unit_id or self.user_id):
-            raise ValueError("The family is responsible: give member, not unit_id or user_id")
-        return self
-
-
-class ActionCreate(In):
-    text: RequiredText
-    responsible: Responsible
-    due: date | None = None
-    need_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
-    goal_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
-    referral_id: uuid.UUID | None = None
-
-
-class ActionPatch(In):
-    text: RequiredText | None = None
-    responsible: Responsible | None = None
-    due: date | None = None
-    status: ActionStatus | None = None
-    reason: FreeText | None = None
-    need_ids: list[uuid.UUID] | None = Field(default=None, max_length=50)
-    goal_ids: list[uuid.UUID] | None = Field(default=None, max_length=50)
-
-
-class ResponsibleOut(BaseModel):
-    kind: ResponsibleKind
-    unit_id: uuid.UUID | None
-    user_id: uuid.UUID | None
-    member: str | None
-
-
-class ActionOut(BaseModel):
-    id: uuid.UUID
-    text: str
-    responsible: ResponsibleOut
-    due: date | None
-    status: ActionStatus
-    reason: str | None
-    need_ids: list[uuid.UUID]
-    goal_ids: list[uuid.UUID]
-    referral_id: uuid.UUID | None
-    version: int
-
-
 class AssignedOut(BaseModel):
     """The live actions and referrals assigned to the caller's units in one family."""
 
@@ -243,31 +108,3 @@ class CanvasOut(BaseModel):
     goals: list[GoalOut]
     actions: list[ActionOut]
     updated_at: datetime
-
-
-class ServiceOut(BaseModel):
-    id: uuid.UUID
-    key: str
-    name: str
-    alternate_name: str | None
-    provider_unit_id: uuid.UUID
-    provider_name: str
-    level: UnitLevel
-    status: ServiceStatus
-    description: str
-    eligibility_description: str | None
-    application_process: str | None
-    fees_description: str | None
-    url: str | None
-    minimum_age: int | None
-    maximum_age: int | None
-    domains: list[str]
-    indicators: list[str]
-    translations: dict[str, Any]
-
-
-class Suggestion(BaseModel):
-    service: ServiceOut
-    score: int
-    matched_domain: bool
-    matched_indicators: list[str]

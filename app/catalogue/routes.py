@@ -6,10 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from app.canvases import template_store
-from app.canvases.schemas import ServiceOut
-from app.canvases.service import service_out
 from app.catalogue import service as catalogue_service
+from app.catalogue import template_store
+from app.catalogue.schemas import ServiceOut
 from app.kit.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, encode_cursor
 from app.kit.schema import NO_NUL
 from app.web.deps import CurrentActor, SessionDep, TransactionalRoute
@@ -95,6 +94,6 @@ def services(
         limit=limit,
     )
     return Page[ServiceOut](
-        items=[service_out(s, u) for s, u in rows],
+        items=[catalogue_service.service_out(s, u) for s, u in rows],
         next=encode_cursor(offset + limit) if more else None,
     )

@@ -1,4 +1,5 @@
-"""The service catalogue: loading the seed, searching, and the provider units behind it."""
+"""The service catalogue: loading the seed, searching, the provider units behind it, and the
+services suggested for a need, ranked."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from pathlib import Path
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from app.access.actor import Actor
+from app.audit import service as audit
+from app.catalogue.schemas import ServiceOut, Suggestion
 from app.catalogue.seed import CatalogueSeed, default_catalogue_path, load_catalogue
-from app.models import Service, Unit
-from app.models.enums import ServiceStatus, UnitLevel
+from app.models import Need, Service, Unit
+from app.models.enums import AuditAction, ServiceStatus, UnitLevel
 
 
 @dataclass(frozen=True)
@@ -116,3 +120,83 @@ def search_services(
         rows = [(s, u) for s, u in rows if domain in s.domains]
     page = rows[offset : offset + limit + 1]
     return page[:limit], len(page) > limit
+
+
+def service_out(service: Service, provider: Unit) -> ServiceOut:
+    return ServiceOut(
+        id=service.id,
+        key=service.key,
+        name=service.name,
+        alternate_name=service.alternate_name,
+        provider_unit_id=service.provider_unit_id,
+        provider_name=provider.name,
+        level=service.level,
+        status=service.status,
+        description=service.description,
+        eligibility_description=service.eligibility_description,
+        application_process=service.application_process,
+        fees_description=service.fees_description,
+        url=service.url,
+        minimum_age=service.minimum_age,
+        maximum_age=service.maximum_age,
+        domains=list(service.domains),
+        indicators=list(service.indicators),
+        translations=dict(service.translations),
+    )
+
+
+# Ranking weights: an indicator the family named says more than the domain alone.
+INDICATOR_WEIGHT = 3
+DOMAIN_WEIGHT = 2
+
+
+def suggestions(session: Session, actor: Actor, need: Need, limit: int = 10) -> list[Suggestion]:
+    rows = session.execute(
+        select(Service, Unit)
+        .join(Unit, Unit.id == Service.provider_unit_id)
+        .where(Service.status == ServiceStatus.active)
+    ).all()
+    wanted = set(need.indicators)
+    ranked: list[tuple[int, str, Suggestion]] = []
+    for service, provider in rows:
+        matched = sorted(wanted.intersection(service.indicators))
+        in_domain = need.domain in service.domains
+        score = INDICATOR_WEIGHT * len(matched) + (DOMAIN_WEIGHT if in_domain else 0)
+        if score == 0:
+            continue
+        suggestion = Suggestion(
+            service=service_out(service, provider),
+            score=score,
+            matched_domain=in_domain,
+            matched_indicators=matched,
+        )
+        ranked.append((-score, service.name, suggestion))
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    audit.record(
+        session,
+        actor,
+        AuditAction.read,
+        "need",
+        need.id,
+        family_id=need.family_id,
+        purpose="suggestions",
+    )
+    return [s for _, _, s in ranked[:limit]]
+
+
+def services_by_id(session: Session) -> dict[uuid.UUID, tuple[Service, Unit]]:
+    """Every service of the catalogue with its provider, withdrawn ones too (old referrals
+    still name them)."""
+    rows, _ = search_services(
+        session, domain=None, q=None, unit_id=None, include_inactive=True, offset=0, limit=10_000
+    )
+    return {service.id: (service, unit) for service, unit in rows}
+
+
+def service_text(service: Service, lang: str) -> dict[str, str]:
+    """The service's name and description in the UI language, when the catalogue has them."""
+    local = service.translations.get(lang) or {}
+    return {
+        "name": str(local.get("name") or service.name),
+        "description": str(local.get("description") or service.description),
+    }

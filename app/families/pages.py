@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from app.access.policy import FamilyAccess, Reach, can_create_family, can_edit_case
 from app.access.scope import FamilyScope, family_scope
@@ -18,8 +17,8 @@ from app.families import case_pages
 from app.families import service as family_service
 from app.families.schemas import FamilyCreate
 from app.inbox import service as inbox_service
-from app.kit.errors import Invalid
-from app.kit.i18n import long_date, request_language, translations
+from app.kit import forms
+from app.kit.i18n import N_, long_date, request_language
 from app.kit.templating import render
 from app.models import Family, Unit
 from app.models.enums import Role
@@ -39,32 +38,18 @@ def _done(code: str | None) -> str | None:
     return code if code in DONE_CODES else None
 
 
-def _field_messages(lang: str) -> dict[str, str]:
-    """What to tell the caseworker about each field of the new-family form, in her language
-    (pydantic's own messages are English and technical)."""
-    _ = translations(lang).gettext
-    return {
-        "display_name": _("Write what the family wants to be called."),
-        "municipality_code": _("Write the four-digit municipality number, for example 3107."),
-        "language": _("Choose bokmål, nynorsk or English."),
-        "household.adults": _("Write how many adults live in the household (0 to 20)."),
-        "household.children_birth_years": _(
-            "Write only years, separated by spaces, for example 2014 2018. "
-            "A year cannot be in the future."
-        ),
-    }
-
-
-def _form_errors(exc: ValidationError | Invalid, lang: str) -> dict[str, str]:
-    messages = _field_messages(lang)
-    if isinstance(exc, Invalid):
-        fields = [e.field for e in exc.errors]
-    else:
-        fields = [
-            ".".join(str(p) for p in e["loc"] if not isinstance(p, int)) for e in exc.errors()
-        ]
-    fallback = translations(lang).gettext("Check this field.")
-    return {field: messages.get(field, fallback) for field in fields}
+# What to tell the caseworker about each field of the new-family form (pydantic's own
+# messages are English and technical).
+FAMILY_MESSAGES = {
+    "display_name": N_("Write what the family wants to be called."),
+    "municipality_code": N_("Write the four-digit municipality number, for example 3107."),
+    "language": N_("Choose bokmål, nynorsk or English."),
+    "household.adults": N_("Write how many adults live in the household (0 to 20)."),
+    "household.children_birth_years": N_(
+        "Write only years, separated by spaces, for example 2014 2018. "
+        "A year cannot be in the future."
+    ),
+}
 
 
 @router.get("/", name="home")
@@ -114,33 +99,28 @@ def create_family(
         "children_birth_years": children_birth_years,
         "single_parent": single_parent,
     }
-    try:
-        years = [int(y) for y in children_birth_years.replace(",", " ").split() if y.strip()]
-        data = FamilyCreate.model_validate(
-            {
-                "display_name": display_name,
-                "municipality_code": municipality_code,
-                "language": language,
-                "household": {
-                    "adults": adults,
-                    "children_birth_years": years,
-                    "single_parent": single_parent,
-                },
-            }
-        )
-        family = family_service.create_family(session, actor, data, settings)
-    except ValueError as exc:  # ValidationError is a ValueError; so is a bad birth year
-        lang = request_language(request)
-        errors = (
-            _form_errors(exc, lang)
-            if isinstance(exc, ValidationError)
-            else {
-                "household.children_birth_years": _field_messages(lang)[
-                    "household.children_birth_years"
-                ]
-            }
-        )
-        session.rollback()
+    # A word that is not a year stays text, so the schema names the field it came from.
+    years = [int(y) if y.isdigit() else y for y in children_birth_years.replace(",", " ").split()]
+    data = {
+        "display_name": display_name,
+        "municipality_code": municipality_code,
+        "language": language,
+        "household": {
+            "adults": adults,
+            "children_birth_years": years,
+            "single_parent": single_parent,
+        },
+    }
+    family, errors = forms.submit(
+        session,
+        lambda: family_service.create_family(
+            session, actor, FamilyCreate.model_validate(data), settings
+        ),
+        FAMILY_MESSAGES,
+        request_language(request),
+        fallback=N_("Check this field."),
+    )
+    if family is None:
         rows, _ = family_service.visible_families(session, actor, offset=0, limit=PAGE_SIZE)
         return render(
             request,

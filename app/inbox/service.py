@@ -11,32 +11,32 @@ from __future__ import annotations
 import enum
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
-from app.access.policy import FamilyAccess, can_list_families, family_access
-from app.access.scope import consent_in_force
+from app.access.policy import FamilyAccess, can_list_families
 from app.access.shared import shared_item_ids
 from app.audit import service as audit
 from app.db import utcnow
-from app.kit.i18n import long_date, translations
-from app.models import Action, Consent, Family, Plan, PlanReview, Unit, User
-from app.models.enums import (
-    ActionStatus,
-    AuditAction,
-    FamilyStatus,
-    PlanStatus,
-    ReviewStatus,
+from app.inbox.rows import (
+    CONSENT_WARNING,
+    DUE_SOON,
+    Rows,
+    Seen,
+    load_rows,
+    plans_for_canvases,
+    seen_families,
+    start_of,
 )
+from app.kit.i18n import long_date, translations
+from app.models import Action, Unit, User
+from app.models.enums import AuditAction
 
-DUE_SOON = timedelta(days=7)
-RECENTLY_ACTIVE = timedelta(days=30)
-CONSENT_WARNING = timedelta(days=30)
 SHORT_TEXT = 160  # characters of an action's text or a review comment shown in an item
 
 
@@ -88,177 +88,10 @@ class Inbox:
         return [(kind, by_kind[kind]) for kind in KIND_ORDER if by_kind[kind]]
 
 
-@dataclass(frozen=True, slots=True)
-class _Seen:
-    """A family as this actor sees it now, with the units the actor acts for in it."""
-
-    family: Family
-    access: FamilyAccess
-    consented_units: frozenset[uuid.UUID]  # the actor's units with an active consent
-    is_plan_lead: bool
-
-    @property
-    def acting_units(self) -> frozenset[uuid.UUID]:
-        """The actor's units that may work on the family's actions: consented units, and on
-        the lead side the plan lead's own unit."""
-        if self.access is FamilyAccess.lead_side:
-            return self.consented_units | {self.family.lead_unit_id}
-        return self.consented_units
-
-
-# --- the rows each kind of item comes from ---------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Rows:
-    pending_reviews: Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID, int, datetime]]
-    changes: Sequence[tuple[PlanReview, uuid.UUID, int]]
-    active_plans: Sequence[tuple[uuid.UUID, uuid.UUID, int, datetime | None, uuid.UUID | None]]
-    actions: Sequence[Action]
-    consents: Sequence[Consent]
-
-    def family_ids(self) -> set[uuid.UUID]:
-        ids = {row[2] for row in self.pending_reviews}
-        ids |= {row[1] for row in self.changes}
-        ids |= {row[1] for row in self.active_plans}
-        ids |= {a.family_id for a in self.actions}
-        ids |= {c.family_id for c in self.consents}
-        return ids
-
-    def unit_ids(self) -> set[uuid.UUID]:
-        ids = {row[1] for row in self.pending_reviews}
-        ids |= {review.unit_id for review, _, _ in self.changes}
-        ids |= {a.responsible_unit_id for a in self.actions if a.responsible_unit_id}
-        ids |= {c.unit_id for c in self.consents}
-        return ids
-
-
-def _load_rows(session: Session, actor: Actor, now: datetime, today: date) -> _Rows:
-    my_units = actor.unit_ids
-    led = select(Family.id).where(Family.plan_lead_id == actor.user_id)
-    pending = session.execute(
-        select(
-            PlanReview.plan_id, PlanReview.unit_id, Plan.family_id, Plan.number, Plan.submitted_at
-        )
-        .join(Plan, Plan.id == PlanReview.plan_id)
-        .where(
-            PlanReview.unit_id.in_(my_units),
-            PlanReview.status == ReviewStatus.pending,
-            Plan.status == PlanStatus.in_review,
-        )
-    ).all()
-    changes = session.execute(
-        select(PlanReview, Plan.family_id, Plan.number)
-        .join(Plan, Plan.id == PlanReview.plan_id)
-        .where(
-            Plan.family_id.in_(led),
-            Plan.status == PlanStatus.in_review,
-            PlanReview.status == ReviewStatus.changes_requested,
-        )
-    ).all()
-    asked_of_mine = select(PlanReview.plan_id).where(PlanReview.unit_id.in_(my_units))
-    active = session.execute(
-        select(Plan.id, Plan.family_id, Plan.number, Plan.activated_at, PlanReview.unit_id)
-        .outerjoin(
-            PlanReview, and_(PlanReview.plan_id == Plan.id, PlanReview.unit_id.in_(my_units))
-        )
-        .where(
-            Plan.status == PlanStatus.active,
-            Plan.activated_at >= now - RECENTLY_ACTIVE,
-            or_(Plan.family_id.in_(led), Plan.id.in_(asked_of_mine)),
-        )
-    ).all()
-    actions = session.scalars(
-        select(Action).where(
-            Action.status.in_((ActionStatus.planned, ActionStatus.in_progress)),
-            Action.due_date.is_not(None),
-            Action.due_date <= today + DUE_SOON,
-            or_(Action.family_id.in_(led), Action.responsible_unit_id.in_(my_units)),
-        )
-    ).all()
-    consents = session.scalars(
-        select(Consent).where(
-            Consent.family_id.in_(led),
-            Consent.withdrawn_at.is_(None),
-            Consent.expires_at > now,
-            Consent.expires_at <= now + CONSENT_WARNING,
-        )
-    ).all()
-    return _Rows(
-        pending_reviews=pending,
-        changes=changes,
-        active_plans=active,
-        actions=actions,
-        consents=consents,
-    )
-
-
-def _seen_families(
-    session: Session, actor: Actor, family_ids: set[uuid.UUID], now: datetime
-) -> dict[uuid.UUID, _Seen]:
-    """The families among ``family_ids`` the actor may see now, decided by the access rules
-    (DESIGN §4) with every family's consents fetched in one query."""
-    if not family_ids:
-        return {}
-    families = session.scalars(
-        select(Family).where(Family.id.in_(family_ids), Family.status == FamilyStatus.active)
-    ).all()
-    consented: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-    if actor.unit_ids:
-        for family_id, unit_id in session.execute(
-            select(Consent.family_id, Consent.unit_id).where(
-                Consent.family_id.in_(family_ids),
-                Consent.unit_id.in_(actor.unit_ids),
-                consent_in_force(now),
-            )
-        ):
-            consented[family_id].add(unit_id)
-    seen: dict[uuid.UUID, _Seen] = {}
-    for family in families:
-        access = family_access(
-            actor,
-            plan_lead_id=family.plan_lead_id,
-            lead_unit_id=family.lead_unit_id,
-            consented_unit_ids=consented[family.id],
-        )
-        if access is FamilyAccess.none:
-            continue
-        seen[family.id] = _Seen(
-            family=family,
-            access=access,
-            consented_units=frozenset(consented[family.id]),
-            is_plan_lead=family.plan_lead_id == actor.user_id,
-        )
-    return seen
-
-
-def _plans_for_canvases(
-    session: Session, canvas_ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, uuid.UUID]:
-    """The newest plan in review or in force on each canvas: where a reviewer reads it."""
-    wanted = set(canvas_ids)
-    if not wanted:
-        return {}
-    rows = session.execute(
-        select(Plan.canvas_id, Plan.id)
-        .where(
-            Plan.canvas_id.in_(wanted),
-            Plan.status.in_((PlanStatus.in_review, PlanStatus.active)),
-        )
-        .order_by(Plan.number)
-    ).all()
-    # Ordered by number: the newest plan of a canvas is the one that stays in the dict.
-    return dict(rows)
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
 # --- turning rows into items -----------------------------------------------------------------
 
 
-def _review_items(rows: _Rows, seen: dict[uuid.UUID, _Seen]) -> Iterable[InboxItem]:
+def _review_items(rows: Rows, seen: dict[uuid.UUID, Seen]) -> Iterable[InboxItem]:
     for plan_id, unit_id, family_id, number, submitted_at in rows.pending_reviews:
         view = seen.get(family_id)
         if view is None or unit_id not in view.consented_units:
@@ -275,7 +108,7 @@ def _review_items(rows: _Rows, seen: dict[uuid.UUID, _Seen]) -> Iterable[InboxIt
         )
 
 
-def _changes_items(rows: _Rows, seen: dict[uuid.UUID, _Seen]) -> Iterable[InboxItem]:
+def _changes_items(rows: Rows, seen: dict[uuid.UUID, Seen]) -> Iterable[InboxItem]:
     for review, family_id, number in rows.changes:
         view = seen.get(family_id)
         if view is None or not view.is_plan_lead:
@@ -293,7 +126,7 @@ def _changes_items(rows: _Rows, seen: dict[uuid.UUID, _Seen]) -> Iterable[InboxI
         )
 
 
-def _active_items(rows: _Rows, seen: dict[uuid.UUID, _Seen]) -> Iterable[InboxItem]:
+def _active_items(rows: Rows, seen: dict[uuid.UUID, Seen]) -> Iterable[InboxItem]:
     for plan_id, family_id, number, activated_at, asked_unit in rows.active_plans:
         view = seen.get(family_id)
         if view is None or activated_at is None:
@@ -312,8 +145,8 @@ def _active_items(rows: _Rows, seen: dict[uuid.UUID, _Seen]) -> Iterable[InboxIt
 
 
 def _action_items(
-    rows: _Rows,
-    seen: dict[uuid.UUID, _Seen],
+    rows: Rows,
+    seen: dict[uuid.UUID, Seen],
     plans: dict[uuid.UUID, uuid.UUID],
     today: date,
     shared_actions: set[str],
@@ -335,7 +168,7 @@ def _action_items(
         )
         yield InboxItem(
             kind=InboxKind.action_overdue if overdue else InboxKind.action_due_soon,
-            at=max(action.created_at, _start_of(window_opened)),
+            at=max(action.created_at, start_of(window_opened)),
             family_id=action.family_id,
             family_name=view.family.display_name,
             link=_action_link(action, view, plans),
@@ -347,14 +180,14 @@ def _action_items(
         )
 
 
-def _action_link(action: Action, view: _Seen, plans: dict[uuid.UUID, uuid.UUID]) -> str:
+def _action_link(action: Action, view: Seen, plans: dict[uuid.UUID, uuid.UUID]) -> str:
     if view.access is FamilyAccess.lead_side:
         return f"/canvases/{action.canvas_id}/actions"
     plan_id = plans.get(action.canvas_id)
     return f"/plans/{plan_id}/review" if plan_id else f"/families/{action.family_id}"
 
 
-def _consent_items(rows: _Rows, seen: dict[uuid.UUID, _Seen]) -> Iterable[InboxItem]:
+def _consent_items(rows: Rows, seen: dict[uuid.UUID, Seen]) -> Iterable[InboxItem]:
     for consent in rows.consents:
         view = seen.get(consent.family_id)
         if view is None or not view.is_plan_lead or consent.expires_at is None:
@@ -377,9 +210,9 @@ def _collect(session: Session, actor: Actor) -> list[InboxItem]:
         return []
     now = utcnow()
     today = date.today()
-    rows = _load_rows(session, actor, now, today)
-    seen = _seen_families(session, actor, rows.family_ids(), now)
-    plans = _plans_for_canvases(session, {a.canvas_id for a in rows.actions if a.family_id in seen})
+    rows = load_rows(session, actor, now, today)
+    seen = seen_families(session, actor, rows.family_ids(), now)
+    plans = plans_for_canvases(session, {a.canvas_id for a in rows.actions if a.family_id in seen})
     consented = [f for f, view in seen.items() if view.access is FamilyAccess.consented]
     shared_actions, _ = shared_item_ids(session, consented)
     unit_names = _unit_names(session, rows.unit_ids())

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
-from app.canvases.template_schema import CanvasTemplateDef
+from app.catalogue.template_schema import CanvasTemplateDef
 from app.kit.errors import FieldError
 from app.kit.i18n import long_date
 from app.models import User

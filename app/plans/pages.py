@@ -21,11 +21,13 @@ from app.access.actor import Actor
 from app.access.policy import FamilyAccess, Reach, can_edit_case
 from app.access.scope import FamilyScope, acting_units, record_scope
 from app.accounts import service as account_service
+from app.actions import pages as action_pages
 from app.audit import service as audit
-from app.canvases import assignments, status_forms
+from app.canvases import assignments
 from app.canvases import service as canvas_service
 from app.canvases.schemas import CanvasOut
 from app.catalogue import service as catalogue_service
+from app.catalogue import template_store
 from app.families import service as family_service
 from app.kit.errors import Conflict, Invalid, NotFound
 from app.kit.forms import form_errors
@@ -41,6 +43,8 @@ from app.models.enums import (
     ReferralOutcome,
     ReferralStatus,
 )
+from app.needs import pages as need_pages
+from app.needs import service as need_service
 from app.plans import document as plan_doc
 from app.plans import service as plan_service
 from app.plans.schemas import PLAN_NUMBER_MAX, FamilyApproval, PlanClose, PlanOut, ReviewDecision
@@ -75,7 +79,7 @@ def _preview(
     content = document.model_dump(mode="json", by_alias=True)
     lead = family_service.plan_lead(session, family)
     content["plan_lead"] = {"display_name": lead.display_name, "unit_id": str(family.lead_unit_id)}
-    template = canvas_service.template_of(session, canvas)
+    template = template_store.template_of(session, canvas)
     errors, _asked = plan_service.completeness(session, scope, document)
     return render(
         request,
@@ -148,7 +152,7 @@ def _plan_context(
     canvas = canvas_service.load_canvas(session, plan.canvas_id)
     if canvas is None:
         raise NotFound("No such plan.")
-    template = canvas_service.template_of(session, canvas)
+    template = template_store.template_of(session, canvas)
     return {
         "family": family,
         "record": out,
@@ -394,7 +398,7 @@ def diff_page(
     assert canvas is not None
     lang = request_language(request)
     domain_titles = {
-        d.key: d.title.get(lang) for d in canvas_service.template_of(session, canvas).domains
+        d.key: d.title.get(lang) for d in template_store.template_of(session, canvas).domains
     }
     return render(
         request,
@@ -502,7 +506,7 @@ def _review_page(
             "action_statuses": [s.value for s in ActionStatus],
             # What a providing unit may set (sending and cancelling are the plan lead's).
             "referral_statuses": [
-                s.value for s in ReferralStatus if s in canvas_service.PROVIDER_STATUSES
+                s.value for s in ReferralStatus if s in need_service.PROVIDER_STATUSES
             ],
             "referral_outcomes": [o.value for o in ReferralOutcome],
             "decided_on": {r.unit_id: long_date(r.decided_at, lang) for r in out.reviews},
@@ -612,7 +616,7 @@ def review_action_status(
     _same_family(action.family_id, plan)
     form = {"status": status, "reason": reason}
     lang = request_language(request)
-    errors = status_forms.change_action_status(session, actor, scope, action, form, version, lang)
+    errors = action_pages.save_action_status(session, actor, scope, action, form, version, lang)
     if errors:
         return _status_failed(request, session, actor, plan_id, action_id, form, errors)
     return RedirectResponse(
@@ -641,7 +645,7 @@ def review_referral_status(
     _same_family(referral.family_id, plan)
     form = {"status": status, "reason": reason, "outcome": outcome}
     lang = request_language(request)
-    errors = status_forms.change_referral_status(
+    errors = need_pages.save_referral_status(
         session, actor, scope, referral, form, version, REFERRAL_STATUS_MESSAGES, lang
     )
     if errors:

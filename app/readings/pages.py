@@ -9,13 +9,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from app.access.policy import Reach
 from app.access.scope import FamilyScope, family_scope
-from app.canvases.template_schema import CanvasTemplateDef
-from app.kit.errors import Invalid
-from app.kit.i18n import request_language, translations
+from app.catalogue.template_schema import CanvasTemplateDef
+from app.kit import forms
+from app.kit.i18n import N_, request_language
 from app.kit.templating import render
 from app.readings import service as reading_service
 from app.readings.schemas import ReadingCreate
@@ -83,21 +82,19 @@ def _score(raw: str) -> int | str | None:
     return int(raw) if raw.isdigit() else raw
 
 
-def _form_errors(exc: ValidationError | Invalid, lang: str) -> dict[str, str]:
-    _ = translations(lang).gettext
-    errors: dict[str, str] = {}
-    if isinstance(exc, Invalid):
-        fields = [e.field for e in exc.errors]
-    else:
-        fields = [".".join(str(p) for p in e["loc"]) for e in exc.errors()]
-    for field in fields:
-        if field.startswith("taken_on"):
-            errors["taken_on"] = _("Give the date of the meeting. It cannot be in the future.")
-        elif field.startswith("scores."):
-            errors[field.split(".")[1]] = _("Choose a score from 1 to 10, or not scored.")
-        else:
-            errors["scores"] = _("Give at least one score.")
-    return errors
+READING_MESSAGES = {
+    "taken_on": N_("Give the date of the meeting. It cannot be in the future."),
+    "scores": N_("Give at least one score."),
+    "form": N_("Give at least one score."),
+}
+SCORE_MESSAGE = N_("Choose a score from 1 to 10, or not scored.")
+
+
+def _placed(field: str) -> str:
+    """Where the form shows an error: a domain's score beside the domain, the rest above."""
+    if field.startswith("scores."):
+        return field.split(".")[1]
+    return "scores" if field == "form" else field
 
 
 @router.post("/families/{family_id}/readings", name="reading_create")
@@ -116,12 +113,19 @@ def reading_create(
         key: {part: _score(form.get(_field_name(part, key), "")[:4]) for part in PARTS}
         for key in template.domain_keys()
     }
-    try:
-        data = ReadingCreate.model_validate({"taken_on": taken_on, "scores": values})
-        reading_service.add_reading(session, actor, scope, data)
-    except (ValidationError, Invalid) as exc:
-        session.rollback()
-        scope = family_scope(session, actor, family_id, Reach.case)
-        errors = _form_errors(exc, request_language(request))
-        return _render_form(request, scope, template, values, taken_on, errors, status_code=422)
+    messages = {**READING_MESSAGES, **{f"scores.{key}": SCORE_MESSAGE for key in values}}
+    reading, errors = forms.submit(
+        session,
+        lambda: reading_service.add_reading(
+            session,
+            actor,
+            scope,
+            ReadingCreate.model_validate({"taken_on": taken_on, "scores": values}),
+        ),
+        messages,
+        request_language(request),
+    )
+    if reading is None:
+        placed = {_placed(field): message for field, message in errors.items()}
+        return _render_form(request, scope, template, values, taken_on, placed, status_code=422)
     return RedirectResponse(f"/families/{family_id}#progress", status_code=303)

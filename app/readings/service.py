@@ -20,7 +20,8 @@ from app.access.actor import Actor
 from app.access.scope import FamilyScope
 from app.audit import service as audit
 from app.canvases import service as canvas_service
-from app.canvases.template_schema import CanvasTemplateDef
+from app.catalogue import template_store
+from app.catalogue.template_schema import CanvasTemplateDef
 from app.kit.errors import Conflict, FieldError, Invalid
 from app.models import Canvas, Family, Reading, User
 from app.models.enums import AuditAction
@@ -104,7 +105,7 @@ def current_template(session: Session, family_id: uuid.UUID) -> CanvasTemplateDe
     canvas = latest_canvas(session, family_id)
     if canvas is None:
         raise Conflict(NO_CANVAS)
-    return canvas_service.template_of(session, canvas)
+    return template_store.template_of(session, canvas)
 
 
 def _validated_scores(
@@ -139,7 +140,7 @@ def add_reading(session: Session, actor: Actor, scope: FamilyScope, data: Readin
     first = first_canvas(session, family_id)
     if latest is None or first is None:
         raise Conflict(NO_CANVAS)
-    scores = _validated_scores(canvas_service.template_of(session, latest), data)
+    scores = _validated_scores(template_store.template_of(session, latest), data)
     ensure_first_reading(session, actor, first)
     return _store(session, actor, family_id, latest.id, data.taken_on, scores)
 
@@ -285,5 +286,5 @@ def family_progress(
         purpose="progress",
     )
     latest = latest_canvas(session, scope.family.id)
-    template = canvas_service.template_of(session, latest) if latest else None
+    template = template_store.template_of(session, latest) if latest else None
     return progress_of(readings, template, lang)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.canvases.template_schema import CanvasTemplateDef
+from app.catalogue.template_schema import CanvasTemplateDef
 from app.kit.i18n import translations
 
 # Municipalities of Østfold (kommunenummer from 2024); the demo uses four of them.

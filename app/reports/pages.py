@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
 from app.access.policy import can_read_reports
-from app.canvases import template_store
+from app.catalogue import template_store
 from app.kit.errors import FieldError, Forbidden, Invalid, NotFound
 from app.kit.i18n import request_language, translations
 from app.kit.templating import render, render_later

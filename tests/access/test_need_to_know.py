@@ -22,12 +22,14 @@ from sqlalchemy.orm import Session
 
 from app.access.scope import scope_for
 from app.canvases import service as canvas_service
-from app.canvases import template_store
-from app.canvases.schemas import CanvasPatch, NeedCreate
+from app.canvases.schemas import CanvasPatch
+from app.catalogue import template_store
 from app.config import Settings
 from app.kit.i18n import translations
 from app.models import Plan
 from app.models.enums import Role
+from app.needs import service as need_service
+from app.needs.schemas import NeedCreate
 from app.plans import service as plan_service
 from tests.access.test_audit_coverage import NO_FAMILY_DATA
 from tests.access.test_matrix import ENDPOINTS, PERSONA, expected_status
@@ -77,7 +79,7 @@ def tick_everything(session: Session, world: World) -> Plan:
     scope = scope_for(session, actor, world.family)
     canvas = canvas_service.load_canvas(session, world.canvas.id)
     assert canvas is not None
-    template = canvas_service.template_of(session, canvas)
+    template = template_store.template_of(session, canvas)
     domains = {
         d.key: {
             "worker_score": WORKER_SCORE,
@@ -92,7 +94,7 @@ def tick_everything(session: Session, world: World) -> Plan:
     )  # fmt: skip
     okonomi = template.domain("okonomi")
     assert okonomi is not None
-    canvas_service.add_need(
+    need_service.add_need(
         session,
         actor,
         scope,

@@ -253,6 +253,27 @@ def test_referral_to_a_catalogue_service(
     assert response.headers["etag"] == '"1"'
 
 
+def test_a_need_is_mapped_to_a_service_once_while_the_referral_stands(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    """The rule the tablet's second tap relies on lives in the service, so the API keeps it
+    too: while a referral to a service stands, the same need gets no second one; once it is
+    cancelled, the family may be referred there again."""
+    world = build_world(session, settings)
+    service = make_service(session, world.unit_b)
+    session.commit()
+    first = refer(client, world, {"service_id": str(service.id)}).json()
+    before = count_referrals(session, world)
+
+    again = refer(client, world, {"service_id": str(service.id)})
+
+    assert again.status_code == 409, again.text
+    assert count_referrals(session, world) == before
+    cancel = move(client, world, "lead", first, status="cancelled", reason="Feil tjeneste.")
+    assert cancel.status_code == 200, cancel.text
+    assert refer(client, world, {"service_id": str(service.id)}).status_code == 201
+
+
 def test_referral_to_a_service_outside_the_catalogue(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
@@ -426,7 +447,9 @@ def test_invalid_transitions_are_422(
     client: TestClient, session: Session, settings: Settings, path: list[str], invalid: str
 ) -> None:
     world = build_world(session, settings)
-    referral = refer(client, world, {"service_id": str(world.referral.service_id)}).json()
+    service = make_service(session, world.unit_b)
+    session.commit()
+    referral = refer(client, world, {"service_id": str(service.id)}).json()
     for status in path:
         response = move(client, world, "lead", referral, status=status, reason="Begrunnelse.")
         assert response.status_code == 200, response.text
@@ -451,7 +474,9 @@ def test_provider_unit_may_not_send_or_cancel(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
     world = build_world(session, settings)
-    proposed = refer(client, world, {"service_id": str(world.referral.service_id)}).json()
+    service = make_service(session, world.unit_b)
+    session.commit()
+    proposed = refer(client, world, {"service_id": str(service.id)}).json()
     sent = world_referral(world)
 
     send = move(client, world, "consented", proposed, status="sent")

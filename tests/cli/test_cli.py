@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from app import cli, migrate
 from app.accounts.service import actor_from_user
-from app.canvases.template_schema import default_template_dir, load_template_dir
 from app.catalogue.seed import default_catalogue_path, load_catalogue
+from app.catalogue.template_schema import default_template_dir, load_template_dir
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory
 from app.demo import DEMO_PASSWORD, DEMO_USERS

@@ -17,11 +17,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access.scope import scope_for
+from app.actions import service as action_service
+from app.actions.schemas import ActionCreate, Responsible
 from app.canvases import service as canvas_service
-from app.canvases.schemas import ActionCreate, GoalCreate, NeedCreate, Responsible
 from app.config import Settings
+from app.goals import service as goal_service
+from app.goals.schemas import GoalCreate
 from app.models import AuditEvent, Canvas, Family, Plan, Unit, User
 from app.models.enums import GoalHorizon, Language, ResponsibleKind
+from app.needs import service as need_service
+from app.needs.schemas import NeedCreate
 from app.plans.pages import static_only_fetcher
 from tests.accounts.test_pages import csrf_from, sign_in
 from tests.factories import (
@@ -61,7 +66,7 @@ def _complete_canvas(
     fill_canvas_for_plan(session, lead, family, canvas)
     actor = actor_of(session, lead)
     scope = scope_for(session, actor, family)
-    need = canvas_service.add_need(
+    need = need_service.add_need(
         session,
         actor,
         scope,
@@ -73,10 +78,8 @@ def _complete_canvas(
         (GoalHorizon.long, "Å eie vår egen bolig om fem år."),
         (GoalHorizon.short, "Få økonomisk rådgivning før påske – æøå ÆØÅ."),
     ]:
-        canvas_service.add_goal(
-            session, actor, scope, canvas, GoalCreate(horizon=horizon, text=text)
-        )
-    canvas_service.add_action(
+        goal_service.add_goal(session, actor, scope, canvas, GoalCreate(horizon=horizon, text=text))
+    action_service.add_action(
         session,
         actor,
         scope,
@@ -89,7 +92,7 @@ def _complete_canvas(
         ),
     )
     if unit is not None:
-        canvas_service.add_action(
+        action_service.add_action(
             session,
             actor,
             scope,
@@ -217,7 +220,7 @@ def test_submitting_an_incomplete_plan_shows_the_list_again_and_stores_nothing(
     # with no one in the family named for it and no due date.
     canvas = _complete_canvas(session, kari, family, unit=school)
     actor = actor_of(session, kari)
-    vague = canvas_service.add_action(
+    vague = action_service.add_action(
         session,
         actor,
         scope_for(session, actor, family),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.canvases.template_schema import (
+from app.catalogue.template_schema import (
     CanvasTemplateDef,
     Localized,
     TemplateError,

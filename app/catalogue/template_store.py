@@ -6,20 +6,21 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.canvases.template_schema import (
+from app.catalogue.template_schema import (
     CanvasTemplateDef,
     TemplateError,
     default_template_dir,
     load_template_dir,
 )
-from app.kit.errors import Invalid
-from app.models import CanvasTemplate
+from app.kit.errors import FieldError, Invalid
+from app.models import Canvas, CanvasTemplate
 
 
 @dataclass(frozen=True)
@@ -110,3 +111,25 @@ def latest_all(session: Session) -> list[tuple[CanvasTemplate, CanvasTemplateDef
         seen.add(row.key)
         out.append((row, template_by_id(session, row.id)))
     return out
+
+
+def template_of(session: Session, canvas: Canvas) -> CanvasTemplateDef:
+    """The template a canvas was made with (its version, not the latest)."""
+    return template_by_id(session, canvas.template_id)
+
+
+def indicator_errors(
+    template: CanvasTemplateDef, domain_key: str, codes: Iterable[str], field: str
+) -> list[FieldError]:
+    """What is wrong with ``codes`` as indicators of one domain of ``template``, one error per
+    code, each naming its place in ``field``."""
+    domain = template.domain(domain_key)
+    errors: list[FieldError] = []
+    if domain is None:
+        return [FieldError(field, f"Unknown domain {domain_key!r}")]
+    for i, code in enumerate(codes):
+        if domain.indicator(code) is None:
+            errors.append(
+                FieldError(f"{field}[{i}]", f"{code!r} is not an indicator of {domain_key}")
+            )
+    return errors

@@ -1,0 +1,256 @@
+"""Pages for the actions: who does what by when, the family's own part included, and each
+action's status.
+
+Every page goes through ``app.access`` exactly like the JSON API; changes go through the
+actions service, which checks ``scope.require_edit()``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from app.access.actor import Actor
+from app.access.policy import Reach
+from app.access.scope import FamilyScope, canvas_scope, record_scope
+from app.accounts import service as account_service
+from app.actions import service as action_service
+from app.actions.schemas import ActionCreate, ActionStatusForm
+from app.audit import service as audit
+from app.catalogue import service as catalogue_service
+from app.catalogue import template_store
+from app.goals import service as goal_service
+from app.kit import forms
+from app.kit.i18n import N_, request_language, translations
+from app.kit.templating import render
+from app.models import Action, Canvas
+from app.models.enums import ActionStatus, AuditAction, ResponsibleKind
+from app.needs import service as need_service
+from app.web.case import case_context
+from app.web.deps import PageActor, SessionDep, TransactionalRoute
+
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+
+FormText = Annotated[str, Form(max_length=10_000)]
+FormCode = Annotated[str, Form(max_length=200)]
+FormCodes = Annotated[list[str], Form(max_length=60)]
+
+# Confirmations after a redirect travel as fixed codes, never as text (no personal data in URLs).
+SAVED_CODES = frozenset({"action", "status"})
+
+ACTION_STATUS_MESSAGES = {
+    "status": N_("This change is not possible for the action now."),
+    "reason": N_("Write why the action is cancelled."),
+    "version": N_("Someone else changed this action just now. Look at it again and retry."),
+}
+ACTION_MESSAGES = {
+    "text": N_("Write what will be done."),
+    "responsible": N_("Say who is responsible: the family or a service."),
+    "responsible.kind": N_("Say who is responsible: the family or a service."),
+    "responsible.unit_id": N_("Choose the service that is responsible."),
+    "responsible.member": N_("Write the family member's name, at most 200 characters."),
+    "responsible.user_id": N_("Choose a person who works in the chosen service, or nobody."),
+    "due": N_("Give the date as year-month-day, for example 2026-12-31."),
+    "need_ids": N_("Choose only needs of this canvas."),
+    "goal_ids": N_("Choose only goals of this canvas."),
+    "referral_id": N_("Choose only referrals of this canvas."),
+}
+
+
+def _actions_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    canvas: Canvas,
+    scope: FamilyScope,
+    *,
+    saved: str | None = None,
+    form: Mapping[str, Any] | None = None,
+    errors: Mapping[str, str] | None = None,
+    action_errors: Mapping[uuid.UUID, Mapping[str, str]] | None = None,
+    action_form: Mapping[uuid.UUID, Mapping[str, str]] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    lang = request_language(request)
+    template = template_store.template_of(session, canvas)
+    needs = need_service.needs_of(session, canvas.id)
+    goals = goal_service.goals_of(session, canvas.id)
+    actions = action_service.actions_of(session, canvas.id)
+    audit.record(session, actor, AuditAction.read, "canvas", canvas.id, family_id=canvas.family_id)
+    units = account_service.list_units(session)
+    members = account_service.unit_members(session)
+    unit_names = {u.id: u.name for u in units}
+    referrals = need_service.referral_views(
+        need_service.referrals_of(session, canvas.id),
+        catalogue_service.services_by_id(session),
+        lang,
+    )
+    context = case_context(canvas, scope, template, "actions")
+    context.update(
+        {
+            "actions": actions,
+            "needs": {n.id: n for n in needs},
+            "goals": {g.id: g for g in goals},
+            "referral_views": {
+                view["referral"].id: view for views in referrals.values() for view in views
+            },
+            "units": units,
+            "unit_names": unit_names,
+            "members_by_unit": [
+                (unit, [user for unit_id, user in members if unit_id == unit.id])
+                for unit in units
+                if any(unit_id == unit.id for unit_id, _ in members)
+            ],
+            "member_names": {user.id: user.display_name for _, user in members},
+            "statuses": [s.value for s in ActionStatus],
+            "form": dict(form or {"kind": "", "need_ids": [], "goal_ids": []}),
+            "errors": dict(errors or {}),
+            "action_errors": action_errors or {},
+            "action_form": action_form or {},
+            "saved": saved if saved in SAVED_CODES else None,
+            "today": date.today().isoformat(),
+        }
+    )
+    return render(request, "actions/actions.html", context, status_code=status_code)
+
+
+@router.get("/canvases/{canvas_id}/actions", name="actions_page")
+def actions_page(
+    request: Request,
+    actor: PageActor,
+    session: SessionDep,
+    canvas_id: uuid.UUID,
+    saved: str | None = None,
+) -> HTMLResponse:
+    canvas, scope = canvas_scope(session, actor, canvas_id)
+    return _actions_page(request, session, actor, canvas, scope, saved=saved)
+
+
+@router.post("/canvases/{canvas_id}/actions", name="action_create")
+def create_action(
+    request: Request,
+    actor: PageActor,
+    session: SessionDep,
+    canvas_id: uuid.UUID,
+    text: FormText = "",
+    kind: FormCode = "",
+    member: FormCode = "",
+    unit_id: FormCode = "",
+    user_id: FormCode = "",
+    due: FormCode = "",
+    need_ids: FormCodes = [],  # noqa: B006 (FastAPI copies the default)
+    goal_ids: FormCodes = [],  # noqa: B006
+    referral_id: FormCode = "",
+) -> Response:
+    canvas, scope = canvas_scope(session, actor, canvas_id)
+    scope.require_edit()
+    form = {
+        "text": text,
+        "kind": kind,
+        "member": member,
+        "unit_id": unit_id,
+        "user_id": user_id,
+        "due": due,
+        "need_ids": need_ids,
+        "goal_ids": goal_ids,
+        "referral_id": referral_id,
+    }
+    responsible: dict[str, Any] = {"kind": kind or None}
+    if kind == ResponsibleKind.unit.value:
+        responsible["unit_id"] = forms.parse_id(unit_id) if unit_id else None
+        if user_id:
+            responsible["user_id"] = forms.parse_id(user_id)
+    elif member.strip():
+        responsible["member"] = member.strip()
+    data = {
+        "text": text.strip(),
+        "responsible": responsible,
+        "due": due or None,
+        "need_ids": [forms.parse_id(n) for n in need_ids],
+        "goal_ids": [forms.parse_id(g) for g in goal_ids],
+        "referral_id": forms.parse_id(referral_id) if referral_id else None,
+    }
+    lang = request_language(request)
+    action, errors = forms.submit(
+        session,
+        lambda: action_service.add_action(
+            session, actor, scope, canvas, ActionCreate.model_validate(data)
+        ),
+        ACTION_MESSAGES,
+        lang,
+    )
+    if action is None:
+        if "responsible" in errors:  # the schema's own check: a unit is responsible, but which?
+            del errors["responsible"]
+            field = "responsible.unit_id" if kind == "unit" else "responsible.kind"
+            errors.setdefault(field, translations(lang).gettext(ACTION_MESSAGES[field]))
+        return _actions_page(
+            request, session, actor, canvas, scope, form=form, errors=errors, status_code=422
+        )
+    target = request.app.url_path_for("actions_page", canvas_id=canvas.id)
+    return RedirectResponse(f"{target}?saved=action", status_code=303)
+
+
+@router.post("/actions/{action_id}/status", name="action_status")
+def change_action_status(
+    request: Request,
+    actor: PageActor,
+    session: SessionDep,
+    action_id: uuid.UUID,
+    status: FormCode = "",
+    reason: FormText = "",
+    version: FormCode = "",
+) -> Response:
+    action, scope = record_scope(session, actor, Action, action_id, "action", Reach.case)
+    canvas_id = action.canvas_id
+    form = {"status": status, "reason": reason}
+    errors = save_action_status(
+        session, actor, scope, action, form, version, request_language(request)
+    )
+    if errors:
+        canvas, scope = canvas_scope(session, actor, canvas_id)
+        return _actions_page(
+            request,
+            session,
+            actor,
+            canvas,
+            scope,
+            action_errors={action_id: errors},
+            action_form={action_id: form},
+            status_code=422,
+        )
+    target = request.app.url_path_for("actions_page", canvas_id=canvas_id)
+    return RedirectResponse(f"{target}?saved=status#action-{action_id}", status_code=303)
+
+
+def save_action_status(
+    session: Session,
+    actor: Actor,
+    scope: FamilyScope,
+    action: Action,
+    form: Mapping[str, str],
+    version: str,
+    lang: str,
+) -> dict[str, str]:
+    """Sets the action's status (and reason) as its status form gives them: the plan lead's
+    side here, a responsible unit on the plan's review page. Returns the field errors to show
+    beside the form, empty when the change is saved."""
+    return forms.submit(
+        session,
+        lambda: action_service.update_action(
+            session,
+            actor,
+            scope,
+            action,
+            ActionStatusForm.model_validate(forms.given(form)),
+            forms.expected_version(version),
+        ),
+        ACTION_STATUS_MESSAGES,
+        lang,
+    )[1]

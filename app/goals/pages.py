@@ -1,0 +1,207 @@
+"""Pages for the family's goals: the dream, long- and short-term goals, and how each is
+going, said at a follow-up.
+
+Every page goes through ``app.access`` exactly like the JSON API; changes go through the
+goals service, which checks ``scope.require_edit()``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from app.access.actor import Actor
+from app.access.policy import Reach
+from app.access.scope import FamilyScope, canvas_scope, record_scope
+from app.audit import service as audit
+from app.catalogue import template_store
+from app.goals import service as goal_service
+from app.goals.schemas import GoalCreate, GoalPatch
+from app.kit import forms
+from app.kit.i18n import N_, request_language
+from app.kit.templating import render
+from app.models import Canvas, Goal
+from app.models.enums import AuditAction, GoalAchievement, GoalHorizon, GoalLifecycle
+from app.web.case import case_context
+from app.web.deps import PageActor, SessionDep, TransactionalRoute
+
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+
+FormText = Annotated[str, Form(max_length=10_000)]
+FormCode = Annotated[str, Form(max_length=200)]
+FormCodes = Annotated[list[str], Form(max_length=60)]
+
+# Confirmations after a redirect travel as fixed codes, never as text (no personal data in URLs).
+SAVED_CODES = frozenset({"goal", "progress"})
+
+GOAL_MESSAGES = {
+    "horizon": N_("Choose a dream, a long-term goal or a short-term goal."),
+    "text": N_("Write the goal in the family's own words."),
+    "domains": N_("Choose only life domains of this canvas."),
+}
+# The progress form's words: the schema refuses a code the form never offers; the service
+# refuses a goal marked completed without saying how it ended.
+GOAL_PROGRESS_CHOICE_MESSAGES = {
+    "lifecycle_status": N_("Choose where the goal stands."),
+    "achievement_status": N_("Choose how the goal is going."),
+    "form": N_("Choose how the goal is going."),
+}
+GOAL_PROGRESS_RULE_MESSAGES = {
+    "lifecycle_status": N_("Choose where the goal stands."),
+    "achievement_status": N_(
+        "To mark the goal completed, say how it ended: achieved, not achieved or not possible "
+        "to reach."
+    ),
+    "version": N_(
+        "Someone else changed this goal just now. It is shown here as it is now: look at it and "
+        "save again."
+    ),
+}
+# The order the progress choices are offered in: still under way first, then how it ended.
+GOAL_ACHIEVEMENTS = (
+    GoalAchievement.in_progress,
+    GoalAchievement.improving,
+    GoalAchievement.no_change,
+    GoalAchievement.worsening,
+    GoalAchievement.no_progress,
+    GoalAchievement.sustaining,
+    GoalAchievement.achieved,
+    GoalAchievement.not_achieved,
+    GoalAchievement.not_attainable,
+)
+
+
+def _goals_page(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    canvas: Canvas,
+    scope: FamilyScope,
+    *,
+    saved: str | None = None,
+    form: Mapping[str, Any] | None = None,
+    errors: Mapping[str, str] | None = None,
+    goal_errors: Mapping[uuid.UUID, Mapping[str, str]] | None = None,
+    goal_form: Mapping[uuid.UUID, Mapping[str, str]] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    template = template_store.template_of(session, canvas)
+    goals = goal_service.goals_of(session, canvas.id)
+    audit.record(session, actor, AuditAction.read, "canvas", canvas.id, family_id=canvas.family_id)
+    context = case_context(canvas, scope, template, "goals")
+    context.update(
+        {
+            "horizons": [h.value for h in (GoalHorizon.dream, GoalHorizon.long, GoalHorizon.short)],
+            "goals_by_horizon": {
+                h.value: [g for g in goals if g.horizon is h] for h in GoalHorizon
+            },
+            "form": dict(form or {"horizon": "", "domains": []}),
+            "errors": dict(errors or {}),
+            "lifecycles": [s.value for s in GoalLifecycle],
+            "achievements": [a.value for a in GOAL_ACHIEVEMENTS],
+            "goal_errors": goal_errors or {},
+            "goal_form": goal_form or {},
+            "saved": saved if saved in SAVED_CODES else None,
+        }
+    )
+    return render(request, "goals/goals.html", context, status_code=status_code)
+
+
+@router.get("/canvases/{canvas_id}/goals", name="goals_page")
+def goals_page(
+    request: Request,
+    actor: PageActor,
+    session: SessionDep,
+    canvas_id: uuid.UUID,
+    saved: str | None = None,
+) -> HTMLResponse:
+    canvas, scope = canvas_scope(session, actor, canvas_id)
+    return _goals_page(request, session, actor, canvas, scope, saved=saved)
+
+
+@router.post("/canvases/{canvas_id}/goals", name="goal_create")
+def create_goal(
+    request: Request,
+    actor: PageActor,
+    session: SessionDep,
+    canvas_id: uuid.UUID,
+    horizon: FormCode = "",
+    text: FormText = "",
+    domains: FormCodes = [],  # noqa: B006 (FastAPI copies the default)
+) -> Response:
+    canvas, scope = canvas_scope(session, actor, canvas_id)
+    scope.require_edit()
+    form = {"horizon": horizon, "text": text, "domains": domains}
+    data = {"horizon": horizon or None, "text": text.strip(), "domains": domains}
+    goal, errors = forms.submit(
+        session,
+        lambda: goal_service.add_goal(
+            session, actor, scope, canvas, GoalCreate.model_validate(data)
+        ),
+        GOAL_MESSAGES,
+        request_language(request),
+    )
+    if goal is None:
+        return _goals_page(
+            request, session, actor, canvas, scope, form=form, errors=errors, status_code=422
+        )
+    target = request.app.url_path_for("goals_page", canvas_id=canvas.id)
+    return RedirectResponse(f"{target}?saved=goal", status_code=303)
+
+
+@router.post("/goals/{goal_id}/progress", name="goal_progress")
+def record_goal_progress(
+    request: Request,
+    actor: PageActor,
+    session: SessionDep,
+    goal_id: uuid.UUID,
+    lifecycle_status: FormCode = "",
+    achievement_status: FormCode = "",
+    version: FormCode = "",
+) -> Response:
+    """How a goal is going, said at a follow-up: the same change as PATCH /api/v1/goals/{id}."""
+    goal, scope = record_scope(session, actor, Goal, goal_id, "goal", Reach.case)
+    scope.require_edit()
+    canvas_id = goal.canvas_id
+    form = {"lifecycle_status": lifecycle_status, "achievement_status": achievement_status}
+    # The form always says the progress ("not said yet", empty, clears it); an empty goal
+    # status leaves it as it is.
+    values: dict[str, str | None] = {"achievement_status": achievement_status or None}
+    if lifecycle_status:
+        values["lifecycle_status"] = lifecycle_status
+    _, errors = forms.submit(
+        session,
+        lambda: goal_service.update_goal(
+            session,
+            actor,
+            scope,
+            goal,
+            GoalPatch.model_validate(values),
+            forms.expected_version(version),
+        ),
+        GOAL_PROGRESS_RULE_MESSAGES,
+        request_language(request),
+        schema_messages=GOAL_PROGRESS_CHOICE_MESSAGES,
+    )
+    if errors:
+        canvas, scope = canvas_scope(session, actor, canvas_id)
+        # A goal changed meanwhile is shown as it is stored now (409), so the family and the
+        # lead decide on what is there; otherwise their choices stay in the form (422).
+        stale = "version" in errors
+        return _goals_page(
+            request,
+            session,
+            actor,
+            canvas,
+            scope,
+            goal_errors={goal_id: errors},
+            goal_form={} if stale else {goal_id: form},
+            status_code=409 if stale else 422,
+        )
+    target = request.app.url_path_for("goals_page", canvas_id=canvas_id)
+    return RedirectResponse(f"{target}?saved=progress#goal-{goal_id}", status_code=303)

@@ -1,0 +1,26 @@
+"""What every page of a live case shows around its own content: the canvas, the family, the
+template, whether the asker may change things, and which part of the conversation this is
+(the planning pages' tabs)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from app.access.policy import can_edit_case
+from app.access.scope import FamilyScope
+from app.models import Canvas
+
+if TYPE_CHECKING:
+    from app.catalogue.template_schema import CanvasTemplateDef
+
+
+def case_context(
+    canvas: Canvas, scope: FamilyScope, template: CanvasTemplateDef, section: str
+) -> dict[str, Any]:
+    return {
+        "canvas": canvas,
+        "family": scope.family,
+        "template": template,
+        "can_edit": can_edit_case(scope.access),
+        "section": section,
+    }

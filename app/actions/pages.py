@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from app.catalogue import service as catalogue_service
 from app.catalogue import template_store
 from app.goals import service as goal_service
 from app.kit import forms
+from app.kit.forms import FormCode, FormCodes, FormText
 from app.kit.i18n import N_, request_language, translations
 from app.kit.templating import render
 from app.models import Action, Canvas
@@ -36,10 +37,6 @@ from app.web.case import case_context
 from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
-
-FormText = Annotated[str, Form(max_length=10_000)]
-FormCode = Annotated[str, Form(max_length=200)]
-FormCodes = Annotated[list[str], Form(max_length=60)]
 
 # Confirmations after a redirect travel as fixed codes, never as text (no personal data in URLs).
 SAVED_CODES = frozenset({"action", "status"})

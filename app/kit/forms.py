@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Form
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,6 +21,14 @@ from app.kit.errors import Invalid, PreconditionFailed
 from app.kit.i18n import translations
 
 T = TypeVar("T")
+
+# A page form's fields, as the routes declare them: free text up to the API's limit, a code
+# or an id, a list of them. Routes give each a default of "", so that a field left empty
+# reaches the schema and comes back with its message beside it (FastAPI would answer a bare
+# 422 page).
+FormText = Annotated[str, Form(max_length=10_000)]
+FormCode = Annotated[str, Form(max_length=200)]
+FormCodes = Annotated[list[str], Form(max_length=60)]
 
 Refusal = ValidationError | Invalid | PreconditionFailed | StaleDataError
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from app.catalogue import service as catalogue_service
 from app.catalogue import template_store
 from app.kit import forms
 from app.kit.errors import Conflict
+from app.kit.forms import FormCode, FormCodes, FormText
 from app.kit.i18n import N_, request_language
 from app.kit.templating import render
 from app.models import Canvas, Need, Referral
@@ -35,10 +36,6 @@ from app.web.case import case_context
 from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
-
-FormText = Annotated[str, Form(max_length=10_000)]
-FormCode = Annotated[str, Form(max_length=200)]
-FormCodes = Annotated[list[str], Form(max_length=60)]
 
 # Confirmations after a redirect travel as fixed codes, never as text (no personal data in URLs).
 SAVED_CODES = frozenset({"need", "referral", "status"})

@@ -119,8 +119,7 @@ def load_rows(session: Session, actor: Actor, now: datetime, today: date) -> Row
     consents = session.scalars(
         select(Consent).where(
             Consent.family_id.in_(led),
-            Consent.withdrawn_at.is_(None),
-            Consent.expires_at > now,
+            consent_in_force(now),
             Consent.expires_at <= now + CONSENT_WARNING,
         )
     ).all()

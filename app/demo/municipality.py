@@ -1,6 +1,6 @@
 """A demo municipality (Fredrikstad) with staff in real-looking units and a few families, made
 through the same services the API uses, and a few hundred synthetic families in four
-municipalities for the coordinators' reports (app/demo_statistics.py). Running it again changes
+municipalities for the coordinators' reports (app/demo/statistics.py). Running it again changes
 nothing."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from app.canvases.schemas import (
 )
 from app.config import Settings
 from app.db import utcnow
-from app.demo_statistics import make_statistics_demo
+from app.demo.statistics import make_statistics_demo
 from app.families import service as family_service
 from app.families.schemas import ConsentCreate, FamilyCreate, Household
 from app.models import Service, Unit, User
@@ -53,7 +53,7 @@ DEMO_USERS = (
     DemoUser("per", "Per Dahl (Husbanken)", Role.reviewer, ("husbanken",)),
     DemoUser("kim", "Kim Aas (analyse)", Role.coordinator, ("fredrikstad-helse-velferd",)),
     DemoUser("admin", "Systemansvarlig", Role.admin, ()),
-    # Plan leads of the synthetic families behind the reports (app/demo_statistics.py), in
+    # Plan leads of the synthetic families behind the reports (app/demo/statistics.py), in
     # units of their own so that the families above stay alone on kari's and lise's lists.
     DemoUser(
         "demo-fredrikstad",

@@ -1,12 +1,12 @@
 """A demo municipality (Fredrikstad) with staff in real-looking units and a few families, made
 through the same services the API uses, and a few hundred synthetic families in four
-municipalities for the coordinators' reports (app/demo/statistics.py). Running it again changes
-nothing."""
+municipalities for the coordinators' reports (app/demo/statistics.py). Who and what they are is
+data/municipality.yaml. Running it again changes nothing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -25,70 +25,18 @@ from app.canvases.schemas import (
     Responsible,
 )
 from app.config import Settings
-from app.db import utcnow
+from app.demo import data
+from app.demo.data import DemoCanvas, DemoFamily, DemoResponsible
 from app.demo.statistics import make_statistics_demo
 from app.families import service as family_service
-from app.families.schemas import ConsentCreate, FamilyCreate, Household
+from app.families.schemas import ConsentCreate
 from app.models import Service, Unit, User
-from app.models.enums import GoalHorizon, Language, ResponsibleKind, Role, UnitLevel
+from app.models.enums import ResponsibleKind
 from app.plans import service as plan_service
 
 DEMO_PASSWORD = "duk-demo-2026"
 
-
-@dataclass(frozen=True)
-class DemoUser:
-    username: str
-    display_name: str
-    role: Role
-    units: tuple[str, ...]
-
-
-DEMO_USERS = (
-    DemoUser("kari", "Kari Hansen (NAV-veileder)", Role.caseworker, ("nav-fredrikstad",)),
-    DemoUser("ola", "Ola Berntsen (NAV-veileder)", Role.caseworker, ("nav-fredrikstad",)),
-    DemoUser("lise", "Lise Moen (boligkonsulent)", Role.caseworker, ("fredrikstad-bolig",)),
-    DemoUser("berit", "Berit Solheim (barnevernet)", Role.reviewer, ("fredrikstad-barnevern",)),
-    DemoUser("sara", "Sara Lie (skolen)", Role.reviewer, ("fredrikstad-skole",)),
-    DemoUser("per", "Per Dahl (Husbanken)", Role.reviewer, ("husbanken",)),
-    DemoUser("kim", "Kim Aas (analyse)", Role.coordinator, ("fredrikstad-helse-velferd",)),
-    DemoUser("admin", "Systemansvarlig", Role.admin, ()),
-    # Plan leads of the synthetic families behind the reports (app/demo/statistics.py), in
-    # units of their own so that the families above stay alone on kari's and lise's lists.
-    DemoUser(
-        "demo-fredrikstad",
-        "Demo-veileder Fredrikstad",
-        Role.caseworker,
-        ("fredrikstad-familieteam",),
-    ),
-    DemoUser("demo-sarpsborg", "Demo-veileder Sarpsborg", Role.caseworker, ("nav-sarpsborg",)),
-    DemoUser("demo-halden", "Demo-veileder Halden", Role.caseworker, ("nav-halden",)),
-    DemoUser(
-        "demo-indre-ostfold", "Demo-veileder Indre Østfold", Role.caseworker, ("nav-indre-ostfold",)
-    ),
-)
-
-
-@dataclass(frozen=True)
-class DemoUnit:
-    slug: str
-    name: str
-    level: UnitLevel
-    municipality_code: str
-
-
-# Units the catalogue (catalogue/services.yaml, Fredrikstad only) does not have.
-DEMO_UNITS = (
-    DemoUnit(
-        "fredrikstad-familieteam",
-        "Fredrikstad kommune – Familieteamet",
-        UnitLevel.municipal,
-        "3107",
-    ),
-    DemoUnit("nav-sarpsborg", "NAV Sarpsborg", UnitLevel.state, "3105"),
-    DemoUnit("nav-halden", "NAV Halden", UnitLevel.state, "3101"),
-    DemoUnit("nav-indre-ostfold", "NAV Indre Østfold", UnitLevel.state, "3118"),
-)
+DEMO_USERS = data.municipality().users
 
 
 def _units(session: Session) -> dict[str, Unit]:
@@ -113,9 +61,11 @@ def _actor(session: Session, username: str) -> Actor:
 def make_demo(session: Session, settings: Settings) -> list[str]:
     if settings.env == "production":
         raise RuntimeError("the demo is refused in production")
-    if session.scalar(select(User.id).where(User.username == "kari")) is not None:
+    spec = data.municipality()
+    # The demo is made in one transaction: if its first user is there, so is the rest.
+    if session.scalar(select(User.id).where(User.username == spec.users[0].username)) is not None:
         return []
-    for demo_unit in DEMO_UNITS:
+    for demo_unit in spec.units:
         if session.scalar(select(Unit.id).where(Unit.slug == demo_unit.slug)) is None:
             account_service.add_unit(
                 session,
@@ -125,281 +75,135 @@ def make_demo(session: Session, settings: Settings) -> list[str]:
                 municipality_code=demo_unit.municipality_code,
             )
     units = _units(session)
-    missing = {slug for user in DEMO_USERS for slug in user.units} - set(units)
+    missing = {slug for user in spec.users for slug in user.units} - set(units)
     if missing:
         raise LookupError(f"demo needs units {sorted(missing)}: run `duk init` first")
     password_hash = hash_password(DEMO_PASSWORD)
     users: dict[str, User] = {}
-    for spec in DEMO_USERS:
-        users[spec.username] = account_service.add_user(
+    for user in spec.users:
+        users[user.username] = account_service.add_user(
             session,
-            username=spec.username,
-            role=spec.role,
-            units=[units[s] for s in spec.units],
+            username=user.username,
+            role=user.role,
+            units=[units[s] for s in user.units],
             password_hash=password_hash,
-            display_name=spec.display_name,
+            display_name=user.display_name,
         )
-    kari = _actor(session, "kari")
     today = date.today()
+    for family in spec.families:
+        _make_family(session, settings, family, units, today)
 
-    # 1. A family with a complete plan, shared with barnevern and the school, in review.
-    family = family_service.create_family(
-        session,
-        kari,
-        FamilyCreate(
-            display_name="Familien Haddad",
-            municipality_code="3107",
-            language=Language.en,
-            household=Household(
-                adults=1, children_birth_years=[2012, 2016, 2019], single_parent=True
-            ),
-        ),
-        settings,
-    )
-    scope = scope_for(session, kari, family)
-    canvas = canvas_service.create_canvas(session, kari, scope, "familie")
-    canvas_service.patch_canvas(
-        session,
-        kari,
-        scope,
-        canvas,
-        CanvasPatch.model_validate(
-            {
-                "centre": {
-                    "what_matters": "At barna har det bra på skolen og at vi får en fast bolig "
-                    "der vi kan bli boende."
-                },
-                "domains": {
-                    "bolig": {
-                        "situation": "Vi bor fire i en toroms leilighet. Det er fukt på "
-                        "badet, og vi har flyttet tre ganger på to år.",
-                        "family_score": 3,
-                        "worker_score": 3,
-                        "indicators": [
-                            "bolig.trangbodd",
-                            "bolig.fukt_mugg",
-                            "bolig.hyppige_flyttinger",
-                        ],
-                        "strengths": "Mor er flink til å holde orden på papirer.",
-                    },
-                    "okonomi": {
-                        "situation": "Det går så vidt rundt. Strømregningen fra i vinter er "
-                        "ikke betalt.",
-                        "family_score": 4,
-                        "indicators": ["okonomi.strom_restanse", "okonomi.vedvarende_lavinntekt"],
-                    },
-                    "fritid": {
-                        "situation": "Den eldste vil gjerne spille fotball, men vi har ikke "
-                        "råd til kontingent og sko.",
-                        "family_score": 5,
-                        "indicators": ["fritid.barn_uten_aktivitet", "fritid.kostnad_hindrer"],
-                        "strengths": "Barna har gode venner i nabolaget.",
-                    },
-                    "utdanning": {
-                        "situation": "Mellomste har mye fravær og gruer seg til skolen.",
-                        "family_score": 4,
-                        "indicators": ["utdanning.hoyt_fravaer"],
-                    },
-                },
-                "participants": [
-                    {"name": "Amal Haddad", "role": "family_member"},
-                    {"name": "Kari Hansen", "role": "plan_lead"},
-                    {"name": "Tolk (arabisk)", "role": "interpreter"},
-                ],
-                "period": {
-                    "from": today.isoformat(),
-                    "to": (today + timedelta(days=180)).isoformat(),
-                },
-                "next_review_date": (today + timedelta(days=42)).isoformat(),
-            }
-        ),
-        canvas.version,
-    )
-    need_housing = canvas_service.add_need(
-        session,
-        kari,
-        scope,
-        canvas,
-        NeedCreate(
-            domain="bolig",
-            text="Vi trenger en større bolig uten fukt, der vi kan bli.",
-            priority=1,
-            indicators=["bolig.trangbodd", "bolig.fukt_mugg"],
-        ),
-    )
-    need_leisure = canvas_service.add_need(
-        session,
-        kari,
-        scope,
-        canvas,
-        NeedCreate(
-            domain="fritid",
-            text="Eldste vil spille fotball.",
-            priority=2,
-            indicators=["fritid.barn_uten_aktivitet", "fritid.kostnad_hindrer"],
-        ),
-    )
-    need_school = canvas_service.add_need(
-        session,
-        kari,
-        scope,
-        canvas,
-        NeedCreate(
-            domain="utdanning",
-            text="Mellomste trenger hjelp til å komme seg på skolen.",
-            priority=1,
-            indicators=["utdanning.hoyt_fravaer"],
-        ),
-    )
-    referral = canvas_service.add_referral(
-        session,
-        kari,
-        scope,
-        need_housing,
-        ReferralCreate(service_id=_service(session, "kommunal-utleiebolig").id),
-    )
-    canvas_service.add_referral(
-        session,
-        kari,
-        scope,
-        need_leisure,
-        ReferralCreate(service_id=_service(session, "aktivitetskort").id),
-    )
-    goal_home = canvas_service.add_goal(
-        session,
-        kari,
-        scope,
-        canvas,
-        GoalCreate(
-            horizon=GoalHorizon.long, text="Et trygt hjem der vi kan bli boende.", domains=["bolig"]
-        ),
-    )
-    goal_school = canvas_service.add_goal(
-        session,
-        kari,
-        scope,
-        canvas,
-        GoalCreate(
-            horizon=GoalHorizon.short,
-            text="Mellomste går på skolen hver dag.",
-            domains=["utdanning"],
-        ),
-    )
-    canvas_service.add_goal(
-        session,
-        kari,
-        scope,
-        canvas,
-        GoalCreate(
-            horizon=GoalHorizon.dream,
-            text="At alle barna har en fritidsaktivitet de gleder seg til.",
-            domains=["fritid"],
-        ),
-    )
-    actions = [
-        ActionCreate(
-            text="Søke kommunal utleiebolig sammen med Amal.",
-            responsible=Responsible(kind=ResponsibleKind.unit, unit_id=family.lead_unit_id),
-            due=today + timedelta(days=14),
-            need_ids=[need_housing.id],
-            goal_ids=[goal_home.id],
-            referral_id=referral.id,
-        ),
-        ActionCreate(
-            text="Samle lønnsslipper og strømregninger til søknaden.",
-            responsible=Responsible(kind=ResponsibleKind.family, member="Amal Haddad"),
-            due=today + timedelta(days=10),
-            need_ids=[need_housing.id],
-        ),
-        ActionCreate(
-            text="Møte med kontaktlærer og helsesykepleier om fraværet.",
-            responsible=Responsible(
-                kind=ResponsibleKind.unit, unit_id=_units(session)["fredrikstad-skole"].id
-            ),
-            due=today + timedelta(days=21),
-            need_ids=[need_school.id],
-            goal_ids=[goal_school.id],
-        ),
-        ActionCreate(
-            text="Tilby foreldreveiledning og støttekontakt etter ønske fra mor.",
-            responsible=Responsible(
-                kind=ResponsibleKind.unit, unit_id=_units(session)["fredrikstad-barnevern"].id
-            ),
-            due=today + timedelta(days=30),
-            need_ids=[need_school.id],
-        ),
-    ]
-    for data in actions:
-        canvas_service.add_action(session, kari, scope, canvas, data)
-    for slug in ("fredrikstad-barnevern", "fredrikstad-skole"):
-        family_service.add_consent(
-            session,
-            kari,
-            scope,
-            ConsentCreate(unit_id=units[slug].id, given_by="Amal Haddad"),
-        )
-    plan_service.submit_plan(session, kari, scope, canvas)
-
-    # 2. A family where the first conversation has just started.
-    family2 = family_service.create_family(
-        session,
-        kari,
-        FamilyCreate(
-            display_name="Familien Berg",
-            municipality_code="3107",
-            language=Language.nb,
-            household=Household(adults=2, children_birth_years=[2015, 2018], single_parent=False),
-        ),
-        settings,
-    )
-    scope2 = scope_for(session, kari, family2)
-    canvas2 = canvas_service.create_canvas(session, kari, scope2, "familie")
-    canvas_service.patch_canvas(
-        session,
-        kari,
-        scope2,
-        canvas2,
-        CanvasPatch.model_validate(
-            {
-                "centre": {
-                    "what_matters": "At far kommer i jobb igjen og at vi får orden på gjelda."
-                },
-                "domains": {
-                    "arbeid": {
-                        "situation": "Far har vært sykmeldt i ett år.",
-                        "family_score": 3,
-                        "indicators": ["arbeid.voksne_utenfor_arbeid"],
-                    }
-                },
-            }
-        ),
-        canvas2.version,
-    )
-
-    # 3. A family followed by the housing office, not visible to NAV.
-    lise = _actor(session, "lise")
-    family_service.create_family(
-        session,
-        lise,
-        FamilyCreate(
-            display_name="Familien Nguyen",
-            municipality_code="3107",
-            language=Language.nn,
-            household=Household(adults=2, children_birth_years=[2020], single_parent=False),
-        ),
-        settings,
-    )
-    _ = utcnow()
-
-    # 4. Synthetic families in four municipalities, for the coordinators' reports.
+    # Synthetic families in four municipalities, for the coordinators' reports.
     make_statistics_demo(
         session,
         today,
         {
-            spec.username: (users[spec.username], units[spec.units[0]])
-            for spec in DEMO_USERS
-            if spec.username.startswith("demo-")
+            user.username: (users[user.username], units[user.units[0]])
+            for user in spec.users
+            if user.username.startswith("demo-")
         },
         coordinator=users["kim"],
     )
-    return [f"{u.username} ({u.role.value})" for u in DEMO_USERS]
+    return [f"{u.username} ({u.role.value})" for u in spec.users]
+
+
+def _make_family(
+    session: Session, settings: Settings, spec: DemoFamily, units: dict[str, Unit], today: date
+) -> None:
+    """One family as its plan lead makes it, in the order a first conversation goes: the
+    canvas, needs, referrals, goals, actions, consents, and the plan sent for review."""
+    lead = _actor(session, spec.lead)
+    family = family_service.create_family(session, lead, spec.family, settings)
+    if spec.canvas is None:
+        return
+    scope = scope_for(session, lead, family)
+    canvas = canvas_service.create_canvas(session, lead, scope, spec.canvas.template)
+    canvas_service.patch_canvas(
+        session, lead, scope, canvas, _canvas_patch(spec.canvas, today), canvas.version
+    )
+    needs = {
+        need.key: canvas_service.add_need(
+            session,
+            lead,
+            scope,
+            canvas,
+            NeedCreate(
+                domain=need.domain,
+                text=need.text,
+                priority=need.priority,
+                indicators=list(need.indicators),
+            ),
+        )
+        for need in spec.needs
+    }
+    referrals = {
+        referral.key: canvas_service.add_referral(
+            session,
+            lead,
+            scope,
+            needs[referral.need],
+            ReferralCreate(service_id=_service(session, referral.service).id),
+        )
+        for referral in spec.referrals
+    }
+    goals = {
+        goal.key: canvas_service.add_goal(
+            session,
+            lead,
+            scope,
+            canvas,
+            GoalCreate(horizon=goal.horizon, text=goal.text, domains=list(goal.domains)),
+        )
+        for goal in spec.goals
+    }
+    for action in spec.actions:
+        canvas_service.add_action(
+            session,
+            lead,
+            scope,
+            canvas,
+            ActionCreate(
+                text=action.text,
+                responsible=_responsible(action.responsible, units),
+                due=today + timedelta(days=action.due_in_days),
+                need_ids=[needs[key].id for key in action.needs],
+                goal_ids=[goals[key].id for key in action.goals],
+                referral_id=referrals[action.referral].id if action.referral else None,
+            ),
+        )
+    for consent in spec.consents:
+        family_service.add_consent(
+            session,
+            lead,
+            scope,
+            ConsentCreate(unit_id=units[consent.unit].id, given_by=consent.given_by),
+        )
+    if spec.submit_plan:
+        plan_service.submit_plan(session, lead, scope, canvas)
+
+
+def _canvas_patch(spec: DemoCanvas, today: date) -> CanvasPatch:
+    """The first save of the canvas. Only what the file gives is sent: a patch changes the
+    fields it names, so an absent field must stay absent rather than become null."""
+    patch: dict[str, Any] = {
+        "centre": {"what_matters": spec.what_matters},
+        "domains": {
+            key: domain.model_dump(exclude_unset=True) for key, domain in spec.domains.items()
+        },
+    }
+    if spec.participants is not None:
+        patch["participants"] = [p.model_dump(exclude_unset=True) for p in spec.participants]
+    if spec.period_days is not None:
+        patch["period"] = {
+            "from": today.isoformat(),
+            "to": (today + timedelta(days=spec.period_days)).isoformat(),
+        }
+    if spec.next_review_in_days is not None:
+        patch["next_review_date"] = (today + timedelta(days=spec.next_review_in_days)).isoformat()
+    return CanvasPatch.model_validate(patch)
+
+
+def _responsible(spec: DemoResponsible, units: dict[str, Unit]) -> Responsible:
+    if spec.unit is not None:
+        return Responsible(kind=ResponsibleKind.unit, unit_id=units[spec.unit].id)
+    return Responsible(kind=ResponsibleKind.family, member=spec.member)

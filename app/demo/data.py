@@ -1,7 +1,7 @@
 """The demo's data (``app/demo/data/*.yaml``), read and checked before anything is written.
 
 Every model refuses a field it does not know and every name one entry gives another (a need an
-action serves, a family's plan lead) must be there, so a typo stops ``duk demo`` with the
+action serves, a municipality's caseworker) must be there, so a typo stops ``duk demo`` with the
 file and the field named, e.g. ``app/demo/data/municipality.yaml: families[0].needs[1].priorty:
 Extra inputs are not permitted``, instead of making a demo that is quietly different. Names the
 database holds (catalogue services, units the catalogue makes) are checked when the demo runs.
@@ -23,11 +23,19 @@ from app.canvases.schemas import DomainPatch, Participant
 from app.families.schemas import FamilyCreate
 from app.kit.schema import MunicipalityCode
 from app.models.enums import (
+    BarrierCategory,
+    GoalAchievement,
     GoalHorizon,
+    Language,
+    PlanOutcome,
+    ReferralOutcome,
+    ReferralStatus,
+    ResponsibleLevel,
     Role,
     UnitLevel,
 )
 
+Weight = Annotated[int, Field(gt=0)]
 Days = Annotated[int, Field(gt=0)]
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -178,11 +186,84 @@ class DemoMunicipality(_Data):
         return self
 
 
+# --- statistics.yaml ---------------------------------------------------------------------------
+
+
+class Municipality(_Data):
+    code: MunicipalityCode
+    name: str
+    families: int = Field(ge=0)
+    caseworker: str
+    domain_weights: dict[str, Weight] = Field(min_length=1)
+    days_to_act: float = Field(gt=0)
+
+
+class Decline(_Data):
+    weight: Weight
+    reason: str
+
+
+class Texts(_Data):
+    family_name: str
+    parent: str
+    plan_lead: str
+    what_matters: str
+    strengths: str
+    action: str
+    action_cancelled: str
+    referral_cancelled: str
+    plan_closed: str
+
+    @model_validator(mode="after")
+    def _numbered(self) -> Self:
+        try:
+            self.family_name.format(number=1)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"family_name takes one field, {{number}}: {exc}") from exc
+        return self
+
+
+class DemoBarrier(_Data):
+    category: BarrierCategory
+    domain: str
+    level: ResponsibleLevel
+    text: str
+
+
+class Barriers(_Data):
+    approved: tuple[DemoBarrier, ...]
+    pending: tuple[DemoBarrier, ...]
+
+
+class Statistics(_Data):
+    municipalities: tuple[Municipality, ...] = Field(min_length=1)
+    slow_domains: dict[str, float]
+    languages: dict[Language, Weight] = Field(min_length=1)
+    referral_ends: dict[ReferralStatus, Weight] = Field(min_length=1)
+    declines: dict[ReferralOutcome, Decline] = Field(min_length=1)
+    goal_achievements: dict[GoalAchievement, Weight] = Field(min_length=1)
+    closing_outcomes: dict[PlanOutcome, Weight] = Field(min_length=1)
+    need_texts: dict[str, str]
+    goal_texts: dict[GoalHorizon, str]
+    texts: Texts
+    barriers: Barriers
+
+    @model_validator(mode="after")
+    def _covered(self) -> Self:
+        for place in self.municipalities:
+            for domain in place.domain_weights:
+                _known("need text for domain", domain, self.need_texts)
+        for horizon in GoalHorizon:
+            _known("goal text for horizon", horizon.value, self.goal_texts)
+        return self
+
+
 # --- loading -----------------------------------------------------------------------------------
 
 #: Every file in ``data/`` and what it holds.
 FILES: dict[str, type[BaseModel]] = {
     "municipality.yaml": DemoMunicipality,
+    "statistics.yaml": Statistics,
 }
 
 
@@ -214,3 +295,8 @@ def read(name: str, model: type[_M]) -> _M:
 @cache
 def municipality() -> DemoMunicipality:
     return read("municipality.yaml", DemoMunicipality)
+
+
+@cache
+def statistics() -> Statistics:
+    return read("statistics.yaml", Statistics)

@@ -1,10 +1,11 @@
 """The demo's data (``app/demo/data/*.yaml``), read and checked before anything is written.
 
-Every model refuses a field it does not know and every name one entry gives another (a need an
-action serves, a municipality's caseworker) must be there, so a typo stops ``duk demo`` with the
-file and the field named, e.g. ``app/demo/data/municipality.yaml: families[0].needs[1].priorty:
-Extra inputs are not permitted``, instead of making a demo that is quietly different. Names the
-database holds (catalogue services, units the catalogue makes) are checked when the demo runs.
+Every model refuses a field it does not know and every name one entry of a file gives another
+(the needs an action serves, a family's lead) must be there, so a typo stops ``duk demo`` with
+the file and the field named, e.g. ``app/demo/data/municipality.yaml: families[0].needs[1].priorty:
+Extra inputs are not permitted``, instead of making a demo that is quietly different. Names
+another file or the database holds (catalogue services and units, the caseworkers of
+statistics.yaml) are checked when the demo runs, and by tests/demo against the files.
 
 The files are package data: they ship inside the wheel, beside this module.
 """

@@ -29,7 +29,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.demo_statistics import make_statistics_demo
+from app.demo.statistics import make_statistics_demo
 from app.models.enums import Role
 from app.reports import service as report_service
 from app.reports.protection import CellIdentity, Protection

@@ -33,7 +33,7 @@ from app.demo_statistics import make_statistics_demo
 from app.models.enums import Role
 from app.reports import service as report_service
 from app.reports.protection import CellIdentity, Protection
-from app.reports.service import MAX_DIMENSIONS, REPORT_DIMENSIONS, ReportName
+from app.reports.query import MAX_DIMENSIONS, REPORT_DIMENSIONS, ReportName, parse_query
 from tests.factories import actor_of, make_unit, make_user
 
 TODAY = date(2026, 6, 15)  # the demo's families are spread over the two years before it
@@ -140,7 +140,7 @@ def publish_everything(
     for report in reports:
         for group_by in groupings(report):
             for first, last in periods():
-                query = report_service.parse_query(
+                query = parse_query(
                     report,
                     group_by=group_by,
                     period_from=QUARTERS[first],

@@ -35,7 +35,8 @@ from app.models.enums import (
 )
 from app.reports import service as report_service
 from app.reports.protection import Protection
-from app.reports.service import MAX_DIMENSIONS, REPORT_DIMENSIONS, Report, ReportName
+from app.reports.query import MAX_DIMENSIONS, REPORT_DIMENSIONS, ReportName, parse_query
+from app.reports.service import Report
 from tests.factories import actor_of, make_unit, make_user
 
 DOMAINS = {
@@ -256,7 +257,7 @@ def test_reports_over_random_data_publish_only_safe_counts(
         protection = Protection.for_installation(k, "a secret of the property test")
         base = protection.base
         report = report_service.build_report(
-            session, coordinator, report_service.parse_query(name, group_by=group_by), protection
+            session, coordinator, parse_query(name, group_by=group_by), protection
         )
 
         for table in report.tables:

@@ -30,6 +30,7 @@ from app.models.enums import Role  # noqa: E402
 from app.reports import service as report_service  # noqa: E402
 from app.reports.protection import protection_for  # noqa: E402
 from app.reports.query import MAX_DIMENSIONS, REPORT_DIMENSIONS, ReportName, parse_query  # noqa: E402
+from app.reports.tables import table_lines  # noqa: E402
 
 
 def groupings(report: ReportName) -> list[str]:
@@ -64,7 +65,7 @@ def main() -> None:
                     )
                     built = report_service.build_report(session, actor, query, protection)
                     for table in built.tables:
-                        for _dims, cell in report_service.table_lines(table):
+                        for _dims, cell in table_lines(table):
                             counts["hidden" if cell.suppressed else "published"] += 1
             share = counts["published"] / max(1, sum(counts.values()))
             print(

@@ -45,6 +45,7 @@ from app.models.enums import Role  # noqa: E402
 from app.reports import service as report_service  # noqa: E402
 from app.reports.protection import Protection  # noqa: E402
 from app.reports.query import ReportName, parse_query  # noqa: E402
+from app.reports.tables import Report  # noqa: E402
 from tests.conftest import prepare_database  # noqa: E402
 from tests.factories import make_unit, make_user  # noqa: E402
 from tests.pg_server import temporary_postgres  # noqa: E402
@@ -244,7 +245,7 @@ def measure(url: str, repetitions: int) -> None:
     print(f"  target: within 1.5× of the SQL ........... {_verdict(ratio <= 1.5)}")
 
 
-def _same_numbers(report: report_service.Report, hand: list[tuple[object, ...]]) -> None:
+def _same_numbers(report: Report, hand: list[tuple[object, ...]]) -> None:
     """The service must rest on the very numbers the hand-written SQL gives: its published
     total is the SQL's, rounded to a multiple of the base (app/reports/protection.py)."""
     table = report.table("needs")

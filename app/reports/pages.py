@@ -28,7 +28,7 @@ from app.reports.charts import Series, bar_chart, grouped_bar_chart
 from app.reports.labels import Labels
 from app.reports.protection import Protection, protection_for
 from app.reports.query import ReportName
-from app.reports.service import Report, ReportTable
+from app.reports.tables import Report, ReportTable
 from app.web.deps import PageActor, SessionDep, SettingsDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)

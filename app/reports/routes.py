@@ -14,7 +14,7 @@ from app.reports import service as report_service
 from app.reports.protection import protection_for
 from app.reports.query import QUERY_PARAMETERS, ReportName
 from app.reports.schemas import ReportDocument, report_document
-from app.reports.service import Report
+from app.reports.tables import Report
 from app.web.deps import CurrentActor, SessionDep, SettingsDep, TransactionalRoute
 from app.web.problems import PROBLEM_RESPONSES
 

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.reports.query import ReportName
-from app.reports.service import Cell, Report, ReportTable, dimension_key
+from app.reports.tables import Cell, Report, ReportTable, dimension_key
 
 
 class ReportDocument(BaseModel):

@@ -22,6 +22,7 @@ from app.canvases import template_store
 from app.kit.errors import FieldError, Forbidden, Invalid, NotFound
 from app.kit.i18n import request_language, translations
 from app.kit.templating import render, render_later
+from app.reports import csv_export
 from app.reports import query as report_query
 from app.reports import service as report_service
 from app.reports.charts import Series, bar_chart, grouped_bar_chart
@@ -340,10 +341,10 @@ def report_csv(
         return render(request, "reports/report.html", context, status_code=status)
     made: Report = context["report"]
     return Response(
-        report_service.report_csv(made),
+        csv_export.report_csv(made),
         media_type="text/csv; charset=utf-8",
         headers={
-            "Content-Disposition": f'attachment; filename="{report_service.csv_filename(made)}"',
+            "Content-Disposition": f'attachment; filename="{csv_export.csv_filename(made)}"',
             "Cache-Control": "no-store",
         },
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from app.config import Settings
 from app.kit.errors import FieldError, Invalid
+from app.reports import csv_export
 from app.reports import query as report_query
 from app.reports import service as report_service
 from app.reports.protection import protection_for
@@ -63,9 +64,9 @@ def _csv_route(name: ReportName) -> Callable[..., Response]:
         request: Request, session: SessionDep, actor: CurrentActor, settings: SettingsDep
     ) -> Response:
         report = _report(name, request, session, actor, settings)
-        filename = report_service.csv_filename(report)
+        filename = csv_export.csv_filename(report)
         return Response(
-            report_service.report_csv(report),
+            csv_export.report_csv(report),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )

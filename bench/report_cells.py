@@ -29,7 +29,8 @@ from app.models import Need  # noqa: E402
 from app.models.enums import Role  # noqa: E402
 from app.reports import service as report_service  # noqa: E402
 from app.reports.protection import protection_for  # noqa: E402
-from app.reports.service import MAX_DIMENSIONS, REPORT_DIMENSIONS, ReportName  # noqa: E402
+from app.reports.query import MAX_DIMENSIONS, REPORT_DIMENSIONS, ReportName, parse_query  # noqa: E402
+from app.reports.tables import table_lines  # noqa: E402
 
 
 def groupings(report: ReportName) -> list[str]:
@@ -59,12 +60,12 @@ def main() -> None:
             counts: Counter[str] = Counter()
             for group_by in groupings(report):
                 for period in periods:
-                    query = report_service.parse_query(
+                    query = parse_query(
                         report, group_by=group_by, period_from=period, period_to=period
                     )
                     built = report_service.build_report(session, actor, query, protection)
                     for table in built.tables:
-                        for _dims, cell in report_service.table_lines(table):
+                        for _dims, cell in table_lines(table):
                             counts["hidden" if cell.suppressed else "published"] += 1
             share = counts["published"] / max(1, sum(counts.values()))
             print(

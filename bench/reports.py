@@ -44,7 +44,8 @@ from app.models import CanvasTemplate  # noqa: E402
 from app.models.enums import Role  # noqa: E402
 from app.reports import service as report_service  # noqa: E402
 from app.reports.protection import Protection  # noqa: E402
-from app.reports.service import ReportName  # noqa: E402
+from app.reports.query import ReportName, parse_query  # noqa: E402
+from app.reports.tables import Report  # noqa: E402
 from tests.conftest import prepare_database  # noqa: E402
 from tests.factories import make_unit, make_user  # noqa: E402
 from tests.pg_server import temporary_postgres  # noqa: E402
@@ -197,7 +198,7 @@ def measure(url: str, repetitions: int) -> None:
     engine = make_engine(url)
     factory = make_session_factory(engine)
     coordinator = Actor(uuid.uuid4(), "koordinator", "Koordinator", Role.coordinator, ())
-    query = report_service.parse_query(
+    query = parse_query(
         ReportName.needs, group_by="domain,municipality", period_from=str(YEAR), period_to=str(YEAR)
     )
     bounds = {
@@ -244,7 +245,7 @@ def measure(url: str, repetitions: int) -> None:
     print(f"  target: within 1.5× of the SQL ........... {_verdict(ratio <= 1.5)}")
 
 
-def _same_numbers(report: report_service.Report, hand: list[tuple[object, ...]]) -> None:
+def _same_numbers(report: Report, hand: list[tuple[object, ...]]) -> None:
     """The service must rest on the very numbers the hand-written SQL gives: its published
     total is the SQL's, rounded to a multiple of the base (app/reports/protection.py)."""
     table = report.table("needs")

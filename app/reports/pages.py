@@ -22,11 +22,14 @@ from app.catalogue import template_store
 from app.kit.errors import FieldError, Forbidden, Invalid, NotFound
 from app.kit.i18n import request_language, translations
 from app.kit.templating import render, render_later
+from app.reports import csv_export
+from app.reports import query as report_query
 from app.reports import service as report_service
 from app.reports.charts import Series, bar_chart, grouped_bar_chart
 from app.reports.labels import Labels
 from app.reports.protection import Protection, protection_for
-from app.reports.service import Report, ReportName, ReportTable
+from app.reports.query import ReportName
+from app.reports.tables import Report, ReportTable
 from app.web.deps import PageActor, SessionDep, SettingsDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -119,14 +122,14 @@ class Choices:
 
 def _choices(name: ReportName, labels: Labels, chosen: Mapping[str, str], today: date) -> Choices:
     dimensions = sorted(
-        report_service.REPORT_DIMENSIONS[name], key=lambda d: labels.dimension(d.value)
+        report_query.REPORT_DIMENSIONS[name], key=lambda d: labels.dimension(d.value)
     )
     options = [(d.value, labels.dimension(d.value)) for d in dimensions]
-    two = report_service.MAX_DIMENSIONS[name] > 1
+    two = report_query.MAX_DIMENSIONS[name] > 1
     return Choices(
         rows=options,
         columns=options if two else [],
-        periods=[p.label for p in report_service.period_choices(today)],
+        periods=[p.label for p in report_query.period_choices(today)],
         chosen=dict(chosen),
     )
 
@@ -137,7 +140,7 @@ def _form_values(request: Request) -> dict[str, str]:
 
 
 def _default_values(name: ReportName) -> dict[str, str]:
-    group_by = report_service.DEFAULT_GROUP_BY[name]
+    group_by = report_query.DEFAULT_GROUP_BY[name]
     return {
         "rows": group_by[0].value,
         "columns": group_by[1].value if len(group_by) > 1 else "",
@@ -156,7 +159,7 @@ def _run(
     """Raises ``Invalid`` (naming rows, from or to) for a choice the report does not take."""
     group_by = ",".join(v for v in (values["rows"], values["columns"]) if v) or None
     try:
-        query = report_service.parse_query(
+        query = report_query.parse_query(
             name,
             group_by=group_by,
             period_from=values["from"] or None,
@@ -338,10 +341,10 @@ def report_csv(
         return render(request, "reports/report.html", context, status_code=status)
     made: Report = context["report"]
     return Response(
-        report_service.report_csv(made),
+        csv_export.report_csv(made),
         media_type="text/csv; charset=utf-8",
         headers={
-            "Content-Disposition": f'attachment; filename="{report_service.csv_filename(made)}"',
+            "Content-Disposition": f'attachment; filename="{csv_export.csv_filename(made)}"',
             "Cache-Control": "no-store",
         },
     )

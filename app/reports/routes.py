@@ -9,10 +9,13 @@ from fastapi import APIRouter, Request, Response
 
 from app.config import Settings
 from app.kit.errors import FieldError, Invalid
+from app.reports import csv_export
+from app.reports import query as report_query
 from app.reports import service as report_service
 from app.reports.protection import protection_for
+from app.reports.query import QUERY_PARAMETERS, ReportName
 from app.reports.schemas import ReportDocument, report_document
-from app.reports.service import QUERY_PARAMETERS, Report, ReportName
+from app.reports.tables import Report
 from app.web.deps import CurrentActor, SessionDep, SettingsDep, TransactionalRoute
 from app.web.problems import PROBLEM_RESPONSES
 
@@ -37,7 +40,7 @@ def _report(
     ]
     if errors:
         raise Invalid(errors)
-    query = report_service.parse_query(
+    query = report_query.parse_query(
         name,
         group_by=params.get("group_by"),
         period_from=params.get("from"),
@@ -61,9 +64,9 @@ def _csv_route(name: ReportName) -> Callable[..., Response]:
         request: Request, session: SessionDep, actor: CurrentActor, settings: SettingsDep
     ) -> Response:
         report = _report(name, request, session, actor, settings)
-        filename = report_service.csv_filename(report)
+        filename = csv_export.csv_filename(report)
         return Response(
-            report_service.report_csv(report),
+            csv_export.report_csv(report),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )

@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.reports.service import Cell, Report, ReportName, ReportTable, dimension_key
+from app.reports.query import ReportName
+from app.reports.tables import Cell, Report, ReportTable, dimension_key
 
 
 class ReportDocument(BaseModel):

@@ -33,7 +33,8 @@ from app.demo.statistics import make_statistics_demo
 from app.models.enums import Role
 from app.reports import service as report_service
 from app.reports.protection import CellIdentity, Protection
-from app.reports.service import MAX_DIMENSIONS, REPORT_DIMENSIONS, ReportName
+from app.reports.query import MAX_DIMENSIONS, REPORT_DIMENSIONS, ReportName, parse_query
+from app.reports.tables import TOTAL, Report, dimension_key, table_lines
 from tests.factories import actor_of, make_unit, make_user
 
 TODAY = date(2026, 6, 15)  # the demo's families are spread over the two years before it
@@ -89,25 +90,23 @@ class Book:
     lines: dict[Where, list[tuple[CellKey, list[CellKey]]]] = field(default_factory=dict)
 
 
-def _cells(report: report_service.Report) -> Iterator[tuple[CellKey, int | None]]:
+def _cells(report: Report) -> Iterator[tuple[CellKey, int | None]]:
     for table in report.tables:
-        for dims, cell in report_service.table_lines(table):
+        for dims, cell in table_lines(table):
             labels = frozenset(dims.items())
             for measure, value in cell.values.items():
                 if measure != "median_days":
                     yield (table.key, measure, labels), None if value is None else int(value)
 
 
-def _lines(report: report_service.Report) -> Iterator[tuple[CellKey, list[CellKey]]]:
+def _lines(report: Report) -> Iterator[tuple[CellKey, list[CellKey]]]:
     """Each total with the parts it adds up (as far as the attacker assumes it does)."""
     for table in report.tables:
         row, column = (
-            report_service.dimension_key(table.row_dimension),
-            report_service.dimension_key(table.column_dimension)
-            if table.column_dimension
-            else None,
+            dimension_key(table.row_dimension),
+            dimension_key(table.column_dimension) if table.column_dimension else None,
         )
-        total = report_service.TOTAL
+        total = TOTAL
         for measure in table.measures:
             if measure == "median_days":
                 continue
@@ -140,7 +139,7 @@ def publish_everything(
     for report in reports:
         for group_by in groupings(report):
             for first, last in periods():
-                query = report_service.parse_query(
+                query = parse_query(
                     report,
                     group_by=group_by,
                     period_from=QUARTERS[first],
@@ -247,9 +246,7 @@ def attack(book: Book, base: int, rounding: int) -> Attack:
             if "indicator" in (group_by, second):
                 continue  # split by indicator, a margin counts only needs with a code
             for (table, measure, labels), value in alone.items():
-                margin_labels = labels | {
-                    (report_service.dimension_key(second), report_service.TOTAL)
-                }
+                margin_labels = labels | {(dimension_key(second), TOTAL)}
                 margin = two_way.get((table, measure, frozenset(margin_labels)), "absent")
                 if margin != "absent":
                     result.tried += 1

@@ -35,7 +35,8 @@ from app.models.enums import (
 )
 from app.reports import service as report_service
 from app.reports.protection import Protection
-from app.reports.service import MAX_DIMENSIONS, REPORT_DIMENSIONS, Report, ReportName
+from app.reports.query import MAX_DIMENSIONS, REPORT_DIMENSIONS, ReportName, parse_query
+from app.reports.tables import Cell, Report, table_lines
 from tests.factories import actor_of, make_unit, make_user
 
 DOMAINS = {
@@ -226,7 +227,7 @@ def expected_needs(
 
 def published_lines(report: Report) -> Iterator[tuple[str, dict[str, str], dict[str, object]]]:
     for table in report.tables:
-        for dims, cell in report_service.table_lines(table):
+        for dims, cell in table_lines(table):
             yield table.key, dims, dict(cell.values)
 
 
@@ -256,11 +257,11 @@ def test_reports_over_random_data_publish_only_safe_counts(
         protection = Protection.for_installation(k, "a secret of the property test")
         base = protection.base
         report = report_service.build_report(
-            session, coordinator, report_service.parse_query(name, group_by=group_by), protection
+            session, coordinator, parse_query(name, group_by=group_by), protection
         )
 
         for table in report.tables:
-            for _dims, cell in report_service.table_lines(table):
+            for _dims, cell in table_lines(table):
                 counts = [v for m, v in cell.values.items() if m != "median_days"]
                 assert cell.suppressed == (cell.values[table.measures[0]] is None)
                 for value in counts:
@@ -272,7 +273,7 @@ def test_reports_over_random_data_publish_only_safe_counts(
             expected = expected_needs(specs, group_by.split(","))
             table = report.table("needs")
 
-            def check(cell: report_service.Cell, truth: tuple[int, int]) -> None:
+            def check(cell: Cell, truth: tuple[int, int]) -> None:
                 families_count, needs_count = truth
                 assert cell.suppressed == (0 < families_count < base)
                 if not cell.suppressed:

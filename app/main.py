@@ -35,6 +35,8 @@ from app.readings.pages import router as readings_pages
 from app.readings.routes import router as readings_router
 from app.reports.pages import router as reports_pages
 from app.reports.routes import router as reports_router
+from app.reviews.pages import router as reviews_pages
+from app.reviews.routes import router as reviews_router
 from app.web.browser import CachedStaticFiles, CSRFMiddleware
 from app.web.idempotency import Replay
 from app.web.middleware import RequestGuardMiddleware
@@ -138,6 +140,7 @@ def create_app(
         catalogue_router,
         families_router,
         plans_router,
+        reviews_router,
         inbox_router,
         readings_router,
         barriers_router,
@@ -146,6 +149,7 @@ def create_app(
         families_pages,
         canvases_planning_pages,
         plans_pages,
+        reviews_pages,
         inbox_pages,
         readings_pages,
         barriers_pages,

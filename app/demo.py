@@ -25,10 +25,12 @@ from app.canvases.schemas import (
     Responsible,
 )
 from app.config import Settings
+from app.consents import service as consent_service
+from app.consents.schemas import ConsentCreate
 from app.db import utcnow
 from app.demo_statistics import make_statistics_demo
 from app.families import service as family_service
-from app.families.schemas import ConsentCreate, FamilyCreate, Household
+from app.families.schemas import FamilyCreate, Household
 from app.models import Service, Unit, User
 from app.models.enums import GoalHorizon, Language, ResponsibleKind, Role, UnitLevel
 from app.plans import service as plan_service
@@ -332,7 +334,7 @@ def make_demo(session: Session, settings: Settings) -> list[str]:
     for data in actions:
         canvas_service.add_action(session, kari, scope, canvas, data)
     for slug in ("fredrikstad-barnevern", "fredrikstad-skole"):
-        family_service.add_consent(
+        consent_service.add_consent(
             session,
             kari,
             scope,

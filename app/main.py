@@ -16,6 +16,8 @@ from starlette.datastructures import URLPath
 
 from app.accounts.pages import router as accounts_pages
 from app.accounts.routes import router as accounts_router
+from app.audit.pages import router as audit_pages
+from app.audit.routes import router as audit_router
 from app.barriers.pages import router as barriers_pages
 from app.barriers.routes import router as barriers_router
 from app.canvases.pages import router as canvases_pages
@@ -23,6 +25,8 @@ from app.canvases.planning_pages import router as canvases_planning_pages
 from app.canvases.routes import router as canvases_router
 from app.catalogue.routes import router as catalogue_router
 from app.config import Settings, get_settings
+from app.consents.pages import router as consents_pages
+from app.consents.routes import router as consents_router
 from app.db import make_engine, make_session_factory
 from app.families.pages import router as families_pages
 from app.families.routes import router as families_router
@@ -139,6 +143,8 @@ def create_app(
         accounts_router,
         catalogue_router,
         families_router,
+        consents_router,
+        audit_router,
         plans_router,
         reviews_router,
         inbox_router,
@@ -147,6 +153,8 @@ def create_app(
         reports_router,
         accounts_pages,
         families_pages,
+        consents_pages,
+        audit_pages,
         canvases_planning_pages,
         plans_pages,
         reviews_pages,

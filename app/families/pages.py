@@ -1,10 +1,12 @@
-"""The caseworker's home: my families, and starting a new family."""
+"""The caseworker's home: my families, and starting a new family; a family's page, and the
+timeline of its case."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,8 +16,9 @@ from app.access.policy import FamilyAccess, Reach, can_create_family, can_edit_c
 from app.access.scope import FamilyScope, family_scope
 from app.canvases import assignments
 from app.canvases import service as canvas_service
-from app.families import case_pages
 from app.families import service as family_service
+from app.families import steward_pages
+from app.families import timeline as family_timeline
 from app.families.schemas import FamilyCreate
 from app.inbox import service as inbox_service
 from app.kit.errors import Invalid
@@ -30,9 +33,15 @@ from app.web.deps import PageActor, SessionDep, SettingsDep, TransactionalRoute
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
 PAGE_SIZE = 200
+# The family meets its caseworker in Norway: dates and times are shown as they read there.
+LOCAL_TIME = ZoneInfo("Europe/Oslo")
 # Confirmations after a redirect travel as fixed codes, never as text (no personal data in URLs).
 DONE_CODES = frozenset({"erased", "handover"})
 Done = Annotated[str | None, Query(max_length=20)]
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.astimezone(LOCAL_TIME)
 
 
 def _done(code: str | None) -> str | None:
@@ -222,6 +231,23 @@ def start_canvas(
     return RedirectResponse(f"/canvases/{canvas.id}", status_code=303)
 
 
-# The family side of the case (consents, who has seen our data, timeline, handover, erasure)
-# lives in its own module; its pages are served under this room's router.
-router.include_router(case_pages.router)
+@router.get("/families/{family_id}/timeline", name="timeline_page")
+def timeline_page(
+    request: Request, family_id: uuid.UUID, actor: PageActor, session: SessionDep
+) -> HTMLResponse:
+    """What happened in the case, newest first: for a consented unit it does not exist (404)."""
+    scope = family_scope(session, actor, family_id, Reach.case)
+    return render(
+        request,
+        "families/timeline.html",
+        {
+            "family": scope.family,
+            "local": _local,
+            "entries": family_timeline.family_timeline(session, actor, scope),
+        },
+    )
+
+
+# Handing the family over and erasing it live in their own module; their pages are served
+# under this room's router.
+router.include_router(steward_pages.router)

@@ -27,7 +27,6 @@ from app.accounts import service as account_service
 from app.audit import service as audit
 from app.consents import service as consent_service
 from app.consents.schemas import ConsentCreate
-from app.families import service as family_service
 from app.kit.errors import Conflict, Invalid, NotFound
 from app.kit.forms import form_errors
 from app.kit.i18n import N_, request_language
@@ -202,7 +201,7 @@ def _statement(
         family_id=family.id,
         purpose="consent_statement",
     )
-    lead = family_service.plan_lead(session, family)
+    lead = account_service.plan_lead(session, family)
     lead_unit = session.get(Unit, family.lead_unit_id)
     today = datetime.now(LOCAL_TIME).date()
     if consent is None:

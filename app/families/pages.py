@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from app.access.policy import FamilyAccess, Reach, can_create_family, can_edit_case
 from app.access.scope import FamilyScope, family_scope
+from app.accounts import service as account_service
 from app.canvases import assignments
 from app.canvases import service as canvas_service
 from app.families import service as family_service
@@ -183,7 +184,7 @@ def family_page(
         "families/family.html",
         {
             "family": family,
-            "plan_lead": family_service.plan_lead(session, family),
+            "plan_lead": account_service.plan_lead(session, family),
             "canvases": canvas_service.family_canvases(session, family.id),
             "can_edit": can_edit_case(scope.access),
             "done": _done(done),
@@ -202,7 +203,7 @@ def _shared_family_page(
     request: Request, session: SessionDep, actor: PageActor, scope: FamilyScope, family: Family
 ) -> HTMLResponse:
     lang = request_language(request)
-    lead = family_service.plan_lead(session, family)
+    lead = account_service.plan_lead(session, family)
     lead_unit = session.get(Unit, family.lead_unit_id)
     plans = plan_service.family_plans(session, actor, scope)
     work = assignments.assigned_work(session, actor, scope)

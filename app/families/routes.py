@@ -11,6 +11,7 @@ from app.access.policy import (
     can_list_families,
 )
 from app.access.scope import FamilyScope, family_scope
+from app.accounts import service as account_service
 from app.families import service as family_service
 from app.families import timeline as family_timeline
 from app.families.schemas import (
@@ -46,7 +47,7 @@ FamilyId = Annotated[uuid.UUID, "family id"]
 
 
 def family_out(session: SessionDep, family: Family, access: FamilyAccess) -> FamilyOut:
-    lead = family_service.plan_lead(session, family)
+    lead = account_service.plan_lead(session, family)
     return FamilyOut(
         id=family.id,
         display_name=family.display_name,

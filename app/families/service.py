@@ -240,12 +240,6 @@ def handover_candidates(session: Session) -> list[tuple[Unit, list[User]]]:
     return [(u, members[u.id]) for u in account_service.list_units(session) if u.id in members]
 
 
-def plan_lead(session: Session, family: Family) -> User:
-    user = session.get(User, family.plan_lead_id)
-    assert user is not None, "plan_lead_id is a foreign key"
-    return user
-
-
 def national_id(settings: Settings, family: Family) -> str | None:
     if family.national_id_encrypted is None:
         return None
@@ -258,7 +252,7 @@ def export_family(
     """Everything held on the family, for the family's right of access (GDPR art. 15)."""
     scope.require_lead_side()
     family = scope.family
-    lead = plan_lead(session, family)
+    lead = account_service.plan_lead(session, family)
     canvases = session.scalars(
         select(Canvas).where(Canvas.family_id == family.id).order_by(Canvas.created_at)
     ).all()

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.access.actor import Actor
 from app.access.policy import FamilyAccess, Reach
 from app.access.scope import FamilyScope, family_scope, scope_for
+from app.accounts import service as account_service
 from app.audit.words import ERASURE_REASONS
 from app.families import service as family_service
 from app.families.schemas import HandoverCreate
@@ -112,7 +113,7 @@ def _handover_page(
         "families/handover.html",
         {
             "family": family,
-            "plan_lead": family_service.plan_lead(session, family),
+            "plan_lead": account_service.plan_lead(session, family),
             "lead_unit": session.get(Unit, family.lead_unit_id),
             "candidates": family_service.handover_candidates(session),
             "form": form or {},

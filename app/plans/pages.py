@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 from app.access.actor import Actor
 from app.access.policy import FamilyAccess, Reach, can_edit_case
 from app.access.scope import FamilyScope, acting_units, record_scope
+from app.accounts import service as account_service
 from app.audit import service as audit
 from app.canvases import service as canvas_service
 from app.canvases.schemas import CanvasOut
-from app.families import service as family_service
 from app.kit.errors import Invalid, NotFound
 from app.kit.forms import form_errors
 from app.kit.i18n import long_date, request_language
@@ -66,7 +66,7 @@ def _preview(
     lang = family.language.value
     document: CanvasOut = canvas_service.read_canvas(session, actor, canvas)
     content = document.model_dump(mode="json", by_alias=True)
-    lead = family_service.plan_lead(session, family)
+    lead = account_service.plan_lead(session, family)
     content["plan_lead"] = {"display_name": lead.display_name, "unit_id": str(family.lead_unit_id)}
     template = canvas_service.template_of(session, canvas)
     errors, _asked = plan_service.completeness(session, scope, document)

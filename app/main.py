@@ -18,6 +18,8 @@ from app.accounts.pages import router as accounts_pages
 from app.accounts.routes import router as accounts_router
 from app.actions.pages import router as actions_pages
 from app.actions.routes import router as actions_router
+from app.audit.pages import router as audit_pages
+from app.audit.routes import router as audit_router
 from app.barriers.pages import router as barriers_pages
 from app.barriers.routes import router as barriers_router
 from app.canvases.domain_pages import router as canvas_domain_pages
@@ -25,6 +27,8 @@ from app.canvases.pages import router as canvases_pages
 from app.canvases.routes import router as canvases_router
 from app.catalogue.routes import router as catalogue_router
 from app.config import Settings, get_settings
+from app.consents.pages import router as consents_pages
+from app.consents.routes import router as consents_router
 from app.db import make_engine, make_session_factory
 from app.families.pages import router as families_pages
 from app.families.routes import router as families_router
@@ -41,6 +45,8 @@ from app.readings.pages import router as readings_pages
 from app.readings.routes import router as readings_router
 from app.reports.pages import router as reports_pages
 from app.reports.routes import router as reports_router
+from app.reviews.pages import router as reviews_pages
+from app.reviews.routes import router as reviews_router
 from app.web.browser import CachedStaticFiles, CSRFMiddleware
 from app.web.idempotency import Replay
 from app.web.middleware import RequestGuardMiddleware
@@ -147,17 +153,23 @@ def create_app(
         accounts_router,
         catalogue_router,
         families_router,
+        consents_router,
+        audit_router,
         plans_router,
+        reviews_router,
         inbox_router,
         readings_router,
         barriers_router,
         reports_router,
         accounts_pages,
         families_pages,
+        consents_pages,
+        audit_pages,
         needs_pages,
         goals_pages,
         actions_pages,
         plans_pages,
+        reviews_pages,
         inbox_pages,
         readings_pages,
         barriers_pages,

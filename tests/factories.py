@@ -19,8 +19,10 @@ from app.actions.schemas import ActionCreate, Responsible
 from app.canvases import service as canvas_service
 from app.canvases.schemas import CanvasPatch
 from app.config import Settings
+from app.consents import service as consent_service
+from app.consents.schemas import ConsentCreate
 from app.families import service as family_service
-from app.families.schemas import ConsentCreate, FamilyCreate, Household
+from app.families.schemas import FamilyCreate, Household
 from app.goals import service as goal_service
 from app.goals.schemas import GoalCreate
 from app.models import Action, Canvas, Family, Need, Plan, Referral, Service, Unit, User
@@ -274,13 +276,13 @@ def build_world(session: Session, settings: Settings) -> World:
             goal_ids=[goal.id],
         ),
     )
-    consent_b = family_service.add_consent(
+    consent_b = consent_service.add_consent(
         session, actor, scope, ConsentCreate(unit_id=unit_b.id, given_by="Mor")
     )
-    consent_d = family_service.add_consent(
+    consent_d = consent_service.add_consent(
         session, actor, scope, ConsentCreate(unit_id=unit_d.id, given_by="Mor")
     )
-    family_service.withdraw_consent(session, actor, scope, consent_d)
+    consent_service.withdraw_consent(session, actor, scope, consent_d)
     plan = plan_service.submit_plan(session, actor, scope, canvas)
     session.commit()
 

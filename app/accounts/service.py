@@ -24,7 +24,7 @@ from app.audit import service as audit
 from app.config import Settings
 from app.db import utcnow
 from app.kit.errors import Conflict, Invalid, TooManyRequests
-from app.models import ApiToken, LoginAttempt, Unit, User, user_unit
+from app.models import ApiToken, Family, LoginAttempt, Unit, User, user_unit
 from app.models.enums import AuditAction, Role, UnitLevel
 
 
@@ -342,6 +342,13 @@ def finish_sign_in(
     actor = actor_from_user(user)
     audit.record(session, actor, AuditAction.login, "session", token.id)
     return secret, token, actor
+
+
+def plan_lead(session: Session, family: Family) -> User:
+    """The family's plan lead: the user every room names as the family's contact person."""
+    user = session.get(User, family.plan_lead_id)
+    assert user is not None, "plan_lead_id is a foreign key"
+    return user
 
 
 def list_units(session: Session) -> list[Unit]:

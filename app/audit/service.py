@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, and_, func, insert, or_, select
+from sqlalchemy import Table, and_, distinct, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
+from app.access.scope import FamilyScope
 from app.db import utcnow
 from app.kit.requestid import current_request_id
-from app.models import AuditEvent
+from app.models import AuditEvent, User
 from app.models.enums import AuditAction
 
 _INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
@@ -51,6 +53,16 @@ def record(
     )
 
 
+def record_family_read(
+    session: Session, actor: Actor | None, family_id: uuid.UUID, *, purpose: str
+) -> None:
+    """The actor read the family's case (or the part ``purpose`` names): one line of "who has
+    seen our data"."""
+    record(
+        session, actor, AuditAction.read, "family", family_id, family_id=family_id, purpose=purpose
+    )
+
+
 def family_events(
     session: Session,
     family_id: uuid.UUID,
@@ -78,4 +90,78 @@ def count_family_events(session: Session, family_id: uuid.UUID) -> int:
             select(func.count()).select_from(AuditEvent).where(AuditEvent.family_id == family_id)
         )
         or 0
+    )
+
+
+# --- who has seen our data: the family's trail as its plan lead's side reads it ---------------
+
+
+@dataclass(frozen=True, slots=True)
+class TrailSummary:
+    """How one unit has been at the family's data: how many people, how often, and when last."""
+
+    unit: str | None
+    people: int
+    accesses: int
+    last_at: datetime
+
+
+def audit_trail(
+    session: Session,
+    actor: Actor,
+    scope: FamilyScope,
+    *,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> tuple[Sequence[AuditEvent], bool]:
+    """A page of the family's trail, newest first. Showing it is itself a read of the family's
+    data, recorded after the page is built so that the page holds what came before it."""
+    scope.require_lead_side()
+    events, more = family_events(session, scope.family.id, after=after, limit=limit)
+    record(
+        session,
+        actor,
+        AuditAction.read,
+        "audit",
+        None,
+        family_id=scope.family.id,
+        purpose="audit_trail",
+    )
+    return events, more
+
+
+def trail_summary(session: Session, family_id: uuid.UUID) -> list[TrailSummary]:
+    """Which units have been at the family's data and how many people in each, most first."""
+    rows = session.execute(
+        select(
+            AuditEvent.unit,
+            func.count(distinct(AuditEvent.user_id)),
+            func.count(),
+            func.max(AuditEvent.at),
+        )
+        .where(AuditEvent.family_id == family_id, AuditEvent.user_id.is_not(None))
+        .group_by(AuditEvent.unit)
+    ).all()
+    summary = [TrailSummary(unit, people, accesses, last) for unit, people, accesses, last in rows]
+    return sorted(summary, key=lambda s: (-s.people, -s.accesses, s.unit or ""))
+
+
+def trail_people(session: Session, family_id: uuid.UUID) -> int:
+    """How many different people have been at the family's data."""
+    return (
+        session.scalar(
+            select(func.count(distinct(AuditEvent.user_id))).where(
+                AuditEvent.family_id == family_id
+            )
+        )
+        or 0
+    )
+
+
+def display_names(session: Session, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The names the trail's people go by (the trail itself keeps their usernames)."""
+    if not user_ids:
+        return {}
+    return dict(
+        session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all()
     )

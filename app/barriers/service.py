@@ -32,7 +32,7 @@ from app.catalogue import template_store
 from app.db import utcnow
 from app.kit.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from app.models import Barrier, Canvas, Family, Unit, User
-from app.models.enums import AuditAction, BarrierStatus, Role
+from app.models.enums import BarrierStatus, Role
 from app.plans import service as plan_service
 
 
@@ -72,15 +72,7 @@ def family_names(session: Session, actor: Actor, family_id: uuid.UUID) -> list[s
     else:
         for plan in plan_service.family_plan_contents(session, family_id):
             names += [str(p.get("name") or "") for p in plan.get("participants") or ()]
-    audit.record(
-        session,
-        actor,
-        AuditAction.read,
-        "family",
-        family_id,
-        family_id=family_id,
-        purpose="barrier_name_check",
-    )
+    audit.record_family_read(session, actor, family_id, purpose="barrier_name_check")
     return names
 
 

@@ -20,11 +20,12 @@ from app.actions.schemas import ActionCreate, Responsible
 from app.canvases import service as canvas_service
 from app.canvases.schemas import CanvasPatch
 from app.config import Settings
+from app.consents import service as consent_service
+from app.consents.schemas import ConsentCreate
 from app.demo import data
 from app.demo.data import DemoCanvas, DemoFamily, DemoResponsible
 from app.demo.statistics import make_statistics_demo
 from app.families import service as family_service
-from app.families.schemas import ConsentCreate
 from app.goals import service as goal_service
 from app.goals.schemas import GoalCreate
 from app.models import Service, Unit, User
@@ -171,7 +172,7 @@ def _make_family(
             ),
         )
     for consent in spec.consents:
-        family_service.add_consent(
+        consent_service.add_consent(
             session,
             lead,
             scope,

@@ -1,4 +1,5 @@
-"""The caseworker's home: my families, and starting a new family."""
+"""The caseworker's home: my families, and starting a new family; a family's page, and the
+timeline of its case."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.access.policy import FamilyAccess, Reach, can_create_family, can_edit_case
 from app.access.scope import FamilyScope, family_scope
+from app.accounts import service as account_service
 from app.canvases import assignments
 from app.canvases import service as canvas_service
-from app.families import case_pages
 from app.families import service as family_service
+from app.families import steward_pages
+from app.families import timeline as family_timeline
 from app.families.schemas import FamilyCreate
 from app.inbox import service as inbox_service
 from app.kit import forms
-from app.kit.i18n import N_, long_date, request_language
+from app.kit.i18n import N_, local, long_date, request_language
 from app.kit.templating import render
 from app.models import Family, Unit
 from app.models.enums import Role
@@ -29,6 +32,7 @@ from app.web.deps import PageActor, SessionDep, SettingsDep, TransactionalRoute
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
 PAGE_SIZE = 200
+# The family meets its caseworker in Norway: dates and times are shown as they read there.
 # Confirmations after a redirect travel as fixed codes, never as text (no personal data in URLs).
 DONE_CODES = frozenset({"erased", "handover"})
 Done = Annotated[str | None, Query(max_length=20)]
@@ -154,7 +158,7 @@ def family_page(
         "families/family.html",
         {
             "family": family,
-            "plan_lead": family_service.plan_lead(session, family),
+            "plan_lead": account_service.plan_lead(session, family),
             "canvases": canvas_service.family_canvases(session, family.id),
             "can_edit": can_edit_case(scope.access),
             "done": _done(done),
@@ -173,7 +177,7 @@ def _shared_family_page(
     request: Request, session: SessionDep, actor: PageActor, scope: FamilyScope, family: Family
 ) -> HTMLResponse:
     lang = request_language(request)
-    lead = family_service.plan_lead(session, family)
+    lead = account_service.plan_lead(session, family)
     lead_unit = session.get(Unit, family.lead_unit_id)
     plans = plan_service.family_plans(session, actor, scope)
     work = assignments.assigned_work(session, actor, scope)
@@ -202,6 +206,23 @@ def start_canvas(
     return RedirectResponse(f"/canvases/{canvas.id}", status_code=303)
 
 
-# The family side of the case (consents, who has seen our data, timeline, handover, erasure)
-# lives in its own module; its pages are served under this room's router.
-router.include_router(case_pages.router)
+@router.get("/families/{family_id}/timeline", name="timeline_page")
+def timeline_page(
+    request: Request, family_id: uuid.UUID, actor: PageActor, session: SessionDep
+) -> HTMLResponse:
+    """What happened in the case, newest first: for a consented unit it does not exist (404)."""
+    scope = family_scope(session, actor, family_id, Reach.case)
+    return render(
+        request,
+        "families/timeline.html",
+        {
+            "family": scope.family,
+            "local": local,
+            "entries": family_timeline.family_timeline(session, actor, scope),
+        },
+    )
+
+
+# Handing the family over and erasing it live in their own module; their pages are served
+# under this room's router.
+router.include_router(steward_pages.router)

@@ -11,13 +11,10 @@ from app.access.policy import (
     can_list_families,
 )
 from app.access.scope import FamilyScope, family_scope
-from app.db import utcnow
+from app.accounts import service as account_service
 from app.families import service as family_service
 from app.families import timeline as family_timeline
 from app.families.schemas import (
-    AuditEventOut,
-    ConsentCreate,
-    ConsentOut,
     FamilyCreate,
     FamilyOut,
     FamilyPatch,
@@ -35,11 +32,9 @@ from app.kit.pagination import (
     Limit,
     Page,
     decode_cursor,
-    decode_keyset,
     encode_cursor,
-    encode_keyset,
 )
-from app.models import Consent, Family
+from app.models import Family
 from app.models.enums import ErasureReason
 from app.web.deps import CurrentActor, IdempotencyDep, SessionDep, SettingsDep, TransactionalRoute
 from app.web.problems import PROBLEM_RESPONSES
@@ -52,7 +47,7 @@ FamilyId = Annotated[uuid.UUID, "family id"]
 
 
 def family_out(session: SessionDep, family: Family, access: FamilyAccess) -> FamilyOut:
-    lead = family_service.plan_lead(session, family)
+    lead = account_service.plan_lead(session, family)
     return FamilyOut(
         id=family.id,
         display_name=family.display_name,
@@ -71,20 +66,6 @@ def family_out(session: SessionDep, family: Family, access: FamilyAccess) -> Fam
         access=access.value,
         created_at=family.created_at,
         version=family.version,
-    )
-
-
-def consent_out(consent: Consent) -> ConsentOut:
-    return ConsentOut(
-        id=consent.id,
-        unit_id=consent.unit_id,
-        purpose=consent.purpose,
-        given_by=consent.given_by,
-        given_at=consent.given_at,
-        expires_at=consent.expires_at,
-        withdrawn_at=consent.withdrawn_at,
-        active=consent.is_active(utcnow()),
-        version=consent.version,
     )
 
 
@@ -208,83 +189,14 @@ def timeline(family_id: uuid.UUID, actor: CurrentActor, session: SessionDep) -> 
     return family_timeline.family_timeline(session, actor, scope)
 
 
-# --- consents -------------------------------------------------------------------------------
-
-
-@router.get("/families/{family_id}/consents", response_model=list[ConsentOut])
-def list_consents(
-    family_id: uuid.UUID, actor: CurrentActor, session: SessionDep
-) -> list[ConsentOut]:
-    scope = family_scope(session, actor, family_id, Reach.case)
-    return [consent_out(c) for c in family_service.list_consents(session, actor, scope)]
-
-
-@router.post("/families/{family_id}/consents", status_code=201, response_model=ConsentOut)
-def add_consent(
-    family_id: uuid.UUID,
-    data: ConsentCreate,
-    actor: CurrentActor,
-    session: SessionDep,
-    idem: IdempotencyDep,
-) -> ConsentOut:
-    scope = family_scope(session, actor, family_id, Reach.case)
-    out = consent_out(family_service.add_consent(session, actor, scope, data))
-    idem.store(
-        201,
-        out,
-        family_id=scope.family_id,
-        location=f"/api/v1/families/{scope.family_id}/consents/{out.id}",
-    )
-    return out
-
-
-@router.post("/families/{family_id}/consents/{consent_id}/withdraw", response_model=ConsentOut)
-def withdraw_consent(
-    family_id: uuid.UUID, consent_id: uuid.UUID, actor: CurrentActor, session: SessionDep
-) -> ConsentOut:
-    scope = family_scope(session, actor, family_id, Reach.case)
-    consent = family_service.get_consent(session, scope, consent_id)
-    return consent_out(family_service.withdraw_consent(session, actor, scope, consent))
-
-
-# --- audit trail and export -----------------------------------------------------------------
+# --- export ---------------------------------------------------------------------------------
 
 
 def _lead_scope(session: SessionDep, actor: CurrentActor, family_id: uuid.UUID) -> FamilyScope:
-    """The audit trail and the export: a consented unit knows the family, and is refused."""
+    """The export: a consented unit knows the family, and is refused."""
     scope = family_scope(session, actor, family_id, Reach.plan)
     scope.require_lead_side()
     return scope
-
-
-@router.get("/families/{family_id}/audit", response_model=Page[AuditEventOut])
-def family_audit(
-    family_id: uuid.UUID,
-    actor: CurrentActor,
-    session: SessionDep,
-    cursor: Cursor = None,
-    limit: Limit = DEFAULT_LIMIT,
-) -> Page[AuditEventOut]:
-    scope = _lead_scope(session, actor, family_id)
-    events, more = family_service.audit_trail(
-        session, actor, scope, after=decode_keyset(cursor), limit=limit
-    )
-    return Page[AuditEventOut](
-        items=[
-            AuditEventOut(
-                at=e.at,
-                username=e.username,
-                unit=e.unit,
-                role=e.role,
-                action=e.action,
-                record_type=e.record_type,
-                record_id=e.record_id,
-                purpose=e.purpose,
-            )
-            for e in events
-        ],
-        next=encode_keyset(events[-1].at, events[-1].id) if more else None,
-    )
 
 
 @router.get("/families/{family_id}/export")

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints, field_validator
 
 from app.kit.schema import NO_NUL, In, MunicipalityCode, Name
-from app.models.enums import ConsentPurpose, ErasureReason, FamilyStatus, Language
+from app.models.enums import ErasureReason, FamilyStatus, Language
 
 BirthYear = Annotated[int, Field(ge=1900, le=2100)]
 
@@ -70,47 +70,6 @@ class FamilyOut(BaseModel):
 
 class ErasureQuery(BaseModel):
     reason: ErasureReason
-
-
-class ConsentCreate(In):
-    unit_id: uuid.UUID
-    purpose: ConsentPurpose = ConsentPurpose.share_plan
-    given_by: Name
-    expires_at: datetime | None = None
-
-    @field_validator("expires_at")
-    @classmethod
-    def _aware_and_future(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("Give a time with an offset, like 2027-01-31T23:59:59+01:00")
-        if value <= datetime.now(UTC):
-            raise ValueError("The expiry must be in the future")
-        return value
-
-
-class ConsentOut(BaseModel):
-    id: uuid.UUID
-    unit_id: uuid.UUID
-    purpose: ConsentPurpose
-    given_by: str
-    given_at: datetime
-    expires_at: datetime | None
-    withdrawn_at: datetime | None
-    active: bool
-    version: int
-
-
-class AuditEventOut(BaseModel):
-    at: datetime
-    username: str | None
-    unit: str | None
-    role: str | None
-    action: str
-    record_type: str
-    record_id: str | None
-    purpose: str | None
 
 
 # --- handover (DESIGN §4.6) ------------------------------------------------------------------

@@ -1,14 +1,12 @@
-"""Families, consents and erasure. Takes a session and an actor; never commits."""
+"""Families, their handover and erasure, and the export of everything held on one. Takes a
+session and an actor; never commits."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, distinct, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.access.actor import Actor
@@ -20,25 +18,19 @@ from app.access.policy import (
 )
 from app.access.scope import (
     FamilyScope,
-    active_consent_unit_ids,
     scope_for,
     visible_to,
 )
 from app.accounts import service as account_service
 from app.audit import service as audit
+from app.audit.schemas import AuditEventOut
 from app.canvases import service as canvas_service
 from app.config import Settings
 from app.db import utcnow
-from app.families.schemas import (
-    AuditEventOut,
-    ConsentCreate,
-    FamilyCreate,
-    FamilyPatch,
-    HandoverCreate,
-)
+from app.families.schemas import FamilyCreate, FamilyPatch, HandoverCreate
 from app.families.timeline import timeline_entries
 from app.kit import crypto
-from app.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from app.kit.errors import Forbidden, Invalid, NotFound
 from app.models import (
     Action,
     AuditEvent,
@@ -105,15 +97,7 @@ def visible_families(
         )
         access = FamilyAccess.lead_side if is_lead else FamilyAccess.consented
         out.append((family, access))
-        audit.record(
-            session,
-            actor,
-            AuditAction.read,
-            "family",
-            family.id,
-            family_id=family.id,
-            purpose="list",
-        )
+        audit.record_family_read(session, actor, family.id, purpose="list")
     return out, len(rows) > limit
 
 
@@ -248,98 +232,6 @@ def handover_candidates(session: Session) -> list[tuple[Unit, list[User]]]:
     return [(u, members[u.id]) for u in account_service.list_units(session) if u.id in members]
 
 
-# --- consents -------------------------------------------------------------------------------
-
-
-def add_consent(session: Session, actor: Actor, scope: FamilyScope, data: ConsentCreate) -> Consent:
-    scope.require_edit()
-    if session.get(Unit, data.unit_id) is None:
-        raise Invalid.field("unit_id", "No such unit")
-    if data.unit_id == scope.family.lead_unit_id:
-        raise Invalid.field("unit_id", "The plan lead's own unit needs no consent")
-    consent = Consent(
-        family_id=scope.family.id,
-        unit_id=data.unit_id,
-        purpose=data.purpose,
-        given_by=data.given_by,
-        expires_at=data.expires_at,
-        recorded_by_id=actor.user_id,
-    )
-    session.add(consent)
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        AuditAction.consent_given,
-        "consent",
-        consent.id,
-        family_id=scope.family.id,
-        purpose=data.purpose.value,
-    )
-    return consent
-
-
-def get_consent(session: Session, scope: FamilyScope, consent_id: uuid.UUID) -> Consent:
-    consent = session.get(Consent, consent_id)
-    if consent is None or consent.family_id != scope.family.id:
-        raise NotFound("No such consent.")
-    return consent
-
-
-def withdraw_consent(
-    session: Session, actor: Actor, scope: FamilyScope, consent: Consent
-) -> Consent:
-    scope.require_edit()
-    if consent.withdrawn_at is not None:
-        raise Conflict("This consent was withdrawn already.")
-    consent.withdrawn_at = utcnow()
-    consent.withdrawn_by_id = actor.user_id
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        AuditAction.consent_withdrawn,
-        "consent",
-        consent.id,
-        family_id=scope.family.id,
-        purpose=consent.purpose.value,
-    )
-    return consent
-
-
-def list_consents(session: Session, actor: Actor, scope: FamilyScope) -> Sequence[Consent]:
-    audit.record(session, actor, AuditAction.read, "consent", None, family_id=scope.family.id)
-    return session.scalars(
-        select(Consent)
-        .where(Consent.family_id == scope.family.id)
-        .order_by(Consent.given_at, Consent.id)
-    ).all()
-
-
-def units_by_id(session: Session, unit_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Unit]:
-    if not unit_ids:
-        return {}
-    return {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))}
-
-
-def display_names(session: Session, user_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
-    if not user_ids:
-        return {}
-    return dict(
-        session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all()
-    )
-
-
-def consented_units(session: Session, family_id: uuid.UUID) -> set[uuid.UUID]:
-    return active_consent_unit_ids(session, family_id)
-
-
-def plan_lead(session: Session, family: Family) -> User:
-    user = session.get(User, family.plan_lead_id)
-    assert user is not None, "plan_lead_id is a foreign key"
-    return user
-
-
 def national_id(settings: Settings, family: Family) -> str | None:
     if family.national_id_encrypted is None:
         return None
@@ -352,7 +244,7 @@ def export_family(
     """Everything held on the family, for the family's right of access (GDPR art. 15)."""
     scope.require_lead_side()
     family = scope.family
-    lead = plan_lead(session, family)
+    lead = account_service.plan_lead(session, family)
     canvases = session.scalars(
         select(Canvas).where(Canvas.family_id == family.id).order_by(Canvas.created_at)
     ).all()
@@ -420,68 +312,3 @@ def export_family(
             for event in accesses
         ],
     }
-
-
-# --- who has seen our data ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TrailSummary:
-    """How one unit has been at the family's data: how many people, how often, and when last."""
-
-    unit: str | None
-    people: int
-    accesses: int
-    last_at: datetime
-
-
-def audit_trail(
-    session: Session,
-    actor: Actor,
-    scope: FamilyScope,
-    *,
-    after: tuple[datetime, int] | None,
-    limit: int,
-) -> tuple[Sequence[AuditEvent], bool]:
-    """A page of the family's trail, newest first. Showing it is itself a read of the family's
-    data, recorded after the page is built so that the page holds what came before it."""
-    scope.require_lead_side()
-    events, more = audit.family_events(session, scope.family.id, after=after, limit=limit)
-    audit.record(
-        session,
-        actor,
-        AuditAction.read,
-        "audit",
-        None,
-        family_id=scope.family.id,
-        purpose="audit_trail",
-    )
-    return events, more
-
-
-def trail_summary(session: Session, family_id: uuid.UUID) -> list[TrailSummary]:
-    """Which units have been at the family's data and how many people in each, most first."""
-    rows = session.execute(
-        select(
-            AuditEvent.unit,
-            func.count(distinct(AuditEvent.user_id)),
-            func.count(),
-            func.max(AuditEvent.at),
-        )
-        .where(AuditEvent.family_id == family_id, AuditEvent.user_id.is_not(None))
-        .group_by(AuditEvent.unit)
-    ).all()
-    summary = [TrailSummary(unit, people, accesses, last) for unit, people, accesses, last in rows]
-    return sorted(summary, key=lambda s: (-s.people, -s.accesses, s.unit or ""))
-
-
-def trail_people(session: Session, family_id: uuid.UUID) -> int:
-    """How many different people have been at the family's data."""
-    return (
-        session.scalar(
-            select(func.count(distinct(AuditEvent.user_id))).where(
-                AuditEvent.family_id == family_id
-            )
-        )
-        or 0
-    )

@@ -35,7 +35,6 @@ from app.inbox.rows import (
 )
 from app.kit.i18n import long_date, translations
 from app.models import Action, Unit, User
-from app.models.enums import AuditAction
 
 SHORT_TEXT = 160  # characters of an action's text or a review comment shown in an item
 
@@ -249,15 +248,7 @@ def inbox(session: Session, actor: Actor, lang: str) -> Inbox:
     is recorded in the family's audit trail as read for the inbox."""
     items = _collect(session, actor)
     for family_id in sorted({item.family_id for item in items}):
-        audit.record(
-            session,
-            actor,
-            AuditAction.read,
-            "family",
-            family_id,
-            family_id=family_id,
-            purpose="inbox",
-        )
+        audit.record_family_read(session, actor, family_id, purpose="inbox")
     marked = _mark_new(items, _seen_at(session, actor))
     described = [replace(item, text=describe(item, lang)) for item in marked]
     return Inbox(items=described, unseen=sum(item.new for item in described))

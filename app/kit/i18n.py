@@ -7,12 +7,15 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.support import NullTranslations, Translations
 from starlette.requests import Request
 
 LANGUAGES: Final = ("nb", "nn", "en")
+# The time the pages show and the days they count in: the municipality's, not the server's.
+LOCAL_TIME: Final = ZoneInfo("Europe/Oslo")
 DEFAULT_LANGUAGE: Final = "nb"
 LANGUAGE_COOKIE: Final = "duk_lang"
 LOCALE_DIR: Final = Path(__file__).resolve().parents[1] / "locale"
@@ -76,3 +79,8 @@ def long_date(value: date | datetime | str | None, lang: str) -> str:
     if isinstance(value, datetime):
         value = value.date()
     return format_date(value, format="long", locale=_BABEL_LOCALES.get(lang, "nb_NO"))
+
+
+def local(moment: datetime) -> datetime:
+    """A stored moment (UTC) as the clock on the municipality's wall shows it."""
+    return moment.astimezone(LOCAL_TIME)

@@ -1,5 +1,6 @@
-"""The family's plan as a document to read: what the preview, the plan page, the print view and
-the PDF show, built from a canvas document or a frozen plan's content (both have one shape).
+"""The family's plan as a document to read: what the preview, the plan page, the print view,
+the PDF and the review page show, built from a canvas document or a frozen plan's content (both
+have one shape).
 
 Dates are written out in the family's language here, because the same document is also rendered
 to PDF, where no browser formats them.
@@ -13,11 +14,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.access.policy import can_edit_case
+from app.access.scope import FamilyScope
 from app.accounts import service as account_service
+from app.canvases import service as canvas_service
+from app.catalogue import template_store
 from app.catalogue.template_schema import CanvasTemplateDef
-from app.kit.errors import FieldError
+from app.kit.errors import FieldError, NotFound
 from app.kit.i18n import long_date
-from app.models import User
+from app.models import Plan, User
+from app.plans.schemas import PlanOut
 
 HORIZONS = ("dream", "long", "short")
 
@@ -190,6 +196,27 @@ def plan_view(
         lead_name=lead.get("display_name") or "",
         lead_unit=unit_name(lead.get("unit_id") or lead_unit_id),
     )
+
+
+def plan_context(
+    session: Session, scope: FamilyScope, plan: Plan, out: PlanOut, lang: str | None = None
+) -> dict[str, Any]:
+    """What a page showing a submitted plan says of it: the plan page, its print view and PDF
+    in the family's language, the review page in the worker's (``lang``)."""
+    family = scope.family
+    lang = lang or family.language.value
+    canvas = canvas_service.load_canvas(session, plan.canvas_id)
+    if canvas is None:
+        raise NotFound("No such plan.")
+    template = template_store.template_of(session, canvas)
+    return {
+        "family": family,
+        "record": out,
+        "plan": plan_view(session, out.content, template, lang, lead_unit_id=family.lead_unit_id),
+        "submitted_on": long_date(out.submitted_at, lang),
+        "approved_on": long_date(out.family_approved_at, lang),
+        "can_edit": can_edit_case(scope.access),
+    }
 
 
 @dataclass(frozen=True)

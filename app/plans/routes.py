@@ -1,26 +1,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from app.access.policy import FamilyAccess, Reach
-from app.access.scope import FamilyScope, family_scope, record_scope
+from app.access.scope import family_scope, record_scope
 from app.canvases import service as canvas_service
-from app.kit.errors import NotFound
-from app.models import Canvas, Plan
+from app.models import Canvas
 from app.plans import service as plan_service
-from app.plans.schemas import (
-    PLAN_NUMBER_MAX,
-    FamilyApproval,
-    PlanClose,
-    PlanDiff,
-    PlanOut,
-    PlanSummary,
-    ReviewDecision,
-    ReviewQueueItem,
-)
+from app.plans.schemas import FamilyApproval, PlanClose, PlanOut, PlanSummary
 from app.web.deps import CurrentActor, IdempotencyDep, SessionDep, TransactionalRoute
 from app.web.problems import PROBLEM_RESPONSES
 
@@ -44,16 +33,8 @@ def submit_plan(
 
 @router.get("/plans/{plan_id}", response_model=PlanOut)
 def get_plan(plan_id: uuid.UUID, actor: CurrentActor, session: SessionDep) -> PlanOut:
-    plan, scope = _plan(session, actor, plan_id)
+    plan, scope = plan_service.plan_in_scope(session, actor, plan_id)
     return plan_service.read_plan(session, actor, scope, plan)
-
-
-def _plan(session: SessionDep, actor: CurrentActor, plan_id: uuid.UUID) -> tuple[Plan, FamilyScope]:
-    _, scope = record_scope(session, actor, Plan, plan_id, "plan", Reach.plan)
-    plan = plan_service.load_plan(session, plan_id)
-    if plan is None:
-        raise NotFound("No such plan.")
-    return plan, scope
 
 
 @router.get("/families/{family_id}/plans", response_model=list[PlanSummary])
@@ -65,22 +46,11 @@ def list_family_plans(
     return plan_service.family_plans(session, actor, scope)
 
 
-@router.post("/plans/{plan_id}/reviews", response_model=PlanOut)
-def decide_review(
-    plan_id: uuid.UUID, data: ReviewDecision, actor: CurrentActor, session: SessionDep
-) -> PlanOut:
-    """An asked unit approves the plan or asks for changes (DESIGN §3 Review). The plan is
-    active once every asked unit and the family have approved it."""
-    plan, scope = _plan(session, actor, plan_id)
-    plan_service.decide_review(session, actor, scope, plan, data)
-    return plan_service.document_for(session, actor, scope, plan)
-
-
 @router.post("/plans/{plan_id}/family-approval", response_model=PlanOut)
 def record_family_approval(
     plan_id: uuid.UUID, data: FamilyApproval, actor: CurrentActor, session: SessionDep
 ) -> PlanOut:
-    plan, scope = _plan(session, actor, plan_id)
+    plan, scope = plan_service.plan_in_scope(session, actor, plan_id)
     plan_service.record_family_approval(session, actor, scope, plan, data)
     return plan_service.document_for(session, actor, scope, plan)
 
@@ -89,26 +59,6 @@ def record_family_approval(
 def close_plan(
     plan_id: uuid.UUID, data: PlanClose, actor: CurrentActor, session: SessionDep
 ) -> PlanOut:
-    plan, scope = _plan(session, actor, plan_id)
+    plan, scope = plan_service.plan_in_scope(session, actor, plan_id)
     plan_service.close_plan(session, actor, scope, plan, data)
     return plan_service.document_for(session, actor, scope, plan)
-
-
-@router.get("/plans/{plan_id}/diff", response_model=PlanDiff)
-def plan_diff(
-    plan_id: uuid.UUID,
-    actor: CurrentActor,
-    session: SessionDep,
-    against: Annotated[
-        int,
-        Query(ge=1, le=PLAN_NUMBER_MAX, description="The number of the version to compare with"),
-    ],
-) -> PlanDiff:
-    plan, scope = _plan(session, actor, plan_id)
-    return plan_service.plan_diff(session, actor, scope, plan, against)
-
-
-@router.get("/review-queue", response_model=list[ReviewQueueItem])
-def review_queue(actor: CurrentActor, session: SessionDep) -> list[ReviewQueueItem]:
-    """Plans in review waiting for one of the caller's units (pending, or changes asked)."""
-    return plan_service.review_queue(session, actor)

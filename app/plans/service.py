@@ -9,7 +9,7 @@ consent for every service it is shared with.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,15 +18,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.access.actor import Actor
-from app.access.policy import FamilyAccess, can_use_review_queue, reviewing_units
-from app.access.scope import FamilyScope, acting_units, active_consent_unit_ids, scope_for
+from app.access.policy import FamilyAccess, Reach
+from app.access.scope import FamilyScope, acting_units, active_consent_unit_ids, record_scope
 from app.access.shared import shared_plan_content
 from app.audit import service as audit
 from app.canvases import service as canvas_service
 from app.canvases.schemas import CanvasOut, ParticipantRole
 from app.db import utcnow
-from app.kit.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
-from app.models import ActionEvent, Canvas, Family, Plan, PlanReview, Unit, User
+from app.kit.errors import Conflict, FieldError, Invalid, NotFound
+from app.models import ActionEvent, Canvas, Plan, PlanReview, Unit, User
 from app.models.enums import (
     AuditAction,
     FamilyStatus,
@@ -35,21 +35,7 @@ from app.models.enums import (
     ResponsibleKind,
     ReviewStatus,
 )
-from app.plans.schemas import (
-    Decision,
-    FamilyApproval,
-    FieldChange,
-    ItemChange,
-    ListDiff,
-    PlanClose,
-    PlanDiff,
-    PlanOut,
-    PlanSummary,
-    ReviewDecision,
-    ReviewOut,
-    ReviewQueueItem,
-    ValueChange,
-)
+from app.plans.schemas import FamilyApproval, PlanClose, PlanOut, PlanSummary, ReviewOut
 from app.readings import service as reading_service
 
 
@@ -163,6 +149,15 @@ def load_plan(session: Session, plan_id: uuid.UUID) -> Plan | None:
     )
 
 
+def plan_in_scope(session: Session, actor: Actor, plan_id: uuid.UUID) -> tuple[Plan, FamilyScope]:
+    """The plan with its reviews, and how the actor sees its family (404 for no access)."""
+    _, scope = record_scope(session, actor, Plan, plan_id, "plan", Reach.plan)
+    plan = load_plan(session, plan_id)
+    if plan is None:
+        raise NotFound("No such plan.")
+    return plan, scope
+
+
 def content_for(plan: Plan, access: FamilyAccess) -> dict[str, Any]:
     """A plan version's content as the side asking may receive it (DESIGN §4.1): whole for the
     lead side, what the consent shares for a consented unit."""
@@ -268,10 +263,10 @@ def family_plans(session: Session, actor: Actor, scope: FamilyScope) -> list[Pla
     ]
 
 
-# --- review, the family's approval, activation ------------------------------------------------
+# --- the family's approval, activation, closing (the units' reviews are in app/reviews) ------
 
 
-def _lock_plan(session: Session, plan_id: uuid.UUID) -> Plan:
+def lock_plan(session: Session, plan_id: uuid.UUID) -> Plan:
     """The plan and its reviews, read afresh under a row lock (PostgreSQL): two reviewers
     approving at once must not each see the other's review still pending, or the plan would
     never become active."""
@@ -287,61 +282,17 @@ def _lock_plan(session: Session, plan_id: uuid.UUID) -> Plan:
     return plan
 
 
-def _require_in_review(plan: Plan) -> None:
+def require_in_review(plan: Plan) -> None:
     if plan.status is not PlanStatus.in_review:
         raise Conflict(f"Plan {plan.number} is {plan.status.value}, no longer in review.")
-
-
-def units_reviewing(
-    session: Session, actor: Actor, scope: FamilyScope, plan: Plan
-) -> frozenset[uuid.UUID]:
-    """The units of the plan the actor reviews for (asked, and still with consent)."""
-    if "reviews" not in plan.__dict__:
-        session.refresh(plan, ["reviews"])
-    consented = active_consent_unit_ids(session, plan.family_id, actor.unit_ids)
-    return reviewing_units(actor, scope.access, [r.unit_id for r in plan.reviews], consented)
-
-
-def decide_review(
-    session: Session, actor: Actor, scope: FamilyScope, plan: Plan, data: ReviewDecision
-) -> PlanReview:
-    if scope.access is FamilyAccess.lead_side:
-        raise Forbidden("Nobody approves their own plan: the plan lead's side does not review it.")
-    plan = _lock_plan(session, plan.id)
-    units = units_reviewing(session, actor, scope, plan)
-    if not units:
-        raise Forbidden("Only a unit asked to review this plan, with the family's consent, does.")
-    if data.unit_id is not None and data.unit_id not in units:
-        raise Invalid.field("unit_id", "Choose one of your units that was asked to review")
-    if data.unit_id is None and len(units) > 1:
-        raise Invalid.field(
-            "unit_id", "You belong to several units asked to review: say which one you answer for"
-        )
-    unit_id = data.unit_id or next(iter(units))
-    comment = (data.comment or "").strip() or None
-    if data.decision is Decision.changes_requested and comment is None:
-        raise Invalid.field("comment", "Say what should change in the plan")
-    _require_in_review(plan)
-    # A unit may change its mind while the plan is in review: the latest decision counts.
-    review = next(r for r in plan.reviews if r.unit_id == unit_id)
-    review.status = ReviewStatus(data.decision.value)
-    review.comment = comment
-    review.reviewer_id = actor.user_id
-    review.decided_at = utcnow()
-    session.flush()
-    audit.record(
-        session, actor, AuditAction.update, "plan_review", review.id, family_id=plan.family_id
-    )
-    _activate_when_approved(session, actor, plan)
-    return review
 
 
 def record_family_approval(
     session: Session, actor: Actor, scope: FamilyScope, plan: Plan, data: FamilyApproval
 ) -> Plan:
     scope.require_edit()
-    plan = _lock_plan(session, plan.id)
-    _require_in_review(plan)
+    plan = lock_plan(session, plan.id)
+    require_in_review(plan)
     plan.family_approved_by = data.approved_by
     plan.family_approved_at = utcnow()
     plan.family_approval_recorded_by_id = actor.user_id
@@ -355,13 +306,14 @@ def record_family_approval(
         family_id=plan.family_id,
         purpose="family_approval",
     )
-    _activate_when_approved(session, actor, plan)
+    activate_when_approved(session, actor, plan)
     return plan
 
 
-def _activate_when_approved(session: Session, actor: Actor, plan: Plan) -> None:
+def activate_when_approved(session: Session, actor: Actor, plan: Plan) -> None:
     """Every asked unit and the family have approved: the plan is in force, and the version
-    that was in force until now is superseded."""
+    that was in force until now is superseded. Called after each approval, the units' (app/
+    reviews) and the family's, on the plan as ``lock_plan`` read it."""
     if plan.status is not PlanStatus.in_review or plan.family_approved_at is None:
         return
     if any(r.status is not ReviewStatus.approved for r in plan.reviews):
@@ -404,7 +356,7 @@ def close_plan(
     """The follow-up ends with an outcome: the plan and the family close. A version still in
     review or in force beside this one is superseded, so no other version stays open."""
     scope.require_edit()
-    plan = _lock_plan(session, plan.id)
+    plan = lock_plan(session, plan.id)
     if plan.status not in (PlanStatus.active, PlanStatus.in_review):
         raise Conflict(f"Plan {plan.number} is {plan.status.value}: only an open plan is closed.")
     now = utcnow()
@@ -421,161 +373,6 @@ def close_plan(
     _record_updates(session, actor, (*others, plan))
     audit.record(session, actor, AuditAction.update, "family", family.id, family_id=family.id)
     return plan
-
-
-# --- the review queue ---------------------------------------------------------------------------
-
-WAITING = (ReviewStatus.pending, ReviewStatus.changes_requested)
-
-
-def actions_for_unit(content: dict[str, Any], unit_id: uuid.UUID) -> list[dict[str, Any]]:
-    """The plan's actions a unit is responsible for (not the cancelled ones)."""
-    return [
-        a
-        for a in content.get("actions", [])
-        if (a.get("responsible") or {}).get("kind") == ResponsibleKind.unit.value
-        and (a.get("responsible") or {}).get("unit_id") == str(unit_id)
-        and a.get("status") != "cancelled"
-    ]
-
-
-def review_queue(session: Session, actor: Actor) -> list[ReviewQueueItem]:
-    """Plans in review that wait for one of the actor's units, oldest first. A unit whose
-    consent has been withdrawn (or has expired) sees nothing of the family here either."""
-    if not can_use_review_queue(actor):
-        raise Forbidden("Only caseworkers and reviewers review plans.")
-    if not actor.units:
-        return []
-    rows = session.execute(
-        select(PlanReview, Plan, Family, Unit.name)
-        .join(Plan, Plan.id == PlanReview.plan_id)
-        .join(Family, Family.id == Plan.family_id)
-        .join(Unit, Unit.id == PlanReview.unit_id)
-        .where(
-            PlanReview.unit_id.in_(actor.unit_ids),
-            PlanReview.status.in_(WAITING),
-            Plan.status == PlanStatus.in_review,
-        )
-        .order_by(Plan.submitted_at, Plan.id, PlanReview.position)
-    ).all()
-    items: list[ReviewQueueItem] = []
-    units_by_family: dict[uuid.UUID, frozenset[uuid.UUID]] = {}
-    for review, plan, family, unit_name in rows:
-        if family.id not in units_by_family:
-            scope = scope_for(session, actor, family)
-            consented = active_consent_unit_ids(session, family.id, actor.unit_ids)
-            units_by_family[family.id] = reviewing_units(
-                actor, scope.access, actor.unit_ids, consented
-            )
-        if review.unit_id not in units_by_family[family.id]:
-            continue
-        items.append(
-            ReviewQueueItem(
-                plan_id=plan.id,
-                family_id=family.id,
-                family_display_name=family.display_name,
-                number=plan.number,
-                submitted_at=plan.submitted_at,
-                unit_id=review.unit_id,
-                unit_name=unit_name,
-                review_status=review.status,
-                actions_for_unit=len(actions_for_unit(plan.content, review.unit_id)),
-            )
-        )
-    for family_id in dict.fromkeys(item.family_id for item in items):
-        audit.record(
-            session,
-            actor,
-            AuditAction.read,
-            "family",
-            family_id,
-            family_id=family_id,
-            purpose="review_queue",
-        )
-    return items
-
-
-# --- what changed between two versions -----------------------------------------------------------
-
-# An item's own row version says nothing a reader of the plan cares about.
-_NOT_COMPARED = frozenset({"version"})
-
-
-def _keyed(items: Iterable[dict[str, Any]], key: Callable[[dict[str, Any]], str]) -> dict[str, Any]:
-    keyed: dict[str, dict[str, Any]] = {}
-    for item in items:
-        base = key(item)
-        name, n = base, 1
-        while name in keyed:  # two participants of one name stay two
-            n += 1
-            name = f"{base} ({n})"
-        keyed[name] = item
-    return keyed
-
-
-def _list_diff(
-    before: Iterable[dict[str, Any]],
-    after: Iterable[dict[str, Any]],
-    key: Callable[[dict[str, Any]], str],
-) -> ListDiff:
-    old, new = _keyed(before, key), _keyed(after, key)
-    diff = ListDiff(
-        added=[item for k, item in new.items() if k not in old],
-        removed=[item for k, item in old.items() if k not in new],
-    )
-    for k, item in new.items():
-        if k not in old:
-            continue
-        fields = [*item, *(f for f in old[k] if f not in item)]
-        changes = [
-            FieldChange(field=f, before=old[k].get(f), after=item.get(f))
-            for f in fields
-            if f not in _NOT_COMPARED and old[k].get(f) != item.get(f)
-        ]
-        if changes:
-            diff.changed.append(ItemChange(id=k, changes=changes, item=item))
-    return diff
-
-
-def _value_change(before: Any, after: Any) -> ValueChange | None:
-    return None if before == after else ValueChange(before=before, after=after)
-
-
-def _by_id(item: dict[str, Any]) -> str:
-    return str(item.get("id", ""))
-
-
-def _by_name(item: dict[str, Any]) -> str:
-    return str(item.get("name", ""))
-
-
-def plan_diff(
-    session: Session, actor: Actor, scope: FamilyScope, plan: Plan, against: int
-) -> PlanDiff:
-    other = session.scalar(
-        select(Plan).where(Plan.family_id == plan.family_id, Plan.number == against)
-    )
-    if other is None:
-        raise NotFound(f"The family has no plan version {against}.")
-    old, new = content_for(other, scope.access), content_for(plan, scope.access)
-    for read in dict.fromkeys((plan.id, other.id)):
-        audit.record(session, actor, AuditAction.read, "plan", read, family_id=plan.family_id)
-    return PlanDiff(
-        plan_id=plan.id,
-        number=plan.number,
-        against_plan_id=other.id,
-        against=other.number,
-        centre=_value_change(
-            (old.get("centre") or {}).get("what_matters"),
-            (new.get("centre") or {}).get("what_matters"),
-        ),
-        period=_value_change(old.get("period"), new.get("period")),
-        next_review_date=_value_change(old.get("next_review_date"), new.get("next_review_date")),
-        needs=_list_diff(old.get("needs", []), new.get("needs", []), _by_id),
-        goals=_list_diff(old.get("goals", []), new.get("goals", []), _by_id),
-        actions=_list_diff(old.get("actions", []), new.get("actions", []), _by_id),
-        participants=_list_diff(old.get("participants", []), new.get("participants", []), _by_name),
-    )
 
 
 # --- who changed an action last (the plan page and the review page) -------------------------------

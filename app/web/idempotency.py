@@ -22,7 +22,6 @@ from app.db import utcnow
 from app.kit.concurrency import etag
 from app.kit.errors import Conflict, Invalid, NotFound
 from app.models import Family, IdempotentRequest
-from app.models.enums import AuditAction
 
 
 class Replay(Exception):
@@ -91,15 +90,7 @@ def _check_still_allowed(session: Session, actor: Actor, stored: IdempotentReque
     family = session.get(Family, stored.family_id)
     if family is None or scope_for(session, actor, family).access is not FamilyAccess.lead_side:
         raise NotFound("No such record.")
-    audit.record(
-        session,
-        actor,
-        AuditAction.read,
-        "family",
-        family.id,
-        family_id=family.id,
-        purpose="idempotent_replay",
-    )
+    audit.record_family_read(session, actor, family.id, purpose="idempotent_replay")
     # The replay answers through an exception, which rolls the request back: the read is
     # committed first, so the trail holds it.
     session.commit()

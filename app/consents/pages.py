@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -27,7 +27,7 @@ from app.audit import service as audit
 from app.consents import service as consent_service
 from app.consents.schemas import ConsentCreate
 from app.kit.errors import Conflict, Invalid, NotFound
-from app.kit.forms import form_errors
+from app.kit.forms import FormCode, form_errors
 from app.kit.i18n import LOCAL_TIME, N_, local, request_language
 from app.kit.templating import render
 from app.models import Consent, Family, Unit
@@ -36,7 +36,6 @@ from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
-FormCode = Annotated[str, Form(max_length=200)]
 
 # The family meets its caseworker in Norway: dates and times are shown as they read there.
 CONSENT_YEARS_DAYS = 365

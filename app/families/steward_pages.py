@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -25,6 +24,7 @@ from app.families import service as family_service
 from app.families.schemas import HandoverCreate
 from app.kit import forms
 from app.kit.errors import PreconditionFailed
+from app.kit.forms import FormCode, FormText
 from app.kit.i18n import N_, request_language, translations
 from app.kit.templating import render
 from app.models import Unit
@@ -32,9 +32,6 @@ from app.models.enums import ErasureReason
 from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
-
-FormText = Annotated[str, Form(max_length=10_000)]
-FormCode = Annotated[str, Form(max_length=200)]
 
 
 HANDOVER_FIELDS: dict[str, str] = {

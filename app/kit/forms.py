@@ -30,8 +30,6 @@ FormText = Annotated[str, Form(max_length=10_000)]
 FormCode = Annotated[str, Form(max_length=200)]
 FormCodes = Annotated[list[str], Form(max_length=60)]
 
-Refusal = ValidationError | Invalid | PreconditionFailed | StaleDataError
-
 
 def submit(
     session: Session,

@@ -8,10 +8,10 @@ from __future__ import annotations
 import functools
 import uuid
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from app.canvases.schemas import CanvasOut
 from app.catalogue import template_store
 from app.kit import forms
 from app.kit.errors import Invalid, NotFound
+from app.kit.forms import FormCode, FormText
 from app.kit.i18n import N_, long_date, request_language
 from app.kit.responses import MadeLater
 from app.kit.templating import STATIC_DIR, render, templates
@@ -40,9 +41,6 @@ from app.plans.schemas import FamilyApproval, PlanClose, PlanOut
 from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
-
-FormText = Annotated[str, Form(max_length=10_000)]
-FormCode = Annotated[str, Form(max_length=200)]
 
 
 # --- the preview and submitting -------------------------------------------------------------

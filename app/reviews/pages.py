@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from app.catalogue import service as catalogue_service
 from app.catalogue import template_store
 from app.kit import forms
 from app.kit.errors import Conflict, NotFound
+from app.kit.forms import FormCode, FormText
 from app.kit.i18n import N_, long_date, request_language, translations
 from app.kit.templating import render
 from app.models import Action, Plan, Referral
@@ -35,9 +36,6 @@ from app.reviews.schemas import PLAN_NUMBER_MAX, ReviewDecision
 from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
-
-FormText = Annotated[str, Form(max_length=10_000)]
-FormCode = Annotated[str, Form(max_length=200)]
 
 
 # --- the review queue and the review page ---------------------------------------------------

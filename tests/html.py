@@ -141,26 +141,36 @@ class Element:
         return self.one(f'form[action="{action}"]')
 
     def field_error(self, name: str) -> str:
-        """The message shown beside the field ``name``, as a screen reader finds it: the field
-        (or the fieldset of its radio group) is marked invalid and names the message among
-        the elements that describe it."""
-        fields = self.all(f'[name="{name}"]')
-        assert fields, f"no field named {name}"
-        marked = [
-            element
-            for field in fields
-            for element in (field, *field.ancestors())
-            if element.get("aria-invalid") == "true"
+        """The message shown beside the field ``name``, as a screen reader finds it: among
+        the elements that describe the field (or the fieldset of its radio group), the one
+        that is a field error."""
+        errors = [
+            described.text
+            for holder in self._field_and_fieldset(name)
+            for described in self._described_by(holder)
+            if "field-error" in described.classes
         ]
-        assert marked, f"the field {name} is not marked invalid"
-        document = self.ancestors()[-1] if self.ancestors() else self
-        messages = [
-            document.one(f'[id="{described}"]')
-            for described in marked[0]["aria-describedby"].split()
-        ]
-        errors = [message.text for message in messages if "field-error" in message.classes]
         assert errors, f"the field {name} names no message"
         return " ".join(errors)
+
+    def invalid(self, name: str) -> bool:
+        """Whether the field ``name`` (or the fieldset of its radio group) is marked invalid."""
+        return any(
+            holder.get("aria-invalid") == "true" for holder in self._field_and_fieldset(name)
+        )
+
+    def _field_and_fieldset(self, name: str) -> list[Element]:
+        fields = self.all(f'[name="{name}"]')
+        assert fields, f"no field named {name}"
+        fieldsets = [up for up in fields[0].ancestors() if up.tag == "fieldset"][:1]
+        return [*fields, *fieldsets]
+
+    def _described_by(self, element: Element) -> list[Element]:
+        document = self.ancestors()[-1] if self.ancestors() else self
+        return [
+            document.one(f'[id="{described}"]')
+            for described in (element.get("aria-describedby") or "").split()
+        ]
 
     def ancestors(self) -> list[Element]:
         """The elements this one is inside, the nearest first."""

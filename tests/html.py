@@ -27,6 +27,14 @@ def _words(text: str) -> str:
     return " ".join(text.split())
 
 
+# Elements a browser sets apart from what comes before and after them (its innerText does).
+_BLOCKS = frozenset(
+    "address article aside blockquote br caption dd details div dl dt fieldset figcaption "
+    "figure footer form h1 h2 h3 h4 h5 h6 header hr legend li main nav ol option p pre "
+    "section summary table tbody td tfoot th thead tr ul".split()
+)
+
+
 class Element:
     """One element of a page: what it says (``text``), its attributes (``element["href"]``)
     and the elements inside it (``one``, ``all``, ``texts``)."""
@@ -73,21 +81,26 @@ class Element:
 
     @property
     def text(self) -> str:
-        """What the element says, entities decoded and each run of white space one space."""
-        return _words("".join(self._node.itertext()))
+        """What the element says, as a reader reads it off the screen: entities decoded, a
+        space between blocks (a paragraph, a list item, a table cell) and each run of white
+        space one space."""
+        return self._read(left_out=set())
 
     def text_without(self, selector: str) -> str:
         """The text, leaving out what ``selector`` matches inside the element (words kept for
         screen readers only, say, or a decorative glyph hidden from them)."""
-        left_out = {found._node for found in self.all(selector)}
+        return self._read(left_out={found._node for found in self.all(selector)})
 
+    def _read(self, left_out: set[Any]) -> str:
         def walk(node: Any) -> Iterator[str]:
-            if node in left_out:
+            if node in left_out or not isinstance(node.tag, str):  # comments
                 return
-            yield node.text or ""
+            apart = " " if node.tag in _BLOCKS else ""
+            yield apart + (node.text or "")
             for child in node:
                 yield from walk(child)
                 yield child.tail or ""
+            yield apart
 
         return _words("".join(walk(self._node)))
 
@@ -131,37 +144,58 @@ class Element:
             return "".join(field._node.itertext())
         return field.get("value") or ""
 
-    def hidden_fields(self) -> dict[str, str]:
+    def hidden_fields(self) -> dict[str, str | list[str]]:
         """The hidden inputs of this form (its CSRF token, the version it was drawn at ...),
-        as the browser sends them."""
-        return {found["name"]: found.get("value") or "" for found in self.all("input[type=hidden]")}
+        as the browser sends them: a name the form repeats (one per row) with all its
+        values."""
+        values: dict[str, list[str]] = {}
+        for found in self.all("input[type=hidden]"):
+            values.setdefault(found["name"], []).append(found.get("value") or "")
+        return {name: sent[0] if len(sent) == 1 else sent for name, sent in values.items()}
 
-    def form(self, action: str) -> Element:
-        """The one form on the page that posts to ``action``."""
-        return self.one(f'form[action="{action}"]')
+    def form(self, action: str, *, button: str | None = None) -> Element:
+        """The one form on the page that posts to ``action``; where several do (one per
+        suggestion, say), the one with the button that says ``button``."""
+        forms = self.all(f'form[action="{action}"]')
+        if button is not None:
+            forms = [form for form in forms if button in form.texts("button")]
+        assert len(forms) == 1, f"{len(forms)} forms post to {action} (button {button!r})"
+        return forms[0]
+
+    def button(self, says: str) -> Element:
+        """The one button of this element that says ``says``, all of it."""
+        found = [button for button in self.all("button") if button.text == says]
+        assert len(found) == 1, f"{len(found)} buttons say {says!r}, not one"
+        return found[0]
 
     def field_error(self, name: str) -> str:
         """The message shown beside the field ``name``, as a screen reader finds it: among
         the elements that describe the field (or the fieldset of its radio group), the one
         that is a field error."""
+        return self.error_of(f'[name="{name}"]')
+
+    def error_of(self, selector: str) -> str:
+        """``field_error`` for the field ``selector`` finds (one of several of the same name,
+        say: ``error_of("#participant-0-name")``)."""
         errors = [
             described.text
-            for holder in self._field_and_fieldset(name)
+            for holder in self._field_and_fieldset(selector)
             for described in self._described_by(holder)
             if "field-error" in described.classes
         ]
-        assert errors, f"the field {name} names no message"
+        assert errors, f"{selector} names no message"
         return " ".join(errors)
 
     def invalid(self, name: str) -> bool:
         """Whether the field ``name`` (or the fieldset of its radio group) is marked invalid."""
         return any(
-            holder.get("aria-invalid") == "true" for holder in self._field_and_fieldset(name)
+            holder.get("aria-invalid") == "true"
+            for holder in self._field_and_fieldset(f'[name="{name}"]')
         )
 
-    def _field_and_fieldset(self, name: str) -> list[Element]:
-        fields = self.all(f'[name="{name}"]')
-        assert fields, f"no field named {name}"
+    def _field_and_fieldset(self, selector: str) -> list[Element]:
+        fields = self.all(selector)
+        assert fields, f"no field {selector}"
         fieldsets = [up for up in fields[0].ancestors() if up.tag == "fieldset"][:1]
         return [*fields, *fieldsets]
 
@@ -175,6 +209,21 @@ class Element:
     def ancestors(self) -> list[Element]:
         """The elements this one is inside, the nearest first."""
         return [Element(wrapped) for wrapped in reversed(self._wrapped.ancestors)]
+
+    # --- what the CSP would refuse --------------------------------------------------------
+
+    def inline_code(self) -> list[str]:
+        """Script and style written into the page rather than loaded from a file: inline
+        scripts, style elements and attributes, event-handler attributes (``onclick``). The
+        pages' Content-Security-Policy refuses them all, so a page must have none."""
+        found = [f"{script!r}" for script in self.all("script:not([src])")]
+        found += [f"{style!r}" for style in self.all("style, [style]")]
+        found += [
+            f"{element!r}"
+            for element in self.all("*")
+            if any(name.lower().startswith("on") for name in element._node.attrib)
+        ]
+        return found
 
     # --- tables ---------------------------------------------------------------------------
 

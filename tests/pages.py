@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import httpx2
-from fastapi.testclient import TestClient
 
 from app.kit.i18n import LANGUAGE_COOKIE
 from app.models import User
@@ -29,7 +28,7 @@ class PageClient:
     as the page's script does. Forms are posted without following the redirect that answers
     them, so a test reads the 303 and where it leads."""
 
-    def __init__(self, http: TestClient, *, language: str | None = None) -> None:
+    def __init__(self, http: httpx2.Client, *, language: str | None = None) -> None:
         self.http = http
         if language is not None:
             http.cookies.set(LANGUAGE_COOKIE, language)
@@ -69,17 +68,30 @@ class PageClient:
         return self.http.post(action, data=form, **kwargs)
 
     def submit(
-        self, on: str, action: str, data: Form | None = None, **kwargs: Any
+        self,
+        on: str,
+        action: str,
+        data: Form | None = None,
+        *,
+        button: str | None = None,
+        **kwargs: Any,
     ) -> httpx2.Response:
         """Open the page ``on``, fill in its form posting to ``action`` and send it: the
         form's hidden fields (its CSRF token, the version it was drawn at) with ``data``.
-        The page must have that form."""
+        Where the page has several forms posting to ``action``, ``button`` says which: the
+        one with the button that says so, and a named button sends its value, as a click
+        does. The page must have that form."""
         shown = self.get(on)
         assert shown.status_code == 200, f"{on}: {shown.status_code}"
-        hidden = page(shown).form(action).hidden_fields()
-        assert hidden.get("csrftoken"), f"the form to {action} on {on} has no CSRF token"
+        form = page(shown).form(action, button=button)
+        sent: dict[str, str | Sequence[str]] = dict(form.hidden_fields())
+        assert sent.get("csrftoken"), f"the form to {action} on {on} has no CSRF token"
+        if button is not None:
+            clicked = form.button(button)
+            if "name" in clicked:
+                sent[clicked["name"]] = clicked.get("value") or ""
         kwargs.setdefault("follow_redirects", False)
-        return self.http.post(action, data={**hidden, **(data or {})}, **kwargs)
+        return self.http.post(action, data={**sent, **(data or {})}, **kwargs)
 
     def htmx(
         self,

@@ -11,18 +11,9 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.db import utcnow
 from app.models import ApiToken
-from tests.factories import PASSWORD, make_family, make_unit, make_user
+from tests.factories import make_family, make_unit, make_user
 from tests.html import page
 from tests.pages import PageClient, SignedIn
-
-
-# Still imported by page tests that have not moved onto the ``signed_in`` fixture yet.
-def csrf_from(html: str) -> str:
-    return page(html).all("[name=csrftoken]")[0]["value"]
-
-
-def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> None:
-    PageClient(client).sign_in(username, password)
 
 
 def test_a_caseworker_signs_in_and_sees_her_families(

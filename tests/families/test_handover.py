@@ -240,11 +240,11 @@ def handover_url(world: World) -> str:
     return f"/families/{world.family.id}/handover"
 
 
-def open_handover_form(browser: PageClient, world: World) -> dict[str, str]:
+def open_handover_form(browser: PageClient, world: World) -> dict[str, str | list[str]]:
     """The handover page as the browser opens it: the hidden fields its form sends."""
-    form = page(browser.get(handover_url(world))).form(handover_url(world)).hidden_fields()
-    assert form["version"].isdigit()
-    return form
+    form = page(browser.get(handover_url(world))).form(handover_url(world))
+    assert form.value("version").isdigit()
+    return form.hidden_fields()
 
 
 def test_the_page_offers_active_caseworkers_grouped_by_unit(

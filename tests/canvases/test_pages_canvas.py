@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
-from typing import Any
 
+import httpx2
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -365,46 +366,31 @@ def test_autosave_rejects_bad_input_with_the_field_named(
     assert _version(session, world) == version
 
 
-def test_autosave_without_the_csrf_header_is_refused(
-    signed_in: SignedIn, session: Session, world: World
+@pytest.mark.parametrize(
+    ("persona", "csrf_header", "status"),
+    [
+        pytest.param("lead", False, 403, id="without the CSRF header"),
+        pytest.param("consented", True, 404, id="by a consented reviewer"),
+        pytest.param("other_unit", True, 404, id="on a canvas of another unit"),
+    ],
+)
+def test_an_autosave_that_may_not_be_made_is_refused_and_stores_nothing(
+    signed_in: SignedIn,
+    session: Session,
+    world: World,
+    persona: str,
+    csrf_header: bool,
+    status: int,
 ) -> None:
-    browser = signed_in(world.lead)
+    browser = signed_in(getattr(world, persona))
     version = _version(session, world)
-    status, _ = _autosave(
+    answered, _ = _autosave(
         browser,
         world,
         {"version": version, "field": "centre.what_matters", "value": "x", "base": ""},
-        csrf_header=False,
+        csrf_header=csrf_header,
     )
-    assert status == 403
-    assert _version(session, world) == version
-
-
-def test_consented_reviewer_may_not_autosave(
-    signed_in: SignedIn, session: Session, world: World
-) -> None:
-    browser = signed_in(world.consented)
-    version = _version(session, world)
-    status, _ = _autosave(
-        browser,
-        world,
-        {"version": version, "field": "centre.what_matters", "value": "x", "base": ""},
-    )
-    assert status == 404
-    assert _version(session, world) == version
-
-
-def test_autosave_on_a_canvas_of_another_unit_is_not_found(
-    signed_in: SignedIn, session: Session, world: World
-) -> None:
-    browser = signed_in(world.other_unit)
-    version = _version(session, world)
-    status, _ = _autosave(
-        browser,
-        world,
-        {"version": version, "field": "centre.what_matters", "value": "x", "base": ""},
-    )
-    assert status == 404
+    assert answered == status
     assert _version(session, world) == version
 
 
@@ -436,11 +422,36 @@ def _stored_canvas(session: Session, canvas_id: object) -> Canvas:
     return canvas
 
 
-def _form_on_canvas(browser: PageClient, canvas_id: object, part: str) -> dict[str, Any]:
+def _form_on_canvas(
+    browser: PageClient, canvas_id: object, part: str
+) -> dict[str, str | list[str]]:
     """The hidden fields (CSRF token, version, base) of the canvas page's form for ``part``,
     as the page draws them now."""
     canvas_page = page(browser.get(f"/canvases/{canvas_id}"))
     return canvas_page.form(f"/canvases/{canvas_id}/{part}").hidden_fields()
+
+
+def _save_participants(
+    browser: PageClient,
+    canvas_id: object,
+    hidden: Mapping[str, str | Sequence[str]],
+    people: list[tuple[str, str, str]],
+    *,
+    remove: Sequence[str] = (),
+) -> httpx2.Response:
+    """The participants form sent with a row for each (origin, name, role) and the rows
+    ticked "Remove"; ``hidden`` are the form's hidden fields as a page drew them."""
+    return browser.post_form(
+        f"/canvases/{canvas_id}/participants",
+        {
+            **hidden,
+            "origin": [origin for origin, _, _ in people],
+            "unit_id": ["" for _ in people],
+            "name": [name for _, name, _ in people],
+            "role": [role for _, _, role in people],
+            "remove": list(remove),
+        },
+    )
 
 
 def _missing_from_plan(browser: PageClient, canvas_id: object) -> str:
@@ -462,15 +473,14 @@ def test_the_family_and_the_team_are_listed_through_the_participants_form(
 
     assert page(browser.get(f"/canvases/{canvas.id}")).has("#participants")
     hidden = _form_on_canvas(browser, canvas.id, "participants")
-    response = browser.post_form(
-        f"/canvases/{canvas.id}/participants",
-        {
-            **hidden,
-            "origin": ["new", "new"],
-            "unit_id": ["", ""],
-            "name": ["Amal Haddad", "Kari Nordmann"],
-            "role": ["family_member", "plan_lead"],
-        },
+    response = _save_participants(
+        browser,
+        canvas.id,
+        hidden,
+        [
+            ("new", "Amal Haddad", "family_member"),
+            ("new", "Kari Nordmann", "plan_lead"),
+        ],
     )
 
     assert response.status_code == 303
@@ -496,16 +506,16 @@ def test_participants_can_be_renamed_and_removed_in_one_save(
 ) -> None:
     browser = signed_in(world.lead, language="en")
     hidden = _form_on_canvas(browser, world.canvas.id, "participants")
-    response = browser.post_form(
-        f"/canvases/{world.canvas.id}/participants",
-        {
-            **hidden,
-            "origin": ["saved", "saved", "new"],
-            "unit_id": ["", "", ""],
-            "name": ["Mor Haddad", "Veileder", "Tolk Ali"],
-            "role": ["family_member", "plan_lead", "interpreter"],
-            "remove": ["1"],
-        },
+    response = _save_participants(
+        browser,
+        world.canvas.id,
+        hidden,
+        [
+            ("saved", "Mor Haddad", "family_member"),
+            ("saved", "Veileder", "plan_lead"),
+            ("new", "Tolk Ali", "interpreter"),
+        ],
+        remove=["1"],
     )
 
     assert response.status_code == 303
@@ -524,15 +534,15 @@ def test_a_participant_without_a_name_is_shown_again_with_what_was_typed(
     before = _stored_canvas(session, world.canvas.id)
     stored, version = list(before.participants), before.version
     hidden = _form_on_canvas(browser, world.canvas.id, "participants")
-    response = browser.post_form(
-        f"/canvases/{world.canvas.id}/participants",
-        {
-            **hidden,
-            "origin": ["saved", "saved", "new"],
-            "unit_id": ["", "", ""],
-            "name": ["   ", "Veileder", "Bestemor Leila"],
-            "role": ["family_member", "plan_lead", ""],
-        },
+    response = _save_participants(
+        browser,
+        world.canvas.id,
+        hidden,
+        [
+            ("saved", "   ", "family_member"),
+            ("saved", "Veileder", "plan_lead"),
+            ("new", "Bestemor Leila", ""),
+        ],
     )
 
     assert response.status_code == 422
@@ -659,27 +669,27 @@ def test_participants_on_a_stale_list_show_the_conflict_and_store_nothing(
 ) -> None:
     browser = signed_in(world.lead, language="en")
     hidden = _form_on_canvas(browser, world.canvas.id, "participants")
-    first = browser.post_form(
-        f"/canvases/{world.canvas.id}/participants",
-        {
-            **hidden,
-            "origin": ["saved", "saved", "new"],
-            "unit_id": ["", "", ""],
-            "name": ["Mor", "Veileder", "Nabo"],
-            "role": ["family_member", "plan_lead", "network"],
-        },
+    first = _save_participants(
+        browser,
+        world.canvas.id,
+        hidden,
+        [
+            ("saved", "Mor", "family_member"),
+            ("saved", "Veileder", "plan_lead"),
+            ("new", "Nabo", "network"),
+        ],
     )
     assert first.status_code == 303
 
-    second = browser.post_form(  # drawn before the first save: it would drop "Nabo"
-        f"/canvases/{world.canvas.id}/participants",
-        {
-            **hidden,
-            "origin": ["saved", "saved", "new"],
-            "unit_id": ["", "", ""],
-            "name": ["Mor", "Veileder", "Onkel"],
-            "role": ["family_member", "plan_lead", "network"],
-        },
+    second = _save_participants(  # drawn before the first save: it would drop "Nabo"
+        browser,
+        world.canvas.id,
+        hidden,
+        [
+            ("saved", "Mor", "family_member"),
+            ("saved", "Veileder", "plan_lead"),
+            ("new", "Onkel", "network"),
+        ],
     )
 
     assert second.status_code == 409
@@ -697,15 +707,11 @@ def test_consented_reviewer_cannot_change_who_takes_part(
     before = _stored_canvas(session, world.canvas.id)
     stored = (list(before.participants), before.period_to, before.version)
 
-    people = browser.post_form(
-        f"/canvases/{world.canvas.id}/participants",
-        {
-            "version": str(before.version),
-            "name": ["Ny"],
-            "role": ["other"],
-            "origin": ["new"],
-            "unit_id": [""],
-        },
+    people = _save_participants(
+        browser,
+        world.canvas.id,
+        {"version": str(before.version)},
+        [("new", "Ny", "other")],
     )
     dates = browser.post_form(
         f"/canvases/{world.canvas.id}/period",

@@ -293,36 +293,35 @@ def check_autosave(call: PageCall) -> None:
     assert (_canvas_row(call).what_matters == "Ro i hverdagen.") is call.allowed
 
 
-def check_add_need(call: PageCall) -> None:
-    texts = call.stored(select(Need.text).where(Need.family_id == call.world.family.id))
-    assert ("Vi har gjeld." in texts) is call.allowed
+def added(column: Any, value: str) -> Check:
+    """A form that adds a record to the family's case (a need, a goal ...): afterwards the
+    family has one whose ``column`` is ``value`` only if the form was let through."""
+
+    def check(call: PageCall) -> None:
+        model = column.class_
+        stored = call.stored(select(column).where(model.family_id == call.world.family.id))
+        assert (value in stored) is call.allowed
+
+    return check
 
 
-def check_add_referral(call: PageCall) -> None:
-    names = call.stored(
-        select(Referral.external_service_name).where(Referral.family_id == call.world.family.id)
-    )
-    assert ("Leksehjelp på biblioteket" in names) is call.allowed
+def status_is(model: Any, record: Callable[[World], Any], allowed: str, refused: str) -> Check:
+    """A form that changes a record's status: afterwards it is ``allowed`` if the form was
+    let through, else still ``refused``."""
+
+    def check(call: PageCall) -> None:
+        [status] = call.stored(select(model.status).where(model.id == record(call.world).id))
+        assert status.value == (allowed if call.allowed else refused)
+
+    return check
 
 
-def check_referral_status(call: PageCall) -> None:
-    [status] = call.stored(select(Referral.status).where(Referral.id == call.world.referral.id))
-    assert status.value == ("accepted" if call.allowed else "sent")
-
-
-def check_add_goal(call: PageCall) -> None:
-    texts = call.stored(select(Goal.text).where(Goal.family_id == call.world.family.id))
-    assert ("Egen hage." in texts) is call.allowed
-
-
-def check_add_action(call: PageCall) -> None:
-    texts = call.stored(select(Action.text).where(Action.family_id == call.world.family.id))
-    assert ("Mor søker bostøtte." in texts) is call.allowed
-
-
-def check_action_status(call: PageCall) -> None:
-    [status] = call.stored(select(Action.status).where(Action.id == call.world.action.id))
-    assert status.value == ("in_progress" if call.allowed else "planned")
+check_add_need = added(Need.text, "Vi har gjeld.")
+check_add_referral = added(Referral.external_service_name, "Leksehjelp på biblioteket")
+check_add_goal = added(Goal.text, "Egen hage.")
+check_add_action = added(Action.text, "Mor søker bostøtte.")
+check_referral_status = status_is(Referral, lambda w: w.referral, "accepted", "sent")
+check_action_status = status_is(Action, lambda w: w.action, "in_progress", "planned")
 
 
 def check_submit_plan(call: PageCall) -> None:

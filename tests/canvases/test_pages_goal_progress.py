@@ -93,12 +93,7 @@ def test_saving_progress_shows_it_in_words_and_stores_it(
     version = goal.version
 
     response = save_progress(
-        lead,
-        world,
-        goal,
-        achievement_status="improving",
-        lifecycle_status="active",
-        version=str(version),
+        lead, world, goal, achievement_status="improving", lifecycle_status="active"
     )
 
     assert response.status_code == 303, response.text
@@ -120,12 +115,7 @@ def test_completing_a_goal_with_how_it_ended(
     goal = goal_of(session, world)
 
     response = save_progress(
-        lead,
-        world,
-        goal,
-        achievement_status="achieved",
-        lifecycle_status="completed",
-        version=str(goal.version),
+        lead, world, goal, achievement_status="achieved", lifecycle_status="completed"
     )
 
     assert response.status_code == 303, response.text
@@ -139,14 +129,7 @@ def test_completing_without_saying_how_it_ended_is_refused_next_to_the_field(
     goal = goal_of(session, world)
     version = goal.version
 
-    response = save_progress(
-        lead,
-        world,
-        goal,
-        achievement_status="",
-        lifecycle_status="completed",
-        version=str(version),
-    )
+    response = save_progress(lead, world, goal, achievement_status="", lifecycle_status="completed")
 
     assert response.status_code == 422
     form = card(response, goal).form(progress_url(goal))
@@ -171,12 +154,7 @@ def test_a_code_the_form_never_offers_is_refused_next_to_its_field(
     goal = goal_of(session, world)
 
     response = save_progress(
-        lead,
-        world,
-        goal,
-        achievement_status="achieved",
-        lifecycle_status="finished",
-        version=str(goal.version),
+        lead, world, goal, achievement_status="achieved", lifecycle_status="finished"
     )
 
     assert response.status_code == 422
@@ -191,12 +169,7 @@ def test_a_stale_version_shows_the_conflict_and_the_goal_as_it_is_now(
     goal = goal_of(session, world)
     shown_at = goal.version
     first = save_progress(
-        lead,
-        world,
-        goal,
-        achievement_status="improving",
-        lifecycle_status="active",
-        version=str(shown_at),
+        lead, world, goal, achievement_status="improving", lifecycle_status="active"
     )
     assert first.status_code == 303, first.text
 

@@ -1,9 +1,10 @@
 """Reading a page as its reader does: elements found by CSS selector, their text and attributes.
 
-``page(response).one("#need-form [name=text]")["value"]`` instead of splitting the markup at a
-string. The page is parsed as a browser parses it (tinyhtml5, the WHATWG parser WeasyPrint uses
-for the plan's PDF) and selectors are matched by cssselect2 (WeasyPrint's too), so entities
-come out decoded and an element ends where the browser ends it.
+``page(response).form("/barriers").field_error("text")`` or ``page(response).one("#progress")``
+instead of splitting the markup at a string. The page is parsed as a browser parses it
+(tinyhtml5, the WHATWG parser WeasyPrint uses for the plan's PDF) and selectors are matched by
+cssselect2 (WeasyPrint's too), so entities come out decoded and an element ends where the
+browser ends it.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class Element:
     # --- finding --------------------------------------------------------------------------
 
     def all(self, selector: str) -> list[Element]:
-        """Every element inside this one that ``selector`` matches, in document order."""
+        """Every element that ``selector`` matches, this one or inside it, in document order."""
         return [Element(found) for found in self._wrapped.query_all(selector)]
 
     def one(self, selector: str) -> Element:

@@ -52,9 +52,6 @@ class PageClient:
         assert response.status_code == 303, response.text
         assert response.headers["location"] == next
 
-    def sign_out(self) -> httpx2.Response:
-        return self.post_form("/logout")
-
     # --- what the browser sends -----------------------------------------------------------
 
     def get(self, path: str, **kwargs: Any) -> httpx2.Response:

@@ -411,8 +411,7 @@ def test_a_new_canvas_page_has_every_domain_empty_and_editable(
     assert not page(response).has(".duk-meter-step")
 
 
-# --- who takes part, the plan period and the next review ----------------------------------
-# These tests read the English source texts.
+# --- who takes part, the plan period and the next review (read in English) ----------------
 
 
 def _stored_canvas(session: Session, canvas_id: object) -> Canvas:

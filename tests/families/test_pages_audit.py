@@ -1,5 +1,9 @@
 """ "Who has seen our data" in the browser (DESIGN §4.5): every access in plain words, newest
-first, with a summary, paged, printable in the family's language, and itself audited."""
+first, with a summary, paged, printable in the family's language, and itself audited.
+
+The tests read the English source texts (``signed_in(..., language="en")``); the nb and nn
+catalogs have tests of their own.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,6 @@ from app.models.enums import AuditAction, Language
 from tests.factories import World, actor_of, build_world
 from tests.html import Element, page
 from tests.pages import SignedIn
-
-# The tests read the English source texts; the nb and nn catalogs have tests of their own.
 
 
 @pytest.fixture

@@ -1,4 +1,8 @@
-"""The family page's way into the case for the plan lead's side, and erasure in the browser."""
+"""The family page's way into the case for the plan lead's side, and erasure in the browser.
+
+The tests read the English source texts (``signed_in(..., language="en")``); the nb and nn
+catalogs have tests of their own.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,6 @@ from tests.factories import World, build_world
 from tests.html import page
 from tests.pages import SignedIn
 
-# These tests read the English source texts; the nb and nn catalogs have tests of their own.
 CASE_LINKS = {
     "consents": "Consents",
     "audit": "Who has seen our data",

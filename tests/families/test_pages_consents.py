@@ -1,5 +1,9 @@
 """Consent in the room with the family (DESIGN §3 Consent, §4.4): the consents page, recording
-and withdrawing with one action, and the statement the family signs in its own language."""
+and withdrawing with one action, and the statement the family signs in its own language.
+
+The tests read the English source texts (``signed_in(..., language="en")``); the nb and nn
+catalogs have tests of their own.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,6 @@ from tests.factories import World, build_world, make_family, make_unit, make_use
 from tests.html import page
 from tests.pages import SignedIn
 
-# The tests read the English source texts; the nb and nn catalogs have tests of their own.
 OSLO = ZoneInfo("Europe/Oslo")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,8 @@ from app.catalogue import template_store
 from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope
 from app.main import create_app
+from app.models import User
+from tests.pages import PageClient, SignedIn
 from tests.pg_server import create_database, temporary_postgres
 
 # Starlette's test client sends Host: testserver; real server processes are on 127.0.0.1.
@@ -158,6 +161,22 @@ def app(shared_app: FastAPI, session_factory: sessionmaker[Session]) -> Iterator
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
+
+
+@pytest.fixture
+def signed_in(app: FastAPI) -> Iterator[SignedIn]:
+    """``signed_in(user)``: a browser of its own, signed in as ``user`` through the login form;
+    ``language="en"`` chooses the pages' language as the language menu does (the texts a test
+    reads are then the English source texts, whatever the catalogs say)."""
+    with ExitStack() as browsers:
+
+        def open_browser(user: User, *, language: str | None = None) -> PageClient:
+            http = browsers.enter_context(TestClient(app, raise_server_exceptions=False))
+            browser = PageClient(http, language=language)
+            browser.sign_in(user.username)
+            return browser
+
+        yield open_browser
 
 
 @pytest.fixture(autouse=True)

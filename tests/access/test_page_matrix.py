@@ -51,9 +51,10 @@ from app.models import (
 )
 from app.models.enums import Role
 from tests.access.test_matrix import PERSONA, Kind, Side, expected_status
-from tests.accounts.test_pages import csrf_from
 from tests.canvases import matrix_checks as goal_checks
 from tests.factories import PASSWORD, PERSONAS, World, actor_of, build_world, make_user
+from tests.html import page as read_page
+from tests.pages import PageClient
 
 Form = Mapping[str, str | Sequence[str]]
 
@@ -136,35 +137,36 @@ class Page:
 
     def send(
         self,
-        client: TestClient,
+        browser: PageClient,
         world: World,
         ids: Mapping[str, uuid.UUID | str],
         headers: Mapping[str, str] | None = None,
     ) -> httpx2.Response:
-        token = client.cookies.get("csrftoken") or csrf_from(client.get("/login").text)
+        """The request as the page's form, link or script sends it, with the CSRF token."""
         form = self.form(world)
-        body = self.json(world)
-        return client.request(
+        return browser.http.request(
             self.method,
             self.url(ids),
             params=self.query(world),
-            data={**form, "csrftoken": token} if form is not None else None,
-            json=body,
-            headers={"x-csrftoken": token, **(headers or {})},
+            data={**form, "csrftoken": browser.csrf_token} if form is not None else None,
+            json=self.json(world),
+            headers={"x-csrftoken": browser.csrf_token, **(headers or {})},
             follow_redirects=False,
         )
 
 
-def sign_in_as(client: TestClient, session: Session, world: World, persona: str) -> None:
-    """A browser session for the persona, as /login would make it (the password check itself
-    is tested in tests/accounts; doing it here for every cell would only cost time)."""
-    if persona == "anonymous":
-        return
-    user = getattr(world, persona)
-    secret, token = account_service.issue_token(session, user, world.settings, kind="session")
-    token.last_seen_at = utcnow()
-    session.commit()
-    client.cookies.set("duk_session", secret)
+def sign_in_as(client: TestClient, session: Session, world: World, persona: str) -> PageClient:
+    """``client`` as the persona's browser: a session as /login would make it, without the
+    password check (the ``signed_in`` fixture goes through the login form, which costs a
+    tenth of a second of argon2 in each of this matrix's some 600 cells; signing in itself
+    is tested in tests/accounts)."""
+    if persona != "anonymous":
+        user = getattr(world, persona)
+        secret, token = account_service.issue_token(session, user, world.settings, kind="session")
+        token.last_seen_at = utcnow()
+        session.commit()
+        client.cookies.set("duk_session", secret)
+    return PageClient(client)
 
 
 def expected_page_status(page: Page, persona: str) -> int:
@@ -214,7 +216,7 @@ def _main(html: str) -> str:
 
 def check_sees_family_name(call: PageCall) -> None:
     if call.allowed:
-        assert "Familien Test" in _main(call.response.text)
+        assert "Familien Test" in read_page(call.response).one("main").text
 
 
 def check_home(call: PageCall) -> None:
@@ -291,36 +293,35 @@ def check_autosave(call: PageCall) -> None:
     assert (_canvas_row(call).what_matters == "Ro i hverdagen.") is call.allowed
 
 
-def check_add_need(call: PageCall) -> None:
-    texts = call.stored(select(Need.text).where(Need.family_id == call.world.family.id))
-    assert ("Vi har gjeld." in texts) is call.allowed
+def added(column: Any, value: str) -> Check:
+    """A form that adds a record to the family's case (a need, a goal ...): afterwards the
+    family has one whose ``column`` is ``value`` only if the form was let through."""
+
+    def check(call: PageCall) -> None:
+        model = column.class_
+        stored = call.stored(select(column).where(model.family_id == call.world.family.id))
+        assert (value in stored) is call.allowed
+
+    return check
 
 
-def check_add_referral(call: PageCall) -> None:
-    names = call.stored(
-        select(Referral.external_service_name).where(Referral.family_id == call.world.family.id)
-    )
-    assert ("Leksehjelp på biblioteket" in names) is call.allowed
+def status_is(model: Any, record: Callable[[World], Any], allowed: str, refused: str) -> Check:
+    """A form that changes a record's status: afterwards it is ``allowed`` if the form was
+    let through, else still ``refused``."""
+
+    def check(call: PageCall) -> None:
+        [status] = call.stored(select(model.status).where(model.id == record(call.world).id))
+        assert status.value == (allowed if call.allowed else refused)
+
+    return check
 
 
-def check_referral_status(call: PageCall) -> None:
-    [status] = call.stored(select(Referral.status).where(Referral.id == call.world.referral.id))
-    assert status.value == ("accepted" if call.allowed else "sent")
-
-
-def check_add_goal(call: PageCall) -> None:
-    texts = call.stored(select(Goal.text).where(Goal.family_id == call.world.family.id))
-    assert ("Egen hage." in texts) is call.allowed
-
-
-def check_add_action(call: PageCall) -> None:
-    texts = call.stored(select(Action.text).where(Action.family_id == call.world.family.id))
-    assert ("Mor søker bostøtte." in texts) is call.allowed
-
-
-def check_action_status(call: PageCall) -> None:
-    [status] = call.stored(select(Action.status).where(Action.id == call.world.action.id))
-    assert status.value == ("in_progress" if call.allowed else "planned")
+check_add_need = added(Need.text, "Vi har gjeld.")
+check_add_referral = added(Referral.external_service_name, "Leksehjelp på biblioteket")
+check_add_goal = added(Goal.text, "Egen hage.")
+check_add_action = added(Action.text, "Mor søker bostøtte.")
+check_referral_status = status_is(Referral, lambda w: w.referral, "accepted", "sent")
+check_action_status = status_is(Action, lambda w: w.action, "in_progress", "planned")
 
 
 def check_submit_plan(call: PageCall) -> None:
@@ -832,16 +833,16 @@ def test_page_matrix(
     page: Page, persona: str, client: TestClient, session: Session, settings: Settings
 ) -> None:
     world = build_world(session, settings)
-    sign_in_as(client, session, world, persona)
+    browser = sign_in_as(client, session, world, persona)
     expected = expected_page_status(page, persona)
     ids = {**page.ids(world), **page.setup(session, world)}
 
-    response = page.send(client, world, ids)
+    response = page.send(browser, world, ids)
 
     assert response.status_code == expected, response.text[:2000]
     if expected == 303 and page.kind is not PUBLIC and persona == "anonymous":
         assert response.headers["location"] == f"/login?next={page.url(ids)}"
-        htmx = page.send(client, world, ids, headers={"HX-Request": "true"})
+        htmx = page.send(browser, world, ids, headers={"HX-Request": "true"})
         assert htmx.status_code == 401
         assert htmx.headers["hx-redirect"] == f"/login?next={page.url(ids)}"
     if expected in (403, 404):
@@ -849,7 +850,7 @@ def test_page_matrix(
     if expected == 404:
         # Exactly what a record that never existed looks like: no existence leak.
         first = next(name for name, value in ids.items() if isinstance(value, uuid.UUID))
-        missing = page.send(client, world, {**ids, first: uuid.uuid4()})
+        missing = page.send(browser, world, {**ids, first: uuid.uuid4()})
         assert missing.status_code == 404, missing.text[:2000]
         assert _main(missing.text) == _main(response.text)
     # Sent on to sign in is not being let in.

@@ -4,13 +4,12 @@ route, never a 500; and no header a forged request can carry lets it past the ch
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Family
-from tests.accounts.test_pages import sign_in
 from tests.factories import make_unit, make_user
+from tests.pages import PageClient, SignedIn
 
 NEW_FAMILY = {
     "display_name": "Familien Skjema",
@@ -26,11 +25,10 @@ def _families(session: Session) -> int:
 
 
 @pytest.fixture
-def signed_in(client: TestClient, session: Session) -> TestClient:
+def browser(signed_in: SignedIn, session: Session) -> PageClient:
     user = make_user(session, units=[make_unit(session)])
     session.commit()
-    sign_in(client, user.username)
-    return client
+    return signed_in(user)
 
 
 @pytest.mark.parametrize(
@@ -43,11 +41,11 @@ def signed_in(client: TestClient, session: Session) -> TestClient:
     ],
 )
 def test_a_form_the_check_cannot_read_is_400_and_changes_nothing(
-    signed_in: TestClient, session: Session, content_type: str, body: bytes
+    browser: PageClient, session: Session, content_type: str, body: bytes
 ) -> None:
     before = _families(session)
 
-    response = signed_in.post(
+    response = browser.http.post(
         "/families", content=body, headers={"content-type": content_type}, follow_redirects=False
     )
 
@@ -57,11 +55,11 @@ def test_a_form_the_check_cannot_read_is_400_and_changes_nothing(
 
 
 def test_a_bearer_header_does_not_let_a_forged_form_past_the_check(
-    signed_in: TestClient, session: Session
+    browser: PageClient, session: Session
 ) -> None:
     before = _families(session)
 
-    forged = signed_in.post(
+    forged = browser.http.post(
         "/families",
         data=NEW_FAMILY,
         headers={"Authorization": "Bearer anything-at-all"},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -12,31 +11,9 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.db import utcnow
 from app.models import ApiToken
-from tests.factories import PASSWORD, make_family, make_unit, make_user
-
-CSRF = re.compile(r'name="csrftoken" value="([^"]+)"')
-
-
-def csrf_from(html: str) -> str:
-    match = CSRF.search(html)
-    assert match, "the page has no CSRF field"
-    return match.group(1)
-
-
-def sign_in(client: TestClient, username: str, password: str = PASSWORD, next: str = "/") -> None:
-    page = client.get("/login")
-    response = client.post(
-        "/login",
-        data={
-            "username": username,
-            "password": password,
-            "next": next,
-            "csrftoken": csrf_from(page.text),
-        },
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    assert response.headers["location"] == next
+from tests.factories import make_family, make_unit, make_user
+from tests.html import page
+from tests.pages import PageClient, SignedIn
 
 
 def test_a_caseworker_signs_in_and_sees_her_families(
@@ -48,7 +25,7 @@ def test_a_caseworker_signs_in_and_sees_her_families(
     session.commit()
 
     assert client.get("/", follow_redirects=False).headers["location"] == "/login?next=/"
-    sign_in(client, kari.username)
+    PageClient(client).sign_in(kari.username)
     home = client.get("/")
     assert home.status_code == 200
     assert "Familien Haddad" in home.text
@@ -65,35 +42,30 @@ def test_wrong_password_keeps_the_user_on_the_sign_in_page(
     unit = make_unit(session)
     kari = make_user(session, units=[unit])
     session.commit()
-    page = client.get("/login")
-    response = client.post(
-        "/login",
-        data={
-            "username": kari.username,
-            "password": "wrong password",
-            "csrftoken": csrf_from(page.text),
-        },
+    response = PageClient(client).submit(
+        "/login", "/login", {"username": kari.username, "password": "wrong password"}
     )
     assert response.status_code == 401
-    assert 'role="alert"' in response.text
+    assert page(response).one("#login-error")["role"] == "alert"
+    assert page(response).one("#username")["aria-describedby"] == "login-error"
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
-def test_a_form_without_its_csrf_token_is_refused(client: TestClient, session: Session) -> None:
+def test_a_form_without_its_csrf_token_is_refused(signed_in: SignedIn, session: Session) -> None:
     unit = make_unit(session)
     kari = make_user(session, units=[unit])
     session.commit()
-    sign_in(client, kari.username)
-    response = client.post(
+    browser = signed_in(kari)
+    response = browser.http.post(
         "/families",
         data={"display_name": "Familien Forged", "municipality_code": "3107"},
     )
     assert response.status_code == 403
-    assert "Familien Forged" not in client.get("/").text
+    assert "Familien Forged" not in browser.get("/").text
 
 
 def test_the_api_gives_a_browser_session_no_authority(
-    client: TestClient, session: Session, settings: Settings
+    signed_in: SignedIn, session: Session, settings: Settings
 ) -> None:
     """The JSON API is not behind the CSRF check because it never reads a cookie: a signed-in
     browser that is lured into a cross-site request to the API is refused as if signed out."""
@@ -101,11 +73,11 @@ def test_the_api_gives_a_browser_session_no_authority(
     kari = make_user(session, units=[unit])
     family = make_family(session, kari, settings, display_name="Familien Haddad")
     session.commit()
-    sign_in(client, kari.username)
-    assert client.get("/").status_code == 200
+    browser = signed_in(kari)
+    assert browser.get("/").status_code == 200
 
-    read = client.get(f"/api/v1/families/{family.id}")
-    forged = client.post(
+    read = browser.http.get(f"/api/v1/families/{family.id}")
+    forged = browser.http.post(
         "/api/v1/families",
         json={
             "display_name": "Familien Forged",
@@ -117,77 +89,68 @@ def test_the_api_gives_a_browser_session_no_authority(
     assert read.status_code == 401
     assert forged.status_code == 401
     assert "set-cookie" not in forged.headers
-    assert "Familien Forged" not in client.get("/").text
+    assert "Familien Forged" not in browser.get("/").text
 
 
-def test_signing_out_ends_the_session(client: TestClient, session: Session) -> None:
+def test_signing_out_ends_the_session(signed_in: SignedIn, session: Session) -> None:
     unit = make_unit(session)
     kari = make_user(session, units=[unit])
     session.commit()
-    sign_in(client, kari.username)
-    home = client.get("/")
-    response = client.post(
-        "/logout", data={"csrftoken": csrf_from(home.text)}, follow_redirects=False
-    )
+    browser = signed_in(kari)
+    response = browser.submit("/", "/logout")
     assert response.status_code == 303
-    assert client.get("/", follow_redirects=False).headers["location"].startswith("/login")
+    assert browser.get("/", follow_redirects=False).headers["location"].startswith("/login")
 
 
 def test_an_idle_session_asks_to_sign_in_again_and_returns_to_the_page(
-    client: TestClient, session: Session, settings: Settings
+    signed_in: SignedIn, session: Session, settings: Settings
 ) -> None:
     unit = make_unit(session)
     kari = make_user(session, units=[unit])
     family = make_family(session, kari, settings)
     session.commit()
-    sign_in(client, kari.username)
+    browser = signed_in(kari)
     token = session.scalars(
         select(ApiToken).where(ApiToken.user_id == kari.id, ApiToken.kind == "session")
     ).one()
     token.last_seen_at = utcnow() - timedelta(minutes=settings.session_idle_minutes + 1)
     session.commit()
-    response = client.get("/", follow_redirects=False)
+    response = browser.get("/", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=/"
     assert family.display_name not in response.text
-    htmx = client.get("/", headers={"HX-Request": "true"}, follow_redirects=False)
+    htmx = browser.htmx("GET", "/")
     assert htmx.status_code == 401
     assert htmx.headers["hx-redirect"] == "/login?next=/"
 
 
 def test_a_caseworker_starts_a_new_family_from_the_home_page(
-    client: TestClient, session: Session
+    signed_in: SignedIn, session: Session
 ) -> None:
     unit = make_unit(session)
     kari = make_user(session, units=[unit])
     session.commit()
-    sign_in(client, kari.username)
-    home = client.get("/")
-    bad = client.post(
-        "/families",
-        data={
-            "display_name": "Familien Berg",
-            "municipality_code": "31",
-            "csrftoken": csrf_from(home.text),
-        },
+    browser = signed_in(kari)
+    bad = browser.submit(
+        "/", "/families", {"display_name": "Familien Berg", "municipality_code": "31"}
     )
     assert bad.status_code == 422
-    assert 'aria-invalid="true"' in bad.text
     # The message is the caseworker's language (bokmål by default), not the validator's English.
-    assert "Skriv det firesifrede kommunenummeret" in bad.text
+    assert page(bad).field_error("municipality_code") == (
+        "Skriv det firesifrede kommunenummeret, for eksempel 3107."
+    )
     assert "String should" not in bad.text
-    created = client.post(
+    created = browser.submit(
+        "/",
         "/families",
-        data={
+        {
             "display_name": "Familien Berg",
             "municipality_code": "3107",
             "language": "nn",
             "adults": "2",
             "children_birth_years": "2014 2018",
-            "csrftoken": csrf_from(home.text),
         },
-        follow_redirects=False,
     )
     assert created.status_code == 303
     assert created.headers["location"].startswith("/families/")
-    assert "Familien Berg" in client.get("/").text
+    assert "Familien Berg" in browser.get("/").text

@@ -16,6 +16,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.models import ApiToken, AuditEvent, Base, LoginAttempt, User
 from tests.factories import PASSWORD, make_unit, make_user
+from tests.pages import PageClient
 
 WRONG_PASSWORD = "not-the-password-q7Zx"
 
@@ -233,14 +234,7 @@ def _token_of(session: Session, user: User, kind: str) -> ApiToken:
 
 def test_a_browser_session_is_not_an_api_token(client: TestClient, session: Session) -> None:
     user = account(session, units=[make_unit(session)])
-    page = client.get("/login")
-    token = page.cookies.get("csrftoken") or client.cookies.get("csrftoken")
-    signed_in = client.post(
-        "/login",
-        data={"username": user.username, "password": PASSWORD, "csrftoken": token or ""},
-        follow_redirects=False,
-    )
-    assert signed_in.status_code == 303, signed_in.text
+    PageClient(client).sign_in(user.username)
     cookie = client.cookies.get("duk_session")
     assert cookie
     client.cookies.clear()

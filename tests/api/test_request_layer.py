@@ -30,6 +30,8 @@ from app.main import create_app
 from app.models.enums import Role
 from tests.conftest import prepare_database
 from tests.factories import PASSWORD, auth_headers, make_canvas, make_family, make_unit, make_user
+from tests.html import page as read_page
+from tests.pages import PageClient
 
 # Long enough for any busy machine; a test that fails waits this long once.
 PATIENCE_S = 15
@@ -183,12 +185,8 @@ def test_an_autosave_is_not_held_up_by_someone_signing_in(
                 "/api/v1/tokens", json={"username": desk.username, "password": PASSWORD}
             )
         else:
-            form = live_client.get("/login")
-            csrf = form.cookies.get("csrftoken", "")
-            answer = live_client.post(
-                "/login",
-                data={"username": desk.username, "password": PASSWORD, "csrftoken": csrf},
-                follow_redirects=False,
+            answer = PageClient(live_client).submit(
+                "/login", "/login", {"username": desk.username, "password": PASSWORD}
             )
         return answer.status_code
 
@@ -240,4 +238,4 @@ def test_an_autosave_is_not_held_up_by_a_report_being_drawn(
     assert saved == 204
     assert still_drawing, "the save was answered only after the report was drawn"
     assert page.status_code == 200, page.text
-    assert "<table" in page.text
+    assert read_page(page).has("table")

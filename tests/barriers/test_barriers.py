@@ -57,6 +57,18 @@ def _errors(response: Any) -> list[dict[str, str]]:
     return errors
 
 
+def _take_part(client: TestClient, world: World, name: str) -> None:
+    """The plan lead lists ``name`` of the family among those who take part in the canvas."""
+    lead = world.headers["lead"]
+    canvas = client.get(f"{API}/canvases/{world.canvas.id}", headers=lead)
+    patched = client.patch(
+        f"{API}/canvases/{world.canvas.id}",
+        json={"participants": [{"name": name, "role": "family_member"}]},
+        headers={**lead, "If-Match": canvas.headers["etag"]},
+    )
+    assert patched.status_code == 200, patched.text
+
+
 def _count(session: Session) -> int:
     session.expire_all()
     return len(session.scalars(select(Barrier.id)).all())
@@ -145,14 +157,7 @@ def test_the_familys_names_are_refused_when_the_family_is_given(
 def test_a_name_from_the_writers_families_is_refused_when_no_family_is_named(
     client: TestClient, session: Session, world: World
 ) -> None:
-    lead = world.headers["lead"]
-    canvas = client.get(f"{API}/canvases/{world.canvas.id}", headers=lead)
-    patched = client.patch(
-        f"{API}/canvases/{world.canvas.id}",
-        json={"participants": [{"name": "Amina Haddad", "role": "family_member"}]},
-        headers={**lead, "If-Match": canvas.headers["etag"]},
-    )
-    assert patched.status_code == 200, patched.text
+    _take_part(client, world, "Amina Haddad")
     before = _count(session)
     text = "Haddad ventet et år på svar om bostøtte."
 
@@ -186,14 +191,7 @@ def test_a_tidied_text_is_checked_against_the_writers_families(
 def test_a_participant_name_on_the_canvas_is_refused(
     client: TestClient, session: Session, world: World
 ) -> None:
-    lead = world.headers["lead"]
-    canvas = client.get(f"{API}/canvases/{world.canvas.id}", headers=lead)
-    patched = client.patch(
-        f"{API}/canvases/{world.canvas.id}",
-        json={"participants": [{"name": "Amina Yusuf", "role": "family_member"}]},
-        headers={**lead, "If-Match": canvas.headers["etag"]},
-    )
-    assert patched.status_code == 200, patched.text
+    _take_part(client, world, "Amina Yusuf")
 
     response = _record(
         client, world, text="Yusuf ventet i et år på svar.", family_id=str(world.family.id)

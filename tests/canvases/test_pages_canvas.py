@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
+import httpx2
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.models import Canvas, CanvasDomain
 from app.models.enums import Language
-from tests.accounts.test_pages import csrf_from, sign_in
 from tests.factories import World, build_world, make_canvas, make_family, make_unit, make_user
+from tests.html import page
+from tests.pages import PageClient, SignedIn
 
-META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 DOMAIN_TITLES_NB = (
     "Bolig",
     "Økonomi",
     "Arbeid og aktivitet",
     "Helse",
-    "Fritid",
+    "Fritid og deltakelse",
     "Språk og integrering",
 )
 
@@ -50,19 +50,16 @@ def _version(session: Session, world: World) -> int:
     return canvas.version
 
 
-def _csrf(client: TestClient, path: str) -> str:
-    match = META_CSRF.search(client.get(path).text)
-    assert match
-    return match.group(1)
-
-
 def _autosave(
-    client: TestClient, world: World, body: dict[str, object], *, csrf: str | None = None
+    browser: PageClient, world: World, body: dict[str, object], *, csrf_header: bool = True
 ) -> tuple[int, dict[str, object]]:
-    path = f"/canvases/{world.canvas.id}"
-    token = csrf if csrf is not None else _csrf(client, path)
-    headers = {"x-csrftoken": token} if token else {}
-    response = client.patch(f"{path}/autosave", json=body, headers=headers)
+    """What the canvas page's script sends as the user types: the field, its new value, and
+    the page's CSRF header (or, with ``csrf_header=False``, none)."""
+    url = f"/canvases/{world.canvas.id}/autosave"
+    if csrf_header:
+        response = browser.fetch("PATCH", url, body)
+    else:
+        response = browser.http.patch(url, json=body)
     try:
         data = response.json()
     except ValueError:
@@ -70,154 +67,145 @@ def _autosave(
     return response.status_code, data
 
 
-def _assert_no_inline_code(html: str) -> None:
-    assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", html), "inline script in the page"
-    assert " style=" not in html
-    assert not re.search(r"\son[a-z]+=", html), "inline event handler in the page"
-
-
 # --- the family page ------------------------------------------------------------------------
 
 
 def test_family_page_lists_the_canvases_and_starts_a_new_conversation(
-    client: TestClient, session: Session, settings: Settings
+    signed_in: SignedIn, session: Session, settings: Settings
 ) -> None:
     unit = make_unit(session)
     kari = make_user(session, units=[unit])
     family = make_family(session, kari, settings, display_name="Familien Haddad")
     session.commit()
-    sign_in(client, kari.username)
+    browser = signed_in(kari)
 
-    page = client.get(f"/families/{family.id}")
-    assert page.status_code == 200
-    assert "Familien Haddad" in page.text
-    assert f'action="/families/{family.id}/canvases"' in page.text
+    response = browser.get(f"/families/{family.id}")
+    assert response.status_code == 200
+    assert "Familien Haddad" in response.text
+    assert page(response).has(f'form[action="/families/{family.id}/canvases"]')
 
-    started = client.post(
-        f"/families/{family.id}/canvases",
-        data={"csrftoken": csrf_from(page.text)},
-        follow_redirects=False,
-    )
+    started = browser.submit(f"/families/{family.id}", f"/families/{family.id}/canvases")
     assert started.status_code == 303
     canvases = session.scalars(select(Canvas).where(Canvas.family_id == family.id)).all()
     assert len(canvases) == 1
     assert started.headers["location"] == f"/canvases/{canvases[0].id}"
 
-    again = client.get(f"/families/{family.id}")
-    assert f'href="/canvases/{canvases[0].id}"' in again.text
-    assert f'href="/canvases/{canvases[0].id}/plan"' in again.text
+    again = page(browser.get(f"/families/{family.id}"))
+    assert again.has(f'a[href="/canvases/{canvases[0].id}"]')
+    assert again.has(f'a[href="/canvases/{canvases[0].id}/plan"]')
 
 
-def test_home_shows_the_next_review_date_of_each_family(client: TestClient, world: World) -> None:
-    sign_in(client, world.lead.username)
-    home = client.get("/")
+def test_home_shows_the_next_review_date_of_each_family(signed_in: SignedIn, world: World) -> None:
+    home = signed_in(world.lead).get("/")
     assert world.canvas.next_review_date is not None
     assert world.canvas.next_review_date.strftime("%d.%m.%Y") in home.text
 
 
 def test_a_consented_reviewer_reads_the_family_page_but_cannot_start_a_canvas(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, session: Session, world: World
 ) -> None:
-    sign_in(client, world.consented.username)
-    page = client.get(f"/families/{world.family.id}")
-    assert page.status_code == 200
+    browser = signed_in(world.consented)
+    response = browser.get(f"/families/{world.family.id}")
+    assert response.status_code == 200
     # What the consent shares: the plan, not the conversations it was made in.
-    assert f'href="/plans/{world.plan.id}"' in page.text
-    assert f"/canvases/{world.canvas.id}" not in page.text
-    assert f'action="/families/{world.family.id}/canvases"' not in page.text
-    refused = client.post(
-        f"/families/{world.family.id}/canvases", data={"csrftoken": csrf_from(page.text)}
-    )
+    assert page(response).has(f'a[href="/plans/{world.plan.id}"]')
+    assert f"/canvases/{world.canvas.id}" not in response.text
+    assert not page(response).has(f'form[action="/families/{world.family.id}/canvases"]')
+    refused = browser.post_form(f"/families/{world.family.id}/canvases")
     assert refused.status_code == 404
-
-
-def test_the_family_page_of_another_unit_is_not_found(client: TestClient, world: World) -> None:
-    sign_in(client, world.other_unit.username)
-    assert client.get(f"/families/{world.family.id}").status_code == 404
 
 
 # --- the canvas page ------------------------------------------------------------------------
 
 
 def test_canvas_page_shows_the_centre_the_eight_domains_and_the_ring(
-    client: TestClient, world: World
+    signed_in: SignedIn, world: World
 ) -> None:
-    sign_in(client, world.lead.username)
-    page = client.get(f"/canvases/{world.canvas.id}")
-    assert page.status_code == 200
-    assert "At vi har det trygt hjemme." in page.text
+    browser = signed_in(world.lead)
+    response = browser.get(f"/canvases/{world.canvas.id}")
+    assert response.status_code == 200
+    shown = page(response)
+    assert "At vi har det trygt hjemme." in shown.text
+    titles = shown.texts("section.duk-domain > h3")
     for title in DOMAIN_TITLES_NB:
-        assert title in page.text
-    assert page.text.count('class="duk-domain ') == 8
-    assert f'href="/canvases/{world.canvas.id}/domains/bolig"' in page.text
+        assert title in titles
+    assert len(shown.all("section.duk-domain")) == 8
+    assert shown.has(f'a[href="/canvases/{world.canvas.id}/domains/bolig"]')
     # The referral of the world: its service and its provider, in the outer ring.
-    assert "Testtjeneste" in page.text
-    assert "Barnevern Test" in page.text
-    assert 'data-autosave-field="centre.what_matters"' in page.text
-    assert f'data-canvas-version="{world.canvas.version}"' in page.text
-    _assert_no_inline_code(page.text)
+    assert "Testtjeneste" in shown.text
+    assert "Barnevern Test" in shown.text
+    # What the page's script needs to save as the user types: the field, the version, the token.
+    assert shown.has('[data-autosave-field="centre.what_matters"]')
+    assert shown.one("[data-canvas-version]")["data-canvas-version"] == str(world.canvas.version)
+    assert shown.one('meta[name="csrf-token"]')["content"] == browser.csrf_token
+    assert page(response).inline_code() == []
 
 
 @pytest.mark.parametrize("path", ["", "/domains/bolig", "/needs", "/goals", "/actions", "/plan"])
 def test_the_live_canvas_is_not_there_for_a_consented_reviewer(
-    client: TestClient, world: World, path: str
+    signed_in: SignedIn, world: World, path: str
 ) -> None:
-    sign_in(client, world.consented.username)
-    page = client.get(f"/canvases/{world.canvas.id}{path}")
-    assert page.status_code == 404
-    assert "At vi har det trygt hjemme." not in page.text
-    assert "Vi bor trangt." not in page.text
+    response = signed_in(world.consented).get(f"/canvases/{world.canvas.id}{path}")
+    assert response.status_code == 404
+    assert "At vi har det trygt hjemme." not in response.text
+    assert "Vi bor trangt." not in response.text
 
 
-def test_canvas_page_of_another_unit_is_not_found(client: TestClient, world: World) -> None:
-    sign_in(client, world.other_unit.username)
-    assert client.get(f"/canvases/{world.canvas.id}").status_code == 404
+@pytest.mark.parametrize(
+    ("persona", "path"),
+    [
+        ("other_unit", "/families/{family}"),
+        ("other_unit", "/canvases/{canvas}"),
+        ("lead", "/canvases/{canvas}/domains/nowhere"),
+    ],
+    ids=["family page of another unit", "canvas of another unit", "unknown domain"],
+)
+def test_a_page_that_is_not_there_for_the_user_is_not_found(
+    signed_in: SignedIn, world: World, persona: str, path: str
+) -> None:
+    url = path.format(family=world.family.id, canvas=world.canvas.id)
+    assert signed_in(getattr(world, persona)).get(url).status_code == 404
 
 
 # --- the domain editor ----------------------------------------------------------------------
 
 
 def test_domain_page_shows_the_prompts_in_the_users_language_and_scores_as_radios(
-    client: TestClient, world: World
+    signed_in: SignedIn, world: World
 ) -> None:
-    sign_in(client, world.lead.username)
+    browser = signed_in(world.lead)
     path = f"/canvases/{world.canvas.id}/domains/bolig"
-    page = client.get(path)
-    assert page.status_code == 200
-    assert "Hvordan har dere det der dere bor nå?" in page.text
-    assert "Vi bor trangt." in page.text
-    for n in range(1, 11):
-        assert f'name="family_score" value="{n}"' in page.text
-        assert f'name="worker_score" value="{n}"' in page.text
-    assert re.search(r'name="family_score" value="3"\s+checked', page.text)
-    assert "Det er tungt nå" in page.text
-    assert f'href="/canvases/{world.canvas.id}/needs?domain=bolig"' in page.text
-    assert f'href="/canvases/{world.canvas.id}/domains/okonomi"' in page.text
-    _assert_no_inline_code(page.text)
+    response = browser.get(path)
+    assert response.status_code == 200
+    shown = page(response)
+    assert "Hvordan har dere det der dere bor nå?" in shown.text
+    assert shown.form(path).value("situation") == "Vi bor trangt."
+    for group in ("family_score", "worker_score"):
+        values = {radio["value"] for radio in shown.all(f"input[type=radio][name={group}]")}
+        assert {str(n) for n in range(1, 11)} <= values, group
+    assert shown.checked("family_score") == "3"
+    assert "Det er tungt nå" in shown.text
+    assert shown.has(f'a[href="/canvases/{world.canvas.id}/needs?domain=bolig"]')
+    assert shown.has(f'a[href="/canvases/{world.canvas.id}/domains/okonomi"]')
+    assert page(response).inline_code() == []
 
-    client.cookies.set("duk_lang", "en")
-    english = client.get(path)
-    assert "How are things where you live now?" in english.text
-    assert "Things are hard right now" in english.text
-    assert "Hvordan har dere det der dere bor nå?" not in english.text
-
-
-def test_unknown_domain_is_not_found(client: TestClient, world: World) -> None:
-    sign_in(client, world.lead.username)
-    assert client.get(f"/canvases/{world.canvas.id}/domains/nowhere").status_code == 404
+    browser.http.cookies.set("duk_lang", "en")
+    english = page(browser.get(path)).text
+    assert "How are things where you live now?" in english
+    assert "Things are hard right now" in english
+    assert "Hvordan har dere det der dere bor nå?" not in english
 
 
 def test_the_domain_form_saves_without_javascript_and_goes_back_to_the_canvas(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, session: Session, world: World
 ) -> None:
-    sign_in(client, world.lead.username)
+    browser = signed_in(world.lead)
     path = f"/canvases/{world.canvas.id}/domains/okonomi"
-    page = client.get(path)
     version = _version(session, world)
-    response = client.post(
+    response = browser.submit(
         path,
-        data={
-            "csrftoken": csrf_from(page.text),
+        path,
+        {
             "version": str(version),
             "situation": "Pengene strekker ikke til.\r\nVi har gjeld.",
             "strengths": "Vi har oversikt over regningene.",
@@ -225,7 +213,6 @@ def test_the_domain_form_saves_without_javascript_and_goes_back_to_the_canvas(
             "worker_score": "",
             "indicators": ["okonomi.gjeld", "okonomi.inkasso"],
         },
-        follow_redirects=False,
     )
     assert response.status_code == 303
     assert response.headers["location"].startswith(f"/canvases/{world.canvas.id}?saved=okonomi")
@@ -239,14 +226,14 @@ def test_the_domain_form_saves_without_javascript_and_goes_back_to_the_canvas(
 
 
 def test_the_domain_form_shows_both_texts_when_someone_else_saved_the_same_field(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, session: Session, world: World
 ) -> None:
-    sign_in(client, world.lead.username)
+    browser = signed_in(world.lead)
     path = f"/canvases/{world.canvas.id}/domains/bolig"
-    page = client.get(path)
+    form = page(browser.get(path)).form(path).hidden_fields()  # tablet A opens the form
     version = _version(session, world)
     status, _ = _autosave(
-        client,
+        browser,
         world,
         {
             "version": version,
@@ -256,10 +243,10 @@ def test_the_domain_form_shows_both_texts_when_someone_else_saved_the_same_field
         },
     )
     assert status == 200
-    response = client.post(
+    response = browser.post_form(
         path,
-        data={
-            "csrftoken": csrf_from(page.text),
+        {
+            **form,
             "version": str(version),
             "situation": "Tekst fra nettbrett A.",
             "base_situation": "Vi bor trangt.",
@@ -277,12 +264,12 @@ def test_the_domain_form_shows_both_texts_when_someone_else_saved_the_same_field
 
 
 def test_autosave_stores_the_field_and_moves_the_version_on(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, session: Session, world: World
 ) -> None:
-    sign_in(client, world.lead.username)
+    browser = signed_in(world.lead)
     version = _version(session, world)
     status, body = _autosave(
-        client,
+        browser,
         world,
         {
             "version": version,
@@ -296,7 +283,7 @@ def test_autosave_stores_the_field_and_moves_the_version_on(
     assert _canvas_domain(session, world, "helse").situation == "Mor sover dårlig."
 
     status, body = _autosave(
-        client,
+        browser,
         world,
         {"version": version + 1, "field": "domains.helse.family_score", "value": 5},
     )
@@ -305,18 +292,18 @@ def test_autosave_stores_the_field_and_moves_the_version_on(
 
 
 def test_autosave_on_a_stale_version_is_applied_when_only_other_fields_changed(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, session: Session, world: World
 ) -> None:
-    sign_in(client, world.lead.username)
+    browser = signed_in(world.lead)
     version = _version(session, world)
     status, _ = _autosave(
-        client,
+        browser,
         world,
         {"version": version, "field": "centre.what_matters", "value": "Trygghet.", "base": ""},
     )
     assert status == 200
     status, body = _autosave(
-        client,
+        browser,
         world,
         {
             "version": version,
@@ -331,19 +318,19 @@ def test_autosave_on_a_stale_version_is_applied_when_only_other_fields_changed(
 
 
 def test_autosave_conflict_answers_with_both_texts_and_stores_nothing(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, session: Session, world: World
 ) -> None:
-    sign_in(client, world.lead.username)
+    browser = signed_in(world.lead)
     version = _version(session, world)
     field = "domains.bolig.situation"
     status, _ = _autosave(
-        client,
+        browser,
         world,
         {"version": version, "field": field, "value": "Theirs.", "base": "Vi bor trangt."},
     )
     assert status == 200
     status, body = _autosave(
-        client,
+        browser,
         world,
         {"version": version, "field": field, "value": "Mine.", "base": "Vi bor trangt."},
     )
@@ -360,9 +347,9 @@ def test_autosave_conflict_answers_with_both_texts_and_stores_nothing(
 
 
 def test_autosave_rejects_bad_input_with_the_field_named(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, session: Session, world: World
 ) -> None:
-    sign_in(client, world.lead.username)
+    browser = signed_in(world.lead)
     version = _version(session, world)
     cases: list[dict[str, object]] = [
         {"version": version, "field": "domains.bolig.family_score", "value": 11},
@@ -371,7 +358,7 @@ def test_autosave_rejects_bad_input_with_the_field_named(
         {"version": version, "field": "domains.bolig.indicators", "value": ["okonomi.gjeld"]},
     ]
     for case in cases:
-        status, body = _autosave(client, world, case)
+        status, body = _autosave(browser, world, case)
         assert status == 422, case
         errors = body["errors"]
         assert isinstance(errors, list), case
@@ -379,67 +366,52 @@ def test_autosave_rejects_bad_input_with_the_field_named(
     assert _version(session, world) == version
 
 
-def test_autosave_without_the_csrf_header_is_refused(
-    client: TestClient, session: Session, world: World
+@pytest.mark.parametrize(
+    ("persona", "csrf_header", "status"),
+    [
+        pytest.param("lead", False, 403, id="without the CSRF header"),
+        pytest.param("consented", True, 404, id="by a consented reviewer"),
+        pytest.param("other_unit", True, 404, id="on a canvas of another unit"),
+    ],
+)
+def test_an_autosave_that_may_not_be_made_is_refused_and_stores_nothing(
+    signed_in: SignedIn,
+    session: Session,
+    world: World,
+    persona: str,
+    csrf_header: bool,
+    status: int,
 ) -> None:
-    sign_in(client, world.lead.username)
+    browser = signed_in(getattr(world, persona))
     version = _version(session, world)
-    status, _ = _autosave(
-        client,
+    answered, _ = _autosave(
+        browser,
         world,
         {"version": version, "field": "centre.what_matters", "value": "x", "base": ""},
-        csrf="",
+        csrf_header=csrf_header,
     )
-    assert status == 403
-    assert _version(session, world) == version
-
-
-def test_consented_reviewer_may_not_autosave(
-    client: TestClient, session: Session, world: World
-) -> None:
-    sign_in(client, world.consented.username)
-    version = _version(session, world)
-    status, _ = _autosave(
-        client,
-        world,
-        {"version": version, "field": "centre.what_matters", "value": "x", "base": ""},
-    )
-    assert status == 404
-    assert _version(session, world) == version
-
-
-def test_autosave_on_a_canvas_of_another_unit_is_not_found(
-    client: TestClient, session: Session, world: World
-) -> None:
-    sign_in(client, world.other_unit.username)
-    token = _csrf(client, "/")
-    version = _version(session, world)
-    status, _ = _autosave(
-        client,
-        world,
-        {"version": version, "field": "centre.what_matters", "value": "x", "base": ""},
-        csrf=token,
-    )
-    assert status == 404
+    assert answered == status
     assert _version(session, world) == version
 
 
 def test_a_new_canvas_page_has_every_domain_empty_and_editable(
-    client: TestClient, session: Session, settings: Settings
+    signed_in: SignedIn, session: Session, settings: Settings
 ) -> None:
     unit = make_unit(session)
     kari = make_user(session, units=[unit])
     family = make_family(session, kari, settings)
     canvas = make_canvas(session, kari, family)
     session.commit()
-    sign_in(client, kari.username)
-    page = client.get(f"/canvases/{canvas.id}")
-    assert page.status_code == 200
-    assert page.text.count("duk-score-empty") == 8
-    assert page.text.count("duk-meter-step") == 0
+    browser = signed_in(kari)
+    response = browser.get(f"/canvases/{canvas.id}")
+    assert response.status_code == 200
+    domains = page(response).all("section.duk-domain")
+    assert len(domains) == 8
+    assert all(domain.has(".duk-score-empty") for domain in domains)
+    assert not page(response).has(".duk-meter-step")
 
 
-# --- who takes part, the plan period and the next review ----------------------------------
+# --- who takes part, the plan period and the next review (read in English) ----------------
 
 
 def _stored_canvas(session: Session, canvas_id: object) -> Canvas:
@@ -449,44 +421,65 @@ def _stored_canvas(session: Session, canvas_id: object) -> Canvas:
     return canvas
 
 
-def _sign_in_english(client: TestClient, username: str) -> None:
-    sign_in(client, username)
-    client.cookies.set("duk_lang", "en")  # the texts asserted below are the English ones
+def _form_on_canvas(
+    browser: PageClient, canvas_id: object, part: str
+) -> dict[str, str | list[str]]:
+    """The hidden fields (CSRF token, version, base) of the canvas page's form for ``part``,
+    as the page draws them now."""
+    canvas_page = page(browser.get(f"/canvases/{canvas_id}"))
+    return canvas_page.form(f"/canvases/{canvas_id}/{part}").hidden_fields()
 
 
-def _form_of(html: str, action: str) -> dict[str, str]:
-    """The hidden fields (csrf, version, base) of the form posting to ``action``."""
-    form = html.split(f'action="{action}"')[1].split("</form>")[0]
-    return dict(
-        re.findall(r'<input type="hidden" name="(csrftoken|version|base)" value="([^"]*)"', form)
+def _save_participants(
+    browser: PageClient,
+    canvas_id: object,
+    hidden: Mapping[str, str | Sequence[str]],
+    people: list[tuple[str, str, str]],
+    *,
+    remove: Sequence[str] = (),
+) -> httpx2.Response:
+    """The participants form sent with a row for each (origin, name, role) and the rows
+    ticked "Remove"; ``hidden`` are the form's hidden fields as a page drew them."""
+    return browser.post_form(
+        f"/canvases/{canvas_id}/participants",
+        {
+            **hidden,
+            "origin": [origin for origin, _, _ in people],
+            "unit_id": ["" for _ in people],
+            "name": [name for _, name, _ in people],
+            "role": [role for _, _, role in people],
+            "remove": list(remove),
+        },
     )
 
 
+def _missing_from_plan(browser: PageClient, canvas_id: object) -> str:
+    """What the plan's preview says it still lacks."""
+    preview = page(browser.get(f"/canvases/{canvas_id}/plan"))
+    return preview.one('[data-testid="plan-missing"]').text
+
+
 def test_the_family_and_the_team_are_listed_through_the_participants_form(
-    client: TestClient, session: Session, settings: Settings
+    signed_in: SignedIn, session: Session, settings: Settings
 ) -> None:
     unit = make_unit(session)
     kari = make_user(session, units=[unit])
     family = make_family(session, kari, settings, language=Language.en)
     canvas = make_canvas(session, kari, family)
     session.commit()
-    _sign_in_english(client, kari.username)
-    preview = client.get(f"/canvases/{canvas.id}/plan").text
-    assert "Who takes part in the plan" in preview
+    browser = signed_in(kari, language="en")
+    assert "Who takes part in the plan" in _missing_from_plan(browser, canvas.id)
 
-    page = client.get(f"/canvases/{canvas.id}")
-    assert 'id="participants"' in page.text
-    hidden = _form_of(page.text, f"/canvases/{canvas.id}/participants")
-    response = client.post(
-        f"/canvases/{canvas.id}/participants",
-        data={
-            **hidden,
-            "origin": ["new", "new"],
-            "unit_id": ["", ""],
-            "name": ["Amal Haddad", "Kari Nordmann"],
-            "role": ["family_member", "plan_lead"],
-        },
-        follow_redirects=False,
+    assert page(browser.get(f"/canvases/{canvas.id}")).has("#participants")
+    hidden = _form_on_canvas(browser, canvas.id, "participants")
+    response = _save_participants(
+        browser,
+        canvas.id,
+        hidden,
+        [
+            ("new", "Amal Haddad", "family_member"),
+            ("new", "Kari Nordmann", "plan_lead"),
+        ],
     )
 
     assert response.status_code == 303
@@ -497,34 +490,31 @@ def test_the_family_and_the_team_are_listed_through_the_participants_form(
         {"name": "Amal Haddad", "role": "family_member", "unit_id": None},
         {"name": "Kari Nordmann", "role": "plan_lead", "unit_id": None},
     ]
-    shown = client.get(response.headers["location"]).text
-    assert "Saved: who takes part." in shown
-    listed = shown.split('data-testid="participant-list"')[1].split("</ul>")[0]
+    shown = page(browser.get(response.headers["location"]))
+    assert "Saved: who takes part." in shown.text
+    listed = shown.one('[data-testid="participant-list"]').text
     assert "Amal Haddad" in listed
     assert "Family member" in listed
-    preview = client.get(f"/canvases/{canvas.id}/plan").text
-    missing = preview.split('data-testid="plan-missing"')[1].split("</ul>")[0]
+    missing = _missing_from_plan(browser, canvas.id)
     assert "Who takes part in the plan" not in missing
     assert "The family itself must be among those who take part" not in missing
 
 
 def test_participants_can_be_renamed_and_removed_in_one_save(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, session: Session, world: World
 ) -> None:
-    _sign_in_english(client, world.lead.username)
-    page = client.get(f"/canvases/{world.canvas.id}")
-    hidden = _form_of(page.text, f"/canvases/{world.canvas.id}/participants")
-    response = client.post(
-        f"/canvases/{world.canvas.id}/participants",
-        data={
-            **hidden,
-            "origin": ["saved", "saved", "new"],
-            "unit_id": ["", "", ""],
-            "name": ["Mor Haddad", "Veileder", "Tolk Ali"],
-            "role": ["family_member", "plan_lead", "interpreter"],
-            "remove": ["1"],
-        },
-        follow_redirects=False,
+    browser = signed_in(world.lead, language="en")
+    hidden = _form_on_canvas(browser, world.canvas.id, "participants")
+    response = _save_participants(
+        browser,
+        world.canvas.id,
+        hidden,
+        [
+            ("saved", "Mor Haddad", "family_member"),
+            ("saved", "Veileder", "plan_lead"),
+            ("new", "Tolk Ali", "interpreter"),
+        ],
+        remove=["1"],
     )
 
     assert response.status_code == 303
@@ -537,58 +527,59 @@ def test_participants_can_be_renamed_and_removed_in_one_save(
 
 
 def test_a_participant_without_a_name_is_shown_again_with_what_was_typed(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, session: Session, world: World
 ) -> None:
-    _sign_in_english(client, world.lead.username)
+    browser = signed_in(world.lead, language="en")
     before = _stored_canvas(session, world.canvas.id)
     stored, version = list(before.participants), before.version
-    page = client.get(f"/canvases/{world.canvas.id}")
-    hidden = _form_of(page.text, f"/canvases/{world.canvas.id}/participants")
-    response = client.post(
-        f"/canvases/{world.canvas.id}/participants",
-        data={
-            **hidden,
-            "origin": ["saved", "saved", "new"],
-            "unit_id": ["", "", ""],
-            "name": ["   ", "Veileder", "Bestemor Leila"],
-            "role": ["family_member", "plan_lead", ""],
-        },
+    hidden = _form_on_canvas(browser, world.canvas.id, "participants")
+    response = _save_participants(
+        browser,
+        world.canvas.id,
+        hidden,
+        [
+            ("saved", "   ", "family_member"),
+            ("saved", "Veileder", "plan_lead"),
+            ("new", "Bestemor Leila", ""),
+        ],
     )
 
     assert response.status_code == 422
-    assert 'id="participant-0-name" name="name"' in response.text
-    assert 'aria-describedby="participant-0-name-error"' in response.text
-    assert "Write the name, or tick “Remove”." in response.text
-    assert 'aria-describedby="participant-2-role-error"' in response.text
-    assert "Choose the role." in response.text
-    assert 'value="Bestemor Leila"' in response.text
+    form = page(response).form(f"/canvases/{world.canvas.id}/participants")
+    assert form.one("#participant-0-name")["name"] == "name"
+    assert form.error_of("#participant-0-name") == "Write the name, or tick “Remove”."
+    assert form.error_of("#participant-2-role") == "Choose the role."
+    assert form.one("#participant-2-name")["value"] == "Bestemor Leila"
     after = _stored_canvas(session, world.canvas.id)
     assert (after.participants, after.version) == (stored, version)
 
 
 def test_the_plan_period_and_next_review_are_set_through_the_form(
-    client: TestClient, session: Session, settings: Settings
+    signed_in: SignedIn, session: Session, settings: Settings
 ) -> None:
     unit = make_unit(session)
     kari = make_user(session, units=[unit])
     family = make_family(session, kari, settings, language=Language.en)
     canvas = make_canvas(session, kari, family)
     session.commit()
-    _sign_in_english(client, kari.username)
-    page = client.get(f"/canvases/{canvas.id}")
-    assert 'id="plan-period"' in page.text
-    assert page.text.count('type="date"') == 3
-    hidden = _form_of(page.text, f"/canvases/{canvas.id}/period")
+    browser = signed_in(kari, language="en")
+    canvas_page = page(browser.get(f"/canvases/{canvas.id}"))
+    assert canvas_page.has("#plan-period")
+    period = canvas_page.form(f"/canvases/{canvas.id}/period")
+    assert [field["name"] for field in period.all('input[type="date"]')] == [
+        "period_from",
+        "period_to",
+        "next_review",
+    ]
     start = date.today()
-    response = client.post(
+    response = browser.post_form(
         f"/canvases/{canvas.id}/period",
-        data={
-            **hidden,
+        {
+            **period.hidden_fields(),
             "period_from": start.isoformat(),
             "period_to": (start + timedelta(days=180)).isoformat(),
             "next_review": (start + timedelta(days=60)).isoformat(),
         },
-        follow_redirects=False,
     )
 
     assert response.status_code == 303
@@ -601,25 +592,23 @@ def test_the_plan_period_and_next_review_are_set_through_the_form(
     )
     assert (
         "Saved: the plan period and the next review."
-        in client.get(response.headers["location"]).text
+        in page(browser.get(response.headers["location"])).text
     )
-    preview = client.get(f"/canvases/{canvas.id}/plan").text
-    missing = preview.split('data-testid="plan-missing"')[1].split("</ul>")[0]
+    missing = _missing_from_plan(browser, canvas.id)
     assert "The period the plan covers" not in missing
     assert "The date of the next review" not in missing
 
 
 def test_a_period_that_ends_before_it_starts_is_shown_again_with_the_dates_typed(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, session: Session, world: World
 ) -> None:
-    _sign_in_english(client, world.lead.username)
+    browser = signed_in(world.lead, language="en")
     before = _stored_canvas(session, world.canvas.id)
     stored = (before.period_from, before.period_to, before.version)
-    page = client.get(f"/canvases/{world.canvas.id}")
-    hidden = _form_of(page.text, f"/canvases/{world.canvas.id}/period")
-    response = client.post(
+    hidden = _form_on_canvas(browser, world.canvas.id, "period")
+    response = browser.post_form(
         f"/canvases/{world.canvas.id}/period",
-        data={
+        {
             **hidden,
             "period_from": "2027-06-01",
             "period_to": "2027-01-31",
@@ -628,105 +617,104 @@ def test_a_period_that_ends_before_it_starts_is_shown_again_with_the_dates_typed
     )
 
     assert response.status_code == 422
-    assert "The plan must end after it starts." in response.text
-    assert 'aria-describedby="period-to-error"' in response.text
-    assert 'value="2027-06-01"' in response.text
-    assert 'value="2027-01-31"' in response.text
+    form = page(response).form(f"/canvases/{world.canvas.id}/period")
+    assert form.field_error("period_to") == "The plan must end after it starts."
+    assert form.value("period_from") == "2027-06-01"
+    assert form.value("period_to") == "2027-01-31"
     after = _stored_canvas(session, world.canvas.id)
     assert (after.period_from, after.period_to, after.version) == stored
 
 
 def test_dates_save_after_an_autosave_of_the_centre_but_not_over_someone_elses_dates(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, session: Session, world: World
 ) -> None:
-    _sign_in_english(client, world.lead.username)
-    page = client.get(f"/canvases/{world.canvas.id}")
-    hidden = _form_of(page.text, f"/canvases/{world.canvas.id}/period")
-    version = int(hidden["version"])
+    browser = signed_in(world.lead, language="en")
+    period = page(browser.get(f"/canvases/{world.canvas.id}")).form(
+        f"/canvases/{world.canvas.id}/period"
+    )
+    hidden = period.hidden_fields()
     status, _ = _autosave(
-        client,
+        browser,
         world,
-        {"version": version, "field": "centre.what_matters", "value": "Trygghet."},
+        {
+            "version": int(period.value("version")),
+            "field": "centre.what_matters",
+            "value": "Trygghet.",
+        },
     )
     assert status == 200
-    ok = client.post(
+    ok = browser.post_form(
         f"/canvases/{world.canvas.id}/period",
-        data={**hidden, "period_from": "2027-01-01", "period_to": "2027-06-30"},
-        follow_redirects=False,
+        {**hidden, "period_from": "2027-01-01", "period_to": "2027-06-30"},
     )
     assert ok.status_code == 303  # the autosave moved the version on, but not these dates
 
-    stale = client.post(
+    stale = browser.post_form(
         f"/canvases/{world.canvas.id}/period",
-        data={**hidden, "period_from": "2027-02-01", "period_to": "2027-05-31"},
+        {**hidden, "period_from": "2027-02-01", "period_to": "2027-05-31"},
     )
 
     assert stale.status_code == 409
-    assert "Someone else changed these dates while you were writing." in stale.text
-    assert 'value="2027-02-01"' in stale.text
+    assert "Someone else changed these dates while you were writing." in page(stale).text
+    assert page(stale).form(f"/canvases/{world.canvas.id}/period").value("period_from") == (
+        "2027-02-01"
+    )
     stored = _stored_canvas(session, world.canvas.id)
     assert (stored.period_from, stored.period_to) == (date(2027, 1, 1), date(2027, 6, 30))
 
 
 def test_participants_on_a_stale_list_show_the_conflict_and_store_nothing(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, session: Session, world: World
 ) -> None:
-    _sign_in_english(client, world.lead.username)
-    page = client.get(f"/canvases/{world.canvas.id}")
-    hidden = _form_of(page.text, f"/canvases/{world.canvas.id}/participants")
-    first = client.post(
-        f"/canvases/{world.canvas.id}/participants",
-        data={
-            **hidden,
-            "origin": ["saved", "saved", "new"],
-            "unit_id": ["", "", ""],
-            "name": ["Mor", "Veileder", "Nabo"],
-            "role": ["family_member", "plan_lead", "network"],
-        },
-        follow_redirects=False,
+    browser = signed_in(world.lead, language="en")
+    hidden = _form_on_canvas(browser, world.canvas.id, "participants")
+    first = _save_participants(
+        browser,
+        world.canvas.id,
+        hidden,
+        [
+            ("saved", "Mor", "family_member"),
+            ("saved", "Veileder", "plan_lead"),
+            ("new", "Nabo", "network"),
+        ],
     )
     assert first.status_code == 303
 
-    second = client.post(  # drawn before the first save: it would drop "Nabo"
-        f"/canvases/{world.canvas.id}/participants",
-        data={
-            **hidden,
-            "origin": ["saved", "saved", "new"],
-            "unit_id": ["", "", ""],
-            "name": ["Mor", "Veileder", "Onkel"],
-            "role": ["family_member", "plan_lead", "network"],
-        },
+    second = _save_participants(  # drawn before the first save: it would drop "Nabo"
+        browser,
+        world.canvas.id,
+        hidden,
+        [
+            ("saved", "Mor", "family_member"),
+            ("saved", "Veileder", "plan_lead"),
+            ("new", "Onkel", "network"),
+        ],
     )
 
     assert second.status_code == 409
-    assert "Someone else changed this list while you were writing." in second.text
-    assert 'value="Onkel"' in second.text
+    assert "Someone else changed this list while you were writing." in page(second).text
+    form = page(second).form(f"/canvases/{world.canvas.id}/participants")
+    assert "Onkel" in [field["value"] for field in form.all("input[name=name]")]
     names = [p["name"] for p in _stored_canvas(session, world.canvas.id).participants]
     assert names == ["Mor", "Veileder", "Nabo"]
 
 
 def test_consented_reviewer_cannot_change_who_takes_part(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, session: Session, world: World
 ) -> None:
-    _sign_in_english(client, world.consented.username)
+    browser = signed_in(world.consented, language="en")
     before = _stored_canvas(session, world.canvas.id)
     stored = (list(before.participants), before.period_to, before.version)
-    token = _csrf(client, "/")
 
-    people = client.post(
-        f"/canvases/{world.canvas.id}/participants",
-        data={
-            "csrftoken": token,
-            "version": str(before.version),
-            "name": ["Ny"],
-            "role": ["other"],
-            "origin": ["new"],
-            "unit_id": [""],
-        },
+    people = _save_participants(
+        browser,
+        world.canvas.id,
+        {"version": str(before.version)},
+        [("new", "Ny", "other")],
     )
-    dates = client.post(
+    dates = browser.post_form(
         f"/canvases/{world.canvas.id}/period",
-        data={"csrftoken": token, "version": str(before.version), "period_to": "2030-01-01"},
+        {"version": str(before.version), "period_to": "2030-01-01"},
     )
 
     # The participants are read in the submitted plan; the live canvas is not there for the unit.

@@ -4,22 +4,18 @@ status, dreams and goals, and who does what by when."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import httpx2
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.kit.i18n import LANGUAGE_COOKIE
 from app.models import Action, Canvas, Family, Goal, Need, Referral, Service, Unit, User
 from app.models.enums import ActionStatus, GoalHorizon, ReferralStatus, ResponsibleKind
-from tests.accounts.test_pages import csrf_from, sign_in
 from tests.factories import (
     World,
     build_world,
@@ -29,18 +25,18 @@ from tests.factories import (
     make_unit,
     make_user,
 )
+from tests.html import page
+from tests.pages import PageClient, SignedIn
 
 INTERPRETER = "sprak_integrering.trenger_tolk"
-SUGGESTION = re.compile(
-    r'<li class="panel suggestion".*?</li>\s*(?=<li class="panel suggestion"|</ol>)', re.S
-)
+MAP_INTERPRETER = "Map to this service: Interpreters for families"
 
 
 @dataclass
 class Desk:
     """A plan lead signed in at the tablet, with a fresh canvas and two services of her own."""
 
-    client: TestClient
+    browser: PageClient
     lead: User
     unit: Unit
     family: Family
@@ -50,7 +46,7 @@ class Desk:
 
 
 @pytest.fixture
-def desk(client: TestClient, session: Session, settings: Settings) -> Desk:
+def desk(signed_in: SignedIn, session: Session, settings: Settings) -> Desk:
     unit = make_unit(session, name="NAV Vestby")
     provider = make_unit(session, name="Tolketjenesten Øst")
     lead = make_user(session, units=[unit], display_name="Kari Hansen")
@@ -66,19 +62,13 @@ def desk(client: TestClient, session: Session, settings: Settings) -> Desk:
     language_cafe.indicators = []
     session.commit()
     # English UI: the assertions read the source texts, whatever the catalogs say.
-    client.cookies.set(LANGUAGE_COOKIE, "en")
-    sign_in(client, lead.username)
-    return Desk(client, lead, unit, family, canvas, interpreter, language_cafe)
+    browser = signed_in(lead, language="en")
+    return Desk(browser, lead, unit, family, canvas, interpreter, language_cafe)
 
 
 @pytest.fixture
 def world(session: Session, settings: Settings) -> World:
     return build_world(session, settings)
-
-
-def _post(client: TestClient, page: str, action: str, data: dict[str, object]) -> httpx2.Response:
-    form = dict(data, csrftoken=csrf_from(client.get(page).text))
-    return client.post(action, data=form, follow_redirects=False)
 
 
 def _count(session: Session, model: type[object], **where: object) -> int:
@@ -90,10 +80,8 @@ def _count(session: Session, model: type[object], **where: object) -> int:
 
 
 def _add_need(desk: Desk, session: Session, text: str = "Mor trenger tolk hos legen.") -> Need:
-    page = f"/canvases/{desk.canvas.id}/needs?domain=sprak_integrering"
-    response = _post(
-        desk.client,
-        page,
+    response = desk.browser.submit(
+        f"/canvases/{desk.canvas.id}/needs?domain=sprak_integrering",
         f"/canvases/{desk.canvas.id}/needs",
         {"domain": "sprak_integrering", "text": text, "priority": "1", "indicators": [INTERPRETER]},
     )
@@ -106,164 +94,145 @@ def _add_need(desk: Desk, session: Session, text: str = "Mor trenger tolk hos le
     return need
 
 
+def _map_interpreter(desk: Desk, need: Need) -> httpx2.Response:
+    """One tap on the interpreter service among the need's suggestions."""
+    return desk.browser.submit(
+        f"/needs/{need.id}/suggestions", f"/needs/{need.id}/referrals", button=MAP_INTERPRETER
+    )
+
+
 def test_a_need_lands_on_ranked_suggestions_and_maps_to_a_service_with_one_tap(
     desk: Desk, session: Session
 ) -> None:
-    form = desk.client.get(f"/canvases/{desk.canvas.id}/needs?domain=sprak_integrering")
-    assert form.status_code == 200
-    assert '<option value="sprak_integrering" selected>' in form.text
-    assert f'value="{INTERPRETER}"' in form.text
-    assert 'value="bolig.trangbodd"' not in form.text  # only the chosen domain's signs
+    needs = f"/canvases/{desk.canvas.id}/needs"
+    form = page(desk.browser.get(f"{needs}?domain=sprak_integrering")).form(needs)
+    assert form.selected("domain") == ["sprak_integrering"]
+    signs = [box["value"] for box in form.all("input[name=indicators]")]
+    assert INTERPRETER in signs
+    assert "bolig.trangbodd" not in signs  # only the chosen domain's signs
 
     need = _add_need(desk, session)
     assert need.priority == 1
     assert need.indicators == [INTERPRETER]
 
-    page = desk.client.get(f"/needs/{need.id}/suggestions?saved=need")
-    assert page.status_code == 200
-    assert "Mor trenger tolk hos legen." in page.text
-    suggestions = SUGGESTION.findall(page.text)
-    fits = ["Fits: " in s for s in suggestions]
+    response = desk.browser.get(f"/needs/{need.id}/suggestions?saved=need")
+    assert response.status_code == 200
+    assert "Mor trenger tolk hos legen." in page(response).text
+    suggestions = page(response).all('[data-testid="suggestion"]')
+    fits = ["Fits: " in s.text for s in suggestions]
     assert True in fits
     assert False in fits
     assert fits == sorted(fits, reverse=True), "indicator matches come first"
-    ours = next(i for i, s in enumerate(suggestions) if "Interpreters for families" in s)
-    assert fits[ours]
-    assert "Tolketjenesten Øst" in suggestions[ours]
-    assert "Book an interpreter." in suggestions[ours]
+    [ours] = [
+        s for s in suggestions if s.one(".suggestion-name").text == "Interpreters for families"
+    ]
+    assert "Fits: " in ours.text
+    assert ours.one(".card-meta").text == "Provided by Tolketjenesten Øst"
+    assert "Book an interpreter." in ours.text
 
-    response = _post(
-        desk.client,
-        f"/needs/{need.id}/suggestions",
-        f"/needs/{need.id}/referrals",
-        {"service_id": str(desk.interpreter.id)},
-    )
-    assert response.status_code == 303
-    needs_page = desk.client.get(response.headers["location"])
-    assert "The need is mapped to the service." in needs_page.text
-    assert "Interpreters for families" in needs_page.text
-    assert "Tolketjenesten Øst" in needs_page.text
-    assert "Proposed" in needs_page.text
+    mapped = _map_interpreter(desk, need)
+    assert mapped.status_code == 303
+    needs_page = page(desk.browser.get(mapped.headers["location"])).text
+    assert "The need is mapped to the service." in needs_page
+    assert "Interpreters for families" in needs_page
+    assert "Tolketjenesten Øst" in needs_page
+    assert "Proposed" in needs_page
 
-    # A second tap on the same service makes no second referral, and the page says mapped.
-    _post(
-        desk.client,
-        f"/needs/{need.id}/suggestions",
-        f"/needs/{need.id}/referrals",
-        {"service_id": str(desk.interpreter.id)},
-    )
+    # A second tap on the same service (a page left open) makes no second referral, and the
+    # page says mapped.
+    desk.browser.post_form(f"/needs/{need.id}/referrals", {"service_id": str(desk.interpreter.id)})
     assert _count(session, Referral, need_id=need.id, service_id=desk.interpreter.id) == 1
-    again = SUGGESTION.findall(desk.client.get(f"/needs/{need.id}/suggestions").text)
-    mapped = next(s for s in again if "Interpreters for families" in s)
-    assert "Mapped" in mapped
-    assert "Map to this service" not in mapped
+    again = page(desk.browser.get(f"/needs/{need.id}/suggestions"))
+    ours = again.by_text('[data-testid="suggestion"]', "Interpreters for families")
+    assert "Mapped" in ours.one(".mapped-state").text
+    assert not ours.has("form")
 
 
 def test_a_service_outside_the_catalogue_is_logged_as_an_external_referral(
     desk: Desk, session: Session
 ) -> None:
     need = _add_need(desk, session)
-    page = f"/needs/{need.id}/suggestions"
+    suggestions, referrals = f"/needs/{need.id}/suggestions", f"/needs/{need.id}/referrals"
+    add = "Add this service to the need"
 
-    empty = _post(desk.client, page, f"/needs/{need.id}/referrals", {"external_service_name": " "})
+    empty = desk.browser.submit(suggestions, referrals, {"external_service_name": " "}, button=add)
     assert empty.status_code == 422
-    assert "Write the name of the service, group or person." in empty.text
-    assert 'aria-invalid="true"' in empty.text
+    assert page(empty).field_error("external_service_name") == (
+        "Write the name of the service, group or person."
+    )
+    assert page(empty).invalid("external_service_name")
     assert _count(session, Referral, need_id=need.id) == 0
 
-    response = _post(
-        desk.client, page, f"/needs/{need.id}/referrals", {"external_service_name": "Moskeen"}
+    response = desk.browser.submit(
+        suggestions, referrals, {"external_service_name": "Moskeen"}, button=add
     )
     assert response.status_code == 303
     session.expire_all()
     referral = session.scalars(select(Referral).where(Referral.need_id == need.id)).one()
     assert referral.external_service_name == "Moskeen"
     assert referral.service_id is None
-    needs_page = desk.client.get(f"/canvases/{desk.canvas.id}/needs").text
-    assert "Moskeen" in needs_page
-    assert "Outside the catalogue" in needs_page
+    listed = page(desk.browser.get(f"/canvases/{desk.canvas.id}/needs"))
+    external = listed.by_text("li.referral", "Moskeen")
+    assert external.one(".card-meta").text == "Outside the catalogue"
 
 
 def test_the_lead_sends_a_referral_and_cancels_it_only_with_a_reason(
     desk: Desk, session: Session
 ) -> None:
     need = _add_need(desk, session)
-    _post(
-        desk.client,
-        f"/needs/{need.id}/suggestions",
-        f"/needs/{need.id}/referrals",
-        {"service_id": str(desk.interpreter.id)},
-    )
+    _map_interpreter(desk, need)
     session.expire_all()
     referral = session.scalars(select(Referral).where(Referral.need_id == need.id)).one()
     needs = f"/canvases/{desk.canvas.id}/needs"
+    status = f"/referrals/{referral.id}/status"
 
-    sent = _post(
-        desk.client,
-        needs,
-        f"/referrals/{referral.id}/status",
-        {"status": "sent", "version": str(referral.version)},
-    )
+    sent = desk.browser.submit(needs, status, button="Mark as sent to the service")
     assert sent.status_code == 303
     stale_version = referral.version
     session.expire_all()
     referral = session.get_one(Referral, referral.id)
     assert referral.status is ReferralStatus.sent
-    stale = _post(
-        desk.client,
-        needs,
-        f"/referrals/{referral.id}/status",
-        {"status": "cancelled", "reason": "Feil.", "version": str(stale_version)},
+    stale = desk.browser.post_form(  # the cancel form of a page drawn before it was sent
+        status, {"status": "cancelled", "reason": "Feil.", "version": str(stale_version)}
     )
     assert stale.status_code == 422
-    assert "Someone else changed this referral just now." in stale.text
+    assert "Someone else changed this referral just now." in page(stale).text
 
-    no_reason = _post(
-        desk.client,
-        needs,
-        f"/referrals/{referral.id}/status",
-        {"status": "cancelled", "reason": "", "version": str(referral.version)},
-    )
+    cancel = "Confirm cancelling"
+    no_reason = desk.browser.submit(needs, status, {"reason": ""}, button=cancel)
     assert no_reason.status_code == 422
-    assert "Write why the referral is cancelled." in no_reason.text
+    reason = page(no_reason).form(status, button=cancel).field_error("reason")
+    assert reason == "Write why the referral is cancelled."
     session.expire_all()
     assert session.get_one(Referral, referral.id).status is ReferralStatus.sent
 
-    cancelled = _post(
-        desk.client,
-        needs,
-        f"/referrals/{referral.id}/status",
-        {
-            "status": "cancelled",
-            "reason": "Familien fant tolk selv.",
-            "version": str(referral.version),
-        },
+    cancelled = desk.browser.submit(
+        needs, status, {"reason": "Familien fant tolk selv."}, button=cancel
     )
     assert cancelled.status_code == 303
     session.expire_all()
     referral = session.get_one(Referral, referral.id)
     assert referral.status is ReferralStatus.cancelled
     assert referral.reason == "Familien fant tolk selv."
-    assert "Familien fant tolk selv." in desk.client.get(needs).text
+    assert "Familien fant tolk selv." in page(desk.browser.get(needs)).text
 
 
 def test_an_empty_need_is_refused_next_to_the_field_and_keeps_what_was_typed(
     desk: Desk, session: Session
 ) -> None:
-    response = _post(
-        desk.client,
-        f"/canvases/{desk.canvas.id}/needs",
-        f"/canvases/{desk.canvas.id}/needs",
+    needs = f"/canvases/{desk.canvas.id}/needs"
+    response = desk.browser.submit(
+        needs,
+        needs,
         {"domain": "bolig", "text": "   ", "priority": "3", "indicators": ["bolig.trangbodd"]},
     )
     assert response.status_code == 422
-    html = response.text
-    assert "Write the need in the family&#39;s own words." in html
-    assert 'id="need-text" name="text"' in html
-    assert 'aria-describedby="text-error"' in html
-    assert '<option value="bolig" selected>' in html
-    assert 'value="3" checked' in html
-    assert 'value="bolig.trangbodd" checked' in html
+    form = page(response).form(needs)
+    assert form.field_error("text") == "Write the need in the family's own words."
+    assert form.one("#need-text")["name"] == "text"
+    assert form.selected("domain") == ["bolig"]
+    assert form.checked("priority") == "3"
+    assert form.ticked("indicators") == ["bolig.trangbodd"]
     assert _count(session, Need, canvas_id=desk.canvas.id) == 0
 
 
@@ -272,14 +241,14 @@ def test_goals_are_added_in_the_familys_words_and_grouped_by_horizon(
 ) -> None:
     goals = f"/canvases/{desk.canvas.id}/goals"
     for horizon, text in (("dream", "Et eget hus med hage."), ("short", "Søke startlån.")):
-        response = _post(
-            desk.client, goals, goals, {"horizon": horizon, "text": text, "domains": ["bolig"]}
+        response = desk.browser.submit(
+            goals, goals, {"horizon": horizon, "text": text, "domains": ["bolig"]}
         )
         assert response.status_code == 303
-    empty = _post(desk.client, goals, goals, {"horizon": "long", "text": ""})
+    empty = desk.browser.submit(goals, goals, {"horizon": "long", "text": ""})
     assert empty.status_code == 422
-    assert "Write the goal in the family&#39;s own words." in empty.text
-    assert 'value="long" checked' in empty.text
+    assert page(empty).field_error("text") == "Write the goal in the family's own words."
+    assert page(empty).form(goals).checked("horizon") == "long"
 
     session.expire_all()
     stored = {
@@ -287,25 +256,27 @@ def test_goals_are_added_in_the_familys_words_and_grouped_by_horizon(
     }
     assert set(stored) == {GoalHorizon.dream, GoalHorizon.short}
     assert stored[GoalHorizon.dream].domains == ["bolig"]
-    page = desk.client.get(goals + "?saved=goal").text
-    assert "The goal is saved." in page
-    dreams = page.index('id="horizon-dream-heading"')
-    shorts = page.index('id="horizon-short-heading"')
-    assert dreams < page.index("Et eget hus med hage.") < page.index('id="horizon-long-heading"')
-    assert shorts < page.index("Søke startlån.")
+    shown = page(desk.browser.get(goals + "?saved=goal"))
+    assert "The goal is saved." in shown.text
+
+    def goals_of(horizon: str) -> str:
+        return shown.one(f'section[aria-labelledby="horizon-{horizon}-heading"]').text
+
+    assert "Et eget hus med hage." in goals_of("dream")
+    assert "Søke startlån." in goals_of("short")
+    assert "Et eget hus med hage." not in goals_of("short")
 
 
 def test_actions_show_who_does_what_by_when_and_change_status(desk: Desk, session: Session) -> None:
     need = _add_need(desk, session)
     goals = f"/canvases/{desk.canvas.id}/goals"
-    _post(desk.client, goals, goals, {"horizon": "short", "text": "Forstå legen."})
+    desk.browser.submit(goals, goals, {"horizon": "short", "text": "Forstå legen."})
     session.expire_all()
     goal = session.scalars(select(Goal).where(Goal.canvas_id == desk.canvas.id)).one()
     actions = f"/canvases/{desk.canvas.id}/actions"
     due = date.today() + timedelta(days=21)
 
-    by_family = _post(
-        desk.client,
+    by_family = desk.browser.submit(
         actions,
         actions,
         {
@@ -318,8 +289,7 @@ def test_actions_show_who_does_what_by_when_and_change_status(desk: Desk, sessio
         },
     )
     assert by_family.status_code == 303
-    by_unit = _post(
-        desk.client,
+    by_unit = desk.browser.submit(
         actions,
         actions,
         {
@@ -331,14 +301,15 @@ def test_actions_show_who_does_what_by_when_and_change_status(desk: Desk, sessio
         },
     )
     assert by_unit.status_code == 303
-    no_unit = _post(desk.client, actions, actions, {"text": "Noe.", "kind": "unit"})
+    no_unit = desk.browser.submit(actions, actions, {"text": "Noe.", "kind": "unit"})
     assert no_unit.status_code == 422
-    assert "Choose the service that is responsible." in no_unit.text
-    assert 'value="unit" checked' in no_unit.text
+    assert page(no_unit).form(actions).field_error("unit_id") == (
+        "Choose the service that is responsible."
+    )
+    assert page(no_unit).form(actions).checked("kind") == "unit"
     elsewhere = make_unit(session, name="Helsestasjonen")
     session.commit()
-    wrong_person = _post(
-        desk.client,
+    wrong_person = desk.browser.submit(
         actions,
         actions,
         {
@@ -349,17 +320,18 @@ def test_actions_show_who_does_what_by_when_and_change_status(desk: Desk, sessio
         },
     )
     assert wrong_person.status_code == 422
-    assert "Choose a person who works in the chosen service, or nobody." in wrong_person.text
+    assert page(wrong_person).form(actions).field_error("user_id") == (
+        "Choose a person who works in the chosen service, or nobody."
+    )
     assert _count(session, Action, canvas_id=desk.canvas.id) == 2
 
-    page = desk.client.get(actions).text
-    assert "Bestille time hos fastlegen." in page
-    assert "The family: Mor" in page
-    assert "NAV Vestby: Kari Hansen" in page
-    assert due.strftime("%d.%m.%Y") in page
-    card = page[page.index("Bestille time hos fastlegen.") :]
-    assert "Mor trenger tolk hos legen." in card
-    assert "Forstå legen." in card
+    shown = page(desk.browser.get(actions))
+    card = shown.by_text("li.action-card", "Bestille time hos fastlegen.")
+    assert "The family: Mor" in card.text
+    assert due.strftime("%d.%m.%Y") in card.text
+    assert "Mor trenger tolk hos legen." in card.text
+    assert "Forstå legen." in card.text
+    assert "NAV Vestby: Kari Hansen" in shown.by_text("li.action-card", "Bestille tolk.").text
 
     session.expire_all()
     action = session.scalars(
@@ -367,67 +339,45 @@ def test_actions_show_who_does_what_by_when_and_change_status(desk: Desk, sessio
             Action.canvas_id == desk.canvas.id, Action.responsible_kind == ResponsibleKind.family
         )
     ).one()
-    no_reason = _post(
-        desk.client,
-        actions,
-        f"/actions/{action.id}/status",
-        {"status": "cancelled", "reason": " ", "version": str(action.version)},
-    )
+    status = f"/actions/{action.id}/status"
+    no_reason = desk.browser.submit(actions, status, {"status": "cancelled", "reason": " "})
     assert no_reason.status_code == 422
-    assert "Write why the action is cancelled." in no_reason.text
+    assert page(no_reason).form(status).field_error("reason") == (
+        "Write why the action is cancelled."
+    )
     session.expire_all()
     assert session.get_one(Action, action.id).status is ActionStatus.planned
 
-    done = _post(
-        desk.client,
-        actions,
-        f"/actions/{action.id}/status",
-        {"status": "done", "version": str(action.version)},
-    )
+    done = desk.browser.submit(actions, status, {"status": "done"})
     assert done.status_code == 303
     session.expire_all()
     assert session.get_one(Action, action.id).status is ActionStatus.done
 
 
 def test_for_a_consented_reviewer_the_planning_pages_are_not_there(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, session: Session, world: World
 ) -> None:
     """The needs, goals and actions pages work on the live canvas; the unit reads them in the
     submitted plan and reports on its own actions from the review page."""
-    client.cookies.set(LANGUAGE_COOKIE, "en")
-    sign_in(client, world.consented.username)
+    browser = signed_in(world.consented, language="en")
     canvas = world.canvas.id
     for path in ("needs", "goals", "actions"):
-        page = client.get(f"/canvases/{canvas}/{path}")
-        assert page.status_code == 404
-        assert "Vi trenger større bolig." not in page.text
-    assert client.get(f"/needs/{world.need.id}/suggestions").status_code == 404
+        response = browser.get(f"/canvases/{canvas}/{path}")
+        assert response.status_code == 404
+        assert "Vi trenger større bolig." not in response.text
+    assert browser.get(f"/needs/{world.need.id}/suggestions").status_code == 404
 
-    csrf = csrf_from(client.get("/").text)
     needs_before = _count(session, Need, canvas_id=canvas)
     refused = [
-        client.post(
-            f"/canvases/{canvas}/needs",
-            data={"csrftoken": csrf, "domain": "bolig", "text": "X", "priority": "1"},
+        browser.post_form(
+            f"/canvases/{canvas}/needs", {"domain": "bolig", "text": "X", "priority": "1"}
         ),
-        client.post(
-            f"/canvases/{canvas}/goals", data={"csrftoken": csrf, "horizon": "dream", "text": "X"}
-        ),
-        client.post(
-            f"/canvases/{canvas}/actions", data={"csrftoken": csrf, "text": "X", "kind": "family"}
-        ),
-        client.post(
-            f"/needs/{world.need.id}/referrals",
-            data={"csrftoken": csrf, "external_service_name": "X"},
-        ),
-        client.post(
+        browser.post_form(f"/canvases/{canvas}/goals", {"horizon": "dream", "text": "X"}),
+        browser.post_form(f"/canvases/{canvas}/actions", {"text": "X", "kind": "family"}),
+        browser.post_form(f"/needs/{world.need.id}/referrals", {"external_service_name": "X"}),
+        browser.post_form(
             f"/referrals/{world.referral.id}/status",
-            data={
-                "csrftoken": csrf,
-                "status": "cancelled",
-                "reason": "X",
-                "version": str(world.referral.version),
-            },
+            {"status": "cancelled", "reason": "X", "version": str(world.referral.version)},
         ),
     ]
     assert [r.status_code for r in refused] == [404] * len(refused)
@@ -438,9 +388,9 @@ def test_for_a_consented_reviewer_the_planning_pages_are_not_there(
 
 
 def test_another_unit_is_told_the_pages_do_not_exist(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, session: Session, world: World
 ) -> None:
-    sign_in(client, world.other_unit.username)
+    browser = signed_in(world.other_unit)
     canvas = world.canvas.id
     for path in (
         f"/canvases/{canvas}/needs",
@@ -449,32 +399,26 @@ def test_another_unit_is_told_the_pages_do_not_exist(
         f"/needs/{world.need.id}/suggestions",
         f"/canvases/{uuid.uuid4()}/needs",
     ):
-        assert client.get(path).status_code == 404, path
-    csrf = csrf_from(client.get("/").text)
-    response = client.post(
-        f"/canvases/{canvas}/needs",
-        data={"csrftoken": csrf, "domain": "bolig", "text": "X", "priority": "1"},
+        assert browser.get(path).status_code == 404, path
+    response = browser.post_form(
+        f"/canvases/{canvas}/needs", {"domain": "bolig", "text": "X", "priority": "1"}
     )
     assert response.status_code == 404
-    response = client.post(
+    response = browser.post_form(
         f"/actions/{world.action.id}/status",
-        data={"csrftoken": csrf, "status": "done", "version": str(world.action.version)},
+        {"status": "done", "version": str(world.action.version)},
     )
     assert response.status_code == 404
     assert _count(session, Need, canvas_id=canvas) == 1
 
 
 def test_the_indicators_of_a_chosen_domain_come_as_a_fragment(desk: Desk) -> None:
-    fragment = desk.client.get(
-        f"/canvases/{desk.canvas.id}/needs/indicators?domain=bolig", headers={"HX-Request": "true"}
-    )
+    fragment = desk.browser.htmx("GET", f"/canvases/{desk.canvas.id}/needs/indicators?domain=bolig")
     assert fragment.status_code == 200
     assert "<html" not in fragment.text
-    assert 'value="bolig.trangbodd"' in fragment.text
+    signs = [box["value"] for box in page(fragment).all("input[name=indicators]")]
+    assert "bolig.trangbodd" in signs
     assert INTERPRETER not in fragment.text
-
-
-INLINE = re.compile(r"<script(?![^>]*\bsrc=)|<style|\sstyle=|\son[a-z]+=", re.I)
 
 
 def test_the_pages_hold_no_inline_script_or_style(desk: Desk, session: Session) -> None:
@@ -486,7 +430,7 @@ def test_the_pages_hold_no_inline_script_or_style(desk: Desk, session: Session) 
         f"/canvases/{desk.canvas.id}/goals",
         f"/canvases/{desk.canvas.id}/actions",
     ):
-        page = desk.client.get(path)
-        assert page.status_code == 200, path
-        assert page.headers["cache-control"] == "no-store"
-        assert INLINE.search(page.text) is None, path
+        response = desk.browser.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["cache-control"] == "no-store"
+        assert page(response).inline_code() == [], path

@@ -3,7 +3,6 @@ active caseworker; the history is kept and access follows the new plan lead's un
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -15,8 +14,9 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.models import AuditEvent, Family, PlanLeadChange
 from app.models.enums import Role
-from tests.accounts.test_pages import csrf_from, sign_in
 from tests.factories import World, build_world, make_unit, make_user
+from tests.html import page
+from tests.pages import PageClient, SignedIn
 
 
 @pytest.fixture
@@ -240,72 +240,68 @@ def handover_url(world: World) -> str:
     return f"/families/{world.family.id}/handover"
 
 
-def open_handover_form(client: TestClient, world: World) -> dict[str, str]:
-    """The plan lead signs in and opens the handover page: the hidden fields its form sends."""
-    sign_in(client, world.lead.username)
-    page = client.get(handover_url(world))
-    version = re.search(r'name="version" value="(\d+)"', page.text)
-    assert version
-    return {"version": version.group(1), "csrftoken": csrf_from(page.text)}
+def open_handover_form(browser: PageClient, world: World) -> dict[str, str | list[str]]:
+    """The handover page as the browser opens it: the hidden fields its form sends."""
+    form = page(browser.get(handover_url(world))).form(handover_url(world))
+    assert form.value("version").isdigit()
+    return form.hidden_fields()
 
 
 def test_the_page_offers_active_caseworkers_grouped_by_unit(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, world: World
 ) -> None:
-    sign_in(client, world.lead.username)
+    browser = signed_in(world.lead)
 
-    page = client.get(handover_url(world))
+    response = browser.get(handover_url(world))
 
-    assert page.status_code == 200
-    group = re.search(r'<optgroup label="Skole Test">(.*?)</optgroup>', page.text, re.S)
-    assert group
-    assert f'value="{world.other_unit.id}/{world.unit_c.id}"' in group.group(1)
-    assert f'value="{world.consented.id}/' not in page.text  # a reviewer cannot lead a plan
-    assert re.search(rf'value="{world.lead.id}/{world.unit_a.id}"\s+disabled', page.text), (
-        "the current plan lead is shown, not offered"
-    )
+    assert response.status_code == 200
+    leads = page(response).one("select[name=lead]")
+    school = leads.one('optgroup[label="Skole Test"]')
+    assert school.has(f'option[value="{world.other_unit.id}/{world.unit_c.id}"]')
+    assert f'value="{world.consented.id}/' not in response.text  # a reviewer cannot lead a plan
+    now = leads.one(f'option[value="{world.lead.id}/{world.unit_a.id}"]')
+    assert "disabled" in now, "the current plan lead is shown, not offered"
 
 
 def test_handing_over_in_the_browser_takes_the_family_off_the_old_leads_list(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, session: Session, world: World
 ) -> None:
-    form = open_handover_form(client, world)
+    browser = signed_in(world.lead)
 
-    response = client.post(
+    response = browser.submit(
         handover_url(world),
-        data={
-            **form,
-            "lead": f"{world.other_unit.id}/{world.unit_c.id}",
-            "note": "Flyttet til ny bydel.",
-        },
-        follow_redirects=False,
+        handover_url(world),
+        {"lead": f"{world.other_unit.id}/{world.unit_c.id}", "note": "Flyttet til ny bydel."},
     )
 
     assert response.status_code == 303
     assert response.headers["location"] == "/?done=handover"
-    assert world.family.display_name not in client.get("/").text
-    assert client.get(f"/families/{world.family.id}").status_code == 404
+    assert world.family.display_name not in browser.get("/").text
+    assert browser.get(f"/families/{world.family.id}").status_code == 404
     [change] = changes(session, world)
     assert (change.to_user_id, change.note) == (world.other_unit.id, "Flyttet til ny bydel.")
 
 
 def test_handing_over_within_the_unit_goes_back_to_the_family(
-    client: TestClient, world: World
+    signed_in: SignedIn, world: World
 ) -> None:
-    form = open_handover_form(client, world)
+    browser = signed_in(world.lead)
 
     lead = f"{world.same_unit.id}/{world.unit_a.id}"
-    response = client.post(handover_url(world), data={**form, "lead": lead})
+    response = browser.submit(
+        handover_url(world), handover_url(world), {"lead": lead}, follow_redirects=True
+    )
 
     assert response.status_code == 200
     assert str(response.url).endswith(f"/families/{world.family.id}?done=handover")
-    assert 'role="status"' in response.text
+    assert page(response).has('[role="status"]')
 
 
 def test_a_stale_handover_form_changes_nothing_and_says_why(
-    client: TestClient, session: Session, world: World, settings: Settings
+    client: TestClient, signed_in: SignedIn, session: Session, world: World
 ) -> None:
-    form = open_handover_form(client, world)  # shown before the family changes
+    browser = signed_in(world.lead)
+    form = open_handover_form(browser, world)  # shown before the family changes
     moved = client.patch(
         f"/api/v1/families/{world.family.id}",
         json={"display_name": "Familien Ny"},
@@ -314,26 +310,26 @@ def test_a_stale_handover_form_changes_nothing_and_says_why(
     assert moved.status_code == 200
 
     lead = f"{world.other_unit.id}/{world.unit_c.id}"
-    response = client.post(handover_url(world), data={**form, "lead": lead})
+    response = browser.post_form(handover_url(world), {**form, "lead": lead})
 
     assert response.status_code == 422
-    assert 'role="alert"' in response.text
+    assert page(response).has('[role="alert"]')
     assert family_now(session, world).plan_lead_id == world.lead.id
 
 
-def test_choosing_nobody_is_shown_next_to_the_field(client: TestClient, world: World) -> None:
-    form = open_handover_form(client, world)
+def test_choosing_nobody_is_shown_next_to_the_field(signed_in: SignedIn, world: World) -> None:
+    browser = signed_in(world.lead)
 
-    response = client.post(handover_url(world), data={**form, "lead": ""})
+    response = browser.submit(handover_url(world), handover_url(world), {"lead": ""})
 
     assert response.status_code == 422
-    assert re.search(r'id="lead"[^>]*aria-invalid="true"', response.text)
-    assert 'id="to_user_id-error"' in response.text
+    assert page(response).invalid("lead")
+    assert page(response).field_error("lead")
 
 
 @pytest.mark.parametrize(("persona", "status"), [("consented", 403), ("other_unit", 404)])
 def test_the_handover_page_is_for_the_plan_lead_side(
-    client: TestClient, world: World, persona: str, status: int
+    signed_in: SignedIn, world: World, persona: str, status: int
 ) -> None:
-    sign_in(client, getattr(world, persona).username)
-    assert client.get(handover_url(world)).status_code == status
+    browser = signed_in(getattr(world, persona))
+    assert browser.get(handover_url(world)).status_code == status

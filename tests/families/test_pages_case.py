@@ -1,26 +1,20 @@
-"""The family page's way into the case for the plan lead's side, and erasure in the browser."""
+"""The family page's way into the case for the plan lead's side, and erasure in the browser.
+
+The tests read the English source texts (``signed_in(..., language="en")``); the nb and nn
+catalogs have tests of their own.
+"""
 
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.models import AuditEvent, Canvas, Family
-from tests.accounts.test_pages import csrf_from, sign_in
 from tests.factories import World, build_world
-
-
-@pytest.fixture(autouse=True)
-def english_ui(client: TestClient) -> None:
-    """These tests read the English source texts; the nb and nn catalogs have tests of their own."""
-    client.headers["Accept-Language"] = "en"
-
+from tests.html import page
+from tests.pages import SignedIn
 
 CASE_LINKS = {
     "consents": "Consents",
@@ -37,31 +31,31 @@ def world(session: Session, settings: Settings) -> World:
 
 
 def test_the_family_page_leads_the_plan_lead_side_to_the_case(
-    client: TestClient, world: World
+    signed_in: SignedIn, world: World
 ) -> None:
-    sign_in(client, world.same_unit.username)
+    browser = signed_in(world.same_unit, language="en")
 
-    page = client.get(f"/families/{world.family.id}")
+    family_page = browser.get(f"/families/{world.family.id}")
 
-    assert page.status_code == 200
+    assert family_page.status_code == 200
     for path, text in CASE_LINKS.items():
-        link = f'href="/families/{world.family.id}/{path}">{text}</a>'
-        assert link in html.unescape(page.text), path
+        link = page(family_page).one(f'a[href="/families/{world.family.id}/{path}"]')
+        assert link.text == text, path
     for path in CASE_LINKS:
-        assert client.get(f"/families/{world.family.id}/{path}").status_code == 200, path
+        assert browser.get(f"/families/{world.family.id}/{path}").status_code == 200, path
 
 
 def test_a_consented_reviewer_reads_the_family_page_without_the_case_links(
-    client: TestClient, world: World
+    signed_in: SignedIn, world: World
 ) -> None:
-    sign_in(client, world.consented.username)
+    browser = signed_in(world.consented, language="en")
 
-    page = client.get(f"/families/{world.family.id}")
+    family_page = browser.get(f"/families/{world.family.id}")
 
-    assert page.status_code == 200
-    assert world.family.display_name in page.text
+    assert family_page.status_code == 200
+    assert world.family.display_name in family_page.text
     for path in CASE_LINKS:
-        assert f"/families/{world.family.id}/{path}" not in page.text, path
+        assert f"/families/{world.family.id}/{path}" not in family_page.text, path
 
 
 # --- erasure -----------------------------------------------------------------------------------
@@ -72,57 +66,54 @@ def erase_url(world: World) -> str:
 
 
 def test_the_erase_page_explains_the_reasons_and_what_remains(
-    client: TestClient, world: World
+    signed_in: SignedIn, world: World
 ) -> None:
-    sign_in(client, world.lead.username)
+    browser = signed_in(world.lead, language="en")
 
-    page = client.get(erase_url(world))
+    erase_page = browser.get(erase_url(world))
 
-    assert page.status_code == 200
-    reasons = re.findall(r'name="reason" value="([a-z_]+)"', page.text)
-    assert reasons == [
+    assert erase_page.status_code == 200
+    form = page(erase_page).form(erase_url(world))
+    assert [radio["value"] for radio in form.all("input[name=reason]")] == [
         "family_request",
         "registered_in_error",
         "retention_expired",
         "case_transferred",
     ]
-    assert "The family asked us to delete its data" in page.text
-    assert "only the audit trail" in page.text
-    assert 'name="confirm"' in page.text
+    assert "The family asked us to delete its data" in erase_page.text
+    assert "only the audit trail" in erase_page.text
+    assert form.one("input[name=confirm]")["type"] == "checkbox"
 
 
 def test_erasing_needs_a_reason_and_a_confirmation(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, session: Session, world: World
 ) -> None:
-    sign_in(client, world.lead.username)
-    page = client.get(erase_url(world))
+    browser = signed_in(world.lead, language="en")
 
-    response = client.post(erase_url(world), data={"reason": "", "csrftoken": csrf_from(page.text)})
+    response = browser.submit(erase_url(world), erase_url(world), {"reason": ""})
 
     assert response.status_code == 422
-    assert 'id="reason-error"' in response.text
-    assert 'id="confirm-error"' in response.text
+    assert page(response).field_error("reason")
+    assert page(response).field_error("confirm")
+    assert page(response).invalid("confirm")
     session.expire_all()
     assert session.get(Family, world.family.id) is not None
 
 
 def test_the_plan_lead_erases_the_family_in_the_browser(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, session: Session, world: World
 ) -> None:
     name, family_id = world.family.display_name, world.family.id
-    sign_in(client, world.lead.username)
-    page = client.get(erase_url(world))
+    browser = signed_in(world.lead, language="en")
 
-    response = client.post(
-        erase_url(world),
-        data={"reason": "family_request", "confirm": "yes", "csrftoken": csrf_from(page.text)},
-        follow_redirects=False,
+    response = browser.submit(
+        erase_url(world), erase_url(world), {"reason": "family_request", "confirm": "yes"}
     )
 
     assert response.status_code == 303
     assert response.headers["location"] == "/?done=erased"
-    home = client.get(response.headers["location"])
-    assert "The family's data is erased" in html.unescape(home.text)
+    home = browser.get(response.headers["location"])
+    assert "The family's data is erased" in page(home).text
     assert name not in home.text
     session.expire_all()
     assert session.get(Family, family_id) is None
@@ -134,22 +125,19 @@ def test_the_plan_lead_erases_the_family_in_the_browser(
         world.lead.username,
         "erasure:family_request",
     )
-    assert client.get(f"/families/{family_id}").status_code == 404
+    assert browser.get(f"/families/{family_id}").status_code == 404
 
 
 @pytest.mark.parametrize(
     ("persona", "status"), [("consented", 403), ("other_unit", 404), ("withdrawn", 404)]
 )
 def test_only_the_plan_lead_side_erases_in_the_browser(
-    client: TestClient, session: Session, world: World, persona: str, status: int
+    signed_in: SignedIn, session: Session, world: World, persona: str, status: int
 ) -> None:
-    sign_in(client, getattr(world, persona).username)
-    token = csrf_from(client.get("/").text)
+    browser = signed_in(getattr(world, persona), language="en")
 
-    assert client.get(erase_url(world)).status_code == status
-    response = client.post(
-        erase_url(world), data={"reason": "family_request", "confirm": "yes", "csrftoken": token}
-    )
+    assert browser.get(erase_url(world)).status_code == status
+    response = browser.post_form(erase_url(world), {"reason": "family_request", "confirm": "yes"})
 
     assert response.status_code == status
     session.expire_all()

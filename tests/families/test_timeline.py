@@ -3,7 +3,6 @@ who did it for which unit and the records it is about. The plan lead's side only
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,8 +14,9 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.models import AuditEvent, Plan, PlanLeadChange, PlanReview
 from app.models.enums import PlanStatus, ReviewStatus
-from tests.accounts.test_pages import sign_in
 from tests.factories import World, build_world
+from tests.html import page
+from tests.pages import SignedIn
 
 Entry = dict[str, Any]
 
@@ -179,7 +179,7 @@ def test_only_the_plan_lead_side_reads_the_timeline(
 
 
 def test_the_timeline_page_tells_the_case_in_words(
-    client: TestClient, session: Session, world: World
+    signed_in: SignedIn, session: Session, world: World
 ) -> None:
     session.add(
         PlanLeadChange(
@@ -193,22 +193,23 @@ def test_the_timeline_page_tells_the_case_in_words(
         )
     )
     session.commit()
-    sign_in(client, world.lead.username)
+    browser = signed_in(world.lead)
 
-    page = client.get(f"/families/{world.family.id}/timeline")
+    response = browser.get(f"/families/{world.family.id}/timeline")
 
-    assert page.status_code == 200
-    kinds = re.findall(r'data-kind="([a-z_]+)"', page.text)
+    assert response.status_code == 200
+    entries = page(response).all("[data-kind]")
+    kinds = [entry["data-kind"] for entry in entries]
     assert kinds[0] == "plan_lead_changed"
     assert {"plan_submitted", "consent_given", "consent_withdrawn", "action_status"} <= set(kinds)
-    assert "Overtar etter permisjon." in page.text
-    assert "Barnevernet tilbyr foreldreveiledning." in page.text
-    assert "Kari Lead" in page.text
+    assert "Overtar etter permisjon." in entries[0].text
+    assert "Kari Lead" in entries[0].text
+    assert "Barnevernet tilbyr foreldreveiledning." in response.text
 
 
 @pytest.mark.parametrize(("persona", "status"), [("consented", 404), ("other_unit", 404)])
 def test_the_timeline_page_is_for_the_plan_lead_side(
-    client: TestClient, world: World, persona: str, status: int
+    signed_in: SignedIn, world: World, persona: str, status: int
 ) -> None:
-    sign_in(client, getattr(world, persona).username)
-    assert client.get(f"/families/{world.family.id}/timeline").status_code == status
+    browser = signed_in(getattr(world, persona))
+    assert browser.get(f"/families/{world.family.id}/timeline").status_code == status

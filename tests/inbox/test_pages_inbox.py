@@ -5,80 +5,82 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.config import Settings
-from tests.accounts.test_pages import csrf_from, sign_in
 from tests.factories import make_unit, make_user
+from tests.html import page
 from tests.inbox.conftest import Shared, in_days
+from tests.pages import SignedIn
 
 
 def test_a_reviewer_finds_the_plan_to_review_and_marks_the_inbox_read(
-    shared: Shared, client: TestClient
+    shared: Shared, signed_in: SignedIn
 ) -> None:
-    client.cookies.set("duk_lang", "en")  # the texts asserted below are the English ones
-    sign_in(client, shared.reviewer.username)
+    browser = signed_in(shared.reviewer, language="en")  # the texts below are the English ones
 
-    home = client.get("/")
-    assert "1 new in your inbox" in home.text
-    assert 'href="/inbox"' in home.text
+    home = page(browser.get("/"))
+    assert home.one(".inbox-summary a[href='/inbox']").text == "1 new in your inbox"
 
-    page = client.get("/inbox")
-    assert page.status_code == 200
-    assert page.headers["cache-control"] == "no-store"
-    assert '<h2 id="inbox-review_requested">Plans waiting for your review' in page.text
-    assert "Familien Haddad" in page.text
-    assert "Plan version 1 is waiting for review by Barnevernet Øst." in page.text
-    assert f'href="/plans/{shared.plan_id}/review"' in page.text
-    assert '<span class="inbox-new">New</span>' in page.text
-
-    marked = client.post(
-        "/inbox/seen", data={"csrftoken": csrf_from(page.text)}, follow_redirects=False
+    response = browser.get("/inbox")
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    inbox = page(response)
+    review = inbox.one('section[aria-labelledby="inbox-review_requested"]')
+    assert review.one("h2").text == "Plans waiting for your review (1)"
+    [item] = review.all("li.inbox-item")
+    assert item.one(".card-title").text == "Familien Haddad"
+    assert item.one(".inbox-text").text == (
+        "Plan version 1 is waiting for review by Barnevernet Øst."
     )
+    assert item.one("a")["href"] == f"/plans/{shared.plan_id}/review"
+    assert item.one(".inbox-new").text == "New"
+
+    marked = browser.submit("/inbox", "/inbox/seen")
     assert marked.status_code == 303
     assert marked.headers["location"] == "/inbox"
 
-    again = client.get("/inbox")
-    assert "Nothing new since you last looked." in again.text
-    assert '<span class="inbox-new">New</span>' not in again.text
-    assert f'href="/plans/{shared.plan_id}/review"' in again.text
-    assert "Nothing new in your inbox" in client.get("/").text
+    again = page(browser.get("/inbox"))
+    assert again.one(".inbox-count").text == "Nothing new since you last looked."
+    assert not again.has(".inbox-new")
+    assert again.has(f'a[href="/plans/{shared.plan_id}/review"]')
+    assert page(browser.get("/")).one(".inbox-summary").text == "Nothing new in your inbox"
 
 
 def test_a_caseworker_sees_overdue_actions_grouped_apart_from_those_due_soon(
-    shared: Shared, client: TestClient
+    shared: Shared, signed_in: SignedIn
 ) -> None:
-    client.cookies.set("duk_lang", "en")
     shared.add_action("Mor søker bostøtte.", in_days(-3), {"kind": "family", "member": "Mor"})
     shared.add_action(
         "Barnevernet ringer mor.", in_days(2), {"kind": "unit", "unit_id": str(shared.unit_b.id)}
     )
-    sign_in(client, shared.lead.username)
+    browser = signed_in(shared.lead, language="en")
 
-    page = client.get("/inbox")
+    response = browser.get("/inbox")
 
-    assert page.status_code == 200
-    overdue = page.text.index("Overdue actions")
-    due_soon = page.text.index("Actions due within a week")
-    assert overdue < page.text.index("Mor søker bostøtte.") < due_soon
-    assert due_soon < page.text.index("Barnevernet ringer mor.")
-    assert f'href="/canvases/{shared.canvas_id}/actions"' in page.text
-    assert "Mark all as read" in page.text
-    assert "2 new items" in page.text
+    assert response.status_code == 200
+    inbox = page(response)
+    groups = {group.one("h2").text: group for group in inbox.all("section[aria-labelledby]")}
+    overdue = groups["Overdue actions (1)"]
+    due_soon = groups["Actions due within a week (1)"]
+    assert "Mor søker bostøtte." in overdue.one(".inbox-text").text
+    assert "Barnevernet ringer mor." in due_soon.one(".inbox-text").text
+    assert list(groups).index("Overdue actions (1)") < list(groups).index(
+        "Actions due within a week (1)"
+    )
+    assert overdue.one("a")["href"] == f"/canvases/{shared.canvas_id}/actions"
+    assert inbox.form("/inbox/seen").one("button").text == "Mark all as read"
+    assert inbox.one(".inbox-count").text == "2 new items"
 
 
-def test_an_empty_inbox_says_what_will_show_up_there(
-    client: TestClient, session: Session, settings: Settings
-) -> None:
-    client.cookies.set("duk_lang", "en")
+def test_an_empty_inbox_says_what_will_show_up_there(signed_in: SignedIn, session: Session) -> None:
     caseworker = make_user(session, units=[make_unit(session)])
     session.commit()
-    sign_in(client, caseworker.username)
+    browser = signed_in(caseworker, language="en")
 
-    page = client.get("/inbox")
+    response = browser.get("/inbox")
 
-    assert page.status_code == 200
-    assert "Your inbox is empty." in page.text
-    assert "Mark all as read" not in page.text
-    assert "Nothing new in your inbox" in client.get("/").text
+    assert response.status_code == 200
+    assert "Your inbox is empty." in response.text
+    assert "Mark all as read" not in response.text
+    assert "Nothing new in your inbox" in browser.get("/").text
 
 
 def test_the_inbox_page_asks_a_signed_out_visitor_to_sign_in(client: TestClient) -> None:

@@ -4,7 +4,6 @@ submitted plan, its print view and its PDF, all in the family's language (issue 
 from __future__ import annotations
 
 import io
-import re
 from datetime import date, timedelta
 from typing import cast
 
@@ -28,7 +27,6 @@ from app.models.enums import GoalHorizon, Language, ResponsibleKind
 from app.needs import service as need_service
 from app.needs.schemas import NeedCreate
 from app.plans.pages import static_only_fetcher
-from tests.accounts.test_pages import csrf_from, sign_in
 from tests.factories import (
     actor_of,
     build_world,
@@ -38,8 +36,8 @@ from tests.factories import (
     make_unit,
     make_user,
 )
-
-SUBMIT_BUTTON = re.compile(r"<button[^>]*>\s*Submit the plan\s*</button>")
+from tests.html import Element, page
+from tests.pages import PageClient, SignedIn
 
 
 def _flat(text: str) -> str:
@@ -49,8 +47,8 @@ def _flat(text: str) -> str:
 
 def _font_names(reader: PdfReader) -> set[str]:
     names: set[str] = set()
-    for page in reader.pages:
-        resources = cast(DictionaryObject, page["/Resources"].get_object())
+    for sheet in reader.pages:
+        resources = cast(DictionaryObject, sheet["/Resources"].get_object())
         fonts = cast(DictionaryObject, resources["/Font"].get_object())
         for font in fonts.values():
             names.add(str(cast(DictionaryObject, font.get_object())["/BaseFont"]))
@@ -107,32 +105,35 @@ def _complete_canvas(
     return canvas
 
 
-def _submit(client: TestClient, canvas: Canvas) -> str:
-    preview = client.get(f"/canvases/{canvas.id}/plan")
-    response = client.post(
-        f"/canvases/{canvas.id}/plans",
-        data={"csrftoken": csrf_from(preview.text)},
-        follow_redirects=False,
-    )
+def _submit_button(preview: Element, canvas: Canvas) -> Element:
+    button = preview.form(f"/canvases/{canvas.id}/plans").one("button")
+    assert button.text == "Submit the plan"
+    return button
+
+
+def _submit(browser: PageClient, canvas: Canvas) -> str:
+    """The plan lead submits the plan from its preview."""
+    response = browser.submit(f"/canvases/{canvas.id}/plan", f"/canvases/{canvas.id}/plans")
     assert response.status_code == 303, response.text
     location: str = response.headers["location"]
     return location
 
 
 def test_preview_of_an_empty_canvas_lists_what_the_plan_still_lacks(
-    client: TestClient, session: Session, settings: Settings
+    signed_in: SignedIn, session: Session, settings: Settings
 ) -> None:
     unit = make_unit(session)
     kari = make_user(session, units=[unit])
     family = make_family(session, kari, settings, language=Language.en)
     canvas = make_canvas(session, kari, family)
     session.commit()
-    sign_in(client, kari.username)
+    browser = signed_in(kari)
 
-    page = client.get(f"/canvases/{canvas.id}/plan")
+    response = browser.get(f"/canvases/{canvas.id}/plan")
 
-    assert page.status_code == 200
-    missing = page.text.split('data-testid="plan-missing"')[1].split("</ul>")[0]
+    assert response.status_code == 200
+    preview = page(response)
+    missing = preview.one('[data-testid="plan-missing"]').all("li a")
     for text, href in [
         ("What the family needs help with", f"/canvases/{canvas.id}/needs"),
         ("At least one goal", f"/canvases/{canvas.id}/goals"),
@@ -142,28 +143,27 @@ def test_preview_of_an_empty_canvas_lists_what_the_plan_still_lacks(
         ("The period the plan covers", f"/canvases/{canvas.id}"),
         ("The date of the next review", f"/canvases/{canvas.id}"),
     ]:
-        assert text in missing
-        assert f'href="{href}' in missing
-    button = SUBMIT_BUTTON.search(page.text)
-    assert button is not None
-    assert "disabled" in button.group(0)
+        [link] = [a for a in missing if text in a.text]
+        assert link["href"].startswith(href), (text, link["href"])
+    assert "disabled" in _submit_button(preview, canvas)
 
 
 def test_preview_of_a_complete_canvas_reads_like_the_familys_plan(
-    client: TestClient, session: Session, settings: Settings
+    signed_in: SignedIn, session: Session, settings: Settings
 ) -> None:
     unit = make_unit(session)
     kari = make_user(session, units=[unit], display_name="Kari Hansen")
     family = make_family(session, kari, settings, language=Language.en)
     canvas = _complete_canvas(session, kari, family, unit=unit)
     session.commit()
-    sign_in(client, kari.username)
+    browser = signed_in(kari)
 
-    page = client.get(f"/canvases/{canvas.id}/plan")
+    response = browser.get(f"/canvases/{canvas.id}/plan")
 
-    assert page.status_code == 200
-    text = page.text
-    assert 'data-testid="plan-missing"' not in text
+    assert response.status_code == 200
+    preview = page(response)
+    assert not preview.has('[data-testid="plan-missing"]')
+    text = preview.text
     for words in [
         "At vi har det trygt hjemme.",  # what matters to us
         "Vi bor trangt.",  # how things are now, in the family's words
@@ -180,37 +180,35 @@ def test_preview_of_a_complete_canvas_reads_like_the_familys_plan(
         "Mor ringer boligkontoret."
     )
     assert unit.name in text
-    assert ">Mor<" in text
-    button = SUBMIT_BUTTON.search(text)
-    assert button is not None
-    assert "disabled" not in button.group(0)
+    assert "Mor" in preview.texts("*")  # the family member who does it, named on its own
+    assert "disabled" not in _submit_button(preview, canvas)
 
 
 def test_submitting_the_plan_makes_plan_1_and_lands_on_its_page(
-    client: TestClient, session: Session, settings: Settings
+    signed_in: SignedIn, session: Session, settings: Settings
 ) -> None:
     unit = make_unit(session)
     kari = make_user(session, units=[unit])
     family = make_family(session, kari, settings, language=Language.en)
     canvas = _complete_canvas(session, kari, family)
     session.commit()
-    sign_in(client, kari.username)
+    browser = signed_in(kari)
 
-    location = _submit(client, canvas)
+    location = _submit(browser, canvas)
 
     plan = session.scalar(select(Plan).where(Plan.family_id == family.id))
     assert plan is not None
     assert plan.number == 1
     assert location == f"/plans/{plan.id}"
-    page = client.get(location)
-    assert page.status_code == 200
-    assert "Plan 1" in page.text
-    assert "In review" in page.text
-    assert "Mor ringer boligkontoret." in page.text
+    plan_page = browser.get(location)
+    assert plan_page.status_code == 200
+    assert "Plan 1" in plan_page.text
+    assert "In review" in plan_page.text
+    assert "Mor ringer boligkontoret." in plan_page.text
 
 
 def test_submitting_an_incomplete_plan_shows_the_list_again_and_stores_nothing(
-    client: TestClient, session: Session, settings: Settings
+    signed_in: SignedIn, session: Session, settings: Settings
 ) -> None:
     unit = make_unit(session)
     school = make_unit(session, name="Skolen i Test")
@@ -231,72 +229,72 @@ def test_submitting_an_incomplete_plan_shows_the_list_again_and_stores_nothing(
         ),
     )
     session.commit()
-    sign_in(client, kari.username)
-    preview = client.get(f"/canvases/{canvas.id}/plan")
+    browser = signed_in(kari)
 
-    response = client.post(
-        f"/canvases/{canvas.id}/plans", data={"csrftoken": csrf_from(preview.text)}
-    )
+    # The preview's button is disabled; the form is sent all the same.
+    response = browser.post_form(f"/canvases/{canvas.id}/plans")
 
     assert response.status_code == 422
-    assert 'role="alert"' in response.text
-    missing = response.text.split('data-testid="plan-missing"')[1].split("</ul>")[0]
-    assert "Skolen i Test" in missing
-    assert f'href="/families/{family.id}/consents"' in missing  # where consent is recorded
+    refused = page(response)
+    assert refused.has('[role="alert"]')
+    missing = refused.one('[data-testid="plan-missing"]')
+    assert "Skolen i Test" in missing.text
+    # Where consent is recorded.
+    assert missing.has(f'a[href="/families/{family.id}/consents"]')
     # The preview is in the family's language, bokmål here.
-    assert "Hvem i familien som gjør dette: «Noen i familien ringer banken.»" in missing
-    assert "Når dette skal være gjort: «Noen i familien ringer banken.»" in missing
-    assert f'href="/canvases/{canvas.id}/actions#action-{vague.id}"' in missing
+    assert "Hvem i familien som gjør dette: «Noen i familien ringer banken.»" in missing.text
+    assert "Når dette skal være gjort: «Noen i familien ringer banken.»" in missing.text
+    assert missing.has(f'a[href="/canvases/{canvas.id}/actions#action-{vague.id}"]')
     assert session.scalar(select(Plan).where(Plan.family_id == family.id)) is None
 
 
 @pytest.mark.parametrize("language", [Language.en, Language.nn])
 def test_plan_page_and_print_view_are_in_the_familys_language(
-    client: TestClient, session: Session, settings: Settings, language: Language
+    signed_in: SignedIn, session: Session, settings: Settings, language: Language
 ) -> None:
     unit = make_unit(session)
     kari = make_user(session, units=[unit])
     family = make_family(session, kari, settings, language=language)
     canvas = _complete_canvas(session, kari, family)
     session.commit()
-    sign_in(client, kari.username)  # Kari's own pages are in bokmål
-    location = _submit(client, canvas)
+    browser = signed_in(kari)  # Kari's own pages are in bokmål
+    location = _submit(browser, canvas)
 
     for path in (location, f"{location}/print"):
-        page = client.get(path)
-        assert page.status_code == 200
-        assert f'<html lang="{language.value}">' in page.text
-        assert page.headers["content-language"] == language.value
-        assert page.headers["cache-control"] == "no-store"
+        response = browser.get(path)
+        assert response.status_code == 200
+        assert page(response)["lang"] == language.value
+        assert response.headers["content-language"] == language.value
+        assert response.headers["cache-control"] == "no-store"
         if language is Language.en:  # the messages are written in English
-            assert "What matters to us" in page.text
-            assert "Who does what, and by when" in page.text
-    assert client.get("/").headers["content-language"] == "nb"
-    print_view = client.get(f"{location}/print")
-    assert 'class="site-header"' not in print_view.text  # a clean document, no navigation
+            assert "What matters to us" in response.text
+            assert "Who does what, and by when" in response.text
+    assert browser.get("/").headers["content-language"] == "nb"
+    print_view = page(browser.get(f"{location}/print"))
+    assert not print_view.has(".site-header")  # a clean document, no navigation
     assert family.display_name in print_view.text
 
 
 def test_the_pdf_holds_every_goal_and_action_with_who_and_when(
-    client: TestClient, session: Session, settings: Settings
+    signed_in: SignedIn, session: Session, settings: Settings
 ) -> None:
     unit = make_unit(session)
     kari = make_user(session, units=[unit])
     family = make_family(session, kari, settings, display_name="Familien Ødegård")
     canvas = _complete_canvas(session, kari, family, unit=unit)
     session.commit()
-    sign_in(client, kari.username)
-    location = _submit(client, canvas)
+    browser = signed_in(kari)
+    location = _submit(browser, canvas)
     plan_id = location.rsplit("/", 1)[1]
 
-    response = client.get(f"{location}.pdf")
+    response = browser.get(f"{location}.pdf")
 
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["content-disposition"] == 'attachment; filename="plan-1.pdf"'
     assert response.headers["cache-control"] == "no-store"
     reader = PdfReader(io.BytesIO(response.content))
-    text = _flat("\n".join(page.extract_text() for page in reader.pages))
+    text = _flat("\n".join(sheet.extract_text() for sheet in reader.pages))
     fonts = _font_names(reader)
     assert fonts
     assert all("DejaVu" in name for name in fonts), fonts
@@ -320,13 +318,13 @@ def test_the_pdf_holds_every_goal_and_action_with_who_and_when(
 
 
 def test_reading_the_plan_page_and_print_view_is_in_the_audit_trail(
-    client: TestClient, session: Session, settings: Settings
+    signed_in: SignedIn, session: Session, settings: Settings
 ) -> None:
     world = build_world(session, settings)
-    sign_in(client, world.consented.username)
+    browser = signed_in(world.consented)
 
-    assert client.get(f"/plans/{world.plan.id}").status_code == 200
-    assert client.get(f"/plans/{world.plan.id}/print").status_code == 200
+    assert browser.get(f"/plans/{world.plan.id}").status_code == 200
+    assert browser.get(f"/plans/{world.plan.id}/print").status_code == 200
 
     reads = session.scalars(
         select(AuditEvent).where(
@@ -339,21 +337,19 @@ def test_reading_the_plan_page_and_print_view_is_in_the_audit_trail(
 
 
 def test_a_consented_unit_reads_the_plan_but_may_not_submit(
-    client: TestClient, session: Session, settings: Settings
+    signed_in: SignedIn, session: Session, settings: Settings
 ) -> None:
     world = build_world(session, settings)
-    sign_in(client, world.consented.username)
+    browser = signed_in(world.consented)
 
-    page = client.get(f"/plans/{world.plan.id}")
-    assert page.status_code == 200
-    assert world.unit_b.name in page.text  # the review asked of the consented unit
-    assert client.get(f"/plans/{world.plan.id}.pdf").status_code == 200
-    assert SUBMIT_BUTTON.search(page.text) is None
+    response = browser.get(f"/plans/{world.plan.id}")
+    assert response.status_code == 200
+    assert world.unit_b.name in response.text  # the review asked of the consented unit
+    assert browser.get(f"/plans/{world.plan.id}.pdf").status_code == 200
+    assert "Submit the plan" not in page(response).texts("button")
     # The preview is the live canvas, which a consent does not share: it is not there at all.
-    assert client.get(f"/canvases/{world.canvas.id}/plan").status_code == 404
-    submit = client.post(
-        f"/canvases/{world.canvas.id}/plans", data={"csrftoken": csrf_from(page.text)}
-    )
+    assert browser.get(f"/canvases/{world.canvas.id}/plan").status_code == 404
+    submit = browser.post_form(f"/canvases/{world.canvas.id}/plans")
     assert submit.status_code == 404
     assert session.scalars(select(Plan).where(Plan.family_id == world.family.id)).all() == [
         world.plan
@@ -362,10 +358,10 @@ def test_a_consented_unit_reads_the_plan_but_may_not_submit(
 
 @pytest.mark.parametrize("persona", ["other_unit", "withdrawn"])
 def test_other_units_find_no_plan_at_all(
-    client: TestClient, session: Session, settings: Settings, persona: str
+    signed_in: SignedIn, session: Session, settings: Settings, persona: str
 ) -> None:
     world = build_world(session, settings)
-    sign_in(client, getattr(world, persona).username)
+    browser = signed_in(getattr(world, persona))
     plan = world.plan.id
 
     for path in (
@@ -374,7 +370,7 @@ def test_other_units_find_no_plan_at_all(
         f"/plans/{plan}/print",
         f"/canvases/{world.canvas.id}/plan",
     ):
-        response = client.get(path)
+        response = browser.get(path)
         assert response.status_code == 404, path
         assert "application/pdf" not in response.headers["content-type"]
 

@@ -9,7 +9,6 @@ its action; then the family withdraws that service's consent and it sees nothing
 
 from __future__ import annotations
 
-import html
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,7 +16,6 @@ from typing import Any
 
 import httpx2
 from babel.dates import format_date
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,8 +23,9 @@ from sqlalchemy.orm import Session
 from app.config import Settings
 from app.models import ActionEvent, Unit
 from app.models.enums import ActionStatus, Role
-from tests.accounts.test_pages import sign_in
 from tests.factories import auth_headers, make_unit, make_user
+from tests.html import page
+from tests.pages import SignedIn
 
 API = "/api/v1"
 IN_TWO_WEEKS = (date.today() + timedelta(days=14)).isoformat()
@@ -78,7 +77,7 @@ def decide(client: TestClient, service: Service, plan_id: str, decision: str, co
 
 
 def test_three_services_review_the_plan_with_the_familys_consent(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI
+    client: TestClient, session: Session, settings: Settings, signed_in: SignedIn
 ) -> None:
     team = make_unit(session, name="Familieteamet")
     services: dict[str, Service] = {}
@@ -250,13 +249,11 @@ def test_three_services_review_the_plan_with_the_familys_consent(
         )
     ).all()
     assert event.unit_id == barnevern.unit.id
-    browser = TestClient(app)
-    sign_in(browser, kari.username)
-    plan_page = browser.get(f"/plans/{plan_2['id']}")
+    plan_page = signed_in(kari).get(f"/plans/{plan_2['id']}")
     assert plan_page.status_code == 200
     on = format_date(event.at.date(), format="long", locale="en_GB")
     who_and_when = f"Under way – {barnevern.display_name}, Barneverntjenesten, {on}"
-    assert who_and_when in html.unescape(plan_page.text)
+    assert who_and_when in page(plan_page).text
 
     # The family withdraws the child welfare service's consent: it sees nothing any more.
     lead.call(

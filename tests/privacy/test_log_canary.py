@@ -10,7 +10,6 @@ lines of the run must: a server that logged nothing would pass otherwise.
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,6 +25,7 @@ from app.models import Canvas
 from tests.cli.duk_process import DukServer, serving
 from tests.conftest import TEST_SECRET, prepare_database
 from tests.factories import PASSWORD, World, build_world
+from tests.html import page
 
 API = "/api/v1"
 
@@ -57,8 +57,6 @@ CANARIES = (
     CLOSING_NOTE,
     HANDOVER_NOTE,
 )
-
-CSRF_FIELD = re.compile(r'name="csrftoken" value="([^"]+)"')
 
 
 def _forms_of(canary: str) -> set[str]:
@@ -100,10 +98,9 @@ class Case:
         self.request_ids.append(response.headers["x-request-id"])
         return response
 
-    def csrf(self, page: str) -> str:
-        match = CSRF_FIELD.search(self.http.get(page).text)
-        assert match, f"no CSRF field on {page}"
-        return match.group(1)
+    def csrf(self, on: str) -> str:
+        """The CSRF token of the forms on the page ``on``, opened as a user opens it."""
+        return page(self.http.get(on)).all("input[name=csrftoken]")[0]["value"]
 
 
 def _run_api_case(case: Case) -> dict[str, str]:

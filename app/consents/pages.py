@@ -16,7 +16,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
@@ -26,8 +25,9 @@ from app.accounts import service as account_service
 from app.audit import service as audit
 from app.consents import service as consent_service
 from app.consents.schemas import ConsentCreate
+from app.kit import forms
 from app.kit.errors import Conflict, Invalid, NotFound
-from app.kit.forms import FormCode, form_errors
+from app.kit.forms import FormCode
 from app.kit.i18n import LOCAL_TIME, N_, local, request_language
 from app.kit.templating import render
 from app.models import Consent, Family, Unit
@@ -143,13 +143,16 @@ def record_consent(
 ) -> Response:
     scope = _case_scope(session, actor, family_id)
     form = {"unit_id": unit_id, "given_by": given_by, "expires_at": expires_at}
-    try:
-        data = ConsentCreate.model_validate(
-            {"unit_id": unit_id, "given_by": given_by, "expires_at": _expiry(expires_at)}
-        )
-        consent_service.add_consent(session, actor, scope, data)
-    except (ValidationError, Invalid) as exc:
-        errors = form_errors(exc, CONSENT_FIELDS, request_language(request))
+    data = {"unit_id": unit_id, "given_by": given_by, "expires_at": _expiry(expires_at)}
+    consent, errors = forms.submit(
+        session,
+        lambda: consent_service.add_consent(
+            session, actor, scope, ConsentCreate.model_validate(data)
+        ),
+        CONSENT_FIELDS,
+        request_language(request),
+    )
+    if consent is None:
         return _consents_page(
             request, session, actor, scope, form=form, errors=errors, status_code=422
         )

@@ -27,7 +27,7 @@ from app.catalogue import template_store
 from app.db import utcnow
 from app.goals import service as goal_service
 from app.kit.concurrency import check_version
-from app.kit.errors import FieldError, Invalid, PreconditionFailed
+from app.kit.errors import Conflict, FieldError, Invalid, PreconditionFailed
 from app.models import (
     Canvas,
     CanvasDomain,
@@ -64,8 +64,24 @@ _UPDATE_DOMAIN = update(CANVAS_DOMAIN_TABLE).where(
 )
 
 
-def create_canvas(session: Session, actor: Actor, scope: FamilyScope, template_key: str) -> Canvas:
+class ConversationInProgress(Conflict):
+    """The family has a duk in progress, and a second, empty one was not asked for."""
+
+
+def create_canvas(
+    session: Session,
+    actor: Actor,
+    scope: FamilyScope,
+    template_key: str,
+    *,
+    beside_one_in_progress: bool = True,
+) -> Canvas:
+    """A new, empty duk. With ``beside_one_in_progress=False`` (the family page, where one tap
+    too many would leave the family with two duks) it is refused while one is in progress; the
+    API creates what its caller asks for."""
     scope.require_edit()
+    if not beside_one_in_progress and in_progress(session, scope.family.id) is not None:
+        raise ConversationInProgress("The family has a conversation in progress.")
     row = template_store.latest(session, template_key)
     template = template_store.template_by_id(session, row.id)
     canvas = Canvas(
@@ -86,6 +102,16 @@ def create_canvas(session: Session, actor: Actor, scope: FamilyScope, template_k
         session, actor, AuditAction.create, "canvas", canvas.id, family_id=canvas.family_id
     )
     return canvas
+
+
+def in_progress(session: Session, family_id: uuid.UUID) -> Canvas | None:
+    """The family's newest duk still in progress (a draft), the one to continue."""
+    return session.scalars(
+        select(Canvas)
+        .where(Canvas.family_id == family_id, Canvas.status == CanvasStatus.draft)
+        .order_by(Canvas.created_at.desc(), Canvas.id)
+        .limit(1)
+    ).first()
 
 
 def load_canvas(session: Session, canvas_id: uuid.UUID) -> Canvas | None:

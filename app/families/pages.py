@@ -9,7 +9,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
+from app.access.actor import Actor
 from app.access.policy import FamilyAccess, Reach, can_create_family, can_edit_case
 from app.access.scope import FamilyScope, family_scope
 from app.accounts import service as account_service
@@ -21,6 +23,7 @@ from app.families import timeline as family_timeline
 from app.families.schemas import FamilyCreate
 from app.inbox import service as inbox_service
 from app.kit import forms
+from app.kit.forms import FormCode
 from app.kit.i18n import N_, local, long_date, request_language
 from app.kit.templating import render
 from app.models import Family, Unit
@@ -160,6 +163,7 @@ def family_page(
             "family": family,
             "plan_lead": account_service.plan_lead(session, family),
             "canvases": canvas_service.family_canvases(session, family.id),
+            "in_progress": canvas_service.in_progress(session, family.id),
             "can_edit": can_edit_case(scope.access),
             "done": _done(done),
             "progress": reading_service.family_progress(
@@ -198,12 +202,47 @@ def _shared_family_page(
 
 @router.post("/families/{family_id}/canvases", name="canvas_start")
 def start_canvas(
+    request: Request,
+    family_id: uuid.UUID,
+    actor: PageActor,
+    session: SessionDep,
+    confirm: FormCode = "",
+) -> Response:
+    """ "Start the conversation": a new canvas on the family template, then straight to it.
+    While one is in progress a new one is made only when the confirmation page said yes: a
+    second tap, or a tap meant for "Continue", gets that page (409) and makes nothing."""
+    scope = family_scope(session, actor, family_id, Reach.case)
+    try:
+        canvas = canvas_service.create_canvas(
+            session, actor, scope, "familie", beside_one_in_progress=confirm == "yes"
+        )
+    except canvas_service.ConversationInProgress:
+        return _new_canvas_page(request, session, actor, scope, status_code=409)
+    return RedirectResponse(f"/canvases/{canvas.id}", status_code=303)
+
+
+@router.get("/families/{family_id}/canvases/new", name="canvas_new")
+def new_canvas(
     request: Request, family_id: uuid.UUID, actor: PageActor, session: SessionDep
 ) -> Response:
-    """ "Start the conversation": a new canvas on the family template, then straight to it."""
+    """Asks before a second duk: the one in progress stays as it is, and is the way on."""
     scope = family_scope(session, actor, family_id, Reach.case)
-    canvas = canvas_service.create_canvas(session, actor, scope, "familie")
-    return RedirectResponse(f"/canvases/{canvas.id}", status_code=303)
+    scope.require_edit()
+    return _new_canvas_page(request, session, actor, scope)
+
+
+def _new_canvas_page(
+    request: Request, session: Session, actor: Actor, scope: FamilyScope, status_code: int = 200
+) -> Response:
+    current = canvas_service.in_progress(session, scope.family.id)
+    if current is None:  # nothing to ask about: the family page starts one directly
+        return RedirectResponse(f"/families/{scope.family.id}", status_code=303)
+    return render(
+        request,
+        "families/new_canvas.html",
+        {"family": family_service.read_family(session, actor, scope), "current": current},
+        status_code=status_code,
+    )
 
 
 @router.get("/families/{family_id}/timeline", name="timeline_page")

@@ -476,13 +476,15 @@ PAGES = (
         check=check_create_family,
     ),
     Page("GET", "/families/{family_id}", Kind.family_read, _family, check=check_sees_family_name),
+    # The world's duk is in progress: the question comes first, and the answer makes one.
+    Page("GET", "/families/{family_id}/canvases/new", Kind.case, _family),
     Page(
         "POST",
         "/families/{family_id}/canvases",
         Kind.case,
         _family,
         303,
-        form=lambda _w: {},
+        form=lambda _w: {"confirm": "yes"},
         check=check_start_canvas,
     ),
     # --- family side: consents, audit, timeline, handover, erasure (issue 4): rows below ---

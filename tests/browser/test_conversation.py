@@ -640,3 +640,45 @@ def test_the_canvas_of_a_full_conversation_is_under_60_kb_and_stays_on_its_origi
     assert total < PAGE_BUDGET_BYTES, f"the canvas page is {total} bytes over the wire: {sizes}"
     assert_same_origin(watch_of(page).requests, base_url)
     assert len(watch_of(page).requests) >= 4  # the page, its CSS, htmx and the app's script
+
+
+# --- a second duk only when asked for (issue 13) ------------------------------------------
+
+
+def test_a_new_duk_is_made_only_after_confirming(
+    open_tablet: TabletFactory, kari_state_en: StorageState, api: httpx2.Client
+) -> None:
+    page = open_tablet("portrait", kari_state_en)
+    page.goto("/")
+    new_family = page.get_by_role("region", name="Start with a new family")
+    new_family.get_by_label("What the family wants to be called").fill("Familien Ny-Start")
+    tap_and_wait(page, new_family.get_by_role("button", name="Start"))
+    family_path = path_of(page)
+    tap_and_wait(page, page.get_by_role("button", name="Start the conversation"))
+    first = canvas_id_of(page)
+
+    # Back on the family page the way on is the duk in progress, not a new one.
+    page.goto(family_path)
+    expect(page.get_by_role("button", name="Start the conversation")).to_have_count(0)
+    tap_and_wait(page, page.get_by_role("link", name="Continue the conversation"))
+    assert canvas_id_of(page) == first
+
+    # "Start a new conversation" asks first; continuing makes nothing new.
+    page.goto(family_path)
+    tap_and_wait(page, page.get_by_role("link", name="Start a new conversation"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("A new conversation?")
+    tap_and_wait(page, page.get_by_role("link", name="Continue the conversation"))
+    assert canvas_id_of(page) == first
+
+    # Only the yes makes a second, empty duk.
+    page.goto(family_path)
+    tap_and_wait(page, page.get_by_role("link", name="Start a new conversation"))
+    tap_and_wait(page, page.get_by_role("button", name="Yes, start a new, empty conversation"))
+    second = canvas_id_of(page)
+    assert second != first
+    family_id = family_path.rsplit("/", 1)[1]
+    listed = page.goto(family_path)
+    assert listed is not None
+    expect(page.locator(".canvas-card")).to_have_count(2)
+    assert stored_canvas(api, second)["family_id"] == family_id
+    assert stored_canvas(api, second)["centre"]["what_matters"] == ""

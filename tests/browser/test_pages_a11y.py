@@ -28,6 +28,7 @@ class MainPage:
 
 PAGES: dict[str, MainPage] = {
     "family": MainPage("haddad", lambda f: f"/families/{f.family_id}"),
+    "new-conversation": MainPage("haddad", lambda f: f"/families/{f.family_id}/canvases/new"),
     "canvas": MainPage("haddad", lambda f: f"/canvases/{f.canvas_id}"),
     "canvas-just-started": MainPage("berg", lambda f: f"/canvases/{f.canvas_id}"),
     "domain": MainPage("haddad", lambda f: f"/canvases/{f.canvas_id}/domains/bolig"),

@@ -18,6 +18,7 @@ from app.access.policy import can_edit_case
 from app.access.scope import FamilyScope
 from app.accounts import service as account_service
 from app.canvases import service as canvas_service
+from app.catalogue import service as catalogue_service
 from app.catalogue import template_store
 from app.catalogue.template_schema import CanvasTemplateDef
 from app.kit.errors import FieldError, NotFound
@@ -26,6 +27,10 @@ from app.models import Plan, User
 from app.plans.schemas import PlanOut
 
 HORIZONS = ("dream", "long", "short")
+# What the family's copy leaves out: an action or a referral cancelled, or one the service
+# said no to, is no part of what the family and the services agreed to do.
+LEFT_OUT = frozenset({"cancelled", "entered_in_error"})
+NOT_GIVEN = frozenset({"cancelled", "declined", "entered_in_error"})
 
 
 @dataclass(frozen=True)
@@ -39,10 +44,22 @@ class DomainView:
 
 
 @dataclass(frozen=True)
+class ServiceView:
+    """A service the need is mapped to, as the family reads it: its name in the plan's
+    language, who gives it, and how to reach it."""
+
+    name: str
+    provider: str
+    how_to_reach: str
+    url: str
+
+
+@dataclass(frozen=True)
 class NeedView:
     domain_title: str
     text: str
     priority: int
+    services: tuple[ServiceView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,9 +154,15 @@ def plan_view(
             )
         )
 
+    services = _services_by_need(session, content.get("referrals", []), lang)
     needs = sorted(
         (
-            NeedView(domain_title=title(n["domain"]), text=n["text"], priority=n["priority"])
+            NeedView(
+                domain_title=title(n["domain"]),
+                text=n["text"],
+                priority=n["priority"],
+                services=tuple(services.get(str(n["id"]), ())),
+            )
             for n in content.get("needs", [])
         ),
         key=lambda n: n.priority,
@@ -152,13 +175,16 @@ def plan_view(
 
     actions: list[ActionView] = []
     for action in content.get("actions", []):
+        if action.get("status") in LEFT_OUT:
+            continue  # a cancelled action is no part of what the family agreed to
         responsible = action.get("responsible", {})
         if responsible.get("kind") == "unit":
             who = unit_name(responsible.get("unit_id"))
             user_id = _uuid(responsible.get("user_id"))
             user = session.get(User, user_id) if user_id else None
             if user is not None:
-                who = f"{who} ({user.display_name})" if who else user.display_name
+                # "Sara Lie, Skolen": the person, then where she works; no brackets to nest.
+                who = f"{user.display_name}, {who}" if who else user.display_name
         else:
             who = responsible.get("member") or ""
         actions.append(
@@ -196,6 +222,32 @@ def plan_view(
         lead_name=lead.get("display_name") or "",
         lead_unit=unit_name(lead.get("unit_id") or lead_unit_id),
     )
+
+
+def _services_by_need(
+    session: Session, referrals: list[dict[str, Any]], lang: str
+) -> dict[str, list[ServiceView]]:
+    """The services each need is mapped to and that still stand, oldest first: from the
+    catalogue with its provider and how to apply, or as written for one outside it."""
+    catalogue = catalogue_service.services_by_id(session)
+    by_need: dict[str, list[ServiceView]] = {}
+    for referral in referrals:
+        if referral.get("status") in NOT_GIVEN:
+            continue
+        entry = catalogue.get(_uuid(referral.get("service_id")) or uuid.UUID(int=0))
+        if entry is not None:
+            service, provider = entry
+            view = ServiceView(
+                name=catalogue_service.service_text(service, lang)["name"],
+                provider=provider.name,
+                how_to_reach=service.application_process or "",
+                url=service.url or "",
+            )
+        else:
+            name = referral.get("external_service_name") or ""
+            view = ServiceView(name=name, provider="", how_to_reach="", url="")
+        by_need.setdefault(str(referral["need_id"]), []).append(view)
+    return by_need
 
 
 def plan_context(

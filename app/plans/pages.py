@@ -27,6 +27,7 @@ from app.kit import forms
 from app.kit.errors import Invalid, NotFound
 from app.kit.forms import FormCode, FormText
 from app.kit.i18n import N_, long_date, request_language
+from app.kit.municipalities import municipality_name
 from app.kit.responses import MadeLater
 from app.kit.templating import STATIC_DIR, render, templates
 from app.models import Canvas, Plan
@@ -124,6 +125,7 @@ def _print_html(request: Request, context: dict[str, Any], lang: str, *, pdf: bo
         "lang": lang,
         "url_for": lambda name, **params: str(request.app.url_path_for(name, **params)),
         "for_pdf": pdf,
+        "municipality": municipality_name(context["family"].municipality_code),
         **context,
     }
     return templates(request, lang).get_template("plans/print.html").render(values)
@@ -139,13 +141,14 @@ def plan_pdf(
     audit.record(session, actor, AuditAction.export, "plan", plan.id, family_id=plan.family_id)
     lang = scope.family.language.value
     html = _print_html(request, plan_doc.plan_context(session, scope, plan, out), lang, pdf=True)
+    filename = pdf_filename(plan.family_id, out.number)
     # The PDF is rendered after the transaction has committed, so the seconds WeasyPrint takes
     # hold no database lock or connection.
     return MadeLater(
         lambda: html_to_pdf(html),
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'attachment; filename="plan-{out.number}.pdf"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
             "Content-Language": lang,
         },
@@ -377,8 +380,17 @@ def _weasyprint() -> tuple[Any, Any]:
     return weasyprint, StaticOnly
 
 
+def pdf_filename(family_id: uuid.UUID, number: int) -> str:
+    """``plan-1a2b3c4d-v2.pdf``: the family by the start of its id, never by a name, since the
+    file name travels in e-mails and download folders."""
+    return f"plan-{family_id.hex[:8]}-v{number}.pdf"
+
+
 def html_to_pdf(html: str) -> bytes:
+    """A tagged PDF (PDF/UA-1): a structure tree a screen reader follows, in the language of
+    the page's ``<html lang>``, the plan's."""
     weasyprint, fetcher = _weasyprint()
-    pdf = weasyprint.HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher()).write_pdf()
+    document = weasyprint.HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher())
+    pdf = document.write_pdf(pdf_variant="pdf/ua-1")
     assert isinstance(pdf, bytes)
     return pdf

@@ -9,22 +9,7 @@ from dataclasses import dataclass
 
 from app.catalogue.template_schema import CanvasTemplateDef
 from app.kit.i18n import translations
-
-# Municipalities of Østfold (kommunenummer from 2024); the demo uses four of them.
-MUNICIPALITY_NAMES = {
-    "3101": "Halden",
-    "3103": "Moss",
-    "3105": "Sarpsborg",
-    "3107": "Fredrikstad",
-    "3110": "Hvaler",
-    "3112": "Råde",
-    "3114": "Våler",
-    "3116": "Skiptvet",
-    "3118": "Indre Østfold",
-    "3120": "Rakkestad",
-    "3122": "Marker",
-    "3124": "Aremark",
-}
+from app.kit.municipalities import MUNICIPALITY_NAMES
 
 
 def _msgids(_: Callable[[str], str]) -> dict[str, dict[str, str]]:

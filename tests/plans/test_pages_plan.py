@@ -291,7 +291,9 @@ def test_the_pdf_holds_every_goal_and_action_with_who_and_when(
 
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
-    assert response.headers["content-disposition"] == 'attachment; filename="plan-1.pdf"'
+    assert response.headers["content-disposition"] == (
+        f'attachment; filename="plan-{family.id.hex[:8]}-v1.pdf"'
+    )
     assert response.headers["cache-control"] == "no-store"
     reader = PdfReader(io.BytesIO(response.content))
     text = _flat("\n".join(sheet.extract_text() for sheet in reader.pages))

@@ -63,6 +63,8 @@ class ReferralOutcome(enum.StrEnum):
     could_not_contact = "could_not_contact"
     no_longer_interested = "no_longer_interested"
     referred_elsewhere = "referred_elsewhere"
+    # The referral was mapped by mistake (DESIGN §3, Corrections): nobody decided anything.
+    entered_in_error = "entered_in_error"
 
 
 class GoalHorizon(enum.StrEnum):

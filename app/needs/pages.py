@@ -29,7 +29,7 @@ from app.kit.forms import FormCode, FormCodes, FormText
 from app.kit.i18n import N_, request_language
 from app.kit.templating import render
 from app.models import Canvas, Need, Referral
-from app.models.enums import AuditAction
+from app.models.enums import AuditAction, ReferralOutcome
 from app.needs import service as need_service
 from app.needs.schemas import NeedCreate, NeedOut, ReferralCreate, ReferralPatch
 from app.web.case import case_context
@@ -50,9 +50,17 @@ EXTERNAL_MESSAGES = {
     "external_service_name": N_("Write the name of the service, group or person."),
     "form": N_("Write the name of the service, group or person."),
 }
+# What the plan lead's side may say when it cancels a referral: the family's own decision, or a
+# mapping made by mistake, which the reports then leave out (DESIGN §3, Corrections).
+CANCEL_OUTCOMES = (
+    ReferralOutcome.no_longer_interested,
+    ReferralOutcome.referred_elsewhere,
+    ReferralOutcome.entered_in_error,
+)
 REFERRAL_STATUS_MESSAGES = {
     "status": N_("This change is not possible for the referral now."),
     "reason": N_("Write why the referral is cancelled."),
+    "outcome": N_("Choose what lies behind the cancelling, or none of these."),
     "version": N_("Someone else changed this referral just now. Look at it again and retry."),
 }
 
@@ -93,6 +101,7 @@ def _needs_page(
             "errors": dict(errors or {}),
             "referral_errors": referral_errors or {},
             "referral_form": referral_form or {},
+            "cancel_outcomes": [o.value for o in CANCEL_OUTCOMES],
             "saved": saved if saved in SAVED_CODES else None,
         }
     )
@@ -290,11 +299,12 @@ def change_referral_status(
     referral_id: uuid.UUID,
     status: FormCode = "",
     reason: FormText = "",
+    outcome: FormCode = "",
     version: FormCode = "",
 ) -> Response:
     referral, scope = record_scope(session, actor, Referral, referral_id, "referral", Reach.case)
     need, _ = record_scope(session, actor, Need, referral.need_id, "need", Reach.case)
-    form = {"status": status, "reason": reason}
+    form = {"status": status, "reason": reason, "outcome": outcome}
     errors = save_referral_status(
         session,
         actor,

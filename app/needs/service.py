@@ -260,6 +260,12 @@ def update_referral(
         errors.append(FieldError("outcome", "Give the outcome when the referral is completed"))
     if "outcome" in given and data.outcome is not None and new not in CLOSED_REFERRAL:
         errors.append(FieldError("outcome", "An outcome is given only when the referral closes"))
+    if data.outcome is ReferralOutcome.entered_in_error and new is not ReferralStatus.cancelled:
+        errors.append(
+            FieldError(
+                "outcome", "Only the plan lead's side cancels a referral as entered in error"
+            )
+        )
     if errors:
         raise Invalid(errors)
     check_version(referral.version, expected_version)
@@ -267,9 +273,8 @@ def update_referral(
     referral.status = new
     referral.reason = reason if reason else referral.reason
     if new in CLOSED_REFERRAL:
-        referral.outcome = data.outcome or (
-            ReferralOutcome.no_longer_interested if new is ReferralStatus.cancelled else None
-        )
+        # As given, or none: a cancellation is not the family's refusal unless someone says so.
+        referral.outcome = data.outcome
     referral.updated_at = utcnow()
     session.add(
         ReferralEvent(

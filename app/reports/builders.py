@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import SQLColumnExpression, String, cast, exists, func, literal, select
+from sqlalchemy import SQLColumnExpression, String, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.kit.i18n import N_
@@ -71,7 +71,16 @@ def _gaps_report(
 ) -> tuple[tuple[ReportTable, ...], tuple[str, ...]]:
     row = need_dimension(session, query.row_dimension)
     families = func.count(func.distinct(Need.family_id))
-    unreferred_facts = need_facts(query).where(~exists().where(Referral.need_id == Need.id))
+    # A referral entered in error maps the need to nothing: the need still waits for a service.
+    unreferred_facts = need_facts(query).where(
+        ~exists().where(
+            Referral.need_id == Need.id,
+            or_(
+                Referral.outcome.is_(None),
+                Referral.outcome != ReferralOutcome.entered_in_error,
+            ),
+        )
+    )
     unreferred = grouped(
         session, unreferred_facts, [row], [families, func.count(func.distinct(Need.id))]
     )
@@ -84,7 +93,11 @@ def _gaps_report(
     declined = grouped(
         session, declined_facts, [row, outcome], [families, func.count(func.distinct(Referral.id))]
     )
-    outcomes = (*(o.value for o in ReferralOutcome), "unspecified")
+    # What a service decided when it declined: an error is never a service's answer.
+    outcomes = (
+        *(o.value for o in ReferralOutcome if o is not ReferralOutcome.entered_in_error),
+        "unspecified",
+    )
     tables = (
         publish_table(
             "unreferred",

@@ -15,7 +15,13 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.models import Action, Canvas, Family, Goal, Need, Referral, Service, Unit, User
-from app.models.enums import ActionStatus, GoalHorizon, ReferralStatus, ResponsibleKind
+from app.models.enums import (
+    ActionStatus,
+    GoalHorizon,
+    ReferralOutcome,
+    ReferralStatus,
+    ResponsibleKind,
+)
 from tests.factories import (
     World,
     build_world,
@@ -206,14 +212,26 @@ def test_the_lead_sends_a_referral_and_cancels_it_only_with_a_reason(
     session.expire_all()
     assert session.get_one(Referral, referral.id).status is ReferralStatus.sent
 
+    # What lies behind it is the caseworker's to say, the family's decision or a mistake.
+    offered = page(desk.browser.get(needs)).form(status, button=cancel)
+    assert [choice["value"] for choice in offered.all('input[name="outcome"]')] == [
+        "no_longer_interested",
+        "referred_elsewhere",
+        "entered_in_error",
+        "",
+    ]
     cancelled = desk.browser.submit(
-        needs, status, {"reason": "Familien fant tolk selv."}, button=cancel
+        needs,
+        status,
+        {"reason": "Familien fant tolk selv.", "outcome": "referred_elsewhere"},
+        button=cancel,
     )
     assert cancelled.status_code == 303
     session.expire_all()
     referral = session.get_one(Referral, referral.id)
     assert referral.status is ReferralStatus.cancelled
     assert referral.reason == "Familien fant tolk selv."
+    assert referral.outcome is ReferralOutcome.referred_elsewhere
     assert "Familien fant tolk selv." in page(desk.browser.get(needs)).text
 
 

@@ -195,6 +195,13 @@
         return response.json().catch(function () { return {}; }).then(function (data) {
           if (response.ok) {
             setVersion(data.version);
+            if (Object.prototype.hasOwnProperty.call(data, "value") && same(valueOf(f), value)) {
+              // Saved as a merge with someone else's edit to other sentences: show it whole.
+              setValue(f, data.value);
+              value = data.value;
+            }
+            // Typed on since a merge: the base stays what was sent, so the next save merges
+            // the new words into the stored text on the server again.
             setBase(f, value);
             if (same(valueOf(f), value)) {
               clearDraft(field);
@@ -205,7 +212,7 @@
             }
           } else if (response.status === 409 && data.conflict) {
             setVersion(data.version);
-            showConflict(f, data.theirs, value);
+            showConflict(f, data.theirs, value, data.merged);
           } else {
             saveDraft(f);
             setState(f, "error");
@@ -246,7 +253,7 @@
       return col;
     }
 
-    function showConflict(f, theirs, yours) {
+    function showConflict(f, theirs, yours, merged) {
       closeConflict(f);
       f.conflict = document.createElement("div");
       f.conflict.className = "conflict";
@@ -275,7 +282,10 @@
       if (f.kind === "text") {
         actions.appendChild(button(msg("merge"), function () {
           closeConflict(f);
-          setValue(f, [theirs, valueOf(f)].filter(Boolean).join("\n\n"));
+          // The server's three-way merge: the sentences both kept come once, and a sentence
+          // both changed comes in both versions, for the worker to tidy up.
+          var typedSince = !same(valueOf(f), yours);
+          setValue(f, merged && !typedSince ? merged : [theirs, valueOf(f)].filter(Boolean).join("\n\n"));
           f.base = theirs;
           changed(f);
           f.el.focus();

@@ -150,7 +150,8 @@ def domain_save(
     conflicts: list[edits.Conflict] = []
     try:
         if changes:
-            conflicts = edits.save_changes(session, actor, scope, canvas, changes, version)
+            saved = edits.save_changes(session, actor, scope, canvas, changes, version)
+            conflicts = saved.conflicts
     except ValidationError as exc:
         errors = {_form_field(e["loc"]): e["msg"] for e in exc.errors()}
     except Invalid as exc:
@@ -191,8 +192,10 @@ def canvas_autosave(
     actor: PageActor,
     session: SessionDep,
 ) -> Response:
-    """One field of the canvas, as the worker types: 200 ``{"version": n}``; 409 with both
-    texts when someone else changed the same field; 422 for bad input."""
+    """One field of the canvas, as the worker types: 200 ``{"version": n}``, with ``"value"``
+    when the text saved is a merge of the worker's edit and someone else's; 409 with both
+    texts (and their merge, for "Merge both") when both changed the same sentence; 422 for
+    bad input."""
     canvas, scope = canvas_scope(session, actor, canvas_id)
     scope.require_edit()
     try:
@@ -209,20 +212,24 @@ def canvas_autosave(
         body.field, body.value, body.base, has_base="base" in body.model_fields_set
     )
     try:
-        conflicts = edits.save_changes(session, actor, scope, canvas, [change], body.version)
+        saved = edits.save_changes(session, actor, scope, canvas, [change], body.version)
     except ValidationError as exc:
         return _problem(422, [{"field": "value", "message": e["msg"]} for e in exc.errors()])
     except Invalid as exc:
         return _problem(422, [{"field": "value", "message": e.message} for e in exc.errors])
-    if conflicts:
-        return JSONResponse(
-            {
-                "conflict": True,
-                "field": body.field,
-                "yours": body.value,
-                "theirs": conflicts[0].theirs,
-                "version": canvas.version,
-            },
-            status_code=409,
-        )
+    if saved.conflicts:
+        conflict = saved.conflicts[0]
+        answer = {
+            "conflict": True,
+            "field": body.field,
+            "yours": body.value,
+            "theirs": conflict.theirs,
+            "version": canvas.version,
+        }
+        if conflict.merged is not None:
+            answer["merged"] = conflict.merged
+        return JSONResponse(answer, status_code=409)
+    if body.field in saved.merged:
+        value = saved.merged[body.field]
+        return JSONResponse({"version": canvas.version, "field": body.field, "value": value})
     return JSONResponse({"version": canvas.version, "field": body.field})

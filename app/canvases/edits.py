@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.access.actor import Actor
 from app.access.scope import FamilyScope
 from app.canvases import service as canvas_service
+from app.canvases.merge import merge_text
 from app.canvases.schemas import CanvasOut, CanvasPatch
 from app.kit.errors import FieldError, Invalid, PreconditionFailed
 from app.models import Canvas
@@ -42,6 +43,18 @@ class Change:
 class Conflict:
     change: Change
     theirs: Any
+    # For a text: the three-way merge with both versions of the sentences both changed, which
+    # "Merge both" offers; None for a score or a list.
+    merged: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """What a save did: nothing but the conflicts, when there are any; else the fields saved
+    as a merge of the worker's edit and someone else's, with the text that was saved."""
+
+    conflicts: list[Conflict] = field(default_factory=list)
+    merged: dict[str, str] = field(default_factory=dict)
 
 
 def _patch_for(changes: list[Change]) -> CanvasPatch:
@@ -81,31 +94,42 @@ def save_changes(
     canvas: Canvas,
     changes: list[Change],
     version: int,
-) -> list[Conflict]:
+) -> Saved:
     """Save the changes made on ``version`` of the canvas. When the canvas has moved on since,
     a field that nobody else touched (its stored value is still the editor's ``base``) is saved
-    on the current version: no false conflict. A field someone else changed is a conflict, and
-    then nothing is written."""
+    on the current version: no false conflict. A text someone else changed too is merged from
+    the base both started from: changes to different sentences are saved together. Where both
+    changed the same sentence, or a score or list, it is a conflict, and nothing is written."""
     patch = _patch_for(changes)  # bad input is a 422 before anything is compared
+    merged: dict[str, str] = {}
     for attempt in range(2):
         if canvas.version != version:
             todo: list[Change] = []
             conflicts: list[Conflict] = []
+            merged = {}
             for change in changes:
                 stored = _stored(session, canvas, change.field)
                 if same(stored, change.value):
                     continue
                 untouched = same(stored, change.base) if change.has_base else False
-                if not change.has_base and not change.field.endswith(TEXT_PARTS):
+                if not change.has_base and not _is_text(change.field):
                     untouched = True  # a tap on a score or a toggle: the last tap wins
                 if untouched:
                     todo.append(change)
-                else:
+                    continue
+                if not (change.has_base and _is_text(change.field)):
                     conflicts.append(Conflict(change, stored))
+                    continue
+                result = merge_text(str(change.base or ""), str(stored), str(change.value))
+                if result.clean:
+                    merged[change.field] = result.text
+                    todo.append(Change(change.field, result.text, stored, has_base=True))
+                else:
+                    conflicts.append(Conflict(change, stored, result.text))
             if conflicts:
-                return conflicts
+                return Saved(conflicts=conflicts)
             if not todo:
-                return []
+                return Saved()
             patch = _patch_for(todo)
         try:
             canvas_service.patch_canvas(session, actor, scope, canvas, patch, canvas.version)
@@ -115,8 +139,12 @@ def save_changes(
                 raise
             session.expire_all()
             continue
-        return []
-    return []  # pragma: no cover - the loop returns or raises
+        return Saved(merged=merged)
+    return Saved()  # pragma: no cover - the loop returns or raises
+
+
+def _is_text(name: str) -> bool:
+    return name == "centre.what_matters" or name.endswith(TEXT_PARTS)
 
 
 def fingerprint(value: Any) -> str:

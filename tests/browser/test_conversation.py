@@ -508,6 +508,46 @@ def test_two_tablets_writing_in_one_domain_lose_neither_text(
     expect(karis.get_by_label("Today, in the family's own words")).to_have_value(stored)
 
 
+def test_two_tablets_changing_different_sentences_keep_both_changes_each_sentence_once(
+    open_tablet: TabletFactory,
+    kari_state_en: StorageState,
+    ola_state_en: StorageState,
+    berg: DemoFamily,
+    api: httpx2.Client,
+) -> None:
+    domain = f"/canvases/{berg.canvas_id}/domains/helse"
+    field = "domains.helse.situation"
+    run = uuid.uuid4().hex[:6]
+    first, second, third = (
+        f"Mor har vondt i ryggen ({run}).",
+        "Legen er langt unna.",
+        "Barna er friske.",
+    )
+    karis = open_tablet("portrait", kari_state_en)
+    karis.goto(domain)
+    words = karis.get_by_label("Today, in the family's own words")
+    words.fill(f"{first} {second} {third}")
+    expect_save_state(karis, field, "saved")
+    olas = open_tablet("portrait", ola_state_en)
+    olas.goto(domain)  # both tablets now show the same three sentences
+
+    karis_first = first.replace("vondt i ryggen", "sterke smerter i ryggen")
+    words.fill(f"{karis_first} {second} {third}")
+    expect_save_state(karis, field, "saved")
+    olas_third = "Barna er friske, men Åse sover dårlig."
+    olas.get_by_label("Today, in the family's own words").fill(f"{first} {second} {olas_third}")
+
+    # No conflict to settle: Ola's tablet saves, and shows Kari's change beside his own.
+    both = f"{karis_first} {second} {olas_third}"
+    expect_save_state(olas, field, "saved")
+    expect(olas.get_by_label("Today, in the family's own words")).to_have_value(both)
+    stored = stored_canvas(api, str(berg.canvas_id))["domains"]["helse"]["situation"]
+    assert stored == both
+    assert stored.count(second) == 1
+    karis.reload()
+    expect(karis.get_by_label("Today, in the family's own words")).to_have_value(both)
+
+
 # --- 4. the network drops while the worker types ---------------------------------------------
 
 

@@ -340,6 +340,7 @@ def test_autosave_conflict_answers_with_both_texts_and_stores_nothing(
         "field": field,
         "yours": "Mine.",
         "theirs": "Theirs.",
+        "merged": "Theirs. Mine.",  # both replaced the one sentence: both versions, once each
         "version": version + 1,
     }
     assert _canvas_domain(session, world, "bolig").situation == "Theirs."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from typing import Any
 
@@ -34,8 +35,19 @@ class ServiceOut(BaseModel):
     translations: dict[str, Any]
 
 
+class AgeFit(enum.StrEnum):
+    """Whether someone in the household is of an age the service takes: a child's age is
+    known from the birth year; an adult's is not recorded, only that they are grown up."""
+
+    fits = "fits"
+    no_age_limit = "no_age_limit"
+    adult_maybe = "adult_maybe"
+    nobody = "nobody"
+
+
 class Suggestion(BaseModel):
     service: ServiceOut
     score: int
     matched_domain: bool
     matched_indicators: list[str]
+    age_fit: AgeFit

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, or_, select
@@ -12,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
 from app.audit import service as audit
-from app.catalogue.schemas import ServiceOut, Suggestion
+from app.catalogue.schemas import AgeFit, ServiceOut, Suggestion
 from app.catalogue.seed import CatalogueSeed, default_catalogue_path, load_catalogue
-from app.models import Need, Service, Unit
+from app.models import Family, Need, Service, Unit
 from app.models.enums import AuditAction, ServiceStatus, UnitLevel
 
 
@@ -150,28 +151,74 @@ INDICATOR_WEIGHT = 3
 DOMAIN_WEIGHT = 2
 
 
+# Services someone in the household can use come first; then those only a grown-up of an age
+# Duk does not record might use; last those nobody in the household is old or young enough for.
+AGE_ORDER = {
+    AgeFit.fits: 0,
+    AgeFit.no_age_limit: 0,
+    AgeFit.adult_maybe: 1,
+    AgeFit.nobody: 2,
+}
+ADULT_AGE = 18
+
+
+def age_fit(service: Service, household: Household) -> AgeFit:
+    low, high = service.minimum_age, service.maximum_age
+    if low is None and high is None:
+        return AgeFit.no_age_limit
+    low = 0 if low is None else low
+    high = 200 if high is None else high
+    # A child born in a year is one of two ages during this year: either may be the one.
+    if any(age - 1 <= high and age >= low for age in household.child_ages):
+        return AgeFit.fits
+    if household.adults and high >= ADULT_AGE:
+        return AgeFit.adult_maybe
+    return AgeFit.nobody
+
+
+@dataclass(frozen=True)
+class Household:
+    adults: int
+    child_ages: tuple[int, ...]
+
+    @classmethod
+    def of(cls, family: Family, today: date) -> Household:
+        return cls(
+            adults=family.household_adults,
+            child_ages=tuple(today.year - year for year in family.household_children_birth_years),
+        )
+
+
 def suggestions(session: Session, actor: Actor, need: Need, limit: int = 10) -> list[Suggestion]:
+    """The catalogue's services for a need, best first: by who in the household the service
+    takes (its age range), then by how well it matches (the signs the family named, then the
+    life domain)."""
     rows = session.execute(
         select(Service, Unit)
         .join(Unit, Unit.id == Service.provider_unit_id)
         .where(Service.status == ServiceStatus.active)
     ).all()
+    family = session.get(Family, need.family_id)
+    assert family is not None  # a need always belongs to a family (foreign key)
+    household = Household.of(family, date.today())
     wanted = set(need.indicators)
-    ranked: list[tuple[int, str, Suggestion]] = []
+    ranked: list[tuple[int, int, str, Suggestion]] = []
     for service, provider in rows:
         matched = sorted(wanted.intersection(service.indicators))
         in_domain = need.domain in service.domains
         score = INDICATOR_WEIGHT * len(matched) + (DOMAIN_WEIGHT if in_domain else 0)
         if score == 0:
             continue
+        fit = age_fit(service, household)
         suggestion = Suggestion(
             service=service_out(service, provider),
             score=score,
             matched_domain=in_domain,
             matched_indicators=matched,
+            age_fit=fit,
         )
-        ranked.append((-score, service.name, suggestion))
-    ranked.sort(key=lambda item: (item[0], item[1]))
+        ranked.append((AGE_ORDER[fit], -score, service.name, suggestion))
+    ranked.sort(key=lambda item: (item[0], item[1], item[2]))
     audit.record(
         session,
         actor,
@@ -181,7 +228,7 @@ def suggestions(session: Session, actor: Actor, need: Need, limit: int = 10) -> 
         family_id=need.family_id,
         purpose="suggestions",
     )
-    return [s for _, _, s in ranked[:limit]]
+    return [s for _, _, _, s in ranked[:limit]]
 
 
 def services_by_id(session: Session) -> dict[uuid.UUID, tuple[Service, Unit]]:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 import httpx2
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.models import Referral, ReferralEvent, Service
+from app.models import Family, Need, Referral, ReferralEvent, Service
 from app.models.enums import ServiceStatus
 from tests.factories import World, build_world, make_service
+from tests.html import page
+from tests.pages import SignedIn
 
 # --- needs ----------------------------------------------------------------------------------
 
@@ -156,15 +159,17 @@ def test_suggestions_rank_services_for_the_needs_indicators_first(
     assert str(world_service.id) in ids
     assert str(defunct.id) not in ids
     assert str(inactive.id) not in ids
-    addresses = ["bolig.trangbodd" in s["matched_indicators"] for s in suggestions]
+    # Who in the household a service takes comes first (the next test); among the services
+    # the family may use, those for the family's own signs come before domain-only matches.
+    usable = [s for s in suggestions if s["age_fit"] in ("fits", "no_age_limit")]
+    assert suggestions[: len(usable)] == usable
+    addresses = ["bolig.trangbodd" in s["matched_indicators"] for s in usable]
     assert any(addresses)
     assert not all(addresses), "expected domain-only matches too, to rank against"
     first_domain_only = addresses.index(False)
     assert all(addresses[:first_domain_only])
     assert not any(addresses[first_domain_only:])
-    assert [s["score"] for s in suggestions] == sorted(
-        (s["score"] for s in suggestions), reverse=True
-    )
+    assert [s["score"] for s in usable] == sorted((s["score"] for s in usable), reverse=True)
     for suggestion in suggestions:
         service = suggestion["service"]
         assert service["status"] == "active"
@@ -540,3 +545,62 @@ def test_referral_patch_needs_the_current_version(
     referral = session.get(Referral, world.referral.id)
     assert referral is not None
     assert referral.status.value == "sent"
+
+
+def test_suggestions_put_first_the_services_someone_in_the_household_may_use(
+    client: TestClient, session: Session, settings: Settings, signed_in: SignedIn
+) -> None:
+    """A 14-year-old's school absence: a service for 15 to 21 is not offered first, and says
+    why it comes later (issue 13)."""
+    world = build_world(session, settings)
+    family = session.get_one(Family, world.family.id)
+    this_year = date.today().year
+    family.household_children_birth_years = [this_year - 14]
+    family.household_adults = 1
+    need = session.get_one(Need, world.need.id)
+    need.domain = "utdanning"
+    need.indicators = []
+    # Only this test's services are on offer, so the list is theirs to rank.
+    session.execute(update(Service).values(status=ServiceStatus.inactive))
+
+    def school_service(name: str, ages: tuple[int | None, int | None]) -> None:
+        service = catalogue_entry(session, world, name, domains=["utdanning"], indicators=[])
+        service.minimum_age, service.maximum_age = ages
+
+    school_service("Ungdomslos 15–21", (15, 21))
+    school_service("Elevtjenesten 6–16", (6, 16))
+    school_service("Familiesenteret", (None, None))
+    school_service("Småbarnstreff 0–5", (0, 5))
+    session.commit()
+
+    response = client.get(f"/api/v1/needs/{need.id}/suggestions", headers=world.headers["lead"])
+
+    assert response.status_code == 200, response.text
+    fits = {s["service"]["name"]: s["age_fit"] for s in response.json()}
+    order = [s["service"]["name"] for s in response.json()]
+    assert fits["Elevtjenesten 6–16"] == "fits"
+    assert fits["Familiesenteret"] == "no_age_limit"
+    assert fits["Ungdomslos 15–21"] == "adult_maybe"  # only if the grown-up is that young
+    assert fits["Småbarnstreff 0–5"] == "nobody"
+    for usable in ("Elevtjenesten 6–16", "Familiesenteret"):
+        assert (
+            order.index(usable) < order.index("Ungdomslos 15–21") < order.index("Småbarnstreff 0–5")
+        )
+    assert all(
+        {"fits": 0, "no_age_limit": 0, "adult_maybe": 1, "nobody": 2}[s["age_fit"]]
+        <= {"fits": 0, "no_age_limit": 0, "adult_maybe": 1, "nobody": 2}[t["age_fit"]]
+        for s, t in zip(response.json(), response.json()[1:], strict=False)
+    )
+    # The page says why the last ones come last.
+    shown = page(signed_in(world.lead, language="en").get(f"/needs/{need.id}/suggestions"))
+    notes = {
+        item.one(".suggestion-name").text: item.one('[data-testid="age-note"]').text
+        for item in shown.all('[data-testid="suggestion"]')
+        if item.has('[data-testid="age-note"]')
+    }
+    assert notes == {
+        "Ungdomslos 15–21": "For ages 15 to 21. It fits only if a grown-up in the family is of "
+        "that age, so it comes after the others.",
+        "Småbarnstreff 0–5": "For ages 0 to 5. No one in the family is of that age, so it comes "
+        "last.",
+    }

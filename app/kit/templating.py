@@ -131,6 +131,14 @@ def page_html(
     return templates(request, lang or ui_lang).get_template(template).render(values)
 
 
+def part_in(request: Request, template: str, context: dict[str, Any], lang: str) -> Markup:
+    """A part of a page in another language than the page around it, marked with its ``lang``
+    for screen readers (WCAG 3.1.2): the family's plan, in the family's language, on a page
+    whose menus and buttons speak the signed-in user's."""
+    html = page_html(request, template, context, lang)
+    return Markup('<div lang="{}">{}</div>').format(lang, Markup(html))
+
+
 def templates(request: Request, lang: str) -> Environment:
     """The templates in ``lang``, read again when edited only in development."""
     return environment(lang, request.app.state.settings.env == "development")

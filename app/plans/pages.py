@@ -29,7 +29,7 @@ from app.kit.forms import FormCode, FormText
 from app.kit.i18n import N_, long_date, request_language
 from app.kit.municipalities import municipality_name
 from app.kit.responses import MadeLater
-from app.kit.templating import STATIC_DIR, render, templates
+from app.kit.templating import STATIC_DIR, part_in, render, templates
 from app.models import Canvas, Plan
 from app.models.enums import (
     AuditAction,
@@ -70,7 +70,12 @@ def _preview(
         {
             "family": family,
             "canvas": canvas,
-            "plan": plan_doc.plan_view(session, content, template, lang),
+            "plan_body": part_in(
+                request,
+                "_plan_body.html",
+                {"plan": plan_doc.plan_view(session, content, template, lang), "family": family},
+                lang,
+            ),
             "missing": plan_doc.missing_items(
                 session,
                 errors,
@@ -83,7 +88,6 @@ def _preview(
             "submit_failed": status_code == 422,
         },
         status_code=status_code,
-        lang=lang,
     )
 
 
@@ -200,11 +204,15 @@ def _plan_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     out = plan_service.read_plan(session, actor, scope, plan)
-    lang = scope.family.language.value
-    context = plan_doc.plan_context(session, scope, plan, out)
+    # The page around the plan speaks the user's language; the plan itself the family's.
+    lang = request_language(request)
+    family_lang = scope.family.language.value
+    context = plan_doc.plan_context(session, scope, plan, out, lang)
+    in_family_words = plan_doc.plan_context(session, scope, plan, out, family_lang)
+    in_family_words["action_changes"] = _action_changes(session, actor, scope, out, family_lang)
     context.update(
         {
-            "action_changes": _action_changes(session, actor, scope, out, lang),
+            "plan_body": part_in(request, "_plan_body.html", in_family_words, family_lang),
             "decided_on": {r.unit_id: long_date(r.decided_at, lang) for r in out.reviews},
             "can_approve": context["can_edit"] and out.status is PlanStatus.in_review,
             "can_close": context["can_edit"]
@@ -215,7 +223,7 @@ def _plan_page(
             "approval_errors": approval_errors or {},
         }
     )
-    return render(request, "plans/plan.html", context, status_code=status_code, lang=lang)
+    return render(request, "plans/plan.html", context, status_code=status_code)
 
 
 # Confirmations after a redirect travel as fixed codes, never as text.

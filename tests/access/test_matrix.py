@@ -356,11 +356,15 @@ def check_patch_canvas(call: Call) -> None:
     assert (what_matters == "Ro i hverdagen.") is call.allowed
 
 
+AGE_RANK = {"fits": 0, "no_age_limit": 0, "adult_maybe": 1, "nobody": 2}
+
+
 def check_suggestions(call: Call) -> None:
     if call.allowed:
-        scores = [s["score"] for s in call.response.json()]
-        assert scores
-        assert scores == sorted(scores, reverse=True)
+        # Who in the household a service takes first, then how well it matches.
+        ranks = [(AGE_RANK[s["age_fit"]], -s["score"]) for s in call.response.json()]
+        assert ranks
+        assert ranks == sorted(ranks)
 
 
 def check_submit_plan(call: Call) -> None:

@@ -22,8 +22,9 @@ from tests.browser.helpers import check_tablet_page, page_lang, watch_of
 class MainPage:
     family: str  # the fixture of the demo family whose page it is
     path: Callable[[DemoFamily], str]
-    # The plan speaks the family's language (Haddad's is English), whatever the interface's.
-    in_family_language: bool = False
+    # The plan speaks the family's language (Haddad's is English), whatever the interface's:
+    # "plan" within a page in the user's language, "whole" for the printed copy.
+    in_family_language: str = ""
 
 
 PAGES: dict[str, MainPage] = {
@@ -37,9 +38,9 @@ PAGES: dict[str, MainPage] = {
     "suggestions": MainPage("haddad", lambda f: f"/needs/{f.need_id}/suggestions"),
     "goals": MainPage("haddad", lambda f: f"/canvases/{f.canvas_id}/goals"),
     "actions": MainPage("haddad", lambda f: f"/canvases/{f.canvas_id}/actions"),
-    "plan-preview": MainPage("haddad", lambda f: f"/canvases/{f.canvas_id}/plan", True),
-    "plan": MainPage("haddad", lambda f: f"/plans/{f.plan_id}", True),
-    "plan-print": MainPage("haddad", lambda f: f"/plans/{f.plan_id}/print", True),
+    "plan-preview": MainPage("haddad", lambda f: f"/canvases/{f.canvas_id}/plan", "plan"),
+    "plan": MainPage("haddad", lambda f: f"/plans/{f.plan_id}", "plan"),
+    "plan-print": MainPage("haddad", lambda f: f"/plans/{f.plan_id}/print", "whole"),
 }
 HADDAD_LANGUAGE = "en"
 STATES = {"nb": "kari_state", "en": "kari_state_en"}
@@ -60,7 +61,10 @@ def test_main_page_is_accessible_on_a_tablet(
     assert response is not None
     assert response.status == 200, f"{name}: {path} answered {response.status}"
     assert urlsplit(kari_page.url).path == path
-    assert page_lang(kari_page) == (HADDAD_LANGUAGE if page.in_family_language else lang)
+    assert page_lang(kari_page) == (HADDAD_LANGUAGE if page.in_family_language == "whole" else lang)
+    if page.in_family_language == "plan":
+        plan = kari_page.locator("article.plan-preview > div[lang]")
+        expect(plan).to_have_attribute("lang", HADDAD_LANGUAGE)
     expect(kari_page.get_by_role("heading", level=1)).to_have_count(1)
     check_tablet_page(kari_page, f"{name}-{lang}")
 

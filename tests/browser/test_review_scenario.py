@@ -501,7 +501,7 @@ class CasePage:
     who: str  # "kari" (the plan lead) or "berit" (a reviewer)
     path: Callable[[HaddadCase], str]
     # Printed for the family, or the plan itself: in the family's language.
-    in_family_language: bool = False
+    in_family_language: str = ""  # "plan": the plan within the page; "whole": all of it
 
 
 CASE_PAGES: Final[dict[str, CasePage]] = {
@@ -511,19 +511,19 @@ CASE_PAGES: Final[dict[str, CasePage]] = {
     "review-lead-side": CasePage("kari", lambda c: f"/plans/{c.plan_id}/review"),
     # What the consent shares with berit's unit: the family's shared page and the plan.
     "family-shared": CasePage("berit", lambda c: f"/families/{c.family_id}"),
-    "plan-shared": CasePage("berit", lambda c: f"/plans/{c.plan_id}", True),
-    "plan-in-review": CasePage("kari", lambda c: f"/plans/{c.plan_id}", True),
+    "plan-shared": CasePage("berit", lambda c: f"/plans/{c.plan_id}", "plan"),
+    "plan-in-review": CasePage("kari", lambda c: f"/plans/{c.plan_id}", "plan"),
     "plan-close": CasePage("kari", lambda c: f"/plans/{c.plan_id}/close"),
     "plan-diff": CasePage("kari", lambda c: f"/plans/{c.plan_id}/diff?against=1"),
     "consents": CasePage("kari", lambda c: f"/families/{c.family_id}/consents"),
     "consent-statement": CasePage(
-        "kari", lambda c: f"/families/{c.family_id}/consents/{c.consent_id}/statement", True
+        "kari", lambda c: f"/families/{c.family_id}/consents/{c.consent_id}/statement", "whole"
     ),
     "consent-statement-draft": CasePage(
-        "kari", lambda c: f"/families/{c.family_id}/consents/statement?unit={c.unit_id}", True
+        "kari", lambda c: f"/families/{c.family_id}/consents/statement?unit={c.unit_id}", "whole"
     ),
     "audit": CasePage("kari", lambda c: f"/families/{c.family_id}/audit"),
-    "audit-print": CasePage("kari", lambda c: f"/families/{c.family_id}/audit/print", True),
+    "audit-print": CasePage("kari", lambda c: f"/families/{c.family_id}/audit/print", "whole"),
     "timeline": CasePage("kari", lambda c: f"/families/{c.family_id}/timeline"),
     "handover": CasePage("kari", lambda c: f"/families/{c.family_id}/handover"),
     "erase": CasePage("kari", lambda c: f"/families/{c.family_id}/erase"),
@@ -563,6 +563,9 @@ def test_review_and_case_page_is_accessible_on_a_tablet(
     assert response is not None
     assert response.status == 200, f"{name}: {path} answered {response.status}"
     assert urlsplit(page.url).path == urlsplit(path).path
-    assert page_lang(page) == (HADDAD_LANGUAGE if spec.in_family_language else lang)
+    assert page_lang(page) == (HADDAD_LANGUAGE if spec.in_family_language == "whole" else lang)
+    if spec.in_family_language == "plan":
+        plan = page.locator("article.plan-preview > div[lang]")
+        expect(plan).to_have_attribute("lang", HADDAD_LANGUAGE)
     expect(page.get_by_role("heading", level=1)).to_have_count(1)
     check_tablet_page(page, f"issue4-{name}-{lang}")

@@ -127,7 +127,7 @@ def test_preview_of_an_empty_canvas_lists_what_the_plan_still_lacks(
     family = make_family(session, kari, settings, language=Language.en)
     canvas = make_canvas(session, kari, family)
     session.commit()
-    browser = signed_in(kari)
+    browser = signed_in(kari, language="en")  # the texts read are the English source
 
     response = browser.get(f"/canvases/{canvas.id}/plan")
 
@@ -156,7 +156,7 @@ def test_preview_of_a_complete_canvas_reads_like_the_familys_plan(
     family = make_family(session, kari, settings, language=Language.en)
     canvas = _complete_canvas(session, kari, family, unit=unit)
     session.commit()
-    browser = signed_in(kari)
+    browser = signed_in(kari, language="en")  # the texts read are the English source
 
     response = browser.get(f"/canvases/{canvas.id}/plan")
 
@@ -192,7 +192,7 @@ def test_submitting_the_plan_makes_plan_1_and_lands_on_its_page(
     family = make_family(session, kari, settings, language=Language.en)
     canvas = _complete_canvas(session, kari, family)
     session.commit()
-    browser = signed_in(kari)
+    browser = signed_in(kari, language="en")  # the texts read are the English source
 
     location = _submit(browser, canvas)
 
@@ -249,7 +249,7 @@ def test_submitting_an_incomplete_plan_shows_the_list_again_and_stores_nothing(
 
 
 @pytest.mark.parametrize("language", [Language.en, Language.nn])
-def test_plan_page_and_print_view_are_in_the_familys_language(
+def test_the_plan_is_in_the_familys_language_and_the_page_around_it_in_the_users(
     signed_in: SignedIn, session: Session, settings: Settings, language: Language
 ) -> None:
     unit = make_unit(session)
@@ -260,15 +260,23 @@ def test_plan_page_and_print_view_are_in_the_familys_language(
     browser = signed_in(kari)  # Kari's own pages are in bokmål
     location = _submit(browser, canvas)
 
-    for path in (location, f"{location}/print"):
-        response = browser.get(path)
-        assert response.status_code == 200
-        assert page(response)["lang"] == language.value
-        assert response.headers["content-language"] == language.value
-        assert response.headers["cache-control"] == "no-store"
-        if language is Language.en:  # the messages are written in English
-            assert "What matters to us" in response.text
-            assert "Who does what, and by when" in response.text
+    # The plan page: Kari's menus and buttons in bokmål, the plan itself in the family's.
+    response = browser.get(location)
+    assert response.status_code == 200
+    shown = page(response)
+    assert shown["lang"] == "nb"
+    assert response.headers["content-language"] == "nb"
+    assert shown.by_text("a", "Last ned PDF")["href"] == f"{location}.pdf"
+    [plan] = shown.all("article.plan-preview div[lang]")
+    assert plan["lang"] == language.value
+    if language is Language.en:  # the messages are written in English
+        assert "What matters to us" in plan.text
+        assert "Who does what, and by when" in plan.text
+    # The print view and the PDF are the family's copy: in its language throughout.
+    printed = browser.get(f"{location}/print")
+    assert page(printed)["lang"] == language.value
+    assert printed.headers["content-language"] == language.value
+    assert printed.headers["cache-control"] == "no-store"
     assert browser.get("/").headers["content-language"] == "nb"
     print_view = page(browser.get(f"{location}/print"))
     assert not print_view.has(".site-header")  # a clean document, no navigation

@@ -249,7 +249,7 @@ def test_three_services_review_the_plan_with_the_familys_consent(
         )
     ).all()
     assert event.unit_id == barnevern.unit.id
-    plan_page = signed_in(kari).get(f"/plans/{plan_2['id']}")
+    plan_page = signed_in(kari, language="en").get(f"/plans/{plan_2['id']}")
     assert plan_page.status_code == 200
     on = format_date(event.at.date(), format="long", locale="en_GB")
     who_and_when = f"Under way – {barnevern.display_name}, Barneverntjenesten, {on}"

@@ -42,7 +42,6 @@ def _tokens(text: str) -> list[str]:
 
 
 def merge_text(base: str, theirs: str, mine: str) -> Merged:
-
     out: list[str] = []
     clean = True
     for group in merge3.Merge3(_tokens(base), _tokens(theirs), _tokens(mine)).merge_groups():

@@ -207,9 +207,16 @@ def _plan_page(
     # The page around the plan speaks the user's language; the plan itself the family's.
     lang = request_language(request)
     family_lang = scope.family.language.value
-    context = plan_doc.plan_context(session, scope, plan, out, lang)
     in_family_words = plan_doc.plan_context(session, scope, plan, out, family_lang)
     in_family_words["action_changes"] = _action_changes(session, actor, scope, out, family_lang)
+    # The page around it shows no plan view of its own, only the record and its dates.
+    context: dict[str, Any] = {
+        "family": scope.family,
+        "record": out,
+        "submitted_on": long_date(out.submitted_at, lang),
+        "approved_on": long_date(out.family_approved_at, lang),
+        "can_edit": in_family_words["can_edit"],
+    }
     context.update(
         {
             "plan_body": part_in(request, "_plan_body.html", in_family_words, family_lang),

@@ -42,7 +42,7 @@ import tempfile
 import urllib.parse
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,7 @@ from app.catalogue import service as catalogue_service  # noqa: E402
 from app.catalogue import template_store  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.db import make_engine, make_session_factory, session_scope  # noqa: E402
+from app.kit.i18n import local_today  # noqa: E402
 from app.needs import service as need_service  # noqa: E402
 from app.needs.schemas import NeedCreate  # noqa: E402
 from bench.harness import (  # noqa: E402
@@ -151,7 +152,7 @@ def _fill(session: Any, settings: Settings, user: Any, family: Any, canvas: Any)
         data = {
             "text": f"Tiltak {i}: familien og NAV følger opp sammen.",
             "responsible": {"kind": "family", "member": "Mor"},
-            "due": (date.today() + timedelta(days=30 + i)).isoformat(),
+            "due": (local_today() + timedelta(days=30 + i)).isoformat(),
             "need_ids": [str(needs[i].id)],
         }
         action_service.add_action(session, actor, scope, canvas, ActionCreate.model_validate(data))

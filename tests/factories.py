@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -25,6 +25,7 @@ from app.families import service as family_service
 from app.families.schemas import FamilyCreate, Household
 from app.goals import service as goal_service
 from app.goals.schemas import GoalCreate
+from app.kit.i18n import local_today
 from app.models import Action, Canvas, Family, Need, Plan, Referral, Service, Unit, User
 from app.models.enums import GoalHorizon, Language, ReferralStatus, ResponsibleKind, Role, UnitLevel
 from app.needs import service as need_service
@@ -141,7 +142,7 @@ def fill_canvas_for_plan(session: Session, lead: User, family: Family, canvas: C
     """Everything an individual plan needs except actions and consents."""
     actor = actor_of(session, lead)
     scope = scope_for(session, actor, family)
-    today = date.today()
+    today = local_today()
     canvas_service.patch_canvas(
         session,
         actor,
@@ -271,7 +272,7 @@ def build_world(session: Session, settings: Settings) -> World:
         ActionCreate(
             text="Barnevernet tilbyr foreldreveiledning.",
             responsible=Responsible(kind=ResponsibleKind.unit, unit_id=unit_b.id),
-            due=date.today() + timedelta(days=14),
+            due=local_today() + timedelta(days=14),
             need_ids=[need.id],
             goal_ids=[goal.id],
         ),

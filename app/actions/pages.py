@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -28,7 +27,7 @@ from app.catalogue import template_store
 from app.goals import service as goal_service
 from app.kit import forms
 from app.kit.forms import FormCode, FormCodes, FormText
-from app.kit.i18n import N_, request_language, translations
+from app.kit.i18n import N_, local_today, request_language, translations
 from app.kit.templating import render
 from app.models import Action, Canvas
 from app.models.enums import ActionStatus, AuditAction, ResponsibleKind
@@ -111,7 +110,7 @@ def _actions_page(
             "action_errors": action_errors or {},
             "action_form": action_form or {},
             "saved": saved if saved in SAVED_CODES else None,
-            "today": date.today().isoformat(),
+            "today": local_today().isoformat(),
         }
     )
     return render(request, "actions/actions.html", context, status_code=status_code)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -21,7 +20,7 @@ from app.access.policy import Reach
 from app.access.scope import FamilyScope, family_scope
 from app.audit import service as audit
 from app.audit.words import describe_event
-from app.kit.i18n import LOCAL_TIME, local, request_language
+from app.kit.i18n import local, local_today, request_language
 from app.kit.pagination import decode_keyset, encode_keyset
 from app.kit.templating import render
 from app.models import AuditEvent
@@ -105,7 +104,7 @@ def audit_print(
             **_common(session, scope),
             "entries": _trail_context(session, events, lang),
             "more": more,
-            "today": datetime.now(LOCAL_TIME).date(),
+            "today": local_today(),
         },
         lang=lang,
     )

@@ -15,6 +15,7 @@ from app.access.actor import Actor
 from app.audit import service as audit
 from app.catalogue.schemas import AgeFit, ServiceOut, Suggestion
 from app.catalogue.seed import CatalogueSeed, default_catalogue_path, load_catalogue
+from app.kit.i18n import local_today
 from app.models import Family, Need, Service, Unit
 from app.models.enums import AuditAction, ServiceStatus, UnitLevel
 
@@ -200,7 +201,7 @@ def suggestions(session: Session, actor: Actor, need: Need, limit: int = 10) -> 
     ).all()
     family = session.get(Family, need.family_id)
     assert family is not None  # a need always belongs to a family (foreign key)
-    household = Household.of(family, date.today())
+    household = Household.of(family, local_today())
     wanted = set(need.indicators)
     ranked: list[tuple[int, int, str, Suggestion]] = []
     for service, provider in rows:

@@ -28,6 +28,7 @@ from app.demo.statistics import make_statistics_demo
 from app.families import service as family_service
 from app.goals import service as goal_service
 from app.goals.schemas import GoalCreate
+from app.kit.i18n import local_today
 from app.models import Service, Unit, User
 from app.models.enums import ResponsibleKind
 from app.needs import service as need_service
@@ -89,7 +90,7 @@ def make_demo(session: Session, settings: Settings) -> list[str]:
             password_hash=password_hash,
             display_name=user.display_name,
         )
-    today = date.today()
+    today = local_today()
     for family in spec.families:
         _make_family(session, settings, family, units, today)
 

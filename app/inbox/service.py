@@ -33,7 +33,7 @@ from app.inbox.rows import (
     seen_families,
     start_of,
 )
-from app.kit.i18n import long_date, translations
+from app.kit.i18n import local_today, long_date, translations
 from app.models import Action, Unit, User
 
 SHORT_TEXT = 160  # characters of an action's text or a review comment shown in an item
@@ -208,7 +208,7 @@ def _collect(session: Session, actor: Actor) -> list[InboxItem]:
     if not can_list_families(actor):
         return []
     now = utcnow()
-    today = date.today()
+    today = local_today()
     rows = load_rows(session, actor, now, today)
     seen = seen_families(session, actor, rows.family_ids(), now)
     plans = plans_for_canvases(session, {a.canvas_id for a in rows.actions if a.family_id in seen})

@@ -81,6 +81,12 @@ def long_date(value: date | datetime | str | None, lang: str) -> str:
     return format_date(value, format="long", locale=_BABEL_LOCALES.get(lang, "nb_NO"))
 
 
+def local_today(at: datetime | None = None) -> date:
+    """The date on the municipality's wall calendar: between midnight in Oslo and midnight UTC
+    the server's own ``date.today()`` is still yesterday."""
+    return (at or datetime.now(LOCAL_TIME)).astimezone(LOCAL_TIME).date()
+
+
 def local(moment: datetime) -> datetime:
     """A stored moment (UTC) as the clock on the municipality's wall shows it."""
     return moment.astimezone(LOCAL_TIME)

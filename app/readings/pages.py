@@ -4,7 +4,6 @@ worker's score per domain, on one form; the family page shows first against late
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -14,7 +13,7 @@ from app.access.policy import Reach
 from app.access.scope import FamilyScope, family_scope
 from app.catalogue.template_schema import CanvasTemplateDef
 from app.kit import forms
-from app.kit.i18n import N_, request_language
+from app.kit.i18n import N_, local_today, request_language
 from app.kit.templating import render
 from app.readings import service as reading_service
 from app.readings.schemas import ReadingCreate
@@ -57,7 +56,7 @@ def _render_form(
             "template": template,
             "values": values,
             "taken_on": taken_on,
-            "today": date.today().isoformat(),
+            "today": local_today().isoformat(),
             "errors": errors,
         },
         status_code=status_code,
@@ -72,7 +71,7 @@ def reading_new(
     scope.require_edit()
     template = reading_service.current_template(session, family_id)
     values = reading_service.form_start_values(session, actor, scope)
-    return _render_form(request, scope, template, values, date.today().isoformat(), {})
+    return _render_form(request, scope, template, values, local_today().isoformat(), {})
 
 
 def _score(raw: str) -> int | str | None:

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field, field_validator
 
+from app.kit.i18n import local_today
 from app.kit.schema import Code, In, Score
 
 
@@ -22,7 +23,7 @@ class ReadingCreate(In):
     @field_validator("taken_on")
     @classmethod
     def _not_in_future(cls, taken_on: date) -> date:
-        if taken_on > date.today():
+        if taken_on > local_today():
             raise ValueError("A reading cannot be taken in the future")
         return taken_on
 

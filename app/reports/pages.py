@@ -20,7 +20,7 @@ from app.access.actor import Actor
 from app.access.policy import can_read_reports
 from app.catalogue import template_store
 from app.kit.errors import FieldError, Forbidden, Invalid, NotFound
-from app.kit.i18n import request_language, translations
+from app.kit.i18n import local_today, request_language, translations
 from app.kit.templating import render, render_later
 from app.reports import csv_export
 from app.reports import query as report_query
@@ -286,7 +286,7 @@ def _context(
         "report": None,
         "views": [],
         "barrier_texts": [],
-        "made_on": date.today().isoformat(),
+        "made_on": local_today().isoformat(),
         "query_string": _query_string(values),
     }
     try:
@@ -294,7 +294,7 @@ def _context(
     except Invalid as exc:
         messages = _field_messages(lang)
         context["errors"] = {e.field: messages.get(e.field, messages["rows"]) for e in exc.errors}
-        context["choices"] = _choices(name, labels, values, date.today())
+        context["choices"] = _choices(name, labels, values, local_today())
         return context, 422
     query = report.query
     chosen = {
@@ -308,7 +308,7 @@ def _context(
         views=_views(report, labels, prefix),
         # The same text recorded in several places is one text to the reader.
         barrier_texts=list(report.texts),
-        choices=_choices(name, labels, chosen, date.today()),
+        choices=_choices(name, labels, chosen, local_today()),
         query_string=_query_string(chosen),
     )
     return context, 200

@@ -12,7 +12,7 @@ import enum
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx2
@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.kit.i18n import local_today
 from app.models import Consent, PlanReview
 from app.models.enums import ConsentPurpose, ReviewStatus, Role
 from tests.barriers import matrix_checks as barrier_checks
@@ -608,7 +609,7 @@ ENDPOINTS = (
         body=lambda w: {
             "text": "Mor søker bostøtte.",
             "responsible": {"kind": "family", "member": "Mor"},
-            "due": (date.today() + timedelta(days=7)).isoformat(),
+            "due": (local_today() + timedelta(days=7)).isoformat(),
             "need_ids": [str(w.need.id)],
         },
         check=check_add_action,

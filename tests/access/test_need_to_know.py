@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -25,7 +25,7 @@ from app.canvases import service as canvas_service
 from app.canvases.schemas import CanvasPatch
 from app.catalogue import template_store
 from app.config import Settings
-from app.kit.i18n import translations
+from app.kit.i18n import local_today, translations
 from app.models import Plan
 from app.models.enums import Role
 from app.needs import service as need_service
@@ -300,7 +300,7 @@ def test_a_consented_unit_reads_its_own_review_whole_and_of_others_only_the_deci
         json={
             "text": "Samtaler hos psykisk helse.",
             "responsible": {"kind": "unit", "unit_id": str(unit_e.id)},
-            "due": (date.today() + timedelta(days=20)).isoformat(),
+            "due": (local_today() + timedelta(days=20)).isoformat(),
         },
     )
     plan = _as_lead(client, world, "POST", f"/canvases/{world.canvas.id}/plans")
@@ -348,7 +348,7 @@ def test_an_action_written_after_the_plan_reaches_the_unit_with_the_next_version
         json={
             "text": "Utkast som ikke er avtalt med familien.",
             "responsible": {"kind": "unit", "unit_id": str(world.unit_b.id)},
-            "due": (date.today() + timedelta(days=3)).isoformat(),
+            "due": (local_today() + timedelta(days=3)).isoformat(),
         },
     )
     reviewer = world.headers["consented"]

@@ -18,7 +18,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx2
@@ -34,6 +34,7 @@ from app.barriers import service as barrier_service
 from app.barriers.schemas import BarrierCreate
 from app.config import Settings
 from app.db import utcnow
+from app.kit.i18n import local_today
 from app.models import (
     Action,
     Barrier,
@@ -273,7 +274,7 @@ def check_participants(call: PageCall) -> None:
     assert ("Morfar" in names) is call.allowed
 
 
-NEXT_REVIEW = date.today() + timedelta(days=45)
+NEXT_REVIEW = local_today() + timedelta(days=45)
 
 
 def check_period(call: PageCall) -> None:
@@ -396,7 +397,7 @@ def check_inbox_seen(call: PageCall) -> None:
         assert seen is not None
 
 
-READING_DAY = date.today() - timedelta(days=2)
+READING_DAY = local_today() - timedelta(days=2)
 
 
 def check_add_reading(call: PageCall) -> None:
@@ -572,8 +573,8 @@ PAGES = (
         303,
         form=lambda w: {
             "version": str(w.canvas.version),
-            "period_from": date.today().isoformat(),
-            "period_to": (date.today() + timedelta(days=90)).isoformat(),
+            "period_from": local_today().isoformat(),
+            "period_to": (local_today() + timedelta(days=90)).isoformat(),
             "next_review": NEXT_REVIEW.isoformat(),
         },
         check=check_period,
@@ -680,7 +681,7 @@ PAGES = (
             "text": "Mor søker bostøtte.",
             "kind": "family",
             "member": "Mor",
-            "due": (date.today() + timedelta(days=7)).isoformat(),
+            "due": (local_today() + timedelta(days=7)).isoformat(),
             "need_ids": [str(w.need.id)],
         },
         check=check_add_action,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx2
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.kit.i18n import local_today
 from app.models import ActionEvent, Goal
 from tests.factories import World, build_world, make_canvas
 
@@ -83,7 +84,7 @@ def add_action(client: TestClient, world: World, **body: Any) -> httpx2.Response
     action: dict[str, Any] = {
         "text": "Mor ringer Husbanken.",
         "responsible": {"kind": "family", "member": "Mor"},
-        "due": (date.today() + timedelta(days=7)).isoformat(),
+        "due": (local_today() + timedelta(days=7)).isoformat(),
     }
     action.update(body)
     return client.post(
@@ -101,7 +102,7 @@ def test_action_for_a_family_member_links_needs_and_goals(
     client: TestClient, session: Session, settings: Settings
 ) -> None:
     world = build_world(session, settings)
-    due = (date.today() + timedelta(days=10)).isoformat()
+    due = (local_today() + timedelta(days=10)).isoformat()
     goal = goal_id(world, session)
 
     response = add_action(
@@ -265,7 +266,7 @@ def test_plan_lead_edits_text_due_date_and_links(
         json={"domain": "familie_nettverk", "text": "Vi krangler mye.", "priority": 2},
         headers=world.headers["lead"],
     ).json()
-    due = (date.today() + timedelta(days=60)).isoformat()
+    due = (local_today() + timedelta(days=60)).isoformat()
 
     response = change(
         client,
@@ -296,7 +297,7 @@ def test_responsible_unit_changes_the_status_only(
     action = action_of(world)
 
     text = change(client, world, "consented", action, text="Vi gjør noe annet.")
-    due = change(client, world, "consented", action, due=date.today().isoformat())
+    due = change(client, world, "consented", action, due=local_today().isoformat())
     started = change(client, world, "consented", action, status="in_progress")
 
     assert text.status_code == 403

@@ -29,7 +29,7 @@ from playwright.sync_api import Browser, Page, StorageState, expect
 from pypdf import PdfReader
 
 from app.demo import DEMO_PASSWORD
-from app.kit.i18n import long_date
+from app.kit.i18n import local_today, long_date
 from tests.browser.conftest import DemoFamily, TabletFactory
 from tests.browser.helpers import (
     KARI,
@@ -57,7 +57,7 @@ README_SHOT_MAX_BYTES: Final = 300 * 1024
 PAGE_BUDGET_BYTES: Final = 60 * 1024
 # From ``duk demo``: a caseworker in NAV Fredrikstad, kari's unit.
 OLA: Final = Person("ola", DEMO_PASSWORD)
-TODAY: Final = date.today()
+TODAY: Final = local_today()
 
 
 @pytest.fixture

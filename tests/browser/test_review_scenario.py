@@ -23,7 +23,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -32,6 +32,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, StorageState, expect
 
 from app.demo import DEMO_PASSWORD
+from app.kit.i18n import local_today
 from tests.browser.conftest import DemoFamily, TabletFactory
 from tests.browser.helpers import (
     KARI,
@@ -47,7 +48,7 @@ from tests.browser.helpers import (
 from tests.cli.duk_process import run_duk
 
 PASSWORD: Final = "gressvik-samarbeid-2026"
-TODAY: Final = date.today()
+TODAY: Final = local_today()
 FAMILY_MEMBER: Final = "Amina"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx2
@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.kit.i18n import local_today
 from tests.factories import auth_headers, make_family, make_unit, make_user
 
 
@@ -149,7 +150,7 @@ def test_participants_are_replaced_whole(client: TestClient, draft: Draft) -> No
 
 
 def test_period_and_next_review_date_are_set(client: TestClient, draft: Draft) -> None:
-    today = date.today()
+    today = local_today()
     period = {"from": today.isoformat(), "to": (today + timedelta(days=180)).isoformat()}
     review = (today + timedelta(days=42)).isoformat()
 
@@ -161,7 +162,7 @@ def test_period_and_next_review_date_are_set(client: TestClient, draft: Draft) -
 
 
 def test_a_period_that_ends_before_it_starts_is_422(client: TestClient, draft: Draft) -> None:
-    today = date.today()
+    today = local_today()
 
     response = patch(
         client,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.kit.i18n import local_today
 from app.models import Canvas, CanvasDomain
 from app.models.enums import Language
 from tests.factories import World, build_world, make_canvas, make_family, make_unit, make_user
@@ -572,7 +573,7 @@ def test_the_plan_period_and_next_review_are_set_through_the_form(
         "period_to",
         "next_review",
     ]
-    start = date.today()
+    start = local_today()
     response = browser.post_form(
         f"/canvases/{canvas.id}/period",
         {

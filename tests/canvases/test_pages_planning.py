@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx2
 import pytest
@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.kit.i18n import local_today
 from app.models import Action, Canvas, Family, Goal, Need, Referral, Service, Unit, User
 from app.models.enums import (
     ActionStatus,
@@ -292,7 +293,7 @@ def test_actions_show_who_does_what_by_when_and_change_status(desk: Desk, sessio
     session.expire_all()
     goal = session.scalars(select(Goal).where(Goal.canvas_id == desk.canvas.id)).one()
     actions = f"/canvases/{desk.canvas.id}/actions"
-    due = date.today() + timedelta(days=21)
+    due = local_today() + timedelta(days=21)
 
     by_family = desk.browser.submit(
         actions,

@@ -7,7 +7,7 @@ catalogs have tests of their own.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.kit.i18n import local_today
 from app.models import AuditEvent, Consent
 from app.models.enums import Language
 from tests.factories import World, build_world, make_family, make_unit, make_user
@@ -85,7 +86,7 @@ def test_recording_a_consent_gives_the_unit_access(
     reviewer_c = make_user(session, units=[world.unit_c])
     session.commit()
     browser = signed_in(world.lead, language="en")
-    expiry = date.today() + timedelta(days=200)
+    expiry = local_today() + timedelta(days=200)
 
     response = browser.submit(
         consents_url(world),
@@ -115,7 +116,7 @@ def test_a_consent_form_with_mistakes_shows_them_next_to_the_fields_and_stores_n
         {
             "unit_id": "",
             "given_by": "  ",
-            "expires_at": (date.today() - timedelta(days=1)).isoformat(),
+            "expires_at": (local_today() - timedelta(days=1)).isoformat(),
         },
     )
 
@@ -137,7 +138,7 @@ def test_a_past_expiry_is_shown_next_to_the_date(
         {
             "unit_id": str(world.unit_c.id),
             "given_by": "Far",
-            "expires_at": (date.today() - timedelta(days=2)).isoformat(),
+            "expires_at": (local_today() - timedelta(days=2)).isoformat(),
         },
     )
 
@@ -244,7 +245,7 @@ def test_the_statement_is_in_the_familys_language_and_names_every_chosen_unit(
     for section in ("statement-what", "statement-why", "statement-withdraw", "statement-expiry"):
         assert statement.has(f"#{section}"), section
     assert len(statement.all(".plan-sign-line")) == 2
-    a_year = date.today() + timedelta(days=365)
+    a_year = local_today() + timedelta(days=365)
     assert (
         a_year.strftime("%d.%m.%Y") in statement.text
         or (a_year + timedelta(days=1)).strftime("%d.%m.%Y") in statement.text

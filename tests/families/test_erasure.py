@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +10,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.kit.i18n import local_today
 from app.models import (
     Action,
     AuditEvent,
@@ -93,7 +93,7 @@ def world_with_history(session: Session, settings: Settings) -> World:
             family_id=world.family.id,
             canvas_id=world.canvas.id,
             number=2,  # a follow-up: reading 1 was stored when the world's plan was submitted
-            taken_on=date.today(),
+            taken_on=local_today(),
             scores={"bolig": {"family": 3, "worker": None}},
             created_by_id=world.lead.id,
         )

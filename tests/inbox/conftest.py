@@ -5,7 +5,7 @@ and the plan submitted for review."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.kit.i18n import local_today
 from app.models import Unit, User
 from app.models.enums import Role
 from tests.factories import auth_headers, make_unit, make_user
@@ -22,7 +23,7 @@ Json = dict[str, Any]
 
 
 def in_days(days: int) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
+    return (local_today() + timedelta(days=days)).isoformat()
 
 
 def created(client: TestClient, path: str, headers: dict[str, str], body: Json) -> Json:

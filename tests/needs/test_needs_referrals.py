@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 import httpx2
@@ -13,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.kit.i18n import local_today
 from app.models import Family, Need, Referral, ReferralEvent, Service
 from app.models.enums import ServiceStatus
 from tests.factories import World, build_world, make_service
@@ -554,7 +554,7 @@ def test_suggestions_put_first_the_services_someone_in_the_household_may_use(
     why it comes later (issue 13)."""
     world = build_world(session, settings)
     family = session.get_one(Family, world.family.id)
-    this_year = date.today().year
+    this_year = local_today().year
     family.household_children_birth_years = [this_year - 14]
     family.household_adults = 1
     need = session.get_one(Need, world.need.id)

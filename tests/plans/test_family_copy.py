@@ -6,7 +6,7 @@ municipality by name, plain names, a file name with no personal data, and a tagg
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import cast
 
 from pypdf import PdfReader
@@ -19,6 +19,7 @@ from app.actions.schemas import ActionCreate, ActionPatch, Responsible
 from app.config import Settings
 from app.goals import service as goal_service
 from app.goals.schemas import GoalCreate
+from app.kit.i18n import local_today
 from app.models import Canvas, Family, Need, Referral, Unit, User
 from app.models.enums import ActionStatus, GoalHorizon, Language, ReferralStatus, ResponsibleKind
 from app.needs import service as need_service
@@ -64,7 +65,7 @@ def _case(session: Session, lead: User, family: Family, unit: Unit) -> tuple[Can
             ActionCreate(
                 text=text,
                 responsible=Responsible(kind=kind, member="Mor"),
-                due=date.today() + timedelta(days=10),
+                due=local_today() + timedelta(days=10),
                 need_ids=[need.id],
             ),
         )
@@ -179,7 +180,7 @@ def test_a_named_worker_is_written_plainly_with_her_unit(
         ActionCreate(
             text="The school meets the family.",
             responsible=Responsible(kind=ResponsibleKind.unit, unit_id=school.id, user_id=sara.id),
-            due=date.today() + timedelta(days=7),
+            due=local_today() + timedelta(days=7),
             need_ids=[need.id],
         ),
     )

@@ -4,7 +4,7 @@ submitted plan, its print view and its PDF, all in the family's language (issue 
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import cast
 
 import pytest
@@ -22,6 +22,7 @@ from app.canvases import service as canvas_service
 from app.config import Settings
 from app.goals import service as goal_service
 from app.goals.schemas import GoalCreate
+from app.kit.i18n import local_today
 from app.models import AuditEvent, Canvas, Family, Plan, Unit, User
 from app.models.enums import GoalHorizon, Language, ResponsibleKind
 from app.needs import service as need_service
@@ -85,7 +86,7 @@ def _complete_canvas(
         ActionCreate(
             text="Mor ringer boligkontoret.",
             responsible=Responsible(kind=ResponsibleKind.family, member="Mor"),
-            due=date.today() + timedelta(days=20),
+            due=local_today() + timedelta(days=20),
             need_ids=[need.id],
         ),
     )
@@ -98,7 +99,7 @@ def _complete_canvas(
             ActionCreate(
                 text="Boligkontoret sender søknadsskjema.",
                 responsible=Responsible(kind=ResponsibleKind.unit, unit_id=unit.id),
-                due=date.today() + timedelta(days=5),
+                due=local_today() + timedelta(days=5),
                 need_ids=[need.id],
             ),
         )

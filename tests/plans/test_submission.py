@@ -7,7 +7,7 @@ submitted, and the 422 names every missing element at once so the worker can fix
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx2
@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.kit.i18n import local_today
 from app.models import Canvas, Family, Unit, User
 from app.models.enums import Role
 from tests.factories import (
@@ -27,7 +28,7 @@ from tests.factories import (
     make_user,
 )
 
-IN_TWO_WEEKS = (date.today() + timedelta(days=14)).isoformat()
+IN_TWO_WEEKS = (local_today() + timedelta(days=14)).isoformat()
 
 
 @dataclass

@@ -11,7 +11,7 @@ lines of the run must: a server that logged nothing would pass otherwise.
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from app.config import Settings
 from app.db import make_engine, make_session_factory, session_scope
+from app.kit.i18n import local_today
 from app.models import Canvas
 from tests.cli.duk_process import DukServer, serving
 from tests.conftest import TEST_SECRET, prepare_database
@@ -123,7 +124,7 @@ def _run_api_case(case: Case) -> dict[str, str]:
         "POST", f"{family_url}/canvases", "lead", 201, json={"template_key": "familie"}
     ).json()
     canvas_url = f"{API}/canvases/{canvas['id']}"
-    today = date.today()
+    today = local_today()
     patched = case.send(
         "PATCH",
         canvas_url,

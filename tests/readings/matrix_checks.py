@@ -6,15 +6,16 @@ Submitting the world's plan made reading 1 from its canvas (housing: the family'
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING, Any
+
+from app.kit.i18n import local_today
 
 if TYPE_CHECKING:
     from tests.access.test_matrix import Call
 
 
 def reading_body(_world: object) -> dict[str, Any]:
-    return {"taken_on": date.today().isoformat(), "scores": {"bolig": {"family": 6}}}
+    return {"taken_on": local_today().isoformat(), "scores": {"bolig": {"family": 6}}}
 
 
 def _numbers_and_housing(readings: list[dict[str, Any]]) -> list[tuple[int, int | None]]:

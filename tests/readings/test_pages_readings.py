@@ -3,13 +3,14 @@ family page (chart and table with the numbers)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx2
 import pytest
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.kit.i18n import local_today
 from tests.factories import World, build_world, make_canvas, make_family, make_unit, make_user
 from tests.html import Element, page
 from tests.pages import PageClient, SignedIn
@@ -47,7 +48,7 @@ def test_the_form_has_every_domain_and_starts_from_the_latest_reading(
     assert form.checked("family-bolig") == "3"
     assert form.checked("worker-bolig") == ""
     assert form.checked("family-okonomi") == ""
-    assert form.value("taken_on") == date.today().isoformat()
+    assert form.value("taken_on") == local_today().isoformat()
     assert response.headers["cache-control"] == "no-store"
 
 
@@ -60,7 +61,7 @@ def test_a_follow_up_shows_first_against_latest_on_the_family_page(
         browser,
         world,
         {
-            "taken_on": date.today().isoformat(),
+            "taken_on": local_today().isoformat(),
             "family-bolig": "7",
             "worker-bolig": "6",
             "family-helse": "5",
@@ -117,7 +118,7 @@ def test_a_date_in_the_future_keeps_the_scores_in_the_form(
     signed_in: SignedIn, world: World
 ) -> None:
     browser = signed_in(world.lead, language="en")
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
 
     response = _follow_up(browser, world, {"taken_on": tomorrow, "family-bolig": "9"})
 

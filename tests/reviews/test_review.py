@@ -9,7 +9,7 @@ consent); unit A is the plan lead's, C is unrelated and D's consent was withdraw
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx2
@@ -19,13 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.kit.i18n import local_today
 from app.models import AuditEvent, Family, Plan, PlanReview
 from app.models.enums import FamilyStatus, PlanStatus, ReviewStatus, Role
 from tests.factories import World, auth_headers, build_world, make_user
 
 API = "/api/v1"
 PROBLEM_JSON = "application/problem+json"
-IN_TWO_WEEKS = (date.today() + timedelta(days=14)).isoformat()
+IN_TWO_WEEKS = (local_today() + timedelta(days=14)).isoformat()
 
 
 def review(
@@ -467,7 +468,7 @@ def test_the_diff_shows_what_changed_since_the_earlier_version(
     lead = world.headers["lead"]
     canvas = client.get(f"{API}/canvases/{world.canvas.id}", headers=lead).json()
     action = canvas["actions"][0]
-    new_due = (date.today() + timedelta(days=40)).isoformat()
+    new_due = (local_today() + timedelta(days=40)).isoformat()
     changed = client.patch(
         f"{API}/actions/{action['id']}",
         json={"due": new_due, "text": "Barnevernet tilbyr veiledning hjemme."},

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx2
@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
+from app.kit.i18n import local_today
 from app.models import ActionEvent, Unit
 from app.models.enums import ActionStatus, Role
 from tests.factories import auth_headers, make_unit, make_user
@@ -28,9 +29,9 @@ from tests.html import page
 from tests.pages import SignedIn
 
 API = "/api/v1"
-IN_TWO_WEEKS = (date.today() + timedelta(days=14)).isoformat()
-IN_A_MONTH = (date.today() + timedelta(days=30)).isoformat()
-IN_THREE_MONTHS = (date.today() + timedelta(days=90)).isoformat()
+IN_TWO_WEEKS = (local_today() + timedelta(days=14)).isoformat()
+IN_A_MONTH = (local_today() + timedelta(days=30)).isoformat()
+IN_THREE_MONTHS = (local_today() + timedelta(days=90)).isoformat()
 
 
 @dataclass
@@ -121,7 +122,7 @@ def test_three_services_review_the_plan_with_the_familys_consent(
                 {"name": "Amina", "role": "family_member"},
                 {"name": "Kari Kontakt", "role": "plan_lead"},
             ],
-            "period": {"from": date.today().isoformat(), "to": IN_THREE_MONTHS},
+            "period": {"from": local_today().isoformat(), "to": IN_THREE_MONTHS},
             "next_review_date": IN_A_MONTH,
         },
     )

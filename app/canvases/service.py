@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -32,6 +32,7 @@ from app.models import (
     Canvas,
     CanvasDomain,
     Need,
+    Plan,
     Referral,
     Service,
     Unit,
@@ -39,6 +40,7 @@ from app.models import (
 from app.models.enums import (
     AuditAction,
     CanvasStatus,
+    PlanStatus,
     ReferralStatus,
     UnitLevel,
 )
@@ -304,14 +306,65 @@ def ring_entries(session: Session, canvas: Canvas) -> list[RingEntry]:
     ]
 
 
-def next_reviews(session: Session, family_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, date]:
-    """The earliest review date set on each family's canvases (the home page shows it)."""
+def _current_canvases(
+    session: Session, family_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, tuple[uuid.UUID, date | None]]:
+    """Per family, the canvas it is followed up on and that canvas's next review date: the
+    canvas its plan in force was made from, or, with no plan in force, its newest. A second
+    duk started while a plan is in force is a draft of the next plan: until that plan is
+    agreed, the family meets the team on the dates of the one it lives by. Two queries,
+    however many families."""
     ids = list(family_ids)
     if not ids:
         return {}
-    rows = session.execute(
-        select(Canvas.family_id, func.min(Canvas.next_review_date))
-        .where(Canvas.family_id.in_(ids), Canvas.next_review_date.is_not(None))
-        .group_by(Canvas.family_id)
-    ).all()
-    return {family_id: when for family_id, when in rows if when is not None}
+    canvases: dict[uuid.UUID, tuple[uuid.UUID, date | None]] = {}
+    newest: dict[uuid.UUID, uuid.UUID] = {}
+    # Oldest first, so the newest stays (ties as family_canvases breaks them: lowest id first).
+    for family_id, canvas_id, next_review in session.execute(
+        select(Canvas.family_id, Canvas.id, Canvas.next_review_date)
+        .where(Canvas.family_id.in_(ids))
+        .order_by(Canvas.created_at, Canvas.id.desc())
+    ):
+        canvases[canvas_id] = (family_id, next_review)
+        newest[family_id] = canvas_id
+    # One plan at most is in force per family (activating one supersedes the others).
+    for family_id, canvas_id in session.execute(
+        select(Plan.family_id, Plan.canvas_id).where(
+            Plan.family_id.in_(ids), Plan.status == PlanStatus.active
+        )
+    ):
+        newest[family_id] = canvas_id
+    return {family_id: (c, canvases[c][1]) for family_id, c in newest.items()}
+
+
+def current_canvas(session: Session, family_id: uuid.UUID) -> Canvas | None:
+    """The canvas the family is followed up on (see _current_canvases)."""
+    current = _current_canvases(session, [family_id]).get(family_id)
+    return None if current is None else session.get(Canvas, current[0])
+
+
+def next_reviews(session: Session, family_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, date]:
+    """The next review date of each family that has one: the one set on the canvas it is
+    followed up on. An older canvas's date is history, not a review still to come."""
+    return {
+        family_id: next_review
+        for family_id, (_, next_review) in _current_canvases(session, family_ids).items()
+        if next_review is not None
+    }
+
+
+def set_next_review_date(
+    session: Session, actor: Actor, scope: FamilyScope, canvas: Canvas, when: date
+) -> Canvas:
+    """Move the canvas's next review (a follow-up meeting agreed on one). The canvas row is
+    locked and written through the same versioned save as every edit: its version moves on,
+    so a tablet that still holds the canvas at the version before gets 412 on its next save
+    and merges, instead of writing its older date over this one or losing its own edit."""
+    locked = session.scalars(
+        select(Canvas)
+        .where(Canvas.id == canvas.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    patch = CanvasPatch.model_validate({"next_review_date": when.isoformat()})
+    return patch_canvas(session, actor, scope, locked, patch, locked.version)

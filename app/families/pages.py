@@ -21,10 +21,11 @@ from app.families import service as family_service
 from app.families import steward_pages
 from app.families import timeline as family_timeline
 from app.families.schemas import FamilyCreate
+from app.families.service import FamilyOrder
 from app.inbox import service as inbox_service
 from app.kit import forms
 from app.kit.forms import FormCode
-from app.kit.i18n import N_, local, long_date, request_language
+from app.kit.i18n import N_, local, local_today, long_date, request_language
 from app.kit.templating import render
 from app.models import Family, Unit
 from app.models.enums import Role
@@ -39,6 +40,7 @@ PAGE_SIZE = 200
 # Confirmations after a redirect travel as fixed codes, never as text (no personal data in URLs).
 DONE_CODES = frozenset({"erased", "handover"})
 Done = Annotated[str | None, Query(max_length=20)]
+Sort = Annotated[str | None, Query(max_length=20)]
 
 
 def _done(code: str | None) -> str | None:
@@ -59,20 +61,40 @@ FAMILY_MESSAGES = {
 }
 
 
+def _order(sort: str | None) -> FamilyOrder:
+    """The list's order from the sort form; the next review unless another was chosen."""
+    try:
+        return FamilyOrder(sort) if sort else FamilyOrder.next_review
+    except ValueError:
+        return FamilyOrder.next_review
+
+
+def _families_list(session: Session, actor: Actor, order: FamilyOrder) -> dict[str, object]:
+    """What "My families" needs: the families in the chosen order, each with its next review
+    where the lead side has one (marked overdue, due soon or held), and the sort form."""
+    return {
+        "families": family_service.my_families(
+            session, actor, order=order, today=local_today(), limit=PAGE_SIZE
+        ),
+        "order": order.value,
+        "orders": [
+            (FamilyOrder.next_review.value, N_("Next review, overdue first")),
+            (FamilyOrder.newest.value, N_("Newest first")),
+        ],
+    }
+
+
 @router.get("/", name="home")
-def home(request: Request, actor: PageActor, session: SessionDep, done: Done = None) -> Response:
+def home(
+    request: Request, actor: PageActor, session: SessionDep, done: Done = None, sort: Sort = None
+) -> Response:
     if actor.role is Role.coordinator:  # coordinators have no families: their home is reports
         return RedirectResponse("/reports", status_code=303)
-    rows, _ = family_service.visible_families(session, actor, offset=0, limit=PAGE_SIZE)
     return render(
         request,
         "families/home.html",
         {
-            "families": rows,
-            # The next review is on the live canvas: shown for the lead side's families only.
-            "next_reviews": canvas_service.next_reviews(
-                session, [f.id for f, access in rows if access is FamilyAccess.lead_side]
-            ),
+            **_families_list(session, actor, _order(sort)),
             "inbox_unseen": inbox_service.unseen_count(session, actor),
             "can_create": can_create_family(actor),
             "errors": {},
@@ -128,12 +150,11 @@ def create_family(
         fallback=N_("Check this field."),
     )
     if family is None:
-        rows, _ = family_service.visible_families(session, actor, offset=0, limit=PAGE_SIZE)
         return render(
             request,
             "families/home.html",
             {
-                "families": rows,
+                **_families_list(session, actor, FamilyOrder.next_review),
                 "can_create": can_create_family(actor),
                 "errors": errors,
                 "form": form,

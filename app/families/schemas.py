@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints, field_validator
@@ -144,12 +144,15 @@ class TimelineEntry(BaseModel):
     handover_id: uuid.UUID | None = None
     reading_id: uuid.UUID | None = None
     text: str | None = Field(
-        default=None, description="The action's text, or the service a referral goes to"
+        default=None,
+        description="The action's text, the service a referral goes to, or a reading's date",
     )
     from_status: str | None = None
     to_status: str | None = None
     reason: str | None = Field(
-        default=None, description="Why: a reason, a review comment, a handover or closing note"
+        default=None,
+        description="Why: a reason, a review comment, a handover or closing note, or what was "
+        "said at a follow-up meeting",
     )
     outcome: str | None = None
     family_member: str | None = Field(
@@ -157,3 +160,6 @@ class TimelineEntry(BaseModel):
     )
     from_lead: NamedRef | None = None
     to_lead: NamedRef | None = None
+    next_review_date: date | None = Field(
+        default=None, description="The next review a follow-up meeting agreed on"
+    )

@@ -3,7 +3,10 @@ session and an actor; never commits."""
 
 from __future__ import annotations
 
+import enum
 import uuid
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -48,6 +51,7 @@ from app.models import (
 )
 from app.models.enums import AuditAction, ErasureReason, FamilyStatus, Role
 from app.plans import service as plan_service
+from app.readings import service as reading_service
 
 
 def create_family(session: Session, actor: Actor, data: FamilyCreate, settings: Settings) -> Family:
@@ -82,7 +86,6 @@ def visible_families(
         # §4.3: coordinators and admins see no family, even as members of a consented unit
         # (the home page lists through here as well as the API, which refuses them with 403).
         return [], False
-    unit_ids = actor.unit_ids
     rows = session.scalars(
         select(Family)
         .where(visible_to(actor, utcnow()))
@@ -92,13 +95,72 @@ def visible_families(
     ).all()
     out: list[tuple[Family, FamilyAccess]] = []
     for family in rows[:limit]:
-        is_lead = family.plan_lead_id == actor.user_id or (
-            actor.role is Role.caseworker and family.lead_unit_id in unit_ids
-        )
-        access = FamilyAccess.lead_side if is_lead else FamilyAccess.consented
-        out.append((family, access))
+        out.append((family, _listed_access(actor, family)))
         audit.record_family_read(session, actor, family.id, purpose="list")
     return out, len(rows) > limit
+
+
+def _listed_access(actor: Actor, family: Family) -> FamilyAccess:
+    """How the actor sees a family ``visible_to`` found: the lead side's, or by consent."""
+    is_lead = family.plan_lead_id == actor.user_id or (
+        actor.role is Role.caseworker and family.lead_unit_id in actor.unit_ids
+    )
+    return FamilyAccess.lead_side if is_lead else FamilyAccess.consented
+
+
+# --- "My families" on the home page ----------------------------------------------------------
+
+
+class FamilyOrder(enum.StrEnum):
+    next_review = "next_review"  # overdue first (the oldest first), then by date, then the rest
+    newest = "newest"  # the families started last first
+
+
+@dataclass(frozen=True, slots=True)
+class ListedFamily:
+    family: Family
+    access: FamilyAccess
+    # The next review, for the lead side's active families only: the live canvas and the
+    # readings it comes from are not shared with a consented unit (DESIGN §4.1).
+    review: reading_service.NextReview | None = None
+
+
+def my_families(
+    session: Session, actor: Actor, *, order: FamilyOrder, today: date, limit: int
+) -> list[ListedFamily]:
+    """The families the actor may see, as "My families" lists them. Sorting by the next
+    review needs every family's date, so all are read and sorted here; only the ``limit``
+    shown are recorded as read in their trails."""
+    if not can_list_families(actor):
+        return []
+    rows = session.scalars(
+        select(Family)
+        .where(visible_to(actor, utcnow()))
+        .order_by(Family.created_at.desc(), Family.id)
+    ).all()
+    listed = [(family, _listed_access(actor, family)) for family in rows]
+    followed = [
+        family.id
+        for family, access in listed
+        if access is FamilyAccess.lead_side and family.status is FamilyStatus.active
+    ]
+    reviews = reading_service.next_reviews(session, followed, today)
+    families = [ListedFamily(f, access, reviews.get(f.id)) for f, access in listed]
+    if order is FamilyOrder.next_review:
+        families.sort(key=_by_next_review)  # stable: newest first within each group
+    shown = families[:limit]
+    for item in shown:
+        audit.record_family_read(session, actor, item.family.id, purpose="list")
+    return shown
+
+
+def _by_next_review(item: ListedFamily) -> tuple[int, date]:
+    review = item.review
+    if review is None or review.state is reading_service.ReviewState.held:
+        return (2, date.max)  # no review to come: after those that have one
+    if review.state is reading_service.ReviewState.overdue:
+        return (0, review.on)  # the longest overdue at the top
+    return (1, review.on)
 
 
 def steward_scope(
@@ -303,7 +365,13 @@ def export_family(
             for p in plans
         ],
         "readings": [
-            {"number": r.number, "taken_on": r.taken_on.isoformat(), "scores": r.scores}
+            {
+                "number": r.number,
+                "taken_on": r.taken_on.isoformat(),
+                "scores": r.scores,
+                "note": r.note,
+                "next_review_date": r.next_review_date.isoformat() if r.next_review_date else None,
+            }
             for r in readings
         ],
         "history": [entry.model_dump(mode="json") for entry in history],

@@ -259,6 +259,8 @@ def _reading_entries(session: Session, family_id: uuid.UUID) -> Iterator[Timelin
             actor_unit=None,
             reading_id=reading.id,
             text=reading.taken_on.isoformat(),
+            reason=reading.note,
+            next_review_date=reading.next_review_date,
         )
 
 

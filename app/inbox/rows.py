@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -22,6 +22,7 @@ from app.models.enums import (
     PlanStatus,
     ReviewStatus,
 )
+from app.readings import service as reading_service
 
 DUE_SOON = timedelta(days=7)
 RECENTLY_ACTIVE = timedelta(days=30)
@@ -56,6 +57,8 @@ class Rows:
     active_plans: Sequence[tuple[uuid.UUID, uuid.UUID, int, datetime | None, uuid.UUID | None]]
     actions: Sequence[Action]
     consents: Sequence[Consent]
+    # The reviews due within the week or overdue, of the families the actor leads.
+    reviews: Mapping[uuid.UUID, reading_service.NextReview]
 
     def family_ids(self) -> set[uuid.UUID]:
         ids = {row[2] for row in self.pending_reviews}
@@ -63,6 +66,7 @@ class Rows:
         ids |= {row[1] for row in self.active_plans}
         ids |= {a.family_id for a in self.actions}
         ids |= {c.family_id for c in self.consents}
+        ids |= set(self.reviews)
         return ids
 
     def unit_ids(self) -> set[uuid.UUID]:
@@ -123,12 +127,24 @@ def load_rows(session: Session, actor: Actor, now: datetime, today: date) -> Row
             Consent.expires_at <= now + CONSENT_WARNING,
         )
     ).all()
+    led_active = session.scalars(
+        select(Family.id).where(
+            Family.plan_lead_id == actor.user_id, Family.status == FamilyStatus.active
+        )
+    ).all()
+    reviews = {
+        family_id: review
+        for family_id, review in reading_service.next_reviews(session, led_active, today).items()
+        if review.state
+        in (reading_service.ReviewState.due_soon, reading_service.ReviewState.overdue)
+    }
     return Rows(
         pending_reviews=pending,
         changes=changes,
         active_plans=active,
         actions=actions,
         consents=consents,
+        reviews=reviews,
     )
 
 

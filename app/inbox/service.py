@@ -35,6 +35,7 @@ from app.inbox.rows import (
 )
 from app.kit.i18n import local_today, long_date, translations
 from app.models import Action, Unit, User
+from app.readings import service as reading_service
 
 SHORT_TEXT = 160  # characters of an action's text or a review comment shown in an item
 
@@ -44,6 +45,8 @@ class InboxKind(enum.StrEnum):
     changes_requested = "changes_requested"
     action_overdue = "action_overdue"
     action_due_soon = "action_due_soon"
+    review_overdue = "review_overdue"
+    review_due_soon = "review_due_soon"
     consent_expiring = "consent_expiring"
     plan_active = "plan_active"
 
@@ -66,13 +69,15 @@ class InboxItem:
     unit_id: uuid.UUID | None = None
     unit_name: str | None = None
     due: date | None = None
+    days: int | None = None  # from today to ``due``, for a review: negative once passed
     detail: str | None = None  # the action's text or the review's comment, as written
     new: bool = False
     text: str = ""
 
     @property
     def key(self) -> tuple[object, ...]:
-        return (self.kind, self.plan_id, self.action_id, self.consent_id, self.unit_id)
+        ids = (self.plan_id, self.action_id, self.consent_id, self.unit_id)
+        return (self.kind, self.family_id, *ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +208,29 @@ def _consent_items(rows: Rows, seen: dict[uuid.UUID, Seen]) -> Iterable[InboxIte
         )
 
 
+def _review_reminders(rows: Rows, seen: dict[uuid.UUID, Seen]) -> Iterable[InboxItem]:
+    """The plan lead's own families whose next review is within the week, or has passed with
+    no follow-up held (see reading_service.next_reviews)."""
+    for family_id, review in rows.reviews.items():
+        view = seen.get(family_id)
+        if view is None or not view.is_plan_lead:
+            continue
+        overdue = review.state is reading_service.ReviewState.overdue
+        # It arose when the week before the review began, or the day after the review.
+        window_opened = (
+            review.on + timedelta(days=1) if overdue else review.on - reading_service.REVIEW_NOTICE
+        )
+        yield InboxItem(
+            kind=InboxKind.review_overdue if overdue else InboxKind.review_due_soon,
+            at=start_of(window_opened),
+            family_id=family_id,
+            family_name=view.family.display_name,
+            link=f"/families/{family_id}",
+            due=review.on,
+            days=review.days,
+        )
+
+
 def _collect(session: Session, actor: Actor) -> list[InboxItem]:
     # Coordinators and admins never see case content (DESIGN §4.3): their inbox is empty.
     if not can_list_families(actor):
@@ -222,6 +250,7 @@ def _collect(session: Session, actor: Actor) -> list[InboxItem]:
         *_active_items(rows, seen),
         *_action_items(rows, seen, plans, today, shared_actions),
         *_consent_items(rows, seen),
+        *_review_reminders(rows, seen),
     ):
         named = replace(item, unit_name=unit_names.get(item.unit_id)) if item.unit_id else item
         unique.setdefault(named.key, named)
@@ -281,6 +310,7 @@ def _short(text: str | None) -> str:
 
 def describe(item: InboxItem, lang: str) -> str:
     _ = translations(lang).gettext
+    ngettext = translations(lang).ngettext
     unit = item.unit_name or ""
     match item.kind:
         case InboxKind.review_requested:
@@ -318,6 +348,21 @@ def describe(item: InboxItem, lang: str) -> str:
                 "unit": unit,
                 "date": long_date(item.due, lang),
             }
+        case InboxKind.review_due_soon:
+            if not item.days:
+                return _("Follow-up today: the plan's next review is %(date)s.") % {
+                    "date": long_date(item.due, lang)
+                }
+            return ngettext(
+                "Follow-up in %(num)d day: the plan's next review is %(date)s.",
+                "Follow-up in %(num)d days: the plan's next review is %(date)s.",
+                item.days,
+            ) % {"num": item.days, "date": long_date(item.due, lang)}
+        case InboxKind.review_overdue:
+            return _(
+                "Follow-up overdue: the plan's next review was %(date)s. Record the follow-up "
+                "meeting, or set a new date."
+            ) % {"date": long_date(item.due, lang)}
 
 
 def kind_heading(kind: InboxKind, lang: str) -> str:
@@ -327,6 +372,8 @@ def kind_heading(kind: InboxKind, lang: str) -> str:
         InboxKind.changes_requested: _("Changes requested"),
         InboxKind.action_overdue: _("Overdue actions"),
         InboxKind.action_due_soon: _("Actions due within a week"),
+        InboxKind.review_overdue: _("Overdue follow-ups"),
+        InboxKind.review_due_soon: _("Follow-ups within a week"),
         InboxKind.consent_expiring: _("Consents expiring soon"),
         InboxKind.plan_active: _("Plans now in force"),
     }

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, new_id, utcnow
@@ -28,5 +28,11 @@ class Reading(Base):
     taken_on: Mapped[date] = mapped_column(Date)
     # {domain_key: {"family": int | None, "worker": int | None}}
     scores: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # What the family and the caseworker said about the change, in the family's words. Lead
+    # side only, like the scores: a consent shares the plan, not the follow-up (DESIGN §4.1).
+    note: Mapped[str | None] = mapped_column(Text)
+    # The next review this meeting agreed on (it moved the current canvas's date), kept here
+    # so the history says so and a meeting is not taken for the review it scheduled.
+    next_review_date: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,10 +7,11 @@ Takes a session and an actor; never commits. Access is decided by ``app.access``
 
 from __future__ import annotations
 
+import enum
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,7 +24,8 @@ from app.canvases import service as canvas_service
 from app.catalogue import template_store
 from app.catalogue.template_schema import CanvasTemplateDef
 from app.kit.errors import Conflict, FieldError, Invalid
-from app.models import Canvas, Family, Reading, User
+from app.kit.i18n import local_today
+from app.models import Canvas, Family, Plan, Reading, User
 from app.models.enums import AuditAction
 from app.readings.schemas import ReadingAuthor, ReadingCreate, ReadingOut, ScorePairOut
 
@@ -51,6 +53,8 @@ def _store(
     canvas_id: uuid.UUID,
     taken_on: date,
     scores: dict[str, dict[str, int | None]],
+    note: str | None = None,
+    next_review_date: date | None = None,
 ) -> Reading:
     reading = Reading(
         family_id=family_id,
@@ -58,6 +62,8 @@ def _store(
         number=_next_number(session, family_id),
         taken_on=taken_on,
         scores=scores,
+        note=note,
+        next_review_date=next_review_date,
         created_by_id=actor.user_id,
     )
     session.add(reading)
@@ -133,7 +139,9 @@ def _validated_scores(
 
 def add_reading(session: Session, actor: Actor, scope: FamilyScope, data: ReadingCreate) -> Reading:
     """A follow-up reading. A family with no reading yet gets reading 1 from its first canvas
-    first, so the follow-up always has a start to be compared with."""
+    first, so the follow-up always has a start to be compared with. A next review agreed at
+    the meeting moves the next review date of the canvas the family is followed up on, in
+    the same transaction: both are stored, or neither."""
     scope.require_edit()
     family_id = scope.family.id
     latest = latest_canvas(session, family_id)
@@ -142,7 +150,21 @@ def add_reading(session: Session, actor: Actor, scope: FamilyScope, data: Readin
         raise Conflict(NO_CANVAS)
     scores = _validated_scores(template_store.template_of(session, latest), data)
     ensure_first_reading(session, actor, first)
-    return _store(session, actor, family_id, latest.id, data.taken_on, scores)
+    reading = _store(
+        session,
+        actor,
+        family_id,
+        latest.id,
+        data.taken_on,
+        scores,
+        note=data.note or None,
+        next_review_date=data.next_review_date,
+    )
+    if data.next_review_date is not None:
+        # Never None: the family has a canvas (checked above).
+        current = canvas_service.current_canvas(session, family_id) or latest
+        canvas_service.set_next_review_date(session, actor, scope, current, data.next_review_date)
+    return reading
 
 
 # --- reading them back ----------------------------------------------------------------------
@@ -167,6 +189,8 @@ def readings_out(session: Session, readings: Sequence[Reading]) -> list[ReadingO
             number=r.number,
             taken_on=r.taken_on,
             scores={key: ScorePairOut.model_validate(pair) for key, pair in r.scores.items()},
+            note=r.note,
+            next_review_date=r.next_review_date,
             created_by=ReadingAuthor(
                 id=r.created_by_id,
                 username=authors[r.created_by_id].username,
@@ -288,3 +312,90 @@ def family_progress(
     latest = latest_canvas(session, scope.family.id)
     template = template_store.template_of(session, latest) if latest else None
     return progress_of(readings, template, lang)
+
+
+# --- the next review: when it is, and whether a follow-up has held it ----------------------
+
+# The plan lead is reminded this long before a review; a follow-up meeting held within it is
+# that review.
+REVIEW_NOTICE = timedelta(days=7)
+
+
+class ReviewState(enum.StrEnum):
+    overdue = "overdue"  # the date has passed and no follow-up has held the review
+    due_soon = "due_soon"  # today or within the week: the plan lead is reminded
+    planned = "planned"  # further ahead
+    held = "held"  # a follow-up held it, and no next review has been set since
+
+
+@dataclass(frozen=True, slots=True)
+class NextReview:
+    on: date
+    state: ReviewState
+    days: int  # from today to the review; negative once it has passed
+    held_on: date | None = None  # the day of the follow-up that held it
+
+
+def next_reviews(
+    session: Session, family_ids: Iterable[uuid.UUID], today: date
+) -> dict[uuid.UUID, NextReview]:
+    """The next review of each family that has one (the date on the canvas it is followed up
+    on), and where it stands today. Call it for the lead side's families only: the live
+    canvas and the readings are not shared with a consented unit (DESIGN §4.1)."""
+    dates = canvas_service.next_reviews(session, family_ids)
+    # A follow-up can have held only a review at most a week ahead (no reading is taken in
+    # the future): the others need no look at the readings and plans.
+    near = {f: on for f, on in dates.items() if on <= today + REVIEW_NOTICE}
+    held = _held(session, near)
+    reviews: dict[uuid.UUID, NextReview] = {}
+    for family_id, on in dates.items():
+        days = (on - today).days
+        held_on = held.get(family_id)
+        if held_on is not None:
+            state = ReviewState.held
+        elif days < 0:
+            state = ReviewState.overdue
+        elif days <= REVIEW_NOTICE.days:
+            state = ReviewState.due_soon
+        else:
+            state = ReviewState.planned
+        reviews[family_id] = NextReview(on=on, state=state, days=days, held_on=held_on)
+    return reviews
+
+
+def _held(session: Session, dates: dict[uuid.UUID, date]) -> dict[uuid.UUID, date]:
+    """Per family, the day a follow-up held the review on ``dates[family]``, if one did.
+
+    A follow-up reading (not reading 1, the first conversation) holds it when it was taken in
+    the week before the date or later, and recorded after the reading that agreed on the date
+    (if a reading did): the meeting that set a review is not that review. A new plan version
+    (not the first) holds it when submitted on the date or later: the version that set the
+    date was submitted before it, and a revision made earlier may have kept the date on
+    purpose."""
+    if not dates:
+        return {}
+    held: dict[uuid.UUID, date] = {}
+    setter: dict[uuid.UUID, int] = {}
+    follow_ups = session.execute(
+        select(Reading.family_id, Reading.number, Reading.taken_on, Reading.next_review_date)
+        .where(Reading.family_id.in_(list(dates)), Reading.number > 1)
+        .order_by(Reading.family_id, Reading.number)
+    ).all()
+    for family_id, number, _taken_on, agreed in follow_ups:
+        if agreed == dates[family_id]:
+            setter[family_id] = number
+    for family_id, number, taken_on, _agreed in follow_ups:
+        on = dates[family_id]
+        if number > setter.get(family_id, 1) and taken_on >= on - REVIEW_NOTICE:
+            held[family_id] = max(taken_on, held.get(family_id, taken_on))
+    # A day before the earliest date in UTC is early enough for any day in Norway.
+    since = datetime.combine(min(dates.values()) - timedelta(days=1), time.min, tzinfo=UTC)
+    for family_id, submitted_at in session.execute(
+        select(Plan.family_id, Plan.submitted_at).where(
+            Plan.family_id.in_(list(dates)), Plan.number > 1, Plan.submitted_at >= since
+        )
+    ):
+        submitted_on = local_today(submitted_at)
+        if submitted_on >= dates[family_id]:
+            held[family_id] = max(submitted_on, held.get(family_id, submitted_on))
+    return held

@@ -31,6 +31,8 @@ from app.models.enums import Role
 from app.needs import service as need_service
 from app.needs.schemas import NeedCreate
 from app.plans import service as plan_service
+from app.readings import service as reading_service
+from app.readings.schemas import ReadingCreate
 from tests.access.test_audit_coverage import NO_FAMILY_DATA
 from tests.access.test_matrix import ENDPOINTS, PERSONA, expected_status
 from tests.access.test_page_matrix import PAGES, expected_page_status, sign_in_as
@@ -40,6 +42,10 @@ WORKER_SCORE = 9
 FAMILY_SCORE = 3
 
 
+# Said at a follow-up meeting: readings, and what was said at them, are the lead side's.
+READING_NOTE = "Mor sier at eldste har begynt å sove om natta igjen."
+
+
 @dataclass(frozen=True)
 class Secrets:
     """What must never reach a consented unit, as it would appear in an answer."""
@@ -47,11 +53,13 @@ class Secrets:
     codes: tuple[str, ...]
     titles: tuple[str, ...]
     worker_labels: tuple[str, ...]
+    notes: tuple[str, ...] = (READING_NOTE,)
 
     def found_in(self, text: str) -> list[str]:
         found = [code for code in self.codes if code in text]
         found += [title for title in self.titles if title in text]
         found += [label for label in self.worker_labels if label in text]
+        found += [note for note in self.notes if note in text]
         if '"worker_score"' in text or '"indicators"' in text:
             found.append("a worker_score or indicators field")
         return found
@@ -107,6 +115,21 @@ def tick_everything(session: Session, world: World) -> Plan:
         ),
     )
     plan = plan_service.submit_plan(session, actor, scope, canvas)
+    # A follow-up meeting with a note, after the plan: it moves the next review too.
+    today = local_today()
+    reading_service.add_reading(
+        session,
+        actor,
+        scope,
+        ReadingCreate.model_validate(
+            {
+                "taken_on": today.isoformat(),
+                "scores": {"bolig": {"family": FAMILY_SCORE + 2, "worker": WORKER_SCORE}},
+                "note": READING_NOTE,
+                "next_review_date": (today + timedelta(days=50)).isoformat(),
+            }
+        ),
+    )
     session.commit()
     return plan
 
@@ -151,6 +174,11 @@ def test_nothing_a_consented_unit_receives_holds_a_worker_score_or_a_statistics_
     assert set(secrets.codes) <= set(secrets.found_in(lead_plan.text))
     lead_canvas = client.get(f"/api/v1/canvases/{world.canvas.id}", headers=world.headers["lead"])
     assert '"worker_score":9' in lead_canvas.text.replace(" ", "")
+    for path in ("readings", "timeline", "export"):
+        lead_read = client.get(
+            f"/api/v1/families/{world.family.id}/{path}", headers=world.headers["lead"]
+        )
+        assert READING_NOTE in secrets.found_in(lead_read.text), path
 
     answered: list[str] = []
     # Reads first, then the writes the unit may make (its review, its own action's status).
@@ -181,6 +209,9 @@ def test_no_page_or_pdf_a_consented_unit_opens_holds_a_worker_score_or_a_statist
     assert lead_pdf.status_code == lead_canvas.status_code == 200
     # The lead side's canvas shows the worker's score and the ticks; the search finds them.
     assert secrets.found_in(lead_canvas.text)
+    for path in ("readings", "timeline"):
+        lead_page = client.get(f"/families/{world.family.id}/{path}")
+        assert READING_NOTE in secrets.found_in(lead_page.text), path
 
     client.cookies.clear()
     sign_in_as(client, session, world, "consented")

@@ -397,12 +397,36 @@ def check_inbox_seen(call: PageCall) -> None:
         assert seen is not None
 
 
-READING_DAY = local_today() - timedelta(days=2)
+READING_NOTE = "Mor: Det er roligere hjemme nå som vi har fått svar fra Husbanken."
+
+
+def reading_form(_world: World) -> Form:
+    """A follow-up two days ago that moves the next review 60 days on, worked out when the
+    cell runs (a run that crosses midnight must not send yesterday's dates)."""
+    today = local_today()
+    return {
+        "taken_on": (today - timedelta(days=2)).isoformat(),
+        "family-bolig": "5",
+        "worker-bolig": "4",
+        "note": READING_NOTE,
+        "next_review_date": (today + timedelta(days=60)).isoformat(),
+    }
 
 
 def check_add_reading(call: PageCall) -> None:
-    days = call.stored(select(Reading.taken_on).where(Reading.family_id == call.world.family.id))
-    assert (READING_DAY in days) is call.allowed
+    """The reading, its note and the canvas's next review are stored together, or none."""
+    stored = call.stored(
+        select(Reading.next_review_date).where(
+            Reading.family_id == call.world.family.id, Reading.note == READING_NOTE
+        )
+    )
+    assert len(stored) == (1 if call.allowed else 0)
+    moved = _canvas_row(call).next_review_date
+    assert moved is not None
+    if call.allowed:
+        assert moved == stored[0]
+    else:  # still the world's, a month on; the form's was two
+        assert moved < local_today() + timedelta(days=45)
 
 
 BARRIER_TEXT = "Bostøtten regnes av brutto inntekt, så husholdninger med gjeld faller utenfor."
@@ -779,17 +803,14 @@ PAGES = (
     ),
     # --- readings and barriers ---
     Page("GET", "/families/{family_id}/readings/new", Kind.case, _family),
+    Page("GET", "/families/{family_id}/readings", Kind.case, _family),
     Page(
         "POST",
         "/families/{family_id}/readings",
         Kind.case,
         _family,
         303,
-        form=lambda _w: {
-            "taken_on": READING_DAY.isoformat(),
-            "family-bolig": "5",
-            "worker-bolig": "4",
-        },
+        form=reading_form,
         check=check_add_reading,
     ),
     Page("GET", "/barriers", PageRule.barriers, _none),

@@ -28,7 +28,9 @@ class MainPage:
 
 
 PAGES: dict[str, MainPage] = {
+    "home": MainPage("haddad", lambda f: "/"),
     "family": MainPage("haddad", lambda f: f"/families/{f.family_id}"),
+    "readings": MainPage("haddad", lambda f: f"/families/{f.family_id}/readings"),
     "new-conversation": MainPage("haddad", lambda f: f"/families/{f.family_id}/canvases/new"),
     "canvas": MainPage("haddad", lambda f: f"/canvases/{f.canvas_id}"),
     "canvas-just-started": MainPage("berg", lambda f: f"/canvases/{f.canvas_id}"),

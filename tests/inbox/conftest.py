@@ -4,12 +4,14 @@ and the plan submitted for review."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -168,6 +170,19 @@ def shared(client: TestClient, session: Session, settings: Settings) -> Shared:
     case.consent_b_id = case.give_consent(unit_b)
     case.plan_id = str(case.submit_plan()["id"])
     return case
+
+
+@pytest.fixture
+def statements(engine: Engine) -> Iterator[list[str]]:
+    """The first word of every statement sent to the database while the test runs."""
+    seen: list[str] = []
+
+    def count(*args: Any) -> None:
+        seen.append(str(args[2]).lstrip().split()[0].upper())
+
+    event.listen(engine, "before_cursor_execute", count)
+    yield seen
+    event.remove(engine, "before_cursor_execute", count)
 
 
 def now() -> datetime:

@@ -4,13 +4,11 @@ shows only what the user may see now, and nothing once a consent is withdrawn.""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
@@ -243,18 +241,6 @@ def test_every_family_named_in_the_inbox_is_in_its_audit_trail_once(
         (shared.reviewer.username, "read", shared.family_id)
     ]
     assert reads[0]["unit"] == "Barnevernet Øst"
-
-
-@pytest.fixture
-def statements(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(*args: Any) -> None:
-        seen.append(str(args[2]).lstrip().split()[0].upper())
-
-    event.listen(engine, "before_cursor_execute", count)
-    yield seen
-    event.remove(engine, "before_cursor_execute", count)
 
 
 def _overdue_family(shared: Shared, name: str) -> None:

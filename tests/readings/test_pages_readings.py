@@ -150,3 +150,124 @@ def test_someone_outside_the_family_gets_404(signed_in: SignedIn, world: World) 
     browser = signed_in(world.other_unit)
 
     assert browser.get(f"/families/{world.family.id}/readings/new").status_code == 404
+
+
+# --- what was said, and the next review (issue 13) --------------------------------------------
+
+
+def test_the_form_offers_a_note_and_says_when_the_next_review_is(
+    signed_in: SignedIn, world: World
+) -> None:
+    browser = signed_in(world.lead, language="en")
+    next_review = world.canvas.next_review_date
+    assert next_review is not None
+
+    form = page(browser.get(f"/families/{world.family.id}/readings/new")).form(
+        f"/families/{world.family.id}/readings"
+    )
+
+    assert form.one("textarea[name=note]")["maxlength"] == "2000"
+    assert form.one("label[for=note]").text.startswith("What the family and you said")
+    assert form.one("input[name=next_review_date]")["type"] == "date"
+    assert form.value("next_review_date") == ""
+    hint = form.one("#next_review_date-hint").text
+    assert f"The plan's next review is {next_review.strftime('%d.%m.%Y')}." in hint
+
+
+def test_a_follow_up_with_a_note_and_a_date_shows_in_the_history_timeline_and_list(
+    signed_in: SignedIn, world: World
+) -> None:
+    browser = signed_in(world.lead, language="en")
+    today = local_today()
+    next_review = today + timedelta(days=60)
+    note = "Mor: Vi har fått svar på søknaden, og det er roligere hjemme."
+
+    saved = _follow_up(
+        browser,
+        world,
+        {
+            "taken_on": today.isoformat(),
+            "family-bolig": "6",
+            "note": note,
+            "next_review_date": next_review.isoformat(),
+        },
+    )
+
+    assert saved.status_code == 303, saved.text
+    history = page(browser.get(f"/families/{world.family.id}/readings"))
+    newest = history.all("article.reading-entry")[0]
+    assert newest.one("h2").text == f"Reading 2: follow-up meeting {today.strftime('%d.%m.%Y')}"
+    assert newest.one("blockquote.reading-note").text == note
+    assert newest.one(".reading-next-review").text == (
+        f"Next review set to {next_review.strftime('%d.%m.%Y')}"
+    )
+    assert ["Housing", "6", "not scored"] in newest.one("table").rows(
+        without='[aria-hidden="true"]'
+    )
+    assert history.all("article.reading-entry")[1].one("h2").text.startswith("Reading 1:")
+    timeline = page(browser.get(f"/families/{world.family.id}/timeline"))
+    entry = timeline.by_text('li[data-kind="reading_recorded"]', note)
+    assert f"next review set to {next_review.strftime('%d.%m.%Y')}" in entry.text
+    assert entry.one(".timeline-reason").text == f"Note: {note}"
+    home = page(browser.get("/"))
+    card = home.by_text("#family-list li", world.family.display_name)
+    assert next_review.strftime("%d.%m.%Y") in card.text
+    family_page = page(browser.get(f"/families/{world.family.id}"))
+    assert family_page.has(f'#progress a[href="/families/{world.family.id}/readings"]')
+
+
+def test_a_next_review_on_or_before_the_meeting_is_refused_beside_the_field(
+    signed_in: SignedIn, world: World
+) -> None:
+    browser = signed_in(world.lead, language="en")
+    taken_on = local_today() - timedelta(days=2)
+    before = world.canvas.next_review_date
+
+    response = _follow_up(
+        browser,
+        world,
+        {
+            "taken_on": taken_on.isoformat(),
+            "family-bolig": "8",
+            "note": "Dette skal ikke bli borte.",
+            "next_review_date": taken_on.isoformat(),
+        },
+    )
+
+    assert response.status_code == 422
+    refused = page(response)
+    assert refused.invalid("next_review_date")
+    assert "must be a date after the meeting" in refused.field_error("next_review_date")
+    # What was typed is all still there.
+    assert refused.value("note") == "Dette skal ikke bli borte."
+    assert refused.value("next_review_date") == taken_on.isoformat()
+    assert refused.checked("family-bolig") == "8"
+    history = browser.get(f"/families/{world.family.id}/readings").text
+    assert "Dette skal ikke bli borte." not in history
+    assert "Reading 2" not in history
+    assert before is not None
+    assert (
+        f"The plan's next review is {before.strftime('%d.%m.%Y')}."
+        in browser.get(f"/families/{world.family.id}/readings/new").text
+    )
+
+
+def test_a_note_too_long_is_refused_beside_the_field(signed_in: SignedIn, world: World) -> None:
+    browser = signed_in(world.lead, language="en")
+
+    response = _follow_up(
+        browser,
+        world,
+        {"taken_on": local_today().isoformat(), "family-bolig": "4", "note": "x" * 2001},
+    )
+
+    assert response.status_code == 422
+    assert "at most 2,000 characters" in page(response).field_error("note")
+
+
+def test_the_history_is_the_lead_sides_only(signed_in: SignedIn, world: World) -> None:
+    for user in (world.consented, world.other_unit, world.withdrawn):
+        browser = signed_in(user, language="en")
+        assert browser.get(f"/families/{world.family.id}/readings").status_code == 404
+    colleague = signed_in(world.same_unit, language="en")
+    assert colleague.get(f"/families/{world.family.id}/readings").status_code == 200

@@ -244,3 +244,221 @@ def test_reading_and_recording_readings_is_in_the_audit_trail(
     events = {(e["action"], e["record_type"], e["record_id"], e["username"]) for e in trail}
     assert ("create", "reading", created["id"], world.lead.username) in events
     assert ("read", "reading", None, world.same_unit.username) in events
+
+
+# --- what was said, and the next review (issue 13) --------------------------------------------
+
+
+def _canvas(client: TestClient, world: World, canvas_id: Any = None) -> Any:
+    response = client.get(
+        f"{API}/canvases/{canvas_id or world.canvas.id}", headers=world.headers["lead"]
+    )
+    assert response.status_code == 200, response.text
+    return response
+
+
+def _follow_up(**extra: Any) -> dict[str, Any]:
+    """A follow-up of today's meeting, worked out when the test runs."""
+    return {"taken_on": local_today().isoformat(), "scores": {"bolig": {"family": 6}}, **extra}
+
+
+def test_a_follow_up_keeps_what_was_said_and_moves_the_next_review(
+    client: TestClient, world: World
+) -> None:
+    before = _canvas(client, world)
+    next_review = local_today() + timedelta(days=60)
+    note = "  Mor: «Vi har fått tørr leilighet, og barna sover bedre.»  "
+
+    response = _post(client, world, _follow_up(note=note, next_review_date=next_review.isoformat()))
+
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert created["note"] == "Mor: «Vi har fått tørr leilighet, og barna sover bedre.»"
+    assert created["next_review_date"] == next_review.isoformat()
+    after = _canvas(client, world)
+    assert after.json()["next_review_date"] == next_review.isoformat()
+    # Moved through the canvas's versioned save: a new version and ETag, and the write audited.
+    assert after.json()["version"] == before.json()["version"] + 1
+    assert after.headers["etag"] != before.headers["etag"]
+    listed = _readings(client, world)[-1]
+    assert (listed["note"], listed["next_review_date"]) == (
+        created["note"],
+        created["next_review_date"],
+    )
+    trail = client.get(
+        f"{API}/families/{world.family.id}/audit", headers=world.headers["lead"]
+    ).json()["items"]
+    events = {(e["action"], e["record_type"], e["record_id"]) for e in trail}
+    assert ("update", "canvas", str(world.canvas.id)) in events
+    assert ("create", "reading", created["id"]) in events
+
+
+def test_a_follow_up_without_a_date_leaves_the_next_review_and_the_canvas_as_they_were(
+    client: TestClient, world: World
+) -> None:
+    before = _canvas(client, world)
+
+    response = _post(client, world, _follow_up(note=""))
+
+    assert response.status_code == 201, response.text
+    assert (response.json()["note"], response.json()["next_review_date"]) == (None, None)
+    after = _canvas(client, world)
+    assert after.headers["etag"] == before.headers["etag"]
+    assert after.json()["next_review_date"] == before.json()["next_review_date"]
+
+
+@pytest.mark.parametrize(
+    ("days_after_meeting", "note", "field"),
+    [
+        (0, None, "next_review_date"),  # the meeting's own day is not a next review
+        (-5, None, "next_review_date"),
+        (30, "x" * 2001, "note"),
+        (30, "Mor sa\x00 noe", "note"),
+    ],
+)
+def test_a_bad_note_or_next_review_is_422_and_changes_nothing(
+    client: TestClient, world: World, days_after_meeting: int, note: str | None, field: str
+) -> None:
+    before = _canvas(client, world)
+    taken_on = local_today() - timedelta(days=3)
+    body = _follow_up(
+        taken_on=taken_on.isoformat(),
+        next_review_date=(taken_on + timedelta(days=days_after_meeting)).isoformat(),
+        note=note,
+    )
+
+    response = _post(client, world, body)
+
+    assert field in _fields(response)
+    assert [r["number"] for r in _readings(client, world)] == [1]
+    after = _canvas(client, world)
+    assert after.headers["etag"] == before.headers["etag"]
+    assert after.json()["next_review_date"] == before.json()["next_review_date"]
+
+
+def test_a_note_of_2000_characters_is_kept_whole(client: TestClient, world: World) -> None:
+    note = ("Familien forteller. " * 100)[:2000]
+
+    response = _post(client, world, _follow_up(note=note))
+
+    assert response.status_code == 201, response.text
+    assert _readings(client, world)[-1]["note"] == note.strip()
+
+
+def test_a_tablet_holding_the_canvas_from_before_gets_412_and_loses_nothing(
+    client: TestClient, world: World
+) -> None:
+    """The canvas is open on a tablet while the follow-up is recorded: the tablet's next save,
+    made at the version it read, is refused, and the date the meeting agreed on stays."""
+    tablet_etag = _canvas(client, world).headers["etag"]
+    next_review = (local_today() + timedelta(days=75)).isoformat()
+    assert _post(client, world, _follow_up(next_review_date=next_review)).status_code == 201
+
+    stale = client.patch(
+        f"{API}/canvases/{world.canvas.id}",
+        json={"next_review_date": (local_today() + timedelta(days=10)).isoformat()},
+        headers={**world.headers["lead"], "If-Match": tablet_etag},
+    )
+
+    assert stale.status_code == 412, stale.text
+    assert _canvas(client, world).json()["next_review_date"] == next_review
+
+
+def _make_plan_active(client: TestClient, world: World) -> None:
+    approved = client.post(
+        f"{API}/plans/{world.plan.id}/reviews",
+        json={"decision": "approved"},
+        headers=world.headers["consented"],
+    )
+    assert approved.status_code == 200, approved.text
+    family = client.post(
+        f"{API}/plans/{world.plan.id}/family-approval",
+        json={"approved_by": "Mor"},
+        headers=world.headers["lead"],
+    )
+    assert family.status_code == 200, family.text
+    plan = client.get(f"{API}/plans/{world.plan.id}", headers=world.headers["lead"]).json()
+    assert plan["status"] == "active"
+
+
+def _second_duk(client: TestClient, world: World) -> str:
+    response = client.post(
+        f"{API}/families/{world.family.id}/canvases",
+        json={"template_key": "familie"},
+        headers=world.headers["lead"],
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def test_the_next_review_moves_on_the_canvas_of_the_plan_in_force_not_a_newer_draft(
+    client: TestClient, world: World
+) -> None:
+    """A second duk begun while the plan is in force is the draft of the next plan: the
+    family is followed up on the plan it lives by."""
+    _make_plan_active(client, world)
+    draft_id = _second_duk(client, world)
+    next_review = (local_today() + timedelta(days=40)).isoformat()
+
+    assert _post(client, world, _follow_up(next_review_date=next_review)).status_code == 201
+
+    assert _canvas(client, world).json()["next_review_date"] == next_review
+    assert _canvas(client, world, draft_id).json()["next_review_date"] is None
+
+
+def test_with_no_plan_in_force_the_next_review_moves_on_the_newest_canvas(
+    client: TestClient, world: World
+) -> None:
+    """Plan 1 is still in review: the newest duk is the one the next plan will come from."""
+    first_date = _canvas(client, world).json()["next_review_date"]
+    newest_id = _second_duk(client, world)
+    next_review = (local_today() + timedelta(days=40)).isoformat()
+
+    assert _post(client, world, _follow_up(next_review_date=next_review)).status_code == 201
+
+    assert _canvas(client, world, newest_id).json()["next_review_date"] == next_review
+    assert _canvas(client, world).json()["next_review_date"] == first_date
+
+
+def test_a_consented_unit_can_neither_write_nor_read_a_note(
+    client: TestClient, world: World
+) -> None:
+    """The note is part of the reading: lead side only (DESIGN §4.1), and a refused write
+    changes neither the readings nor the next review."""
+    before = _canvas(client, world).json()["next_review_date"]
+    next_review = (local_today() + timedelta(days=40)).isoformat()
+    body = _follow_up(note="Skolen skrev dette.", next_review_date=next_review)
+
+    for persona in ("consented", "other_unit", "withdrawn"):
+        assert _post(client, world, body, persona).status_code == 404, persona
+    assert _post(client, world, _follow_up(note="Kari skrev dette.")).status_code == 201
+    for persona in ("consented", "other_unit", "withdrawn", "coordinator", "admin"):
+        listed = client.get(
+            f"{API}/families/{world.family.id}/readings", headers=world.headers[persona]
+        )
+        assert listed.status_code == 404, persona
+        assert "Kari skrev dette." not in listed.text
+        timeline = client.get(
+            f"{API}/families/{world.family.id}/timeline", headers=world.headers[persona]
+        )
+        assert "Kari skrev dette." not in timeline.text
+    assert [r["note"] for r in _readings(client, world)] == [None, "Kari skrev dette."]
+    assert _canvas(client, world).json()["next_review_date"] == before
+
+
+def test_the_timeline_says_what_was_said_and_the_next_review_set(
+    client: TestClient, world: World
+) -> None:
+    next_review = (local_today() + timedelta(days=40)).isoformat()
+    created = _post(
+        client, world, _follow_up(note="Far har fått jobb.", next_review_date=next_review)
+    ).json()
+
+    entries = client.get(
+        f"{API}/families/{world.family.id}/timeline", headers=world.headers["lead"]
+    ).json()
+
+    [entry] = [e for e in entries if e.get("reading_id") == created["id"]]
+    assert entry["kind"] == "reading_recorded"
+    assert entry["reason"] == "Far har fått jobb."
+    assert entry["next_review_date"] == next_review

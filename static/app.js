@@ -594,19 +594,22 @@
     st.form.removeAttribute("aria-busy");
   }
 
-  function isSignIn(url) {
-    return new URL(url, location.href).pathname === keeperUrl("login", "/login");
-  }
-
   function answered(st, response) {
     var target = response.headers.get("duk-location");
-    var signsOut = st.form.hasAttribute("data-signs-out");
-    if (response.type === "opaqueredirect" || response.status === 401 ||
-        (target && isSignIn(target) && !signsOut)) {
+    var problem = response.headers.get("duk-problem");
+    var signedOutNow = response.type === "opaqueredirect" || response.status === 401 ||
+      problem === "signed-out";
+    if (signedOutNow && st.form.hasAttribute("data-signs-out")) {
+      idle(st); // signed out already: on to the sign-in page, as signing out leads
+      forget(st);
+      go(keeperUrl("login", "/login"));
+      return null;
+    }
+    if (signedOutNow) {
       idle(st);
       return signedOut(st);
     }
-    if (response.status === 403 && response.headers.get("duk-problem") === "csrf") {
+    if (response.status === 403 && problem === "csrf") {
       // Signed in anew since this page was drawn (another tab): the token has changed.
       idle(st);
       return withFreshToken([st]);
@@ -823,6 +826,7 @@
       return;
     }
     fill(form, record.entries);
+    if (typeof record.action === "string" && /^\/(?!\/)/.test(record.action)) st.action = record.action;
     st.entries = record.entries;
     st.submitter = record.submitter || null;
     st.key = record.key || null;

@@ -256,6 +256,15 @@ def keep_page_answer(
     location = answer.headers.get("location")
     if location is None or len(location) > LOCATION_MAX:
         return
+    # The family the form was about (when it was about one that is still there), so that
+    # erasing the family erases the answer with it, as it does an API answer.
+    about = audit.families_in(session)
+    family_id = next(iter(about)) if len(about) == 1 else None
+    if (
+        family_id is not None
+        and session.scalar(select(Family.id).where(Family.id == family_id)) is None
+    ):
+        family_id = None
     _keep(
         session,
         actor.user_id,
@@ -265,6 +274,6 @@ def keep_page_answer(
         status_code=answer.status_code,
         body="",
         tag=None,
-        family_id=None,
+        family_id=family_id,
         location=location,
     )

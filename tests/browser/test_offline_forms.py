@@ -20,7 +20,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Locator, Page, Route, expect
+from playwright.sync_api import Locator, Page, Route, StorageState, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -222,9 +222,9 @@ def test_a_goal_whose_answer_was_lost_is_stored_once_when_sent_again(
 
 
 def test_a_goal_sent_after_the_session_ended_goes_once_signed_in_again(
-    open_tablet: TabletFactory, kari_state: object, haddad: DemoFamily, demo_database_url: str
+    open_tablet: TabletFactory, kari_state: StorageState, haddad: DemoFamily, demo_database_url: str
 ) -> None:
-    page = open_tablet("portrait", kari_state)  # type: ignore[arg-type]
+    page = open_tablet("portrait", kari_state)
     page.goto(goals_path(haddad))
     form = new_goal_form(page, haddad)
     text = a_goal()
@@ -250,12 +250,12 @@ def test_a_goal_sent_after_the_session_ended_goes_once_signed_in_again(
 
 
 def test_signed_in_again_in_another_tab_the_form_goes_with_a_fresh_token(
-    open_tablet: TabletFactory, kari_state: object, haddad: DemoFamily, demo_database_url: str
+    open_tablet: TabletFactory, kari_state: StorageState, haddad: DemoFamily, demo_database_url: str
 ) -> None:
     """Signed in again in a second tab, kari taps "Lagre målet" once more in the first: its
     CSRF token is stale now (the new sign-in page gave the tablet a new one), so the script
     asks for a fresh one and sends the form with it, once."""
-    page = open_tablet("portrait", kari_state)  # type: ignore[arg-type]
+    page = open_tablet("portrait", kari_state)
     page.goto(goals_path(haddad))
     form = new_goal_form(page, haddad)
     text = a_goal()
@@ -269,17 +269,18 @@ def test_signed_in_again_in_another_tab_the_form_goes_with_a_fresh_token(
     other_tab.close()
     # The stale token's refusal is the answer the script works from, not a fault.
     watch_of(page).allow_console_error(r"status of 403")
-    with page.expect_navigation():
+    with page.expect_navigation(), page.expect_response(lambda r: r.status == 403) as refused:
         save_button(form).tap()
+
+    assert refused.value.headers["duk-problem"] == "csrf"
 
     expect_goal_arrived(page, haddad, demo_database_url, text)
 
 
 def test_signing_out_forgets_the_forms_the_tab_kept(
-    open_tablet: TabletFactory, haddad: DemoFamily, lose_posts: Callable[[bool], None]
+    open_tablet: TabletFactory, haddad: DemoFamily
 ) -> None:
     """On a shared tablet nothing typed outlives the user's session on it."""
-    del lose_posts  # this test's tablet is its own
     page = open_tablet("portrait")
     sign_in(page, KARI.username, KARI.password)
     page.goto(goals_path(haddad))
@@ -288,9 +289,11 @@ def test_signing_out_forgets_the_forms_the_tab_kept(
     watch_of(page).allow_console_error(LOST_REQUEST)
     page.route(
         f"**{goals_path(haddad)}",
-        lambda route: route.abort("internetdisconnected")
-        if route.request.method == "POST"
-        else route.continue_(),
+        lambda route: (
+            route.abort("internetdisconnected")
+            if route.request.method == "POST"
+            else route.continue_()
+        ),
     )
     save_button(form).tap()
     expect(form_status(form)).to_contain_text(WAITS_FOR_NETWORK)

@@ -205,10 +205,24 @@ def test_an_ended_session_is_told_as_the_sign_in_page(
 
     assert answer.status_code == 204
     assert answer.headers["duk-location"] == f"/login?next={goals_url(world)}"
+    assert answer.headers["duk-problem"] == "signed-out"
     assert goals(session, world) == before
     token = lead.get("/form-token", headers=FETCH, follow_redirects=False)
     assert token.status_code == 204
     assert token.headers["duk-location"] == "/login?next=/form-token"
+
+
+def test_a_form_that_leads_to_the_sign_in_page_is_not_a_signed_out_user(
+    lead: PageClient,
+) -> None:
+    """The language menu on the sign-in page leads back to it: that is its answer, not the
+    session ending."""
+    answer = lead.post_form("/language", {"language": "nn", "next": "/login"}, headers=FETCH)
+
+    assert answer.status_code == 204
+    assert answer.headers["duk-location"] == "/login"
+    assert "duk-problem" not in answer.headers
+    assert answer.cookies.get("duk_lang") == "nn"
 
 
 def test_a_stale_csrf_token_is_told_apart_from_a_refusal(lead: PageClient, world: World) -> None:
@@ -227,3 +241,29 @@ def test_a_fresh_csrf_token_for_a_signed_in_tab(lead: PageClient, world: World) 
         goals_url(world), data={**GOAL, "csrftoken": token.json()["csrf_token"]}, headers=FETCH
     )
     assert sent.status_code == 204
+
+
+# --- the kept answer and the family it was about ------------------------------------------------
+
+
+def test_a_kept_answer_goes_with_the_family_when_it_is_erased(
+    lead: PageClient, world: World, session: Session
+) -> None:
+    """The answer kept under a key points at the family's pages; erasing the family (itself a
+    form sent under a key) erases it too."""
+    assert send_goal(lead, world, "form-6").status_code == 303
+    session.expire_all()
+    kept = session.scalars(select(IdempotentRequest)).one()
+    assert kept.family_id == world.family.id
+
+    erased = lead.submit(
+        f"/families/{world.family.id}/erase",
+        f"/families/{world.family.id}/erase",
+        {"reason": "family_request", "confirm": "yes"},
+        headers={"Idempotency-Key": "erase-1"},
+    )
+
+    assert erased.status_code == 303, erased.text
+    session.expire_all()
+    left = session.scalars(select(IdempotentRequest)).all()
+    assert [(a.key, a.family_id, a.location) for a in left] == [("erase-1", None, "/?done=erased")]

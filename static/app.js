@@ -377,6 +377,7 @@
   // cleared when sent and on sign-out.
   var FORM_PREFIX = "duk:form:";
   var SEND_TIMEOUT_MS = 30000;
+  var SLOW_MS = 1000;
   var FIRST_RETRY_MS = 15000;
   var LAST_RETRY_MS = 300000;
   var formStates = new WeakMap();
@@ -430,6 +431,7 @@
         busy: false,
         timer: null,
         delay: FIRST_RETRY_MS,
+        slow: null,
         stateEl: null,
         shown: null,
         drawing: null
@@ -563,7 +565,12 @@
     }
     st.busy = true;
     st.form.setAttribute("aria-busy", "true");
-    if (st.waiting !== "sending") show(st, "sending");
+    if (st.waiting !== "sending") {
+      show(st, "sending");
+    } else {
+      // Sent at once: said only if the answer is slow, where the browser would show it loading.
+      st.slow = setTimeout(function () { if (st.busy) show(st, "sending"); }, SLOW_MS);
+    }
     var body = new URLSearchParams();
     body.append("csrftoken", window.Duk.csrfToken());
     st.entries.forEach(function (pair) { body.append(pair[0], pair[1]); });
@@ -579,17 +586,19 @@
       signal: controller.signal
     }).then(function (response) {
       return answered(st, response);
-    }).catch(function () {
-      // No answer: the network is gone, or went while the answer came.
+    }).catch(function (error) {
+      // No answer: the network is gone or went while the answer came, or the server took too
+      // long (then it may yet have stored the form: the same key makes that harmless).
       idle(st);
-      st.waiting = "offline";
+      st.waiting = error && error.name === "AbortError" ? "error" : "offline";
       keep(st);
-      show(st, "offline");
+      show(st, st.waiting);
       if (navigator.onLine) retryLater(st); // else the online event sends it
     }).then(function () { clearTimeout(timer); });
   }
 
   function idle(st) {
+    clearTimeout(st.slow);
     st.busy = false;
     st.form.removeAttribute("aria-busy");
   }

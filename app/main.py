@@ -47,7 +47,7 @@ from app.reports.pages import router as reports_pages
 from app.reports.routes import router as reports_router
 from app.reviews.pages import router as reviews_pages
 from app.reviews.routes import router as reviews_router
-from app.web.browser import CachedStaticFiles, CSRFMiddleware
+from app.web.browser import CachedStaticFiles, CSRFMiddleware, FormFetchMiddleware
 from app.web.idempotency import Replay
 from app.web.middleware import RequestGuardMiddleware
 from app.web.problems import install_problem_handlers
@@ -180,7 +180,9 @@ def create_app(
         "/api/docs", api_docs, methods=["GET"], include_in_schema=False, name="api_docs"
     )
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
-    # Added last = outermost: request guard, then compression, then CSRF, then the routes.
+    # Added last = outermost: request guard, then compression, then CSRF, then the answers
+    # of page forms sent with fetch, then the routes.
+    app.add_middleware(FormFetchMiddleware)
     app.add_middleware(
         CSRFMiddleware, secret=settings.secret_key, secure=settings.env == "production"
     )

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from app.accounts import service as account_service
 from app.accounts.signing import sign_in
@@ -18,6 +18,7 @@ from app.models.enums import AuditAction
 from app.web.deps import (
     SESSION_COOKIE_HTTP,
     SESSION_COOKIE_HTTPS,
+    PageActor,
     PageSession,
     SessionDep,
     SettingsDep,
@@ -89,6 +90,17 @@ def logout(request: Request, found: PageSession, session: SessionDep) -> Respons
     for name in (SESSION_COOKIE_HTTPS, SESSION_COOKIE_HTTP):
         response.delete_cookie(name, path="/", secure=name == SESSION_COOKIE_HTTPS)
     return response
+
+
+@router.get("/form-token", name="form_token")
+def form_token(request: Request, actor: PageActor, session: SessionDep) -> JSONResponse:
+    """The CSRF token for this browser's forms, for a page whose form waited while its user
+    was signed out (static/app.js): once signed in again, in this tab or another, the form is
+    sent with this token. Signed out, it answers as every page does: with the sign-in page."""
+    csrf = request.scope.get("csrftoken")
+    return JSONResponse(
+        {"csrf_token": csrf() if callable(csrf) else ""}, headers={"Cache-Control": "no-store"}
+    )
 
 
 @router.post("/language", name="set_language")

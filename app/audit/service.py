@@ -21,6 +21,8 @@ from app.models import AuditEvent, User
 from app.models.enums import AuditAction
 
 _INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
+# Where a session keeps the families its transaction's events were about (``families_in``).
+_FAMILIES = "duk.audited_families"
 
 
 def record(
@@ -51,6 +53,14 @@ def record(
             "request_id": current_request_id(),
         },
     )
+    if family_id is not None:
+        session.info.setdefault(_FAMILIES, set()).add(family_id)
+
+
+def families_in(session: Session) -> frozenset[uuid.UUID]:
+    """The families whose data this session's transaction has read or written, by its audit
+    events so far."""
+    return frozenset(session.info.get(_FAMILIES, ()))
 
 
 def record_family_read(

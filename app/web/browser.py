@@ -1,5 +1,6 @@
 """What the browser side of the app needs around its pages: static files with long caching,
-and CSRF protection for every unsafe request that carries cookies."""
+CSRF protection for every unsafe request that carries cookies, and the answers a page form
+sent by static/app.js can read."""
 
 from __future__ import annotations
 
@@ -37,10 +38,56 @@ async def _csrf_failed(scope: Scope, send: Send, message_id: Any) -> None:
                 (b"content-type", b"text/html; charset=utf-8"),
                 (b"content-length", str(len(body)).encode()),
                 (b"cache-control", b"no-store"),
+                # For static/app.js: the form's token is stale (the user signed in anew
+                # elsewhere), not the request refused; it asks for a fresh one and sends again.
+                (PROBLEM_HEADER, b"csrf"),
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+# Headers between static/app.js and the server about a page form it sends with fetch.
+FETCH_HEADER = b"duk-fetch"
+LOCATION_HEADER = b"duk-location"
+PROBLEM_HEADER = b"duk-problem"
+_NOT_ON_204 = frozenset({b"location", b"content-length", b"content-type", b"cache-control"})
+
+
+class FormFetchMiddleware:
+    """A page form that static/app.js sends with fetch (``Duk-Fetch: form``) gets the answer the
+    browser would get, but for a redirect: fetch cannot read where a redirect leads without
+    following it, which would draw the next page for nobody (and log a read of the family's
+    data that no one saw). So a redirect is answered 204 with ``Duk-Location`` instead, its
+    cookies kept, and the script goes there as the browser would have. A redirect to the
+    sign-in page tells the script the session has ended, and it keeps the form."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not any(
+            name.lower() == FETCH_HEADER for name, _ in scope.get("headers", [])
+        ):
+            await self.app(scope, receive, send)
+            return
+        redirected = False
+
+        async def answering(message: Message) -> None:
+            nonlocal redirected
+            if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+                headers = list(message.get("headers", []))
+                location = next((v for k, v in headers if k.lower() == b"location"), None)
+                if location is not None:
+                    redirected = True
+                    kept = [(k, v) for k, v in headers if k.lower() not in _NOT_ON_204]
+                    kept += [(LOCATION_HEADER, location), (b"cache-control", b"no-store")]
+                    message = {**message, "status": 204, "headers": kept}
+            elif message["type"] == "http.response.body" and redirected:
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app(scope, receive, answering)
 
 
 # The JSON API signs in with bearer tokens only and never reads a cookie, so a forged

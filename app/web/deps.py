@@ -11,6 +11,12 @@ A route states what it needs in its signature, by type:
     idem: IdempotencyDep          the Idempotency-Key of a creating request
     settings: SettingsDep         the installation's settings
 
+Every page form (a POST signed in by cookie) also honours an ``Idempotency-Key`` header, with
+no parameter for it: static/app.js sends one with each form, and sends a form again under the
+same key when its answer was lost (a dropped network, an expired session), so the redirect
+that answered it the first time comes back and nothing is stored twice. A form sent without
+JavaScript has no key and is answered as before.
+
 ``TransactionalRoute`` reads the signature once, when the route is registered, and refuses what
 cannot work (an ``async`` route with a session, an actor without a session). FastAPI gets a
 signature without these parameters: it parses and validates the rest (path, query, headers,
@@ -35,6 +41,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import inspect
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,8 +58,15 @@ from app.access.actor import Actor
 from app.accounts import service as account_service
 from app.config import Settings
 from app.db import sqlite_lane_for
-from app.kit.errors import LoginRequired, Unauthorized
-from app.web.idempotency import Idempotency, begin_idempotent
+from app.kit.errors import BadRequest, LoginRequired, Unauthorized
+from app.web.idempotency import (
+    PAGE_KEY_PATTERN,
+    Idempotency,
+    begin_idempotent,
+    keep_page_answer,
+    page_answer_again,
+    page_fingerprint,
+)
 
 T = TypeVar("T")
 
@@ -142,6 +156,21 @@ _IDEMPOTENCY_KEY = Header(
 )
 
 
+_PAGE_KEY = re.compile(PAGE_KEY_PATTERN)
+
+
+async def _page_form_key(request: Request) -> tuple[str, str] | None:
+    """The ``Idempotency-Key`` of a page form and the fingerprint of what the form asks for,
+    or ``None`` when it came without one."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not _PAGE_KEY.fullmatch(key):
+        raise BadRequest("An Idempotency-Key is 1 to 64 letters, digits and . _ : -")
+    form = await request.form()  # already read by FastAPI for the route's fields
+    return key, page_fingerprint(request.method, request.url.path, form.multi_items())
+
+
 def _needs_of(hint: Any) -> Needs | None:
     if get_origin(hint) is Annotated:
         return next((m for m in get_args(hint)[1:] if isinstance(m, Needs)), None)
@@ -204,9 +233,15 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         request: Request,
         secret: str | None,
         idempotency: tuple[str | None, str, Response] | None,
+        page_form: tuple[str, str] | None,
         kwargs: dict[str, Any],
     ) -> Any:
         found = _resolve_actor(session, request, secret, page=page) if bearer or page else None
+        if page_form is not None:
+            assert found is not None
+            again = page_answer_again(session, found[0], *page_form)
+            if again is not None:
+                return again
         for name, what in needs.items():
             if what == "session":
                 kwargs[name] = session
@@ -220,7 +255,11 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
                 assert idempotency is not None
                 key, fingerprint, response = idempotency
                 kwargs[name] = begin_idempotent(session, found[0], key, fingerprint, response)
-        return endpoint(**kwargs)
+        answer = endpoint(**kwargs)
+        if page_form is not None:
+            assert found is not None
+            keep_page_answer(session, found[0], *page_form, answer)
+        return answer
 
     @functools.wraps(endpoint)
     async def dispatch(**kwargs: Any) -> Any:
@@ -239,8 +278,17 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
             ).hexdigest()
             response = kwargs[response_name] if response_name else kwargs.pop("duk_response")
             idempotency = (kwargs.pop("duk_idempotency_key"), fingerprint, response)
+        page_form = None
+        if page and request.method == "POST" and "idempotency" not in kinds:
+            page_form = await _page_form_key(request)
         return await in_transaction(
-            request, run, request=request, secret=secret, idempotency=idempotency, kwargs=kwargs
+            request,
+            run,
+            request=request,
+            secret=secret,
+            idempotency=idempotency,
+            page_form=page_form,
+            kwargs=kwargs,
         )
 
     dispatch.__signature__ = signature.replace(  # type: ignore[attr-defined]

@@ -146,7 +146,9 @@ def _page_error(request: Request, status: int, slug: str) -> Response:
         target = f"/login?next={quote(request.url.path)}"
         if request.headers.get("hx-request") == "true":
             return Response(status_code=401, headers={"HX-Redirect": target})
-        return RedirectResponse(target, status_code=303)
+        # Said in a header too, for a form static/app.js sent: it keeps the form until the
+        # user has signed in again (app/web/browser.py).
+        return RedirectResponse(target, status_code=303, headers={"Duk-Problem": "signed-out"})
     return render(request, "error.html", {"status": status, "slug": slug}, status_code=status)
 
 

@@ -241,6 +241,12 @@ def check_logout(call: PageCall) -> None:
         assert call.client.get("/", follow_redirects=False).status_code == 303
 
 
+def check_form_token(call: PageCall) -> None:
+    if call.allowed:
+        assert call.response.json() == {"csrf_token": call.client.cookies["csrftoken"]}
+        assert call.response.headers["cache-control"] == "no-store"
+
+
 def check_language(call: PageCall) -> None:
     assert call.response.cookies.get("duk_lang") == "en"
 
@@ -474,6 +480,8 @@ PAGES = (
         check=check_signed_in,
     ),
     Page("POST", "/logout", Kind.signed_in, _none, 303, form=lambda _w: {}, check=check_logout),
+    # a fresh CSRF token for a form that waited while its user was signed out
+    Page("GET", "/form-token", Kind.signed_in, _none, check=check_form_token),
     Page(
         "POST",
         "/language",

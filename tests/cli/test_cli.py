@@ -337,6 +337,7 @@ def test_unit_and_user_added_on_the_command_line_can_sign_in(
     assert [(u.slug, u.name, u.municipality_code) for u in stored.units] == [
         ("fredrikstad-familieteam", "Familieteamet i Fredrikstad", "3107")
     ]
+    assert stored.password_hash is not None
     assert GOOD_PASSWORD not in stored.password_hash
     with api(migrated_url) as client:
         me = client.get("/api/v1/me", headers=sign_in(client, "aase", GOOD_PASSWORD))

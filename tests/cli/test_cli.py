@@ -447,6 +447,36 @@ def test_user_add_without_a_password_and_without_a_terminal_is_refused(
     assert stored_user(migrated_url, "nils") is None
 
 
+def test_user_add_with_an_oidc_subject_needs_no_password_and_links_the_user(
+    migrated_url: str, duk: DukInProcess
+) -> None:
+    add_test_unit(migrated_url, duk)
+    args = ("user", "add", "kari", "--role", "caseworker", "--unit", "testenhet")
+
+    result = run_duk(*args, "--oidc-subject", "a1b2-sub", database_url=migrated_url)
+
+    assert result.returncode == 0, result.stderr
+    assert "identity provider" in result.stdout
+    stored = stored_user(migrated_url, "kari")
+    assert stored is not None
+    assert stored.oidc_subject == "a1b2-sub"
+    assert stored.password_hash is None
+    # One subject, one user.
+    again = run_duk(
+        "user",
+        "add",
+        "kari2",
+        "--role",
+        "caseworker",
+        "--oidc-subject",
+        "a1b2-sub",
+        database_url=migrated_url,
+    )
+    assert again.returncode != 0
+    assert "linked" in again.stderr
+    assert stored_user(migrated_url, "kari2") is None
+
+
 # --- duk backup / duk restore -----------------------------------------------------------------
 
 NORWEGIAN_TEXT = "Blåbærsyltetøy på brødskiva, og ÆØÅ i store bokstaver: «Vi får det til!»"

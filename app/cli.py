@@ -130,7 +130,8 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     from app.models import Unit
 
     password = os.environ.get("DUK_PASSWORD")
-    if not password:
+    # A user linked to the provider's subject signs in there; a password is then optional.
+    if not password and not args.oidc_subject:
         if not sys.stdin.isatty():
             print("duk: set DUK_PASSWORD or run in a terminal", file=sys.stderr)
             return 1
@@ -149,10 +150,12 @@ def cmd_user_add(args: argparse.Namespace) -> int:
                 username=args.username,
                 role=Role(args.role),
                 units=units,
-                password=password,
+                password=password or None,
                 display_name=args.display_name,
+                oidc_subject=args.oidc_subject,
             )
-            print(f"User {user.username} ({user.role.value}) added.")
+            linked = " (signs in through the identity provider)" if user.oidc_subject else ""
+            print(f"User {user.username} ({user.role.value}) added{linked}.")
     except Invalid as exc:
         print(f"duk: {'; '.join(f'{e.field}: {e.message}' for e in exc.errors)}", file=sys.stderr)
         return 1
@@ -264,6 +267,11 @@ def build_parser() -> argparse.ArgumentParser:
     user_add.add_argument("--role", required=True, choices=[r.value for r in Role])
     user_add.add_argument("--unit", action="append", help="unit slug; repeat for several")
     user_add.add_argument("--display-name")
+    user_add.add_argument(
+        "--oidc-subject",
+        metavar="SUB",
+        help="the subject (sub) the OpenID Connect provider knows the user by; no password needed",
+    )
     user_add.set_defaults(func=cmd_user_add)
 
     backup = sub.add_parser("backup", help="write a portable backup file")

@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Literal
 
 from cryptography.fernet import Fernet
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Used only in development and tests; refused in production (see ``_refuse_default_secret``).
@@ -49,6 +49,15 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     max_body_bytes: int = 1_000_000
     max_text_chars: int = 10_000
+    # Staff sign-in through the municipality's OpenID Connect provider (DESIGN §11; off while
+    # the issuer is empty): the issuer (its discovery document is found under it), this
+    # installation's client, the assurance level (acr) its ID tokens must carry, if any, and
+    # the provider's name on the login page's button ("Asker kommune").
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    oidc_acr: str = ""
+    oidc_name: str = ""
 
     @field_validator("report_min_cell")
     @classmethod
@@ -70,7 +79,22 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "DUK_DATA_KEY and DUK_DATA_KEYS_OLD take keys made by `duk data-key`"
                 )
+        if self.oidc_issuer:
+            if not self.oidc_client_id or not self.oidc_client_secret.get_secret_value():
+                raise ValueError(
+                    "DUK_OIDC_ISSUER needs DUK_OIDC_CLIENT_ID and DUK_OIDC_CLIENT_SECRET"
+                )
+            if self.env == "production" and not self.oidc_issuer.startswith("https://"):
+                raise ValueError("DUK_OIDC_ISSUER must be an https:// URL in production")
         return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer)
+
+    @property
+    def oidc_discovery_url(self) -> str:
+        return self.oidc_issuer.rstrip("/") + "/.well-known/openid-configuration"
 
     @property
     def old_data_keys(self) -> list[str]:

@@ -13,7 +13,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import RouteContext, iter_route_contexts
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import URLPath
+from starlette.middleware.sessions import SessionMiddleware
 
+from app.accounts import oidc
+from app.accounts.oidc_pages import router as oidc_pages
 from app.accounts.pages import router as accounts_pages
 from app.accounts.routes import router as accounts_router
 from app.actions.pages import router as actions_pages
@@ -131,6 +134,7 @@ def create_app(
         telemetry={"logs": False},
     )
     app.state.settings = settings
+    app.state.oidc = oidc.make_client(settings)
     if session_factory is not None:
         app.state.session_factory = session_factory
     install_problem_handlers(app)
@@ -162,6 +166,7 @@ def create_app(
         barriers_router,
         reports_router,
         accounts_pages,
+        oidc_pages,
         families_pages,
         consents_pages,
         audit_pages,
@@ -180,9 +185,21 @@ def create_app(
         "/api/docs", api_docs, methods=["GET"], include_in_schema=False, name="api_docs"
     )
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
-    # Added last = outermost: request guard, then compression, then CSRF, then the answers
-    # of page forms sent with fetch, then the routes.
+    # The answers of page forms sent with fetch: innermost, next to the routes.
     app.add_middleware(FormFetchMiddleware)
+    if settings.oidc_enabled:
+        # A sign-in through the provider keeps its state, nonce and PKCE verifier, and then the
+        # ID token for the provider's sign-out, in a signed cookie of its own: the state is
+        # bound to this browser. Lax, so it comes back with the provider's redirect.
+        app.add_middleware(
+            SessionMiddleware,
+            secret_key=settings.secret_key,
+            session_cookie="duk_oidc",
+            max_age=settings.token_ttl_hours * 3600,
+            same_site="lax",
+            https_only=settings.env == "production",
+        )
+    # Added last = outermost: request guard, then compression, then CSRF, then the rest.
     app.add_middleware(
         CSRFMiddleware, secret=settings.secret_key, secure=settings.env == "production"
     )

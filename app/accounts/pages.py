@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from app.accounts import service as account_service
+from app.accounts.oidc import ID_TOKEN_KEY
 from app.accounts.signing import sign_in
 from app.audit import service as audit
+from app.config import Settings
 from app.kit.errors import TooManyRequests
 from app.kit.i18n import LANGUAGE_COOKIE, LANGUAGES
 from app.kit.templating import render
@@ -36,9 +39,36 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def provider_name(settings: Settings) -> str | None:
+    """The name on the login page's "Sign in with …" button, or None without a provider."""
+    if not settings.oidc_enabled:
+        return None
+    return settings.oidc_name or urlsplit(settings.oidc_issuer).hostname or settings.oidc_issuer
+
+
+def login_context(settings: Settings, next: str, **more: Any) -> dict[str, Any]:
+    return {"next": next, "error": None, "provider_name": provider_name(settings), **more}
+
+
+def set_session_cookie(
+    response: Response, request: Request, settings: Settings, secret: str
+) -> None:
+    response.set_cookie(
+        session_cookie_name(request),
+        secret,
+        max_age=int(timedelta(hours=settings.token_ttl_hours).total_seconds()),
+        path="/",
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="lax",
+    )
+
+
 @router.get("/login", name="login")
-def login_page(request: Request, session: SessionDep, next: str = "/") -> HTMLResponse:
-    return render(request, "accounts/login.html", {"next": safe_next(next), "error": None})
+def login_page(
+    request: Request, session: SessionDep, settings: SettingsDep, next: str = "/"
+) -> HTMLResponse:
+    return render(request, "accounts/login.html", login_context(settings, safe_next(next)))
 
 
 @router.post("/login", name="login_submit")
@@ -56,7 +86,7 @@ async def login_submit(
         page = render(
             request,
             "accounts/login.html",
-            {"next": target, "error": "throttled", "username": username},
+            login_context(settings, target, error="throttled", username=username),
             status_code=429,
         )
         page.headers["Retry-After"] = str(exc.retry_after)
@@ -65,19 +95,14 @@ async def login_submit(
         return render(
             request,
             "accounts/login.html",
-            {"next": target, "error": "wrong", "username": username},
+            login_context(settings, target, error="wrong", username=username),
             status_code=401,
         )
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        session_cookie_name(request),
-        signed_in[0],
-        max_age=int(timedelta(hours=settings.token_ttl_hours).total_seconds()),
-        path="/",
-        secure=request.url.scheme == "https",
-        httponly=True,
-        samesite="lax",
-    )
+    set_session_cookie(response, request, settings, signed_in[0])
+    if "session" in request.scope:
+        # A password session is not the provider's: its sign-out must not end someone's there.
+        request.session.pop(ID_TOKEN_KEY, None)
     return response
 
 
@@ -86,7 +111,12 @@ def logout(request: Request, found: PageSession, session: SessionDep) -> Respons
     actor, token_id = found
     account_service.revoke_token(session, token_id)
     audit.record(session, actor, AuditAction.logout, "session", token_id)
-    response = RedirectResponse("/login", status_code=303)
+    # Signed in through the provider: its session ends too (RP-initiated logout), by way of a
+    # route that may wait on the provider's discovery document, as this one may not.
+    through_provider = "session" in request.scope and ID_TOKEN_KEY in request.session
+    response = RedirectResponse(
+        "/auth/oidc/logout" if through_provider else "/login", status_code=303
+    )
     for name in (SESSION_COOKIE_HTTPS, SESSION_COOKIE_HTTP):
         response.delete_cookie(name, path="/", secure=name == SESSION_COOKIE_HTTPS)
     return response

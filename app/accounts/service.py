@@ -67,10 +67,15 @@ def add_user(
     password: str | None = None,
     password_hash: str | None = None,
     display_name: str | None = None,
+    oidc_subject: str | None = None,
 ) -> User:
+    """A user with a password, or one linked to the provider's subject (then the password is
+    optional: such a user may sign in only through the provider)."""
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"A user named {username!r} exists already.")
-    if password_hash is None:
+    if oidc_subject is not None:
+        _check_subject_free(session, oidc_subject)
+    if password_hash is None and (password or oidc_subject is None):
         if not password or len(password) < 10:
             raise Invalid.field("password", "At least 10 characters")
         password_hash = hash_password(password)
@@ -79,12 +84,70 @@ def add_user(
         display_name=display_name or username,
         role=role,
         password_hash=password_hash,
+        oidc_subject=oidc_subject,
         active=True,
     )
     user.units = list(units)
     session.add(user)
     session.flush()
     return user
+
+
+def _check_subject_free(session: Session, subject: str, *, but: User | None = None) -> None:
+    if not subject.strip() or len(subject) > 255:
+        raise Invalid.field("oidc_subject", "Give the subject (sub) the provider sends")
+    holder = session.scalar(select(User.id).where(User.oidc_subject == subject))
+    if holder is not None and (but is None or holder != but.id):
+        raise Conflict("Another user is linked to this subject already.")
+
+
+def link_subject(session: Session, actor: Actor, user: User, subject: str | None) -> None:
+    """Link the user to the provider's subject, or unlink them (None); audited. Their open
+    sessions stay: a link changes who may sign in next, not who is signed in."""
+    if subject is not None:
+        subject = subject.strip()
+        _check_subject_free(session, subject, but=user)
+    user.oidc_subject = subject
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditAction.update,
+        "user",
+        user.id,
+        purpose="oidc_link" if subject is not None else "oidc_unlink",
+    )
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def finish_oidc_sign_in(
+    session: Session, settings: Settings, *, subject: str, kind: str
+) -> tuple[str, ApiToken, Actor] | str:
+    """A new session or token for the user linked to the provider's ``subject`` (whose ID
+    token has passed every check), or the reason code of the refusal: the subject is linked to
+    nobody (no account is ever made here: roles and units are Duk's, DESIGN §11), or the user
+    is closed in Duk, whatever the provider says. Audited either way; the reason goes to the
+    trail, never the subject."""
+    user = session.scalar(
+        select(User).where(User.oidc_subject == subject).options(selectinload(User.units))
+    )
+    if user is None or not user.active:
+        reason = "unknown_subject" if user is None else "inactive"
+        record_oidc_refusal(session, reason)
+        return reason
+    secret, token = issue_token(session, user, settings, kind=kind)
+    actor = actor_from_user(user)
+    audit.record(session, actor, AuditAction.login, "session", token.id, purpose="oidc")
+    return secret, token, actor
+
+
+def record_oidc_refusal(session: Session, reason: str) -> None:
+    """A sign-in through the provider refused before any user was known (a bad state, an ID
+    token that failed a check): the trail says why, with nobody's name."""
+    audit.record(session, None, AuditAction.login_failed, "session", purpose="oidc:" + reason)
 
 
 def issue_token(

@@ -27,7 +27,11 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(enum_column_type(Role, "role"))
-    password_hash: Mapped[str] = mapped_column(String(200))
+    # None for a user who signs in only through the municipality's provider.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    # The subject (``sub``) the OpenID Connect provider of DUK_OIDC_ISSUER knows this user by
+    # (DESIGN §11): one installation trusts one provider, so the subject alone is unique.
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Inbox items that arose after this moment are shown as new.

@@ -337,6 +337,7 @@ def test_unit_and_user_added_on_the_command_line_can_sign_in(
     assert [(u.slug, u.name, u.municipality_code) for u in stored.units] == [
         ("fredrikstad-familieteam", "Familieteamet i Fredrikstad", "3107")
     ]
+    assert stored.password_hash is not None
     assert GOOD_PASSWORD not in stored.password_hash
     with api(migrated_url) as client:
         me = client.get("/api/v1/me", headers=sign_in(client, "aase", GOOD_PASSWORD))
@@ -444,6 +445,36 @@ def test_user_add_without_a_password_and_without_a_terminal_is_refused(
     assert result.returncode != 0
     assert "DUK_PASSWORD" in result.stderr
     assert stored_user(migrated_url, "nils") is None
+
+
+def test_user_add_with_an_oidc_subject_needs_no_password_and_links_the_user(
+    migrated_url: str, duk: DukInProcess
+) -> None:
+    add_test_unit(migrated_url, duk)
+    args = ("user", "add", "kari", "--role", "caseworker", "--unit", "testenhet")
+
+    result = run_duk(*args, "--oidc-subject", "a1b2-sub", database_url=migrated_url)
+
+    assert result.returncode == 0, result.stderr
+    assert "identity provider" in result.stdout
+    stored = stored_user(migrated_url, "kari")
+    assert stored is not None
+    assert stored.oidc_subject == "a1b2-sub"
+    assert stored.password_hash is None
+    # One subject, one user.
+    again = run_duk(
+        "user",
+        "add",
+        "kari2",
+        "--role",
+        "caseworker",
+        "--oidc-subject",
+        "a1b2-sub",
+        database_url=migrated_url,
+    )
+    assert again.returncode != 0
+    assert "linked" in again.stderr
+    assert stored_user(migrated_url, "kari2") is None
 
 
 # --- duk backup / duk restore -----------------------------------------------------------------

@@ -1,0 +1,142 @@
+"""A real OpenID Connect provider for the tests (DESIGN §11): ``oidc-provider-mock`` (from the
+lock file), in a process of its own on a free loopback port.
+
+Run as ``python -m tests.oidc_provider [--jwks-from URL]``: it binds port 0, prints the port
+it got on its first line once it listens, and serves until it is stopped. ``--jwks-from``
+makes it announce another provider's key set in its discovery document while it goes on
+signing with its own key: a provider whose ID tokens do not verify against the keys it
+publishes (a bad signature, as Duk sees it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx2
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+STARTUP_TIMEOUT_S = 30.0
+DISCOVERY = "/.well-known/openid-configuration"
+
+
+@dataclass
+class Provider:
+    """A running provider: its issuer URL, and what a test may ask of it."""
+
+    process: subprocess.Popen[str]
+    issuer: str
+
+    def set_user(self, sub: str, claims: dict[str, Any]) -> None:
+        """The claims the provider puts in the ID token of ``sub`` (beside its own: a claim
+        given here, such as ``aud``, ``exp`` or ``acr``, replaces the provider's)."""
+        response = httpx2.put(f"{self.issuer}/users/{quote(sub, safe='')}", json=claims)
+        assert response.status_code == 204, response.text
+
+    def authorize(self, authorize_url: str, sub: str) -> str:
+        """The person at the provider's sign-in form chooses ``sub`` and presses Authorize;
+        returns where the provider sends the browser back (Duk's callback, with code and
+        state)."""
+        response = httpx2.post(authorize_url, data={"sub": sub}, follow_redirects=False)
+        assert response.status_code == 302, response.text
+        return response.headers["location"]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+def start_provider(*args: str) -> Provider:
+    """A new provider process; returns once its discovery document answers."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.oidc_provider", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "AUTHLIB_INSECURE_TRANSPORT": "1"},
+    )
+    assert process.stdout is not None
+    # The first line comes once the server listens (or never, if it died: then it is empty).
+    first = process.stdout.readline().strip()
+    if not first.isdigit():
+        process.wait(timeout=10)
+        raise AssertionError(f"the OpenID provider did not start (status {process.returncode})")
+    provider = Provider(process, f"http://127.0.0.1:{first}")
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while True:
+        with contextlib.suppress(httpx2.TransportError):
+            if httpx2.get(provider.issuer + DISCOVERY, timeout=2).status_code == 200:
+                return provider
+        if process.poll() is not None or time.monotonic() > deadline:
+            provider.stop()
+            raise AssertionError("the OpenID provider's discovery document did not answer")
+        time.sleep(0.05)  # polling for readiness, not waiting for a result
+
+
+@contextlib.contextmanager
+def running_provider(*args: str) -> Iterator[Provider]:
+    provider = start_provider(*args)
+    try:
+        yield provider
+    finally:
+        provider.stop()
+
+
+# --- the provider process -------------------------------------------------------------------
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def _announcing_other_keys(app: WSGIApp, jwks_uri: str) -> WSGIApp:
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != DISCOVERY:
+            return app(environ, start_response)
+        captured: list[Any] = []
+        body = b"".join(app(environ, lambda *a: captured.append(a)))
+        document = json.loads(body)
+        document["jwks_uri"] = jwks_uri
+        out = json.dumps(document).encode()
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [out]
+
+    return wrapped
+
+
+def main() -> None:
+    import oidc_provider_mock
+    import werkzeug.serving
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--jwks-from", help="announce this provider's keys instead of its own")
+    args = parser.parse_args()
+    os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
+    app: WSGIApp = oidc_provider_mock.app(require_nonce=True)
+    if args.jwks_from:
+        app = _announcing_other_keys(app, args.jwks_from.rstrip("/") + "/jwks")
+    server = werkzeug.serving.make_server("127.0.0.1", 0, app, threaded=True)
+    sys.stdout.write(f"{server.server_port}\n")
+    sys.stdout.flush()
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -3,6 +3,13 @@
 (function () {
   "use strict";
 
+  // The recovery codes' print button (app/accounts/templates/totp_recovery.html): without
+  // this file it stays hidden and the browser's own print does the same.
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+
   // Filter a list in the page as the worker types (nothing leaves the tablet: names must
   // never travel in a URL).
   function setupFilters(root) {

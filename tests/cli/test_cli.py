@@ -30,7 +30,17 @@ from app.demo import DEMO_PASSWORD, DEMO_USERS
 from app.families import service as family_service
 from app.families.schemas import FamilyCreate
 from app.main import create_app
-from app.models import Base, Canvas, CanvasTemplate, Family, Service, Unit, User
+from app.models import (
+    AuditEvent,
+    Base,
+    Canvas,
+    CanvasTemplate,
+    Family,
+    RecoveryCode,
+    Service,
+    Unit,
+    User,
+)
 from app.models.enums import Role
 from tests.cli.duk_process import run_duk, serving
 from tests.conftest import TEST_HOSTS, TEST_SECRET
@@ -475,6 +485,41 @@ def test_user_add_with_an_oidc_subject_needs_no_password_and_links_the_user(
     assert again.returncode != 0
     assert "linked" in again.stderr
     assert stored_user(migrated_url, "kari2") is None
+
+
+def test_user_reset_totp_forgets_the_enrolment_and_is_audited(
+    migrated_url: str, duk: DukInProcess
+) -> None:
+    add_test_unit(migrated_url, duk)
+    args = ("user", "add", "kari", "--role", "caseworker", "--unit", "testenhet")
+    assert duk(*args, database_url=migrated_url, password=GOOD_PASSWORD).code == 0
+    engine = make_engine(migrated_url)
+    with make_session_factory(engine)() as session:
+        user = session.scalars(select(User).where(User.username == "kari")).one()
+        user.totp_secret_encrypted = b"encrypted"
+        user.totp_enrolled_at = user.created_at
+        user.totp_last_step = 123
+        session.add(RecoveryCode(user_id=user.id, code_hash="hash"))
+        session.commit()
+    engine.dispose()
+
+    reset = duk("user", "reset-totp", "kari", database_url=migrated_url)
+
+    assert reset.code == 0, reset.err
+    assert "kari" in reset.out
+    with reading(migrated_url) as db:
+        stored = db.scalars(select(User).where(User.username == "kari")).one()
+        assert stored.totp_secret_encrypted is None
+        assert stored.totp_enrolled_at is None
+        assert stored.totp_last_step is None
+        assert db.scalar(select(func.count()).select_from(RecoveryCode)) == 0
+        assert (
+            db.scalar(select(AuditEvent.purpose).where(AuditEvent.record_id == str(stored.id)))
+            == "totp_reset"
+        )
+    unknown = duk("user", "reset-totp", "nobody", database_url=migrated_url)
+    assert unknown.code == 1
+    assert "nobody" in unknown.err
 
 
 # --- duk backup / duk restore -----------------------------------------------------------------

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
 from app.accounts import totp
@@ -144,7 +145,7 @@ def _back_to_login() -> Response:
 
 
 def _enrol_context(
-    session: Any, settings: Settings, pending: totp.Pending, **more: Any
+    session: Session, settings: Settings, pending: totp.Pending, **more: Any
 ) -> dict[str, Any] | None:
     secret = totp.enrolment_secret(session, settings, pending.user_id)
     user = session.get(User, pending.user_id)
@@ -176,7 +177,7 @@ async def totp_enrol_submit(
     pending = _pending(request, settings)
     if pending is None:
         return _back_to_login()
-    status, error = 401, "wrong"
+    status, error, retry_after = 401, "wrong", 0
     try:
         done = await second_step(
             request, settings, pending.user_id, pending.attempt_id, code, kind="session", enrol=True

@@ -113,6 +113,7 @@ def test_first_sign_in_enrols_with_the_qr_code_and_shows_recovery_codes_once(
 
     enrol = browser.get("/login/enrol")
     assert enrol.status_code == 200
+    assert enrol.headers["cache-control"] == "no-store"  # the secret stays out of caches
     shown = page(enrol)
     # The QR code is drawn in the page itself: no image from anywhere.
     qr = shown.one("[role=img]")

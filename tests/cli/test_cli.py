@@ -29,6 +29,7 @@ from app.db import make_engine, make_session_factory
 from app.demo import DEMO_PASSWORD, DEMO_USERS
 from app.families import service as family_service
 from app.families.schemas import FamilyCreate
+from app.kit.crypto import DataKeys
 from app.main import create_app
 from app.models import (
     AuditEvent,
@@ -658,6 +659,8 @@ def test_the_national_id_survives_a_new_secret_key_and_moves_to_a_new_data_key(
             settings_a,
         )
         family_id = family.id
+        # A TOTP secret is encrypted with the data key too, and moves with it.
+        kari.totp_secret_encrypted = DataKeys(key_a).encrypt("JBSWY3DPEHPK3PXP")
         db.commit()
 
     def read_with(secret_key: str, data_key: str) -> str | None:
@@ -681,9 +684,13 @@ def test_the_national_id_survives_a_new_secret_key_and_moves_to_a_new_data_key(
         env={"DUK_DATA_KEY": key_b, "DUK_DATA_KEYS_OLD": key_a},
     )
     assert moved.code == 0, moved.err
-    assert "Re-encrypted 1" in moved.out
+    assert "Re-encrypted 2" in moved.out
     # The old key can go.
     assert read_with(secret_key=TEST_SECRET, data_key=key_b) == "01017549819"
+    with reading(migrated_url) as db:
+        secret = db.scalars(select(User.totp_secret_encrypted)).one()
+        assert secret is not None
+        assert DataKeys(key_b).decrypt(secret) == "JBSWY3DPEHPK3PXP"
 
 
 def test_production_refuses_to_start_without_a_data_key_of_its_own() -> None:

@@ -165,6 +165,22 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_reset_totp(args: argparse.Namespace) -> int:
+    """Forget a user's second factor (a lost phone): they set it up again at their next
+    sign-in. Audited (by the command line, no user)."""
+    from app.accounts import totp
+    from app.models import User
+
+    for session in session_scope(_session_factory()):
+        user = session.scalar(select(User).where(User.username == args.username))
+        if user is None:
+            print(f"duk: no user {args.username!r}", file=sys.stderr)
+            return 1
+        totp.reset(session, None, user)
+        print(f"Two-step sign-in reset for {user.username}: they set it up at their next sign-in.")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from app.backup import backup
 
@@ -186,6 +202,7 @@ def cmd_rotate_key(_args: argparse.Namespace) -> int:
     """Re-encrypt every stored identifier with the current DUK_DATA_KEY."""
     from sqlalchemy import select
 
+    from app.accounts import totp
     from app.kit.crypto import InvalidToken, data_keys
     from app.models import Family
 
@@ -208,7 +225,17 @@ def cmd_rotate_key(_args: argparse.Namespace) -> int:
                 session.rollback()
                 return 1
             moved += 1
-    print(f"Re-encrypted {moved} stored identifiers with the current data key.")
+        try:
+            moved += totp.rotate_secrets(session, settings)
+        except InvalidToken:
+            print(
+                "duk rotate-key: a stored value opens with none of the keys; name the key "
+                "it was written with in DUK_DATA_KEYS_OLD. Nothing was changed.",
+                file=sys.stderr,
+            )
+            session.rollback()
+            return 1
+    print(f"Re-encrypted {moved} stored identifiers and secrets with the current data key.")
     return 0
 
 
@@ -273,6 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the subject (sub) the OpenID Connect provider knows the user by; no password needed",
     )
     user_add.set_defaults(func=cmd_user_add)
+    reset_totp = user.add_parser(
+        "reset-totp", help="forget a user's two-step sign-in (a lost phone); they set it up again"
+    )
+    reset_totp.add_argument("username")
+    reset_totp.set_defaults(func=cmd_user_reset_totp)
 
     backup = sub.add_parser("backup", help="write a portable backup file")
     backup.add_argument("file")

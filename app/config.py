@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     oidc_client_secret: SecretStr = SecretStr("")
     oidc_acr: str = ""
     oidc_name: str = ""
+    # A second factor (TOTP, RFC 6238) after a local password (DESIGN §11), enrolled at the
+    # first sign-in: unset, it is required in production and not otherwise (the demo, `make
+    # run`, development); production cannot turn it off.
+    totp_required: bool | None = None
 
     @field_validator("report_min_cell")
     @classmethod
@@ -79,6 +83,8 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "DUK_DATA_KEY and DUK_DATA_KEYS_OLD take keys made by `duk data-key`"
                 )
+        if self.env == "production" and self.totp_required is False:
+            raise ValueError("DUK_TOTP_REQUIRED cannot be turned off in production")
         if self.oidc_issuer:
             if not self.oidc_client_id or not self.oidc_client_secret.get_secret_value():
                 raise ValueError(
@@ -87,6 +93,11 @@ class Settings(BaseSettings):
             if self.env == "production" and not self.oidc_issuer.startswith("https://"):
                 raise ValueError("DUK_OIDC_ISSUER must be an https:// URL in production")
         return self
+
+    @property
+    def needs_totp(self) -> bool:
+        """Whether a local password needs its second factor (``DUK_TOTP_REQUIRED``)."""
+        return self.env == "production" if self.totp_required is None else self.totp_required
 
     @property
     def oidc_enabled(self) -> bool:

@@ -3,6 +3,13 @@
 (function () {
   "use strict";
 
+  // The recovery codes' print button (app/accounts/templates/totp_recovery.html): without
+  // this file it stays hidden and the browser's own print does the same.
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+
   // Filter a list in the page as the worker types (nothing leaves the tablet: names must
   // never travel in a URL).
   function setupFilters(root) {
@@ -360,7 +367,8 @@
   // --- Forms that outlive a dropped network or session -----------------------------------------
   // Every POST form of the pages is sent with fetch instead of by the browser, so a dropped
   // network never shows the browser's error page, and the typed text is never lost. Not the
-  // sign-in form (a password is never kept) nor a form with a file; not a form htmx sends.
+  // sign-in forms (a password or a code is never kept) nor a form with a file; not a form htmx
+  // sends.
   //
   // The answer is followed as the browser would follow it: a redirect (which the server answers
   // as 204 with Duk-Location to a form sent this way, app/web/browser.py) is gone to; a page (a
@@ -407,7 +415,9 @@
 
   function sentByUs(form) {
     if ((form.getAttribute("method") || "get").toLowerCase() !== "post") return false;
-    if (form.querySelector("input[type=password], input[type=file]")) return false;
+    // A password, a one-time code or a recovery code is never kept, nor sent again later.
+    if (form.querySelector("input[type=password], input[type=file], " +
+        "input[autocomplete=one-time-code], input[data-secret]")) return false;
     var target = form.getAttribute("target");
     if (target && target !== "_self") return false;
     var htmx = Array.prototype.some.call(form.attributes, function (a) {

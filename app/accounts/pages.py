@@ -8,15 +8,18 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
+from app.accounts import totp
 from app.accounts.oidc import ID_TOKEN_KEY
-from app.accounts.signing import sign_in
+from app.accounts.signing import second_step, sign_in
 from app.audit import service as audit
 from app.config import Settings
 from app.kit.errors import TooManyRequests
 from app.kit.i18n import LANGUAGE_COOKIE, LANGUAGES
 from app.kit.templating import render
+from app.models import User
 from app.models.enums import AuditAction
 from app.web.deps import (
     SESSION_COOKIE_HTTP,
@@ -26,6 +29,7 @@ from app.web.deps import (
     SessionDep,
     SettingsDep,
     TransactionalRoute,
+    in_transaction,
     session_cookie_name,
 )
 
@@ -98,12 +102,156 @@ async def login_submit(
             login_context(settings, target, error="wrong", username=username),
             status_code=401,
         )
-    response = RedirectResponse(target, status_code=303)
-    set_session_cookie(response, request, settings, signed_in[0])
+    if isinstance(signed_in, account_service.PasswordOk):
+        # Half-way: no session, only a signed cookie that lets this browser send the code.
+        pending = totp.Pending(signed_in.user_id, signed_in.attempt_id, signed_in.enrolled, target)
+        response = RedirectResponse(
+            "/login/code" if signed_in.enrolled else "/login/enrol", status_code=303
+        )
+        response.set_cookie(
+            totp.PENDING_COOKIE,
+            totp.dump_pending(settings, pending),
+            max_age=totp.PENDING_SECONDS,
+            path="/login",
+            secure=request.url.scheme == "https",
+            httponly=True,
+            samesite="lax",
+        )
+        return response
+    return signed_in_response(
+        RedirectResponse(target, status_code=303), request, settings, signed_in[0]
+    )
+
+
+def signed_in_response(
+    response: Response, request: Request, settings: Settings, secret: str
+) -> Response:
+    set_session_cookie(response, request, settings, secret)
+    response.delete_cookie(totp.PENDING_COOKIE, path="/login")
     if "session" in request.scope:
         # A password session is not the provider's: its sign-out must not end someone's there.
         request.session.pop(ID_TOKEN_KEY, None)
     return response
+
+
+def _pending(request: Request, settings: Settings) -> totp.Pending | None:
+    return totp.load_pending(settings, request.cookies.get(totp.PENDING_COOKIE))
+
+
+def _back_to_login() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(totp.PENDING_COOKIE, path="/login")
+    return response
+
+
+def _enrol_context(
+    session: Session, settings: Settings, pending: totp.Pending, **more: Any
+) -> dict[str, Any] | None:
+    secret = totp.enrolment_secret(session, settings, pending.user_id)
+    user = session.get(User, pending.user_id)
+    if secret is None or user is None:
+        return None
+    return {
+        "qr_svg": totp.qr_svg(totp.provisioning_uri(secret, user.username)),
+        "secret_grouped": totp.grouped(secret),
+        "error": None,
+        **more,
+    }
+
+
+@router.get("/login/enrol", name="totp_enrol")
+def totp_enrol_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    pending = _pending(request, settings)
+    context = _enrol_context(session, settings, pending) if pending else None
+    if context is None:
+        return _back_to_login()
+    return render(request, "accounts/totp_enrol.html", context)
+
+
+@router.post("/login/enrol", name="totp_enrol_submit")
+async def totp_enrol_submit(
+    request: Request,
+    settings: SettingsDep,
+    code: Annotated[str, Form(max_length=40)],
+) -> Response:
+    pending = _pending(request, settings)
+    if pending is None:
+        return _back_to_login()
+    status, error, retry_after = 401, "wrong", 0
+    try:
+        done = await second_step(
+            request, settings, pending.user_id, pending.attempt_id, code, kind="session", enrol=True
+        )
+    except TooManyRequests as exc:
+        done, status, error = "throttled", 429, "throttled"
+        retry_after = exc.retry_after
+    if isinstance(done, totp.Done):
+        page = render(
+            request,
+            "accounts/totp_recovery.html",
+            {"codes": done.recovery_codes, "next": pending.next, "left": None},
+        )
+        page.headers["Cache-Control"] = "no-store"
+        return signed_in_response(page, request, settings, done.secret)
+    if done == "inactive":
+        return _back_to_login()
+    context = await in_transaction(request, _enrol_context, settings=settings, pending=pending)
+    if context is None:
+        return _back_to_login()
+    page = render(
+        request, "accounts/totp_enrol.html", {**context, "error": error}, status_code=status
+    )
+    if status == 429:
+        page.headers["Retry-After"] = str(retry_after)
+    return page
+
+
+@router.get("/login/code", name="totp_code")
+def totp_code_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    pending = _pending(request, settings)
+    if pending is None or not totp.is_enrolled(session, pending.user_id):
+        return _back_to_login()
+    return render(request, "accounts/totp_code.html", {"error": None})
+
+
+@router.post("/login/code", name="totp_code_submit")
+async def totp_code_submit(
+    request: Request,
+    settings: SettingsDep,
+    code: Annotated[str, Form(max_length=40)] = "",
+    recovery_code: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    pending = _pending(request, settings)
+    if pending is None:
+        return _back_to_login()
+    try:
+        done = await second_step(
+            request,
+            settings,
+            pending.user_id,
+            pending.attempt_id,
+            recovery_code or code,
+            kind="session",
+        )
+    except TooManyRequests as exc:
+        page = render(request, "accounts/totp_code.html", {"error": "throttled"}, status_code=429)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    if isinstance(done, totp.Done):
+        if done.recovery_left is None:
+            return signed_in_response(
+                RedirectResponse(pending.next, status_code=303), request, settings, done.secret
+            )
+        page = render(
+            request,
+            "accounts/totp_recovery.html",
+            {"codes": None, "next": pending.next, "left": done.recovery_left},
+        )
+        page.headers["Cache-Control"] = "no-store"
+        return signed_in_response(page, request, settings, done.secret)
+    if done == "inactive":
+        return _back_to_login()
+    return render(request, "accounts/totp_code.html", {"error": done}, status_code=401)
 
 
 @router.post("/logout", name="logout")

@@ -5,9 +5,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.accounts import service as account_service
+from app.accounts import totp
 from app.accounts.schemas import HealthOut, MeOut, TokenCreate, TokenOut, UnitBrief, UnitOut
-from app.accounts.signing import sign_in
+from app.accounts.signing import second_step, sign_in
 from app.audit import service as audit
+from app.config import Settings
 from app.models.enums import AuditAction
 from app.web.deps import (
     CurrentActor,
@@ -33,7 +35,13 @@ def health(session: SessionDep) -> HealthOut:
     "/tokens",
     status_code=201,
     response_model=TokenOut,
-    responses={401: {**PROBLEM_RESPONSES[401], "description": "Wrong username or password"}},
+    responses={
+        401: {
+            **PROBLEM_RESPONSES[401],
+            "description": "Wrong username or password, or (where two-step sign-in is "
+            "required) a missing or wrong code in totp",
+        }
+    },
 )
 async def create_token(
     data: TokenCreate,
@@ -42,6 +50,8 @@ async def create_token(
     settings: SettingsDep,
 ) -> TokenOut | JSONResponse:
     signed_in = await sign_in(request, settings, data.username, data.password, kind="bearer")
+    if isinstance(signed_in, account_service.PasswordOk):
+        return await _second_factor(request, response, settings, signed_in, data.totp)
     if signed_in is None:
         return problem_response(
             401,
@@ -54,6 +64,41 @@ async def create_token(
     response.headers["Location"] = "/api/v1/tokens/current"
     secret, token, _ = signed_in
     return TokenOut(token=secret, expires_at=token.expires_at)
+
+
+async def _second_factor(
+    request: Request,
+    response: Response,
+    settings: Settings,
+    password_ok: account_service.PasswordOk,
+    code: str | None,
+) -> TokenOut | JSONResponse:
+    """The password was right and the installation requires a second factor (DESIGN §11)."""
+    if not password_ok.enrolled:
+        detail = (
+            "This installation requires two-step sign-in: sign in once in the browser to set "
+            "up an authenticator app, then send its code in the totp field."
+        )
+    elif code is None:
+        detail = (
+            "This installation requires two-step sign-in: send the 6-digit code from the "
+            "authenticator app (or a recovery code) in the totp field."
+        )
+    else:
+        done = await second_step(
+            request, settings, password_ok.user_id, password_ok.attempt_id, code, kind="bearer"
+        )
+        if isinstance(done, totp.Done):
+            response.headers["Location"] = "/api/v1/tokens/current"
+            return TokenOut(token=done.secret, expires_at=done.token.expires_at)
+        detail = "Wrong, expired or already used code."
+    return problem_response(
+        401,
+        "unauthorized",
+        "Authentication required",
+        detail,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
 
 @router.delete("/tokens/current", status_code=204)

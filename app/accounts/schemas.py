@@ -13,6 +13,9 @@ from app.models.enums import Role, UnitLevel
 class TokenCreate(In):
     username: Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=NO_NUL)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    # Where the installation requires a second factor (in production): the 6-digit code from
+    # the user's authenticator app, or one of their recovery codes. Ignored elsewhere.
+    totp: Annotated[str | None, StringConstraints(min_length=1, max_length=40)] = None
 
 
 class TokenOut(BaseModel):

@@ -382,12 +382,29 @@ def check_password(sign_in: SignIn, password: str) -> bool:
     return verify_password(sign_in.password_hash, password)
 
 
+@dataclass(frozen=True)
+class PasswordOk:
+    """The password was right, and a second factor is required (``Settings.needs_totp``): no
+    session yet, and the attempt stays a failure until the code proves right too."""
+
+    user_id: uuid.UUID
+    attempt_id: int
+    enrolled: bool
+
+
 def finish_sign_in(
-    session: Session, settings: Settings, sign_in: SignIn, password_ok: bool, *, kind: str
-) -> tuple[str, ApiToken, Actor] | None:
+    session: Session,
+    settings: Settings,
+    sign_in: SignIn,
+    password_ok: bool,
+    *,
+    kind: str,
+    second_factor: bool = False,
+) -> tuple[str, ApiToken, Actor] | PasswordOk | None:
     """The last step: a new session or token for the user, or None when the password was
     wrong or the account was closed meanwhile (the attempt stays a failure). Audited either
-    way."""
+    way. With ``second_factor``, a right password gives ``PasswordOk`` instead: the code comes
+    next (app/accounts/totp.py)."""
     user = (
         session.scalar(
             select(User).where(User.id == sign_in.user_id).options(selectinload(User.units))
@@ -398,6 +415,8 @@ def finish_sign_in(
     if user is None or not user.active or user.password_hash != sign_in.password_hash:
         audit.record(session, None, AuditAction.login_failed, "session")
         return None
+    if second_factor:
+        return PasswordOk(user.id, sign_in.attempt_id, user.totp_enrolled_at is not None)
     session.execute(
         update(LoginAttempt).where(LoginAttempt.id == sign_in.attempt_id).values(succeeded=True)
     )

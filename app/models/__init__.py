@@ -17,7 +17,7 @@ from app.models.referral import Referral, ReferralEvent
 from app.models.service import Service
 from app.models.token import ApiToken, LoginAttempt
 from app.models.unit import Unit
-from app.models.user import User, user_unit
+from app.models.user import RecoveryCode, User, user_unit
 
 __all__ = [
     "Action",
@@ -44,6 +44,7 @@ __all__ = [
     "ReferralEvent",
     "Service",
     "Unit",
+    "RecoveryCode",
     "User",
     "action_goal",
     "action_need",

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, LargeBinary, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, UTCDateTime, new_id, utcnow
@@ -36,5 +36,26 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Inbox items that arose after this moment are shown as new.
     inbox_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The second factor of a local password (TOTP, RFC 6238; DESIGN §11): the shared secret,
+    # encrypted with the data key (app/kit/crypto.py), made when enrolment begins; when the
+    # first code confirmed it; and the last time step a code was accepted for, so no code is
+    # accepted twice.
+    totp_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     units: Mapped[list[Unit]] = relationship(secondary=user_unit, lazy="raise")
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for a TOTP code when the phone is lost; hashed with
+    argon2 as passwords are, shown once at enrolment."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(200))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -114,6 +114,11 @@ class PageRule(enum.Enum):
         " for anyone where no provider is configured, as in this matrix's app; with a provider,"
         " tests/accounts/test_oidc.py runs them against a real one"
     )
+    second_factor = (
+        "the code after a right password where a second factor is required: only with the"
+        " signed half-way cookie that password gives, never with a session; without it, as for"
+        " every persona here, 303 back to /login; tests/accounts/test_totp.py runs them with it"
+    )
 
 
 PUBLIC = PageRule.public
@@ -183,6 +188,8 @@ def expected_page_status(page: Page, persona: str) -> int:
             return page.success
         case PageRule.provider:
             return 404
+        case PageRule.second_factor:
+            return 303
         case _ if who.role is None:
             return 303
         case PageRule.home:
@@ -246,6 +253,11 @@ def check_logout(call: PageCall) -> None:
     if call.allowed:
         assert call.response.headers["location"] == "/login"
         assert call.client.get("/", follow_redirects=False).status_code == 303
+
+
+def check_back_to_login(call: PageCall) -> None:
+    assert call.response.headers["location"] == "/login"
+    assert call.response.cookies.get("duk_session") is None
 
 
 def check_form_token(call: PageCall) -> None:
@@ -490,6 +502,27 @@ PAGES = (
     # a fresh CSRF token for a form that waited while its user was signed out
     Page("GET", "/form-token", Kind.signed_in, _none, check=check_form_token),
     Page("GET", "/auth/oidc/login", PageRule.provider, _none),
+    # the second factor after a password (TOTP, DESIGN §11)
+    Page("GET", "/login/enrol", PageRule.second_factor, _none, 303, check=check_back_to_login),
+    Page(
+        "POST",
+        "/login/enrol",
+        PageRule.second_factor,
+        _none,
+        303,
+        form=lambda _w: {"code": "123456"},
+        check=check_back_to_login,
+    ),
+    Page("GET", "/login/code", PageRule.second_factor, _none, 303, check=check_back_to_login),
+    Page(
+        "POST",
+        "/login/code",
+        PageRule.second_factor,
+        _none,
+        303,
+        form=lambda _w: {"code": "123456"},
+        check=check_back_to_login,
+    ),
     Page("GET", "/auth/oidc/callback", PageRule.provider, _none),
     Page("GET", "/auth/oidc/logout", PageRule.provider, _none),
     Page(
@@ -882,7 +915,11 @@ def test_page_matrix(
     response = page.send(browser, world, ids)
 
     assert response.status_code == expected, response.text[:2000]
-    if expected == 303 and page.kind is not PUBLIC and persona == "anonymous":
+    if (
+        expected == 303
+        and page.kind not in (PUBLIC, PageRule.second_factor)
+        and (persona == "anonymous")
+    ):
         assert response.headers["location"] == f"/login?next={page.url(ids)}"
         htmx = page.send(browser, world, ids, headers={"HX-Request": "true"})
         assert htmx.status_code == 401

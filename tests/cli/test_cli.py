@@ -29,8 +29,19 @@ from app.db import make_engine, make_session_factory
 from app.demo import DEMO_PASSWORD, DEMO_USERS
 from app.families import service as family_service
 from app.families.schemas import FamilyCreate
+from app.kit.crypto import DataKeys
 from app.main import create_app
-from app.models import Base, Canvas, CanvasTemplate, Family, Service, Unit, User
+from app.models import (
+    AuditEvent,
+    Base,
+    Canvas,
+    CanvasTemplate,
+    Family,
+    RecoveryCode,
+    Service,
+    Unit,
+    User,
+)
 from app.models.enums import Role
 from tests.cli.duk_process import run_duk, serving
 from tests.conftest import TEST_HOSTS, TEST_SECRET
@@ -477,6 +488,41 @@ def test_user_add_with_an_oidc_subject_needs_no_password_and_links_the_user(
     assert stored_user(migrated_url, "kari2") is None
 
 
+def test_user_reset_totp_forgets_the_enrolment_and_is_audited(
+    migrated_url: str, duk: DukInProcess
+) -> None:
+    add_test_unit(migrated_url, duk)
+    args = ("user", "add", "kari", "--role", "caseworker", "--unit", "testenhet")
+    assert duk(*args, database_url=migrated_url, password=GOOD_PASSWORD).code == 0
+    engine = make_engine(migrated_url)
+    with make_session_factory(engine)() as session:
+        user = session.scalars(select(User).where(User.username == "kari")).one()
+        user.totp_secret_encrypted = b"encrypted"
+        user.totp_enrolled_at = user.created_at
+        user.totp_last_step = 123
+        session.add(RecoveryCode(user_id=user.id, code_hash="hash"))
+        session.commit()
+    engine.dispose()
+
+    reset = duk("user", "reset-totp", "kari", database_url=migrated_url)
+
+    assert reset.code == 0, reset.err
+    assert "kari" in reset.out
+    with reading(migrated_url) as db:
+        stored = db.scalars(select(User).where(User.username == "kari")).one()
+        assert stored.totp_secret_encrypted is None
+        assert stored.totp_enrolled_at is None
+        assert stored.totp_last_step is None
+        assert db.scalar(select(func.count()).select_from(RecoveryCode)) == 0
+        assert (
+            db.scalar(select(AuditEvent.purpose).where(AuditEvent.record_id == str(stored.id)))
+            == "totp_reset"
+        )
+    unknown = duk("user", "reset-totp", "nobody", database_url=migrated_url)
+    assert unknown.code == 1
+    assert "nobody" in unknown.err
+
+
 # --- duk backup / duk restore -----------------------------------------------------------------
 
 NORWEGIAN_TEXT = "Blåbærsyltetøy på brødskiva, og ÆØÅ i store bokstaver: «Vi får det til!»"
@@ -613,6 +659,8 @@ def test_the_national_id_survives_a_new_secret_key_and_moves_to_a_new_data_key(
             settings_a,
         )
         family_id = family.id
+        # A TOTP secret is encrypted with the data key too, and moves with it.
+        kari.totp_secret_encrypted = DataKeys(key_a).encrypt("JBSWY3DPEHPK3PXP")
         db.commit()
 
     def read_with(secret_key: str, data_key: str) -> str | None:
@@ -636,9 +684,13 @@ def test_the_national_id_survives_a_new_secret_key_and_moves_to_a_new_data_key(
         env={"DUK_DATA_KEY": key_b, "DUK_DATA_KEYS_OLD": key_a},
     )
     assert moved.code == 0, moved.err
-    assert "Re-encrypted 1" in moved.out
+    assert "Re-encrypted 2" in moved.out
     # The old key can go.
     assert read_with(secret_key=TEST_SECRET, data_key=key_b) == "01017549819"
+    with reading(migrated_url) as db:
+        secret = db.scalars(select(User.totp_secret_encrypted)).one()
+        assert secret is not None
+        assert DataKeys(key_b).decrypt(secret) == "JBSWY3DPEHPK3PXP"
 
 
 def test_production_refuses_to_start_without_a_data_key_of_its_own() -> None:

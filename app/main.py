@@ -210,6 +210,7 @@ def create_app(
         RequestGuardMiddleware,
         max_body_bytes=settings.max_body_bytes,
         allowed_hosts=settings.allowed_host_names,
+        form_origins=lambda: oidc.form_origins(app.state.oidc, settings),
     )
     logging.getLogger("duk").setLevel(logging.INFO)
     return app

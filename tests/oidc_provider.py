@@ -1,11 +1,14 @@
 """A real OpenID Connect provider for the tests (DESIGN §11): ``oidc-provider-mock`` (from the
 lock file), in a process of its own on a free loopback port.
 
-Run as ``python -m tests.oidc_provider [--jwks-from URL]``: it binds port 0, prints the port
-it got on its first line once it listens, and serves until it is stopped. ``--jwks-from``
-makes it announce another provider's key set in its discovery document while it goes on
-signing with its own key: a provider whose ID tokens do not verify against the keys it
-publishes (a bad signature, as Duk sees it).
+Run as ``python -m tests.oidc_provider [--port N] [--jwks-from URL]``: it binds port N (a free
+one by default), prints the port on its first line once it listens, and serves until it is
+stopped; each start makes a new signing key (a provider restarted on its port has rotated its
+keys). Its pages ask nothing of other origins (the package's stylesheet from a CDN is left
+out) and answer the browser's icon request, so a browser test can allow the provider's origin
+and no other. ``--jwks-from`` makes it announce another provider's key set in its discovery
+document while it goes on signing with its own key: a provider whose ID tokens do not verify
+against the keys it publishes (a bad signature, as Duk sees it).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -121,18 +125,44 @@ def _announcing_other_keys(app: WSGIApp, jwks_uri: str) -> WSGIApp:
     return wrapped
 
 
+_THIRD_PARTY_STYLES = re.compile(rb"<link[^>]*https://cdn\.jsdelivr\.net[^>]*>")
+
+
+def _own_styles_only(app: WSGIApp) -> WSGIApp:
+    """The package's pages without their stylesheet from a CDN (offline, and no request to a
+    third origin from a browser test's tablet), and an empty icon for the browser that asks
+    (rather than a 404 in its console)."""
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/favicon.ico":
+            start_response("204 No Content", [])
+            return [b""]
+        captured: list[Any] = []
+        body = b"".join(app(environ, lambda *a: captured.append(a)))
+        status, headers = captured[0][0], captured[0][1]
+        if any(k.lower() == "content-type" and "text/html" in v for k, v in headers):
+            body = _THIRD_PARTY_STYLES.sub(b"", body)
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            headers.append(("Content-Length", str(len(body))))
+        start_response(status, headers)
+        return [body]
+
+    return wrapped
+
+
 def main() -> None:
     import oidc_provider_mock
     import werkzeug.serving
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--jwks-from", help="announce this provider's keys instead of its own")
+    parser.add_argument("--port", type=int, default=0, help="the port to listen on")
     args = parser.parse_args()
     os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
-    app: WSGIApp = oidc_provider_mock.app(require_nonce=True)
+    app: WSGIApp = _own_styles_only(oidc_provider_mock.app(require_nonce=True))
     if args.jwks_from:
         app = _announcing_other_keys(app, args.jwks_from.rstrip("/") + "/jwks")
-    server = werkzeug.serving.make_server("127.0.0.1", 0, app, threaded=True)
+    server = werkzeug.serving.make_server("127.0.0.1", args.port, app, threaded=True)
     sys.stdout.write(f"{server.server_port}\n")
     sys.stdout.flush()
     server.serve_forever()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
@@ -54,6 +55,26 @@ class Flow:
 
     next: str
     purpose: str  # "page": a browser session; "api": a bearer token shown once
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def form_origins(client: StarletteOAuth2App | None, settings: Settings) -> tuple[str, ...]:
+    """The provider's origins a form of Duk's may lead to (the sign-out's redirect goes to its
+    end-session endpoint): its issuer's, and its endpoints' once its discovery document has
+    been read (ID-porten and Ansattporten keep them on another host than the issuer's)."""
+    if client is None:
+        return ()
+    metadata = client.server_metadata or {}
+    urls = (
+        settings.oidc_issuer,
+        metadata.get("authorization_endpoint"),
+        metadata.get("end_session_endpoint"),
+    )
+    return tuple(sorted({o for u in urls if isinstance(u, str) and (o := _origin(u))}))
 
 
 async def start(

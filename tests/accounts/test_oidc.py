@@ -107,7 +107,7 @@ def test_the_login_page_offers_the_provider_beside_the_password(
     page = browser_for().get("/login?next=/families", headers={"Accept-Language": "nb"})
     assert page.status_code == 200
     assert "Logg inn med Asker kommune" in page.text
-    assert 'action="/auth/oidc/login"' in page.text
+    assert 'href="/auth/oidc/login?next=/families"' in page.text
     assert 'name="password"' in page.text
 
 
@@ -346,3 +346,16 @@ def test_a_device_gets_an_api_token_through_the_same_flow(
     me = browser.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200
     assert me.json()["username"] == user.username
+
+
+def test_forms_may_lead_to_the_provider_and_nowhere_else(
+    browser_for: BrowserFactory, provider: Provider, session: Session, client: TestClient
+) -> None:
+    # Signing out is a form whose answer redirects to the provider's end-session endpoint: a
+    # browser holds the whole way to the page's form-action, so the provider's origin is in it.
+    linked_user(session, "csp-sub")
+    browser = browser_for()
+    assert sign_in(browser, provider, "csp-sub").status_code == 303
+    policy = browser.get("/").headers["content-security-policy"]
+    assert f"form-action 'self' {provider.issuer};" in policy
+    assert "form-action 'self';" in client.get("/login").headers["content-security-policy"]

@@ -97,13 +97,16 @@ def _wait_until_healthy(server: DukServer) -> None:
         time.sleep(0.05)  # polling for readiness, not waiting for a result
 
 
-def start_server(database_url: str, log: Path, *extra: str) -> DukServer:
-    """``duk serve`` on a free loopback port; returns once /api/v1/health answers 200."""
+def start_server(
+    database_url: str, log: Path, *extra: str, env: Mapping[str, str] | None = None
+) -> DukServer:
+    """``duk serve`` on a free loopback port, with ``env``'s settings besides the database's;
+    returns once /api/v1/health answers 200."""
     port = free_port()
     with log.open("ab") as out:
         process = subprocess.Popen(
             [str(DUK), "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
-            env=duk_env(database_url),
+            env=duk_env(database_url, env),
             cwd=PROJECT_ROOT,
             stdin=subprocess.DEVNULL,
             stdout=out,
@@ -116,8 +119,10 @@ def start_server(database_url: str, log: Path, *extra: str) -> DukServer:
 
 
 @contextlib.contextmanager
-def serving(database_url: str, log: Path, *extra: str) -> Iterator[DukServer]:
-    server = start_server(database_url, log, *extra)
+def serving(
+    database_url: str, log: Path, *extra: str, env: Mapping[str, str] | None = None
+) -> Iterator[DukServer]:
+    server = start_server(database_url, log, *extra, env=env)
     try:
         yield server
     finally:

@@ -1,9 +1,10 @@
 """Staff sign-in through the municipality's OpenID Connect provider (DESIGN §11), with Authlib:
 authorization code with PKCE (S256), the provider's endpoints and keys from its discovery
 document, and every check of the ID token done by Authlib and joserfc (signature against the
-provider's keys, fetched again when a token names a key not yet seen; issuer, audience, nonce,
-expiry; ``acr`` when DUK_OIDC_ACR asks for it). What is Duk's own: which user a subject is
-(app/accounts/service.py), and what a refusal is called and tells the person."""
+provider's keys, fetched again when a token names a key not yet seen or fails the keys Duk
+has; issuer, audience, nonce, expiry; ``acr`` when DUK_OIDC_ACR asks for it). What is Duk's
+own: which user a subject is (app/accounts/service.py), and what a refusal is called and tells
+the person."""
 
 from __future__ import annotations
 
@@ -34,6 +35,23 @@ LEEWAY_SECONDS = 60
 ID_TOKEN_KEY = "duk_oidc_id_token"
 
 
+class _Client(StarletteOAuth2App):  # type: ignore[misc]
+    """Authlib's client, reading the provider's keys again when an ID token's signature fails
+    against the keys it has. Authlib does so itself when a token names a key (``kid``) it has
+    not seen; a provider that rotates its only key and names none would otherwise be refused
+    until Duk restarts. A token reaches this check only as the provider's own answer to the
+    code exchange, so a fresh look at its keys costs nothing a stranger could run up."""
+
+    async def parse_id_token(self, token: Any, nonce: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().parse_id_token(token, nonce, **kwargs)
+        except BadSignatureError:
+            known = self.server_metadata.get("jwks")
+            if await self.fetch_jwk_set(force=True) == known:
+                raise
+            return await super().parse_id_token(token, nonce, **kwargs)
+
+
 def make_client(settings: Settings) -> StarletteOAuth2App | None:
     """The installation's client of its provider, or None when no provider is configured."""
     if not settings.oidc_enabled:
@@ -44,6 +62,7 @@ def make_client(settings: Settings) -> StarletteOAuth2App | None:
         client_id=settings.oidc_client_id,
         client_secret=settings.oidc_client_secret.get_secret_value(),
         server_metadata_url=settings.oidc_discovery_url,
+        client_cls=_Client,
         client_kwargs={"scope": SCOPE, "code_challenge_method": "S256", "timeout": 10},
     )
     return client

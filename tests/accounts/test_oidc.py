@@ -359,3 +359,26 @@ def test_forms_may_lead_to_the_provider_and_nowhere_else(
     policy = browser.get("/").headers["content-security-policy"]
     assert f"form-action 'self' {provider.issuer};" in policy
     assert "form-action 'self';" in client.get("/login").headers["content-security-policy"]
+
+
+def test_a_provider_that_rotated_its_keys_is_still_trusted(
+    browser_for: BrowserFactory, session: Session
+) -> None:
+    # The provider restarts on its port with a new signing key, as a provider rotating its
+    # keys does; Duk, which read the old key set, reads the new one when a token names a key
+    # it has not seen, and the next sign-in goes through.
+    linked_user(session, "rotating-sub")
+    with running_provider() as before:
+        port = urlsplit(before.issuer).port
+        duk = browser_for(oidc_issuer=before.issuer)
+        assert sign_in(duk, before, "rotating-sub").status_code == 303
+        old_keys = httpx2.get(f"{before.issuer}/jwks").json()["keys"]
+    with running_provider("--port", str(port)) as after:
+        assert after.issuer == before.issuer
+        new_keys = httpx2.get(f"{after.issuer}/jwks").json()["keys"]
+        assert new_keys != old_keys
+        duk.cookies.clear()
+        back = sign_in(duk, after, "rotating-sub")
+    assert back.status_code == 303, back.text
+    assert "duk_session" in duk.cookies
+    assert refusals(session)[-1:] != ["oidc:signature"]

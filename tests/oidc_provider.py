@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx2
 
@@ -55,6 +55,18 @@ class Provider:
         response = httpx2.post(authorize_url, data={"sub": sub}, follow_redirects=False)
         assert response.status_code == 302, response.text
         return response.headers["location"]
+
+    def api_token(self, browser: Any, sub: str) -> str:
+        """A device's API token for ``sub`` through Duk's sign-in with the provider
+        (``/auth/oidc/login?for=api``), as the person gets it: ``browser`` is a test client
+        of a Duk configured to this provider."""
+        start = browser.get("/auth/oidc/login?for=api", follow_redirects=False)
+        assert start.status_code == 302, start.text
+        back = urlsplit(self.authorize(start.headers["location"], sub))
+        page = browser.get(f"{back.path}?{back.query}", follow_redirects=False)
+        assert page.status_code == 200, page.text
+        token: str = page.text.split('id="api-token" readonly value="', 1)[1].split('"', 1)[0]
+        return token
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -41,18 +41,21 @@ class Provider:
 
     process: subprocess.Popen[str]
     issuer: str
+    # One connection pool for what the test sends the provider (a client costs some 20 ms to
+    # make, and the access matrix signs in a few hundred times).
+    http: httpx2.Client = field(default_factory=httpx2.Client)
 
     def set_user(self, sub: str, claims: dict[str, Any]) -> None:
         """The claims the provider puts in the ID token of ``sub`` (beside its own: a claim
         given here, such as ``aud``, ``exp`` or ``acr``, replaces the provider's)."""
-        response = httpx2.put(f"{self.issuer}/users/{quote(sub, safe='')}", json=claims)
+        response = self.http.put(f"{self.issuer}/users/{quote(sub, safe='')}", json=claims)
         assert response.status_code == 204, response.text
 
     def authorize(self, authorize_url: str, sub: str) -> str:
         """The person at the provider's sign-in form chooses ``sub`` and presses Authorize;
         returns where the provider sends the browser back (Duk's callback, with code and
         state)."""
-        response = httpx2.post(authorize_url, data={"sub": sub}, follow_redirects=False)
+        response = self.http.post(authorize_url, data={"sub": sub}, follow_redirects=False)
         assert response.status_code == 302, response.text
         return response.headers["location"]
 
@@ -69,6 +72,7 @@ class Provider:
         return token
 
     def stop(self) -> None:
+        self.http.close()
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:

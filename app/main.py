@@ -16,6 +16,7 @@ from starlette.datastructures import URLPath
 from starlette.middleware.sessions import SessionMiddleware
 
 from app.accounts import oidc
+from app.accounts.admin_pages import router as admin_pages
 from app.accounts.oidc_pages import router as oidc_pages
 from app.accounts.pages import router as accounts_pages
 from app.accounts.routes import router as accounts_router
@@ -167,6 +168,7 @@ def create_app(
         reports_router,
         accounts_pages,
         oidc_pages,
+        admin_pages,
         families_pages,
         consents_pages,
         audit_pages,
@@ -208,6 +210,7 @@ def create_app(
         RequestGuardMiddleware,
         max_body_bytes=settings.max_body_bytes,
         allowed_hosts=settings.allowed_host_names,
+        form_origins=lambda: oidc.form_origins(app.state.oidc, settings),
     )
     logging.getLogger("duk").setLevel(logging.INFO)
     return app

@@ -115,6 +115,11 @@ def can_read_reports(actor: Actor) -> bool:
     return actor.role is Role.coordinator
 
 
+def can_manage_users(actor: Actor) -> bool:
+    """The system owner links users to the identity provider (DESIGN §2); no one else."""
+    return actor.role is Role.admin
+
+
 def can_record_barrier(actor: Actor) -> bool:
     return actor.role is Role.caseworker
 

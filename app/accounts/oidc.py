@@ -1,14 +1,16 @@
 """Staff sign-in through the municipality's OpenID Connect provider (DESIGN §11), with Authlib:
 authorization code with PKCE (S256), the provider's endpoints and keys from its discovery
 document, and every check of the ID token done by Authlib and joserfc (signature against the
-provider's keys, fetched again when a token names a key not yet seen; issuer, audience, nonce,
-expiry; ``acr`` when DUK_OIDC_ACR asks for it). What is Duk's own: which user a subject is
-(app/accounts/service.py), and what a refusal is called and tells the person."""
+provider's keys, fetched again when a token names a key not yet seen or fails the keys Duk
+has; issuer, audience, nonce, expiry; ``acr`` when DUK_OIDC_ACR asks for it). What is Duk's
+own: which user a subject is (app/accounts/service.py), and what a refusal is called and tells
+the person."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
@@ -33,6 +35,23 @@ LEEWAY_SECONDS = 60
 ID_TOKEN_KEY = "duk_oidc_id_token"
 
 
+class _Client(StarletteOAuth2App):  # type: ignore[misc]
+    """Authlib's client, reading the provider's keys again when an ID token's signature fails
+    against the keys it has. Authlib does so itself when a token names a key (``kid``) it has
+    not seen; a provider that rotates its only key and names none would otherwise be refused
+    until Duk restarts. A token reaches this check only as the provider's own answer to the
+    code exchange, so a fresh look at its keys costs nothing a stranger could run up."""
+
+    async def parse_id_token(self, token: Any, nonce: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().parse_id_token(token, nonce, **kwargs)
+        except BadSignatureError:
+            known = self.server_metadata.get("jwks")
+            if await self.fetch_jwk_set(force=True) == known:
+                raise
+            return await super().parse_id_token(token, nonce, **kwargs)
+
+
 def make_client(settings: Settings) -> StarletteOAuth2App | None:
     """The installation's client of its provider, or None when no provider is configured."""
     if not settings.oidc_enabled:
@@ -43,6 +62,7 @@ def make_client(settings: Settings) -> StarletteOAuth2App | None:
         client_id=settings.oidc_client_id,
         client_secret=settings.oidc_client_secret.get_secret_value(),
         server_metadata_url=settings.oidc_discovery_url,
+        client_cls=_Client,
         client_kwargs={"scope": SCOPE, "code_challenge_method": "S256", "timeout": 10},
     )
     return client
@@ -54,6 +74,26 @@ class Flow:
 
     next: str
     purpose: str  # "page": a browser session; "api": a bearer token shown once
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def form_origins(client: StarletteOAuth2App | None, settings: Settings) -> tuple[str, ...]:
+    """The provider's origins a form of Duk's may lead to (the sign-out's redirect goes to its
+    end-session endpoint): its issuer's, and its endpoints' once its discovery document has
+    been read (ID-porten and Ansattporten keep them on another host than the issuer's)."""
+    if client is None:
+        return ()
+    metadata = client.server_metadata or {}
+    urls = (
+        settings.oidc_issuer,
+        metadata.get("authorization_endpoint"),
+        metadata.get("end_session_endpoint"),
+    )
+    return tuple(sorted({o for u in urls if isinstance(u, str) and (o := _origin(u))}))
 
 
 async def start(

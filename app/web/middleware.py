@@ -41,6 +41,24 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
 ]
 
 
+_FORM_ACTION = b"form-action 'self'"
+
+
+def security_headers(form_origins: tuple[str, ...] = ()) -> list[tuple[bytes, bytes]]:
+    """The security headers, with ``form_origins`` (the identity provider's) allowed as the
+    target of a form besides this site: a form whose answer redirects there (sign-out through
+    the provider) is held to ``form-action`` all along the way."""
+    if not form_origins:
+        return SECURITY_HEADERS
+    extra = " ".join(form_origins).encode()
+    return [
+        (name, value.replace(_FORM_ACTION, _FORM_ACTION + b" " + extra))
+        if name == b"content-security-policy"
+        else (name, value)
+        for name, value in SECURITY_HEADERS
+    ]
+
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -96,11 +114,24 @@ def _has_bearer(scope: Scope) -> bool:
 
 class RequestGuardMiddleware:
     def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, allowed_hosts: Iterable[str] = ("*",)
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        allowed_hosts: Iterable[str] = ("*",),
+        form_origins: Callable[[], tuple[str, ...]] | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.allowed_hosts = tuple(allowed_hosts)
+        self.form_origins = form_origins
+        self._headers: tuple[tuple[str, ...], list[tuple[bytes, bytes]]] = ((), SECURITY_HEADERS)
+
+    def _security_headers(self) -> list[tuple[bytes, bytes]]:
+        origins = self.form_origins() if self.form_origins is not None else ()
+        if origins != self._headers[0]:
+            self._headers = (origins, security_headers(origins))
+        return self._headers[1]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -128,7 +159,7 @@ class RequestGuardMiddleware:
                 response_started[0] = True
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
-                for name, value in SECURITY_HEADERS:
+                for name, value in self._security_headers():
                     if name not in names:
                         headers.append((name, value))
                 headers.append((b"x-request-id", request_id.encode()))

@@ -109,6 +109,7 @@ class PageRule(enum.Enum):
     public = "no sign-in needed"
     home = "the start page: coordinators go on to their reports, the others see their families"
     barriers = "the barrier register: caseworkers (their own) and coordinators (all)"
+    admin = "the users and their link to the identity provider: admins only (403 for others)"
     provider = (
         "signing in through the OpenID Connect provider: no sign-in needed, and not there (404)"
         " for anyone where no provider is configured, as in this matrix's app; with a provider,"
@@ -196,6 +197,8 @@ def expected_page_status(page: Page, persona: str) -> int:
             return 303 if who.role is Role.coordinator else page.success
         case PageRule.barriers:
             return page.success if who.role in (Role.caseworker, Role.coordinator) else 403
+        case PageRule.admin:
+            return page.success if who.role is Role.admin else 403
         case Kind() as kind:
             return expected_status(kind, who, page.success)
 
@@ -258,6 +261,27 @@ def check_logout(call: PageCall) -> None:
 def check_back_to_login(call: PageCall) -> None:
     assert call.response.headers["location"] == "/login"
     assert call.response.cookies.get("duk_session") is None
+
+
+def check_user_list(call: PageCall) -> None:
+    if call.allowed:
+        assert call.world.lead.username in call.response.text
+
+
+def check_link_subject(call: PageCall) -> None:
+    linked = call.stored(select(User.oidc_subject).where(User.id == call.world.lead.id))
+    assert linked == (["matrix-sub"] if call.allowed else [None])
+
+
+def a_linked_user(session: Session, world: World) -> dict[str, uuid.UUID | str]:
+    world.same_unit.oidc_subject = "linked-sub"
+    session.commit()
+    return {}
+
+
+def check_unlink_subject(call: PageCall) -> None:
+    linked = call.stored(select(User.oidc_subject).where(User.id == call.world.same_unit.id))
+    assert linked == ([None] if call.allowed else ["linked-sub"])
 
 
 def check_form_token(call: PageCall) -> None:
@@ -525,6 +549,27 @@ PAGES = (
     ),
     Page("GET", "/auth/oidc/callback", PageRule.provider, _none),
     Page("GET", "/auth/oidc/logout", PageRule.provider, _none),
+    # the administrator's users: linking them to the identity provider's subject
+    Page("GET", "/admin/users", PageRule.admin, _none, check=check_user_list),
+    Page(
+        "POST",
+        "/admin/users/{user_id}/oidc-subject",
+        PageRule.admin,
+        lambda w: {"user_id": w.lead.id},
+        303,
+        form=lambda _w: {"oidc_subject": "matrix-sub"},
+        check=check_link_subject,
+    ),
+    Page(
+        "POST",
+        "/admin/users/{user_id}/oidc-subject/unlink",
+        PageRule.admin,
+        lambda w: {"user_id": w.same_unit.id},
+        303,
+        form=lambda _w: {"confirm": "yes"},
+        setup=a_linked_user,
+        check=check_unlink_subject,
+    ),
     Page(
         "POST",
         "/language",

@@ -107,7 +107,7 @@ def test_the_login_page_offers_the_provider_beside_the_password(
     page = browser_for().get("/login?next=/families", headers={"Accept-Language": "nb"})
     assert page.status_code == 200
     assert "Logg inn med Asker kommune" in page.text
-    assert 'action="/auth/oidc/login"' in page.text
+    assert 'href="/auth/oidc/login?next=/families"' in page.text
     assert 'name="password"' in page.text
 
 
@@ -346,3 +346,39 @@ def test_a_device_gets_an_api_token_through_the_same_flow(
     me = browser.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200
     assert me.json()["username"] == user.username
+
+
+def test_forms_may_lead_to_the_provider_and_nowhere_else(
+    browser_for: BrowserFactory, provider: Provider, session: Session, client: TestClient
+) -> None:
+    # Signing out is a form whose answer redirects to the provider's end-session endpoint: a
+    # browser holds the whole way to the page's form-action, so the provider's origin is in it.
+    linked_user(session, "csp-sub")
+    browser = browser_for()
+    assert sign_in(browser, provider, "csp-sub").status_code == 303
+    policy = browser.get("/").headers["content-security-policy"]
+    assert f"form-action 'self' {provider.issuer};" in policy
+    assert "form-action 'self';" in client.get("/login").headers["content-security-policy"]
+
+
+def test_a_provider_that_rotated_its_keys_is_still_trusted(
+    browser_for: BrowserFactory, session: Session
+) -> None:
+    # The provider restarts on its port with a new signing key, as a provider rotating its
+    # keys does; Duk, which read the old key set, reads the new one when a token names a key
+    # it has not seen, and the next sign-in goes through.
+    linked_user(session, "rotating-sub")
+    with running_provider() as before:
+        port = urlsplit(before.issuer).port
+        duk = browser_for(oidc_issuer=before.issuer)
+        assert sign_in(duk, before, "rotating-sub").status_code == 303
+        old_keys = httpx2.get(f"{before.issuer}/jwks").json()["keys"]
+    with running_provider("--port", str(port)) as after:
+        assert after.issuer == before.issuer
+        new_keys = httpx2.get(f"{after.issuer}/jwks").json()["keys"]
+        assert new_keys != old_keys
+        duk.cookies.clear()
+        back = sign_in(duk, after, "rotating-sub")
+    assert back.status_code == 303, back.text
+    assert "duk_session" in duk.cookies
+    assert refusals(session)[-1:] != ["oidc:signature"]

@@ -120,6 +120,12 @@ class ContextWatch:
     page_errors: list[str] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
     allowed_console_errors: list[re.Pattern[str]] = field(default_factory=list)
+    allowed_origins: list[str] = field(default_factory=list)
+
+    def allow_origin(self, url: str) -> None:
+        """Another origin this tablet may be sent to on purpose (the identity provider's sign-in
+        page); every other origin stays a problem."""
+        self.allowed_origins.append(url)
 
     def allow_console_error(self, pattern: str) -> None:
         """A console error the test provokes on purpose (e.g. a 404 page it visits)."""
@@ -136,7 +142,7 @@ class ContextWatch:
         self.settle()
         found = [
             f"request outside {self.base_url}: {url}"
-            for url in off_origin(self.requests, self.base_url)
+            for url in off_origin(self.requests, self.base_url, *self.allowed_origins)
         ]
         found += [f"Content-Security-Policy violation: {v}" for v in self.csp_violations]
         found += [f"uncaught script error: {e}" for e in self.page_errors]
@@ -212,10 +218,10 @@ def new_tablet(
     return context, watch_context(context, base_url)
 
 
-def off_origin(urls: list[str], base_url: str) -> list[str]:
-    origin = _origin(base_url)
+def off_origin(urls: list[str], base_url: str, *also_allowed: str) -> list[str]:
+    origins = {_origin(url) for url in (base_url, *also_allowed)}
     # data: and blob: URLs never leave the tablet.
-    return [u for u in urls if not u.startswith(("data:", "blob:")) and _origin(u) != origin]
+    return [u for u in urls if not u.startswith(("data:", "blob:")) and _origin(u) not in origins]
 
 
 def assert_same_origin(requests: list[str], base_url: str) -> None:

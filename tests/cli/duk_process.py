@@ -100,8 +100,8 @@ def _wait_until_healthy(server: DukServer) -> None:
 def start_server(
     database_url: str, log: Path, *extra: str, env: Mapping[str, str] | None = None
 ) -> DukServer:
-    """``duk serve`` on a free loopback port; returns once /api/v1/health answers 200.
-    ``env``: DUK_* settings of its own (``{"DUK_TOTP_REQUIRED": "true"}``)."""
+    """``duk serve`` on a free loopback port, with ``env``'s settings besides the database's;
+    returns once /api/v1/health answers 200."""
     port = free_port()
     with log.open("ab") as out:
         process = subprocess.Popen(

@@ -1,0 +1,152 @@
+"""The administrator's page of users, where a user is linked to the identity provider's
+subject or unlinked (issue 14, DESIGN §2, §11): admins only, every change audited, a subject
+never linked to two users."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import AuditEvent, User
+from app.models.enums import Role
+from tests.factories import make_unit, make_user
+from tests.html import page as read_page
+from tests.pages import SignedIn
+
+USERS = "/admin/users"
+
+
+def _link(user: User) -> str:
+    return f"{USERS}/{user.id}/oidc-subject"
+
+
+def _stored_subject(session: Session, user: User) -> str | None:
+    session.expire_all()
+    return session.scalar(select(User.oidc_subject).where(User.id == user.id))
+
+
+def _trail(session: Session, user: User) -> list[str | None]:
+    return list(
+        session.scalars(
+            select(AuditEvent.purpose)
+            .where(AuditEvent.record_type == "user", AuditEvent.record_id == str(user.id))
+            .order_by(AuditEvent.id)
+        )
+    )
+
+
+def test_an_admin_links_a_user_who_then_shows_as_linked(
+    session: Session, signed_in: SignedIn
+) -> None:
+    admin = make_user(session, role=Role.admin)
+    kari = make_user(session, units=[make_unit(session)], username="kari-link")
+    session.commit()
+    browser = signed_in(admin, language="en")
+
+    listed = browser.get(USERS)
+    assert listed.status_code == 200
+    assert "kari-link" in listed.text
+    assert 'href="/admin/users"' in listed.text  # the admin's menu leads here
+
+    sent = browser.submit(USERS, _link(kari), {"oidc_subject": "  kari-at-asker  "})
+    assert sent.status_code == 303
+    assert sent.headers["location"].startswith("/admin/users?done=linked")
+    assert _stored_subject(session, kari) == "kari-at-asker"
+    assert _trail(session, kari) == ["oidc_link"]
+    after = browser.get(sent.headers["location"])
+    assert "The user is linked" in after.text
+    assert "kari-at-asker" in after.text
+
+
+def test_a_subject_linked_to_someone_else_is_refused_beside_the_field(
+    session: Session, signed_in: SignedIn
+) -> None:
+    admin = make_user(session, role=Role.admin)
+    unit = make_unit(session)
+    holder = make_user(session, units=[unit])
+    holder.oidc_subject = "shared-sub"
+    other = make_user(session, units=[unit])
+    session.commit()
+    browser = signed_in(admin, language="en")
+
+    sent = browser.submit(USERS, _link(other), {"oidc_subject": "shared-sub"})
+
+    assert sent.status_code == 422
+    error = read_page(sent).one(f"#oidc_subject-{other.id}-error")
+    assert "Another user is linked to this subject already" in error.text
+    field = read_page(sent).one(f"#oidc_subject-{other.id}")
+    assert field["aria-describedby"] == f"oidc_subject-{other.id}-error"
+    assert field["value"] == "shared-sub"
+    assert _stored_subject(session, other) is None
+    assert _stored_subject(session, holder) == "shared-sub"
+    assert _trail(session, other) == []
+
+
+def test_an_empty_subject_is_refused(session: Session, signed_in: SignedIn) -> None:
+    admin = make_user(session, role=Role.admin)
+    user = make_user(session, units=[make_unit(session)])
+    session.commit()
+    sent = signed_in(admin, language="en").submit(USERS, _link(user), {"oidc_subject": "  "})
+    assert sent.status_code == 422
+    assert "Give the subject (sub)" in sent.text
+    assert _stored_subject(session, user) is None
+
+
+def test_unlinking_asks_for_confirmation_and_is_audited(
+    session: Session, signed_in: SignedIn
+) -> None:
+    admin = make_user(session, role=Role.admin)
+    user = make_user(session, units=[make_unit(session)], username="leaving")
+    user.oidc_subject = "leaving-sub"
+    session.commit()
+    browser = signed_in(admin, language="en")
+    unlink = f"{_link(user)}/unlink"
+
+    unconfirmed = browser.submit(USERS, unlink, {})
+    assert unconfirmed.status_code == 422
+    assert "Tick the box to confirm" in unconfirmed.text
+    assert _stored_subject(session, user) == "leaving-sub"
+
+    confirmed = browser.submit(USERS, unlink, {"confirm": "yes"})
+    assert confirmed.status_code == 303
+    assert _stored_subject(session, user) is None
+    assert _trail(session, user) == ["oidc_unlink"]
+
+
+def test_the_page_speaks_norwegian(session: Session, signed_in: SignedIn) -> None:
+    admin = make_user(session, role=Role.admin)
+    session.commit()
+    listed = signed_in(admin, language="nb").get(USERS)
+    assert listed.status_code == 200
+    assert "<h1>Brukere</h1>" in listed.text
+
+
+def test_no_one_but_an_admin_reaches_the_page_or_its_forms(
+    session: Session, signed_in: SignedIn
+) -> None:
+    unit = make_unit(session)
+    target = make_user(session, units=[unit])
+    target.oidc_subject = "kept-sub"
+    session.commit()
+    for role in (Role.caseworker, Role.reviewer, Role.coordinator):
+        browser = signed_in(make_user(session, role=role, units=[unit]), language="en")
+        assert browser.get(USERS).status_code == 403
+        assert browser.post_form(_link(target), {"oidc_subject": "mine"}).status_code == 403
+        unlinked = browser.post_form(f"{_link(target)}/unlink", {"confirm": "yes"})
+        assert unlinked.status_code == 403
+        # An unknown user is refused the same way: the answer tells nothing of who exists.
+        missing = browser.post_form(f"{USERS}/{uuid.uuid4()}/oidc-subject", {"oidc_subject": "x"})
+        assert missing.status_code == 403
+    assert _stored_subject(session, target) == "kept-sub"
+
+
+def test_an_admin_asking_for_a_user_that_does_not_exist_gets_404(
+    session: Session, signed_in: SignedIn
+) -> None:
+    admin = make_user(session, role=Role.admin)
+    session.commit()
+    browser = signed_in(admin)
+    missing = browser.post_form(f"{USERS}/{uuid.uuid4()}/oidc-subject", {"oidc_subject": "x"})
+    assert missing.status_code == 404

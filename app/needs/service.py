@@ -633,6 +633,7 @@ def referral_views(
             "provider": None,
             "external": entry is None,
             "open": referral.status not in CLOSED_REFERRAL,
+            "in_error": referral.outcome is ReferralOutcome.entered_in_error,
         }
         if entry is not None:
             view["name"] = catalogue_service.service_text(entry[0], lang)["name"]

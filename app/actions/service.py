@@ -311,6 +311,8 @@ def update_action(
     new = data.status
     if new is ActionStatus.entered_in_error and not lead_side:
         raise Forbidden("Only the plan lead's side marks an action entered in error.")
+    if action.status is ActionStatus.entered_in_error:
+        raise Conflict("The action was entered in error: it is kept in the history only.")
     errors: list[FieldError] = []
     for field in ("text", "responsible", "status", "need_ids", "goal_ids"):
         if field in given and getattr(data, field) is None:
@@ -331,8 +333,6 @@ def update_action(
         errors += _check_responsible(session, data.responsible.unit_id, data.responsible.user_id)
     if errors:
         raise Invalid(errors)
-    if action.status is ActionStatus.entered_in_error:
-        raise Conflict("The action was entered in error: it is kept in the history only.")
     check_version(action.version, expected_version)
     if new is ActionStatus.entered_in_error:
         correction_service.mark_action_in_error(session, actor, action, reason)

@@ -121,6 +121,8 @@ def update_goal(
     the plan lead's side does at a follow-up meeting; corrects its words, horizon, domains or
     target date, keeping the earlier ones in its history; or marks it entered in error."""
     scope.require_edit()
+    if goal.lifecycle_status is GoalLifecycle.entered_in_error:
+        raise Conflict("The goal was entered in error: it is kept in the history only.")
     given = data.model_fields_set - {"reason"}
     errors: list[FieldError] = []
     for field in ("lifecycle_status", "text", "horizon", "domains"):
@@ -144,8 +146,6 @@ def update_goal(
         errors += _domain_errors(session, goal.canvas_id, data.domains)
     if errors:
         raise Invalid(errors)
-    if goal.lifecycle_status is GoalLifecycle.entered_in_error:
-        raise Conflict("The goal was entered in error: it is kept in the history only.")
     check_version(goal.version, expected_version)
     reason = (data.reason or "").strip() or None
     before = _goal_values(goal)

@@ -173,6 +173,7 @@ def correct_need(
     """Corrects the need's words, domain, priority or indicators, keeping what it said before in
     its history; or marks it entered in error (``mark_need_in_error``)."""
     scope.require_edit()
+    require_standing(need)
     given = data.model_fields_set - {"reason"}
     errors = [
         FieldError(field, "Cannot be null")
@@ -193,7 +194,6 @@ def correct_need(
         errors += template_store.indicator_errors(template, domain, data.indicators, "indicators")
     if errors:
         raise Invalid(errors)
-    require_standing(need)
     check_version(need.version, expected_version)
     reason = (data.reason or "").strip() or None
     if data.status is NeedStatus.entered_in_error:

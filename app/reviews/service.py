@@ -178,11 +178,12 @@ def _list_diff(
     for k, item in new.items():
         if k not in old:
             continue
-        fields = [*item, *(f for f in old[k] if f not in item)]
+        # A field only one version has came with a newer schema (a need's status, a goal's
+        # target date), not with a change to the plan: only fields both hold are compared.
         changes = [
-            FieldChange(field=f, before=old[k].get(f), after=item.get(f))
-            for f in fields
-            if f not in _NOT_COMPARED and old[k].get(f) != item.get(f)
+            FieldChange(field=f, before=old[k][f], after=item[f])
+            for f in item
+            if f in old[k] and f not in _NOT_COMPARED and old[k][f] != item[f]
         ]
         if changes:
             diff.changed.append(ItemChange(id=k, changes=changes, item=item))

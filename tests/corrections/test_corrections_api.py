@@ -42,8 +42,9 @@ def canvas(client: TestClient, world: World) -> Json:
 
 
 def item(client: TestClient, world: World, part: str, item_id: Any) -> Json:
-    [found] = [i for i in canvas(client, world)[part] if i["id"] == str(item_id)]
-    return found
+    found: list[Json] = [i for i in canvas(client, world)[part] if i["id"] == str(item_id)]
+    assert len(found) == 1, found
+    return found[0]
 
 
 def history(client: TestClient, world: World, path: str, persona: str = "lead") -> Any:

@@ -59,7 +59,7 @@ def patch_action(
 
 
 @router.get("/actions/{action_id}/corrections", response_model=list[CorrectionOut])
-def action_corrections(
+def action_history(
     action_id: uuid.UUID, actor: CurrentActor, session: SessionDep
 ) -> list[CorrectionOut]:
     """The action's corrections, newest first: its earlier wording (the lead side only; a unit

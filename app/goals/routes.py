@@ -55,7 +55,7 @@ def patch_goal(
 
 
 @router.get("/goals/{goal_id}/corrections", response_model=list[CorrectionOut])
-def goal_corrections(
+def goal_history(
     goal_id: uuid.UUID, actor: CurrentActor, session: SessionDep
 ) -> list[CorrectionOut]:
     """The goal's corrections, newest first: its earlier wording (the lead side only)."""

@@ -29,6 +29,7 @@ from app.kit.i18n import N_, request_language
 from app.kit.templating import render
 from app.models import Canvas, Need, Referral
 from app.models.enums import CorrectedRecord, NeedStatus, ReferralStatus
+from app.needs import corrections as need_corrections
 from app.needs import service as need_service
 from app.needs.schemas import NeedOut, NeedPatch, ReferralPatch
 from app.web.case import case_context
@@ -183,7 +184,7 @@ def correct_need(
         data["reason"] = reason.strip()
     _, errors = forms.submit(
         session,
-        lambda: need_service.correct_need(
+        lambda: need_corrections.correct_need(
             session,
             actor,
             scope,
@@ -238,9 +239,9 @@ def _error_page(
                 catalogue_service.services_by_id(session),
                 request_language(request),
             )[need.id][0]["name"]
-            for r in need_service.open_referrals_of(session, need.id)
+            for r in need_corrections.open_referrals_of(session, need.id)
         ],
-        "actions": [a.text for a in need_service.lone_actions_of(session, need.id)],
+        "actions": [a.text for a in need_corrections.lone_actions_of(session, need.id)],
         "form": dict(form or {"reason": ""}),
         "errors": dict(errors or {}),
     }
@@ -281,7 +282,7 @@ def mark_need_in_error(
         data["reason"] = reason.strip()
     _, errors = forms.submit(
         session,
-        lambda: need_service.correct_need(
+        lambda: need_corrections.correct_need(
             session,
             actor,
             scope,
@@ -413,7 +414,7 @@ def correct_referral(
         data["reason"] = reason.strip()
     _, errors = forms.submit(
         session,
-        lambda: need_service.correct_referral(
+        lambda: need_corrections.correct_referral(
             session,
             actor,
             scope,

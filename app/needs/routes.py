@@ -15,6 +15,7 @@ from app.corrections.schemas import CorrectionOut
 from app.kit.concurrency import IfMatch, expected_version, set_etag
 from app.models import Need, Referral
 from app.models.enums import CorrectedRecord
+from app.needs import corrections as need_corrections
 from app.needs import service as need_service
 from app.needs.schemas import (
     NeedCreate,
@@ -83,7 +84,7 @@ def patch_referral(
 ) -> ReferralOut:
     referral, scope = record_scope(session, actor, Referral, referral_id, "referral", Reach.plan)
     version = expected_version(if_match, referral.version)
-    need_service.update_referral(session, actor, scope, referral, data, version)
+    need_corrections.patch_referral(session, actor, scope, referral, data, version)
     set_etag(response, referral.version)
     return need_service.referral_out(referral, need_service.provider_unit_of(session, referral))
 
@@ -101,13 +102,13 @@ def patch_need(
     need, scope = record_scope(session, actor, Need, need_id, "need", Reach.case)
     scope.require_edit()
     version = expected_version(if_match, need.version)
-    need_service.correct_need(session, actor, scope, need, data, version)
+    need_corrections.correct_need(session, actor, scope, need, data, version)
     set_etag(response, need.version)
     return NeedOut.model_validate(need)
 
 
 @router.get("/needs/{need_id}/corrections", response_model=list[CorrectionOut])
-def need_corrections(
+def need_history(
     need_id: uuid.UUID, actor: CurrentActor, session: SessionDep
 ) -> list[CorrectionOut]:
     """The need's corrections, newest first: its earlier wording (the lead side only)."""
@@ -118,7 +119,7 @@ def need_corrections(
 
 
 @router.get("/referrals/{referral_id}/corrections", response_model=list[CorrectionOut])
-def referral_corrections(
+def referral_history(
     referral_id: uuid.UUID, actor: CurrentActor, session: SessionDep
 ) -> list[CorrectionOut]:
     """The referral's corrections, newest first: the services it named before (the lead side

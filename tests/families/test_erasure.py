@@ -28,7 +28,7 @@ from app.models import (
     Referral,
 )
 from app.models.enums import AuditAction
-from app.needs import service as need_service
+from app.needs import corrections as need_corrections
 from app.needs.schemas import NeedPatch
 from tests.factories import World, actor_of, build_world
 
@@ -82,7 +82,7 @@ def world_with_history(session: Session, settings: Settings) -> World:
     holds the family's words) and a corrected need, so every family table holds rows."""
     world = build_world(session, settings)
     lead = actor_of(session, world.lead)
-    need_service.correct_need(
+    need_corrections.correct_need(
         session,
         lead,
         scope_for(session, lead, world.family),

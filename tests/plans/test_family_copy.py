@@ -29,6 +29,7 @@ from app.models.enums import (
     ReferralStatus,
     ResponsibleKind,
 )
+from app.needs import corrections as need_corrections
 from app.needs import service as need_service
 from app.needs.schemas import NeedCreate, NeedPatch, ReferralCreate, ReferralPatch
 from tests.factories import (
@@ -235,7 +236,7 @@ def test_the_pdf_leaves_out_what_was_entered_in_error_and_what_was_cancelled(
                 need_ids=needs,
             ),
         )
-    need_service.correct_need(
+    need_corrections.correct_need(
         session, actor, scope, wrong_need, NeedPatch(status=NeedStatus.entered_in_error), 1
     )
     [wrong_action] = [

@@ -234,12 +234,15 @@ def _error_page(
         + f"#need-{need.id}",
         # What goes with it, said before the caseworker confirms.
         "referrals": [
-            need_service.referral_views(
-                [need_service.referral_out(r, need_service.provider_unit_of(session, r))],
+            view["name"]
+            for view in need_service.referral_views(
+                [
+                    need_service.referral_out(r, need_service.provider_unit_of(session, r))
+                    for r in need_corrections.open_referrals_of(session, need.id)
+                ],
                 catalogue_service.services_by_id(session),
                 request_language(request),
-            )[need.id][0]["name"]
-            for r in need_corrections.open_referrals_of(session, need.id)
+            ).get(need.id, [])
         ],
         "actions": [a.text for a in need_corrections.lone_actions_of(session, need.id)],
         "form": dict(form or {"reason": ""}),

@@ -97,9 +97,6 @@ GOAL_CLOSING_ACHIEVEMENTS = frozenset(
 )
 
 
-CORRECTED_FIELDS = ("text", "horizon", "domains", "target_date")
-
-
 def _goal_values(goal: Goal) -> dict[str, Any]:
     return {
         "text": goal.text,

@@ -70,13 +70,13 @@ HAND_WRITTEN_CUBE = """
 SELECT n.domain, n.municipality_code, grouping(n.domain, n.municipality_code),
        count(DISTINCT n.family_id), count(*)
 FROM need n
-WHERE n.created_at >= %(start)s AND n.created_at < %(end)s
+WHERE n.status = 'active' AND n.created_at >= %(start)s AND n.created_at < %(end)s
 GROUP BY CUBE (n.domain, n.municipality_code)
 """
 HAND_WRITTEN_CELLS = """
 SELECT n.domain, n.municipality_code, count(DISTINCT n.family_id), count(*)
 FROM need n
-WHERE n.created_at >= %(start)s AND n.created_at < %(end)s
+WHERE n.status = 'active' AND n.created_at >= %(start)s AND n.created_at < %(end)s
 GROUP BY n.domain, n.municipality_code
 """
 
@@ -145,7 +145,7 @@ def load(url: str, families: int, needs: int, seed: int) -> None:
         with (
             cursor.copy(
                 "COPY need (id, canvas_id, family_id, domain, municipality_code, text, priority,"
-                " indicators,"
+                " indicators, status,"
                 " created_by_id, created_at, version) FROM STDIN"
             ) as copy,
         ):
@@ -166,6 +166,7 @@ def load(url: str, families: int, needs: int, seed: int) -> None:
                         "Benk",
                         rng.randint(1, 3),
                         "[" + ",".join(f'"{c}"' for c in codes) + "]",
+                        "active",
                         lead_id,
                         created_at,
                         1,

@@ -26,7 +26,18 @@ from app.families.schemas import FamilyCreate, Household
 from app.goals import service as goal_service
 from app.goals.schemas import GoalCreate
 from app.kit.i18n import local_today
-from app.models import Action, Canvas, Family, Need, Plan, Referral, Service, Unit, User
+from app.models import (
+    Action,
+    Canvas,
+    Family,
+    Goal,
+    Need,
+    Plan,
+    Referral,
+    Service,
+    Unit,
+    User,
+)
 from app.models.enums import GoalHorizon, Language, ReferralStatus, ResponsibleKind, Role, UnitLevel
 from app.needs import service as need_service
 from app.needs.schemas import NeedCreate, ReferralCreate, ReferralPatch
@@ -196,6 +207,7 @@ class World:
     family: Family
     canvas: Canvas
     need: Need
+    goal: Goal
     referral: Referral
     action: Action
     plan: Plan
@@ -303,6 +315,7 @@ def build_world(session: Session, settings: Settings) -> World:
         family=family,
         canvas=canvas,
         need=need,
+        goal=goal,
         referral=referral,
         action=action,
         plan=plan,

@@ -24,7 +24,15 @@ from app.models import Plan
 DOMAIN_FIELDS = ("situation", "family_score", "strengths")
 # A need in the family's words; its indicator codes are for statistics only.
 NEED_FIELDS = ("id", "domain", "text", "priority")
-GOAL_FIELDS = ("id", "horizon", "text", "domains", "lifecycle_status", "achievement_status")
+GOAL_FIELDS = (
+    "id",
+    "horizon",
+    "text",
+    "domains",
+    "target_date",
+    "lifecycle_status",
+    "achievement_status",
+)
 ACTION_FIELDS = (
     "id",
     "text",
@@ -61,16 +69,40 @@ def _pick_all(items: Any, fields: Iterable[str]) -> list[dict[str, Any]]:
     return [_pick(item, names) for item in items or () if isinstance(item, Mapping)]
 
 
-def shared_plan_content(content: Mapping[str, Any]) -> dict[str, Any]:
-    """The part of a frozen plan's content that a consented unit receives."""
+def _standing(items: Any, leave_out: frozenset[str]) -> list[Any]:
+    return [
+        item
+        for item in items or ()
+        if not isinstance(item, Mapping) or str(item.get("id")) not in leave_out
+    ]
+
+
+def shared_plan_content(
+    content: Mapping[str, Any], leave_out: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The part of a frozen plan's content that a consented unit receives, without the items
+    whose ids are in ``leave_out`` (entered in error since: never part of the family's plan),
+    the referrals of such needs, and the links to them."""
     domains = content.get("domains") or {}
+    needs = _standing(content.get("needs"), leave_out)
+    gone = leave_out
+    referrals = [
+        r
+        for r in _standing(content.get("referrals"), leave_out)
+        if not isinstance(r, Mapping) or str(r.get("need_id")) not in gone
+    ]
     actions = []
-    for action in content.get("actions") or ():
+    for action in _standing(content.get("actions"), leave_out):
         if not isinstance(action, Mapping):
             continue
         shared = _pick(action, ACTION_FIELDS)
         if isinstance(action.get("responsible"), Mapping):
             shared["responsible"] = _pick(action["responsible"], RESPONSIBLE_FIELDS)
+        for links in ("need_ids", "goal_ids"):
+            if isinstance(shared.get(links), list):
+                shared[links] = [i for i in shared[links] if str(i) not in gone]
+        if str(shared.get("referral_id")) in gone:
+            shared["referral_id"] = None
         actions.append(shared)
     centre = content.get("centre") or {}
     return {
@@ -85,9 +117,9 @@ def shared_plan_content(content: Mapping[str, Any]) -> dict[str, Any]:
         "participants": _pick_all(content.get("participants"), PARTICIPANT_FIELDS),
         "period": _pick(content.get("period") or {}, PERIOD_FIELDS),
         "next_review_date": content.get("next_review_date"),
-        "needs": _pick_all(content.get("needs"), NEED_FIELDS),
-        "referrals": _pick_all(content.get("referrals"), REFERRAL_FIELDS),
-        "goals": _pick_all(content.get("goals"), GOAL_FIELDS),
+        "needs": _pick_all(needs, NEED_FIELDS),
+        "referrals": _pick_all(referrals, REFERRAL_FIELDS),
+        "goals": _pick_all(_standing(content.get("goals"), leave_out), GOAL_FIELDS),
         "actions": actions,
         "plan_lead": _pick(content.get("plan_lead") or {}, PLAN_LEAD_FIELDS),
     }

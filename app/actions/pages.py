@@ -19,11 +19,13 @@ from app.access.actor import Actor
 from app.access.policy import Reach
 from app.access.scope import FamilyScope, canvas_scope, record_scope
 from app.accounts import service as account_service
+from app.actions import correct_pages
 from app.actions import service as action_service
 from app.actions.schemas import ActionCreate, ActionStatusForm
 from app.audit import service as audit
 from app.catalogue import service as catalogue_service
 from app.catalogue import template_store
+from app.corrections import service as correction_service
 from app.goals import service as goal_service
 from app.kit import forms
 from app.kit.forms import FormCode, FormCodes, FormText
@@ -38,7 +40,7 @@ from app.web.deps import PageActor, SessionDep, TransactionalRoute
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
 # Confirmations after a redirect travel as fixed codes, never as text (no personal data in URLs).
-SAVED_CODES = frozenset({"action", "status"})
+SAVED_CODES = frozenset({"action", "status", "corrected", "entered_in_error"})
 
 ACTION_STATUS_MESSAGES = {
     "status": N_("This change is not possible for the action now."),
@@ -77,8 +79,10 @@ def _actions_page(
     template = template_store.template_of(session, canvas)
     needs = need_service.needs_of(session, canvas.id)
     goals = goal_service.goals_of(session, canvas.id)
-    actions = action_service.actions_of(session, canvas.id)
+    every_action = action_service.actions_of(session, canvas.id, include_erroneous=True)
+    actions = [a for a in every_action if a.status is not ActionStatus.entered_in_error]
     audit.record(session, actor, AuditAction.read, "canvas", canvas.id, family_id=canvas.family_id)
+    history = correction_service.canvas_history(session, canvas.id)
     units = account_service.list_units(session)
     members = account_service.unit_members(session)
     unit_names = {u.id: u.name for u in units}
@@ -104,7 +108,14 @@ def _actions_page(
                 if any(unit_id == unit.id for unit_id, _ in members)
             ],
             "member_names": {user.id: user.display_name for _, user in members},
-            "statuses": [s.value for s in ActionStatus],
+            # The lead side sees what was entered in error apart, folded.
+            "erroneous_actions": [a for a in every_action if a not in actions],
+            "history": history,
+            "names": correction_service.history_names(
+                session, canvas.family_id, [c for e in history.values() for c in e], lang
+            ),
+            # Entered in error is said on its own page, with a confirmation.
+            "statuses": [s.value for s in ActionStatus if s is not ActionStatus.entered_in_error],
             "form": dict(form or {"kind": "", "need_ids": [], "goal_ids": []}),
             "errors": dict(errors or {}),
             "action_errors": action_errors or {},
@@ -250,3 +261,8 @@ def save_action_status(
         ACTION_STATUS_MESSAGES,
         lang,
     )[1]
+
+
+# Correcting an action and an action entered in error live in their own module; their pages
+# are served under this room's router.
+router.include_router(correct_pages.router)

@@ -10,8 +10,11 @@ from app.access.policy import Reach
 from app.access.scope import canvas_scope, record_scope
 from app.actions import service as action_service
 from app.actions.schemas import ActionCreate, ActionOut, ActionPatch
+from app.corrections import service as correction_service
+from app.corrections.schemas import CorrectionOut
 from app.kit.concurrency import IfMatch, expected_version, set_etag
 from app.models import Action
+from app.models.enums import CorrectedRecord
 from app.web.deps import CurrentActor, IdempotencyDep, SessionDep, TransactionalRoute
 from app.web.problems import PROBLEM_RESPONSES
 
@@ -53,3 +56,15 @@ def patch_action(
     links = action_service.action_links(session, [action.id])[action.id]
     set_etag(response, action.version)
     return action_service.action_out(action, *links)
+
+
+@router.get("/actions/{action_id}/corrections", response_model=list[CorrectionOut])
+def action_history(
+    action_id: uuid.UUID, actor: CurrentActor, session: SessionDep
+) -> list[CorrectionOut]:
+    """The action's corrections, newest first: its earlier wording (the lead side only; a unit
+    responsible for it follows its status, not its history)."""
+    action, _ = record_scope(session, actor, Action, action_id, "action", Reach.case)
+    return correction_service.read_history(
+        session, actor, CorrectedRecord.action, action.id, action.family_id
+    )

@@ -19,9 +19,10 @@ from app.access.policy import can_update_assigned
 from app.access.scope import FamilyScope
 from app.actions.schemas import ActionCreate, ActionOut, ActionPatch, ResponsibleOut
 from app.audit import service as audit
+from app.corrections import service as correction_service
 from app.db import utcnow
 from app.kit.concurrency import check_version
-from app.kit.errors import FieldError, Forbidden, Invalid
+from app.kit.errors import Conflict, FieldError, Forbidden, Invalid
 from app.models import (
     Action,
     ActionEvent,
@@ -37,10 +38,13 @@ from app.models import (
 from app.models.enums import (
     ActionStatus,
     AuditAction,
+    CorrectedRecord,
+    GoalLifecycle,
+    NeedStatus,
     ResponsibleKind,
 )
 
-_ACTION_ROWS = (
+_ALL_ACTION_ROWS = (
     select(
         Action.id,
         Action.text,
@@ -57,11 +61,16 @@ _ACTION_ROWS = (
     .where(Action.canvas_id == bindparam("canvas_id"))
     .order_by(Action.created_at, Action.id)
 )
+_ACTION_ROWS = _ALL_ACTION_ROWS.where(Action.status != ActionStatus.entered_in_error)
 
 
-def actions_of(session: Session, canvas_id: uuid.UUID) -> list[ActionOut]:
-    """The canvas's actions with the needs and goals each serves, oldest first."""
-    actions = session.execute(_ACTION_ROWS, {"canvas_id": canvas_id}).all()
+def actions_of(
+    session: Session, canvas_id: uuid.UUID, *, include_erroneous: bool = False
+) -> list[ActionOut]:
+    """The canvas's actions with the needs and goals each serves, oldest first; with
+    ``include_erroneous`` those entered in error too (the lead side's pages list them apart)."""
+    rows = _ALL_ACTION_ROWS if include_erroneous else _ACTION_ROWS
+    actions = session.execute(rows, {"canvas_id": canvas_id}).all()
     links = action_links(session, [a.id for a in actions])
     return [action_out(a, *links[a.id]) for a in actions]
 
@@ -128,7 +137,11 @@ def _check_links(
     if need_ids:
         found = set(
             session.scalars(
-                select(Need.id).where(Need.id.in_(need_ids), Need.canvas_id == canvas_id)
+                select(Need.id).where(
+                    Need.id.in_(need_ids),
+                    Need.canvas_id == canvas_id,
+                    Need.status == NeedStatus.active,
+                )
             )
         )
         errors += [
@@ -139,7 +152,11 @@ def _check_links(
     if goal_ids:
         found = set(
             session.scalars(
-                select(Goal.id).where(Goal.id.in_(goal_ids), Goal.canvas_id == canvas_id)
+                select(Goal.id).where(
+                    Goal.id.in_(goal_ids),
+                    Goal.canvas_id == canvas_id,
+                    Goal.lifecycle_status != GoalLifecycle.entered_in_error,
+                )
             )
         )
         errors += [
@@ -245,7 +262,29 @@ ACTION_TRANSITIONS: dict[ActionStatus, frozenset[ActionStatus]] = {
     ),
     ActionStatus.done: frozenset({ActionStatus.in_progress}),
     ActionStatus.cancelled: frozenset({ActionStatus.planned}),
+    # For good: an action written by mistake is not taken up again; a new one is written.
+    ActionStatus.entered_in_error: frozenset(),
 }
+
+
+def _action_values(session: Session, action: Action) -> dict[str, Any]:
+    """What a correction of an action may change, as the API names it."""
+    need_ids, goal_ids = action_links(session, [action.id])[action.id]
+    return {
+        "text": action.text,
+        "responsible": {
+            "kind": action.responsible_kind,
+            "unit_id": action.responsible_unit_id,
+            "user_id": action.responsible_user_id,
+            "member": action.responsible_member,
+        },
+        "due": action.due_date,
+        "need_ids": need_ids,
+        "goal_ids": goal_ids,
+    }
+
+
+CORRECTED_FIELDS = frozenset({"text", "responsible", "due", "need_ids", "goal_ids"})
 
 
 def update_action(
@@ -256,6 +295,10 @@ def update_action(
     data: ActionPatch,
     expected_version: int,
 ) -> Action:
+    """A status change (by the lead side or the responsible unit), or a correction of what is
+    done, by whom, by when and for which needs and goals (the lead side), the earlier values
+    kept in the action's history; or, with ``status: entered_in_error`` on its own, the action
+    marked as written by mistake."""
     assigned = (
         action.responsible_unit_id if action.responsible_kind is ResponsibleKind.unit else None
     )
@@ -265,13 +308,20 @@ def update_action(
     given = data.model_fields_set
     if not lead_side and given - {"status", "reason"}:
         raise Forbidden("The responsible unit may change only the status of its action.")
+    new = data.status
+    if new is ActionStatus.entered_in_error and not lead_side:
+        raise Forbidden("Only the plan lead's side marks an action entered in error.")
+    if action.status is ActionStatus.entered_in_error:
+        raise Conflict("The action was entered in error: it is kept in the history only.")
     errors: list[FieldError] = []
     for field in ("text", "responsible", "status", "need_ids", "goal_ids"):
         if field in given and getattr(data, field) is None:
             errors.append(FieldError(field, "Cannot be null"))
     reason = (data.reason or "").strip() or None
-    new = data.status
-    if new is not None and new != action.status:
+    if new is ActionStatus.entered_in_error:
+        if given - {"status", "reason"}:
+            errors.append(FieldError("status", "Mark an action entered in error on its own"))
+    elif new is not None and new != action.status:
         if new not in ACTION_TRANSITIONS[action.status]:
             errors.append(
                 FieldError("status", f"A {action.status.value} action cannot become {new.value}")
@@ -284,6 +334,11 @@ def update_action(
     if errors:
         raise Invalid(errors)
     check_version(action.version, expected_version)
+    if new is ActionStatus.entered_in_error:
+        correction_service.mark_action_in_error(session, actor, action, reason)
+        return action
+    corrected = bool(given & CORRECTED_FIELDS)
+    before = _action_values(session, action) if corrected else {}
     # Links first: their statements autoflush pending changes, and a flush of the fields set
     # below and another of updated_at would bump the version twice for one PATCH.
     _set_links(session, action.id, data.need_ids, data.goal_ids)
@@ -296,7 +351,8 @@ def update_action(
         action.responsible_member = data.responsible.member
     if "due" in given:
         action.due_date = data.due
-    if new is not None and new != action.status:
+    status_changed = new is not None and new != action.status
+    if new is not None and status_changed:
         session.add(
             ActionEvent(
                 action_id=action.id,
@@ -314,4 +370,18 @@ def update_action(
     audit.record(
         session, actor, AuditAction.update, "action", action.id, family_id=action.family_id
     )
+    if corrected:
+        after = _action_values(session, action)
+        correction_service.record(
+            session,
+            actor,
+            record_type=CorrectedRecord.action,
+            record_id=action.id,
+            family_id=action.family_id,
+            canvas_id=action.canvas_id,
+            changes=correction_service.changes_between(before, after),
+            record_version=action.version,
+            # A reason given with a status change is the status change's.
+            reason=None if status_changed else reason,
+        )
     return action

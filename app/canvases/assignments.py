@@ -18,7 +18,13 @@ from app.actions import service as action_service
 from app.audit import service as audit
 from app.canvases.schemas import AssignedOut
 from app.models import Action, Need, Referral, Service
-from app.models.enums import AuditAction, ReferralStatus, ResponsibleKind
+from app.models.enums import (
+    ActionStatus,
+    AuditAction,
+    ReferralOutcome,
+    ReferralStatus,
+    ResponsibleKind,
+)
 from app.needs import service as need_service
 
 
@@ -53,13 +59,19 @@ def assigned_work(
     ]
     if scope.access is not FamilyAccess.lead_side:
         # What the family shared: items in a submitted plan version, and referrals that have
-        # been sent to the unit. A draft written since the last version is not shared yet.
+        # been sent to the unit. A draft written since the last version is not shared yet, and
+        # an item entered in error never was part of the plan (DESIGN §3, Corrections).
         shared_actions, shared_referrals = shared_item_ids(session, [family_id])
-        actions = [a for a in actions if str(a.id) in shared_actions]
+        actions = [
+            a
+            for a in actions
+            if str(a.id) in shared_actions and a.status is not ActionStatus.entered_in_error
+        ]
         referrals = [
             (r, unit)
             for r, unit in referrals
-            if str(r.id) in shared_referrals or r.status is not ReferralStatus.proposed
+            if (str(r.id) in shared_referrals or r.status is not ReferralStatus.proposed)
+            and r.outcome is not ReferralOutcome.entered_in_error
         ]
     links = action_service.action_links(session, [a.id for a in actions])
     audit.record(

@@ -21,11 +21,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.access.actor import Actor
 from app.access.scope import FamilyScope
 from app.actions import service as action_service
+from app.actions.schemas import ActionOut
 from app.audit import service as audit
 from app.canvases.schemas import CanvasOut, CanvasPatch, DomainOut, PeriodOut
 from app.catalogue import template_store
 from app.db import utcnow
 from app.goals import service as goal_service
+from app.goals.schemas import GoalOut
 from app.kit.concurrency import check_version
 from app.kit.errors import Conflict, FieldError, Invalid, PreconditionFailed
 from app.models import (
@@ -40,11 +42,13 @@ from app.models import (
 from app.models.enums import (
     AuditAction,
     CanvasStatus,
+    NeedStatus,
     PlanStatus,
     ReferralStatus,
     UnitLevel,
 )
 from app.needs import service as need_service
+from app.needs.schemas import NeedOut, ReferralOut
 
 # --- canvas ---------------------------------------------------------------------------------
 
@@ -225,8 +229,20 @@ _DOMAIN_ROWS = (
 )
 
 
-def canvas_document(session: Session, canvas: Canvas) -> CanvasOut:
+def canvas_document(
+    session: Session, canvas: Canvas, *, include_erroneous: bool = False
+) -> CanvasOut:
+    """The whole canvas, as the API gives it and a plan freezes it: without the needs, goals,
+    actions and referrals entered in error, unless ``include_erroneous`` (the family's export,
+    which holds everything)."""
     template = template_store.template_of(session, canvas)
+    erroneous = {"include_erroneous": include_erroneous}
+    needs = need_service.needs_of(session, canvas.id, **erroneous)
+    referrals = need_service.referrals_of(session, canvas.id, **erroneous)
+    goals = goal_service.goals_of(session, canvas.id, **erroneous)
+    actions = action_service.actions_of(session, canvas.id, **erroneous)
+    if not include_erroneous:
+        actions = _links_to_standing(actions, needs, goals, referrals)
     return CanvasOut(
         id=canvas.id,
         family_id=canvas.family_id,
@@ -242,12 +258,38 @@ def canvas_document(session: Session, canvas: Canvas) -> CanvasOut:
         participants=list(canvas.participants),
         period=PeriodOut(from_=canvas.period_from, to=canvas.period_to),
         next_review_date=canvas.next_review_date,
-        needs=need_service.needs_of(session, canvas.id),
-        referrals=need_service.referrals_of(session, canvas.id),
-        goals=goal_service.goals_of(session, canvas.id),
-        actions=action_service.actions_of(session, canvas.id),
+        needs=needs,
+        referrals=referrals,
+        goals=goals,
+        actions=actions,
         updated_at=canvas.updated_at,
     )
+
+
+def _links_to_standing(
+    actions: list[ActionOut],
+    needs: list[NeedOut],
+    goals: list[GoalOut],
+    referrals: list[ReferralOut],
+) -> list[ActionOut]:
+    """The actions with their links to needs, goals and referrals entered in error left out:
+    an action serving a need that never was still serves the others."""
+    need_ids = {n.id for n in needs}
+    goal_ids = {g.id for g in goals}
+    referral_ids = {r.id for r in referrals}
+    linked: list[ActionOut] = []
+    for action in actions:
+        need_links = [i for i in action.need_ids if i in need_ids]
+        goal_links = [i for i in action.goal_ids if i in goal_ids]
+        referral_id = action.referral_id if action.referral_id in referral_ids else None
+        changed = (
+            len(need_links) != len(action.need_ids)
+            or len(goal_links) != len(action.goal_ids)
+            or referral_id != action.referral_id
+        )
+        standing = {"need_ids": need_links, "goal_ids": goal_links, "referral_id": referral_id}
+        linked.append(action.model_copy(update=standing) if changed else action)
+    return linked
 
 
 # --- what the browser pages show (read-only helpers) ----------------------------------------
@@ -283,13 +325,19 @@ class RingEntry:
 
 
 def ring_entries(session: Session, canvas: Canvas) -> list[RingEntry]:
-    """Every referral on the canvas with its service and provider (external ones too)."""
+    """The services around the family: every referral on the canvas that still stands, with its
+    service and provider (external ones too). A cancelled one, and one of a need entered in
+    error, is no service around the family; the needs page keeps them."""
     rows = session.execute(
         select(Referral, Need.domain, Service.name, Service.level, Unit.name)
         .join(Need, Need.id == Referral.need_id)
         .outerjoin(Service, Service.id == Referral.service_id)
         .outerjoin(Unit, Unit.id == Service.provider_unit_id)
-        .where(Need.canvas_id == canvas.id)
+        .where(
+            Need.canvas_id == canvas.id,
+            Need.status == NeedStatus.active,
+            Referral.status != ReferralStatus.cancelled,
+        )
         .order_by(Referral.created_at, Referral.id)
     ).all()
     return [

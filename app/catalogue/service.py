@@ -17,7 +17,7 @@ from app.catalogue.schemas import AgeFit, ServiceOut, Suggestion
 from app.catalogue.seed import CatalogueSeed, default_catalogue_path, load_catalogue
 from app.kit.i18n import local_today
 from app.models import Family, Need, Service, Unit
-from app.models.enums import AuditAction, ServiceStatus, UnitLevel
+from app.models.enums import AuditAction, NeedStatus, ServiceStatus, UnitLevel
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,9 @@ class Household:
 def suggestions(session: Session, actor: Actor, need: Need, limit: int = 10) -> list[Suggestion]:
     """The catalogue's services for a need, best first: by who in the household the service
     takes (its age range), then by how well it matches (the signs the family named, then the
-    life domain)."""
+    life domain). A need entered in error has none: it is no need of the family's."""
+    if need.status is NeedStatus.entered_in_error:
+        return []
     rows = session.execute(
         select(Service, Unit)
         .join(Unit, Unit.id == Service.provider_unit_id)

@@ -17,6 +17,7 @@ from app.access.scope import FamilyScope, family_scope
 from app.accounts import service as account_service
 from app.canvases import assignments
 from app.canvases import service as canvas_service
+from app.corrections import service as correction_service
 from app.families import service as family_service
 from app.families import steward_pages
 from app.families import timeline as family_timeline
@@ -272,13 +273,18 @@ def timeline_page(
 ) -> HTMLResponse:
     """What happened in the case, newest first: for a consented unit it does not exist (404)."""
     scope = family_scope(session, actor, family_id, Reach.case)
+    entries = family_timeline.family_timeline(session, actor, scope)
+    corrections = correction_service.family_corrections(session, family_id)
     return render(
         request,
         "families/timeline.html",
         {
             "family": scope.family,
             "local": local,
-            "entries": family_timeline.family_timeline(session, actor, scope),
+            "entries": entries,
+            "names": correction_service.history_names(
+                session, family_id, corrections, request_language(request)
+            ),
         },
     )
 

@@ -7,8 +7,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints, field_validator
 
+from app.corrections.schemas import FieldChangeOut
 from app.kit.schema import NO_NUL, In, MunicipalityCode, Name
-from app.models.enums import ErasureReason, FamilyStatus, Language
+from app.models.enums import CorrectedRecord, ErasureReason, FamilyStatus, Language
 
 BirthYear = Annotated[int, Field(ge=1900, le=2100)]
 
@@ -119,6 +120,8 @@ class TimelineKind(enum.StrEnum):
     consent_withdrawn = "consent_withdrawn"
     plan_lead_changed = "plan_lead_changed"
     reading_recorded = "reading_recorded"
+    item_corrected = "item_corrected"
+    item_entered_in_error = "item_entered_in_error"
 
 
 class NamedRef(BaseModel):
@@ -143,9 +146,20 @@ class TimelineEntry(BaseModel):
     consent_id: uuid.UUID | None = None
     handover_id: uuid.UUID | None = None
     reading_id: uuid.UUID | None = None
+    need_id: uuid.UUID | None = None
+    goal_id: uuid.UUID | None = None
+    record_type: CorrectedRecord | None = Field(
+        default=None, description="What was corrected or entered in error"
+    )
+    changes: list[FieldChangeOut] | None = Field(
+        default=None, description="A correction's fields, each with its value before and after"
+    )
     text: str | None = Field(
         default=None,
-        description="The action's text, the service a referral goes to, or a reading's date",
+        description=(
+            "The action's, need's or goal's text, the service a referral goes to, or a"
+            " reading's date"
+        ),
     )
     from_status: str | None = None
     to_status: str | None = None

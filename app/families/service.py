@@ -29,6 +29,7 @@ from app.audit import service as audit
 from app.audit.schemas import AuditEventOut
 from app.canvases import service as canvas_service
 from app.config import Settings
+from app.corrections import service as correction_service
 from app.db import utcnow
 from app.families.schemas import FamilyCreate, FamilyPatch, HandoverCreate
 from app.families.timeline import timeline_entries
@@ -39,6 +40,7 @@ from app.models import (
     AuditEvent,
     Canvas,
     Consent,
+    Correction,
     Family,
     Goal,
     Need,
@@ -222,7 +224,7 @@ def erase_family(session: Session, actor: Actor, family: Family, reason: Erasure
     family by its opaque id and carry no personal data (a tombstone)."""
     family_id = family.id
     # Children first, in an order the foreign keys accept on both databases.
-    for model in (Plan, Action, Goal, Referral, Need, Reading, Canvas, Consent):
+    for model in (Plan, Correction, Action, Goal, Referral, Need, Reading, Canvas, Consent):
         session.execute(delete(model).where(model.family_id == family_id))
     session.delete(family)
     session.flush()
@@ -356,9 +358,17 @@ def export_family(
             }
             for c in consents
         ],
+        # Everything held: the items entered in error too, and every correction's earlier
+        # wording.
         "canvases": [
-            canvas_service.canvas_document(session, canvas).model_dump(mode="json")
+            canvas_service.canvas_document(session, canvas, include_erroneous=True).model_dump(
+                mode="json"
+            )
             for canvas in canvases
+        ],
+        "corrections": [
+            c.model_dump(mode="json")
+            for c in correction_service.family_corrections(session, family.id)
         ],
         "plans": [
             plan_service.plan_document(session, p, FamilyAccess.lead_side).model_dump(mode="json")

@@ -11,18 +11,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.access.actor import Actor
 from app.access.scope import FamilyScope
 from app.audit import service as audit
+from app.corrections import service as correction_service
 from app.families.schemas import NamedRef, TimelineEntry, TimelineKind
 from app.models import (
     Action,
     ActionEvent,
     Consent,
     Family,
+    Goal,
+    Need,
     Plan,
     PlanLeadChange,
     Reading,
@@ -33,7 +36,7 @@ from app.models import (
     User,
     user_unit,
 )
-from app.models.enums import AuditAction, ReviewStatus
+from app.models.enums import AuditAction, CorrectedRecord, ReviewStatus
 
 K = TimelineKind
 
@@ -264,6 +267,45 @@ def _reading_entries(session: Session, family_id: uuid.UUID) -> Iterator[Timelin
         )
 
 
+def _correction_entries(session: Session, family_id: uuid.UUID) -> Iterator[TimelineEntry]:
+    """Each correction of a need, goal, action or referral with the fields it changed, and each
+    need or goal entered in error. An action entered in error is one of its status changes
+    (``_action_entries``), a referral's too."""
+    corrections = correction_service.family_corrections(session, family_id)
+    if not corrections:
+        return
+    texts: dict[uuid.UUID, str] = {}
+    for model in (Need, Goal, Action):
+        texts.update(
+            session.execute(select(model.id, model.text).where(model.family_id == family_id)).all()
+        )
+    services = dict(
+        session.execute(
+            select(Referral.id, func.coalesce(Service.name, Referral.external_service_name))
+            .outerjoin(Service, Service.id == Referral.service_id)
+            .where(Referral.family_id == family_id)
+        ).all()
+    )
+    for c in corrections:
+        if c.entered_in_error and c.record_type in (
+            CorrectedRecord.action,
+            CorrectedRecord.referral,
+        ):
+            continue
+        ids = {f"{c.record_type.value}_id": c.record_id}
+        yield TimelineEntry(
+            at=c.at,
+            kind=K.item_entered_in_error if c.entered_in_error else K.item_corrected,
+            actor=_ref(c.by.id),
+            actor_unit=_ref(c.unit.id if c.unit else None),
+            record_type=c.record_type,
+            changes=None if c.entered_in_error else c.changes,
+            text=texts.get(c.record_id) or services.get(c.record_id),
+            reason=c.reason,
+            **ids,
+        )
+
+
 def _all_entries(session: Session, family_id: uuid.UUID) -> Iterable[TimelineEntry]:
     for source in (
         _plan_entries,
@@ -272,6 +314,7 @@ def _all_entries(session: Session, family_id: uuid.UUID) -> Iterable[TimelineEnt
         _consent_entries,
         _handover_entries,
         _reading_entries,
+        _correction_entries,
     ):
         yield from source(session, family_id)
 

@@ -20,6 +20,8 @@ from app.access.policy import Reach
 from app.access.scope import FamilyScope, canvas_scope, record_scope
 from app.audit import service as audit
 from app.catalogue import template_store
+from app.corrections import service as correction_service
+from app.goals import correct_pages
 from app.goals import service as goal_service
 from app.goals.schemas import GoalCreate, GoalPatch
 from app.kit import forms
@@ -34,12 +36,13 @@ from app.web.deps import PageActor, SessionDep, TransactionalRoute
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
 # Confirmations after a redirect travel as fixed codes, never as text (no personal data in URLs).
-SAVED_CODES = frozenset({"goal", "progress"})
+SAVED_CODES = frozenset({"goal", "progress", "corrected", "entered_in_error"})
 
 GOAL_MESSAGES = {
     "horizon": N_("Choose a dream, a long-term goal or a short-term goal."),
     "text": N_("Write the goal in the family's own words."),
     "domains": N_("Choose only life domains of this canvas."),
+    "target_date": N_("Give the date as year-month-day, for example 2026-12-31."),
 }
 # The progress form's words: the schema refuses a code the form never offers; the service
 # refuses a goal marked completed without saying how it ended.
@@ -88,8 +91,10 @@ def _goals_page(
     status_code: int = 200,
 ) -> HTMLResponse:
     template = template_store.template_of(session, canvas)
-    goals = goal_service.goals_of(session, canvas.id)
+    every_goal = goal_service.goals_of(session, canvas.id, include_erroneous=True)
+    goals = [g for g in every_goal if g.lifecycle_status is not GoalLifecycle.entered_in_error]
     audit.record(session, actor, AuditAction.read, "canvas", canvas.id, family_id=canvas.family_id)
+    history = correction_service.canvas_history(session, canvas.id)
     context = case_context(canvas, scope, template, "goals")
     context.update(
         {
@@ -97,9 +102,21 @@ def _goals_page(
             "goals_by_horizon": {
                 h.value: [g for g in goals if g.horizon is h] for h in GoalHorizon
             },
+            # The lead side sees what was entered in error apart, folded.
+            "erroneous_goals": [g for g in every_goal if g not in goals],
+            "history": history,
+            "names": correction_service.history_names(
+                session,
+                canvas.family_id,
+                [c for entries in history.values() for c in entries],
+                request_language(request),
+            ),
             "form": dict(form or {"horizon": "", "domains": []}),
             "errors": dict(errors or {}),
-            "lifecycles": [s.value for s in GoalLifecycle],
+            # Entered in error is said on its own page, with a confirmation.
+            "lifecycles": [
+                s.value for s in GoalLifecycle if s is not GoalLifecycle.entered_in_error
+            ],
             "achievements": [a.value for a in GOAL_ACHIEVEMENTS],
             "goal_errors": goal_errors or {},
             "goal_form": goal_form or {},
@@ -130,11 +147,17 @@ def create_goal(
     horizon: FormCode = "",
     text: FormText = "",
     domains: FormCodes = [],  # noqa: B006 (FastAPI copies the default)
+    target_date: FormCode = "",
 ) -> Response:
     canvas, scope = canvas_scope(session, actor, canvas_id)
     scope.require_edit()
-    form = {"horizon": horizon, "text": text, "domains": domains}
-    data = {"horizon": horizon or None, "text": text.strip(), "domains": domains}
+    form = {"horizon": horizon, "text": text, "domains": domains, "target_date": target_date}
+    data = {
+        "horizon": horizon or None,
+        "text": text.strip(),
+        "domains": domains,
+        "target_date": target_date or None,
+    }
     goal, errors = forms.submit(
         session,
         lambda: goal_service.add_goal(
@@ -202,3 +225,8 @@ def record_goal_progress(
         )
     target = request.app.url_path_for("goals_page", canvas_id=canvas_id)
     return RedirectResponse(f"{target}?saved=progress#goal-{goal_id}", status_code=303)
+
+
+# Correcting a goal and a goal entered in error live in their own module; their pages are
+# served under this room's router.
+router.include_router(correct_pages.router)

@@ -8,10 +8,13 @@ from fastapi import APIRouter, Response
 
 from app.access.policy import Reach
 from app.access.scope import canvas_scope, record_scope
+from app.corrections import service as correction_service
+from app.corrections.schemas import CorrectionOut
 from app.goals import service as goal_service
 from app.goals.schemas import GoalCreate, GoalOut, GoalPatch
 from app.kit.concurrency import IfMatch, expected_version, set_etag
 from app.models import Goal
+from app.models.enums import CorrectedRecord
 from app.web.deps import CurrentActor, IdempotencyDep, SessionDep, TransactionalRoute
 from app.web.problems import PROBLEM_RESPONSES
 
@@ -49,3 +52,14 @@ def patch_goal(
     goal_service.update_goal(session, actor, scope, goal, data, version)
     set_etag(response, goal.version)
     return GoalOut.model_validate(goal)
+
+
+@router.get("/goals/{goal_id}/corrections", response_model=list[CorrectionOut])
+def goal_history(
+    goal_id: uuid.UUID, actor: CurrentActor, session: SessionDep
+) -> list[CorrectionOut]:
+    """The goal's corrections, newest first: its earlier wording (the lead side only)."""
+    goal, _ = record_scope(session, actor, Goal, goal_id, "goal", Reach.case)
+    return correction_service.read_history(
+        session, actor, CorrectedRecord.goal, goal.id, goal.family_id
+    )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from pydantic import ConfigDict, Field, model_validator
 
-from app.kit.schema import Code, In, Out, RequiredText
+from app.kit.schema import Code, FreeText, In, Out, RequiredText
 from app.models.enums import (
     GoalAchievement,
     GoalHorizon,
@@ -18,21 +19,39 @@ class GoalCreate(In):
     horizon: GoalHorizon
     text: RequiredText
     domains: list[Code] = Field(default_factory=list, max_length=20)
+    target_date: date | None = Field(
+        default=None, description="When the family hopes to have reached it"
+    )
 
 
 class GoalPatch(In):
     """How a goal is going, recorded at a follow-up: its lifecycle and its achievement, apart
-    (FHIR Goal). ``achievement_status: null`` clears the achievement."""
+    (FHIR Goal). ``achievement_status: null`` clears the achievement.
+
+    Or a correction (DESIGN §3, Corrections): its words, horizon, life domains or target date
+    (``target_date: null`` clears it), the earlier values kept in its history. Or
+    ``lifecycle_status: entered-in-error`` on its own, with an optional ``reason``: the goal
+    was written by mistake."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
 
     lifecycle_status: GoalLifecycle | None = None
     achievement_status: GoalAchievement | None = None
+    text: RequiredText | None = None
+    horizon: GoalHorizon | None = None
+    domains: list[Code] | None = Field(default=None, max_length=20)
+    target_date: date | None = None
+    reason: FreeText | None = Field(
+        default=None, description="Why it is corrected or was entered in error (optional)"
+    )
 
     @model_validator(mode="after")
     def _not_empty(self) -> GoalPatch:
-        if not self.model_fields_set:
-            raise ValueError("Give lifecycle_status, achievement_status or both")
+        if not self.model_fields_set - {"reason"}:
+            raise ValueError(
+                "Give lifecycle_status, achievement_status, or what to correct: text, horizon, "
+                "domains or target_date"
+            )
         return self
 
 
@@ -41,6 +60,7 @@ class GoalOut(Out):
     horizon: GoalHorizon
     text: str
     domains: list[str]
+    target_date: date | None = None
     lifecycle_status: GoalLifecycle
     achievement_status: GoalAchievement | None
     version: int

@@ -7,6 +7,7 @@ function here is called; functions that change a case call ``scope.require_edit(
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -15,25 +16,28 @@ from app.access.actor import Actor
 from app.access.scope import FamilyScope
 from app.audit import service as audit
 from app.catalogue import template_store
+from app.corrections import service as correction_service
 from app.goals.schemas import GoalCreate, GoalOut, GoalPatch
 from app.kit.concurrency import check_version
-from app.kit.errors import FieldError, Invalid
+from app.kit.errors import Conflict, FieldError, Invalid
 from app.models import (
     Canvas,
     Goal,
 )
 from app.models.enums import (
     AuditAction,
+    CorrectedRecord,
     GoalAchievement,
     GoalLifecycle,
 )
 
-_GOAL_ROWS = (
+_ALL_GOAL_ROWS = (
     select(
         Goal.id,
         Goal.horizon,
         Goal.text,
         Goal.domains,
+        Goal.target_date,
         Goal.lifecycle_status,
         Goal.achievement_status,
         Goal.version,
@@ -41,12 +45,26 @@ _GOAL_ROWS = (
     .where(Goal.canvas_id == bindparam("canvas_id"))
     .order_by(Goal.created_at, Goal.id)
 )
+_GOAL_ROWS = _ALL_GOAL_ROWS.where(Goal.lifecycle_status != GoalLifecycle.entered_in_error)
 
 
-def goals_of(session: Session, canvas_id: uuid.UUID) -> list[GoalOut]:
-    """The canvas's goals, oldest first."""
+def goals_of(
+    session: Session, canvas_id: uuid.UUID, *, include_erroneous: bool = False
+) -> list[GoalOut]:
+    """The canvas's goals, oldest first; with ``include_erroneous`` those entered in error too
+    (the lead side's pages list them apart)."""
+    rows = _ALL_GOAL_ROWS if include_erroneous else _GOAL_ROWS
+    return [GoalOut.model_validate(g) for g in session.execute(rows, {"canvas_id": canvas_id})]
+
+
+def _domain_errors(session: Session, canvas_id: uuid.UUID, domains: list[str]) -> list[FieldError]:
+    canvas = session.get(Canvas, canvas_id)
+    assert canvas is not None  # a goal always belongs to a canvas (foreign key)
+    template = template_store.template_of(session, canvas)
     return [
-        GoalOut.model_validate(g) for g in session.execute(_GOAL_ROWS, {"canvas_id": canvas_id})
+        FieldError(f"domains[{i}]", f"Unknown domain {key!r}")
+        for i, key in enumerate(domains)
+        if template.domain(key) is None
     ]
 
 
@@ -54,12 +72,7 @@ def add_goal(
     session: Session, actor: Actor, scope: FamilyScope, canvas: Canvas, data: GoalCreate
 ) -> Goal:
     scope.require_edit()
-    template = template_store.template_of(session, canvas)
-    errors = [
-        FieldError(f"domains[{i}]", f"Unknown domain {key!r}")
-        for i, key in enumerate(data.domains)
-        if template.domain(key) is None
-    ]
+    errors = _domain_errors(session, canvas.id, data.domains)
     if errors:
         raise Invalid(errors)
     goal = Goal(
@@ -68,6 +81,7 @@ def add_goal(
         horizon=data.horizon,
         text=data.text,
         domains=list(dict.fromkeys(data.domains)),
+        target_date=data.target_date,
         created_by_id=actor.user_id,
     )
     session.add(goal)
@@ -83,6 +97,15 @@ GOAL_CLOSING_ACHIEVEMENTS = frozenset(
 )
 
 
+def _goal_values(goal: Goal) -> dict[str, Any]:
+    return {
+        "text": goal.text,
+        "horizon": goal.horizon,
+        "domains": list(goal.domains),
+        "target_date": goal.target_date,
+    }
+
+
 def update_goal(
     session: Session,
     actor: Actor,
@@ -92,12 +115,19 @@ def update_goal(
     expected_version: int,
 ) -> Goal:
     """Records how a goal is going (its achievement) and where it stands (its lifecycle), as
-    the plan lead's side does at a follow-up meeting."""
+    the plan lead's side does at a follow-up meeting; corrects its words, horizon, domains or
+    target date, keeping the earlier ones in its history; or marks it entered in error."""
     scope.require_edit()
-    given = data.model_fields_set
+    if goal.lifecycle_status is GoalLifecycle.entered_in_error:
+        raise Conflict("The goal was entered in error: it is kept in the history only.")
+    given = data.model_fields_set - {"reason"}
     errors: list[FieldError] = []
-    if "lifecycle_status" in given and data.lifecycle_status is None:
-        errors.append(FieldError("lifecycle_status", "Cannot be null"))
+    for field in ("lifecycle_status", "text", "horizon", "domains"):
+        if field in given and getattr(data, field) is None:
+            errors.append(FieldError(field, "Cannot be null"))
+    in_error = data.lifecycle_status is GoalLifecycle.entered_in_error
+    if in_error and given != {"lifecycle_status"}:
+        errors.append(FieldError("lifecycle_status", "Mark a goal entered in error on its own"))
     lifecycle = data.lifecycle_status or goal.lifecycle_status
     achievement = (
         data.achievement_status if "achievement_status" in given else goal.achievement_status
@@ -109,13 +139,51 @@ def update_goal(
                 "A completed goal needs an achievement of achieved, not-achieved or not-attainable",
             )
         )
+    if data.domains:
+        errors += _domain_errors(session, goal.canvas_id, data.domains)
     if errors:
         raise Invalid(errors)
     check_version(goal.version, expected_version)
+    reason = (data.reason or "").strip() or None
+    before = _goal_values(goal)
+    previous = goal.lifecycle_status
     goal.lifecycle_status = lifecycle
     goal.achievement_status = achievement
+    if data.text is not None:
+        goal.text = data.text
+    if data.horizon is not None:
+        goal.horizon = data.horizon
+    if data.domains is not None:
+        goal.domains = list(dict.fromkeys(data.domains))
+    if "target_date" in given:
+        goal.target_date = data.target_date
     # The version_id_col makes this flush an UPDATE ... WHERE version = <the one read>: a save
     # racing ours between the check above and here fails with StaleDataError (412), not lost.
     session.flush()
-    audit.record(session, actor, AuditAction.update, "goal", goal.id, family_id=goal.family_id)
+    changes = correction_service.changes_between(before, _goal_values(goal))
+    if in_error:
+        changes = [
+            {"field": "lifecycle_status", "before": previous.value, "after": lifecycle.value}
+        ]
+    correction_service.record(
+        session,
+        actor,
+        record_type=CorrectedRecord.goal,
+        record_id=goal.id,
+        family_id=goal.family_id,
+        canvas_id=goal.canvas_id,
+        changes=changes,
+        record_version=goal.version,
+        reason=reason,
+    )
+    purpose = "entered_in_error" if in_error else "correction" if changes else None
+    audit.record(
+        session,
+        actor,
+        AuditAction.update,
+        "goal",
+        goal.id,
+        family_id=goal.family_id,
+        purpose=purpose,
+    )
     return goal

@@ -7,6 +7,7 @@ from app.models.barrier import Barrier
 from app.models.canvas import Canvas, CanvasDomain
 from app.models.canvas_template import CanvasTemplate
 from app.models.consent import Consent
+from app.models.correction import Correction
 from app.models.family import Family, PlanLeadChange
 from app.models.goal import Goal
 from app.models.idempotency import IdempotentRequest
@@ -30,6 +31,7 @@ __all__ = [
     "CanvasDomain",
     "CanvasTemplate",
     "Consent",
+    "Correction",
     "Family",
     "Goal",
     "IdempotentRequest",

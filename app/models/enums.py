@@ -81,6 +81,8 @@ class GoalLifecycle(enum.StrEnum):
     on_hold = "on-hold"
     completed = "completed"
     cancelled = "cancelled"
+    # Written by mistake (DESIGN §3, Corrections): gone from the plan and the reports.
+    entered_in_error = "entered-in-error"
 
 
 class GoalAchievement(enum.StrEnum):
@@ -107,6 +109,25 @@ class ActionStatus(enum.StrEnum):
     in_progress = "in_progress"
     done = "done"
     cancelled = "cancelled"
+    # Written by mistake (DESIGN §3, Corrections): nobody was ever to do it.
+    entered_in_error = "entered_in_error"
+
+
+class NeedStatus(enum.StrEnum):
+    """A need stands until it turns out to have been written by mistake (DESIGN §3,
+    Corrections); a need is not cancelled, its referrals and actions are."""
+
+    active = "active"
+    entered_in_error = "entered_in_error"
+
+
+class CorrectedRecord(enum.StrEnum):
+    """The kinds of item a correction is kept for."""
+
+    need = "need"
+    goal = "goal"
+    action = "action"
+    referral = "referral"
 
 
 class PlanStatus(enum.StrEnum):

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, Text
+from sqlalchemy import Date, ForeignKey, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, new_id, utcnow
@@ -27,6 +27,8 @@ class Goal(Base):
     horizon: Mapped[GoalHorizon] = mapped_column(enum_column_type(GoalHorizon, "goal_horizon"))
     text: Mapped[str] = mapped_column(Text)
     domains: Mapped[list[str]] = mapped_column(JSONType, default=json_list)
+    # When the family hopes to have reached it (FHIR Goal.target.dueDate); a dream has none.
+    target_date: Mapped[date | None] = mapped_column(Date)
     lifecycle_status: Mapped[GoalLifecycle] = mapped_column(
         enum_column_type(GoalLifecycle, "goal_lifecycle"), default=GoalLifecycle.active
     )

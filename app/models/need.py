@@ -7,7 +7,8 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, new_id, utcnow
-from app.models._types import JSONType, json_list
+from app.models._types import JSONType, enum_column_type, json_list
+from app.models.enums import NeedStatus
 
 
 class Need(Base):
@@ -16,14 +17,16 @@ class Need(Base):
     __tablename__ = "need"
     __table_args__ = (
         Index("ix_need_domain_created_at", "domain", "created_at"),
-        # Need-pattern reports read a period's needs by domain, municipality and family: with
-        # all four in the index, PostgreSQL answers from it alone (DESIGN §9: 1M needs in < 1 s).
+        # Need-pattern reports read a period's standing needs by domain, municipality and
+        # family: with all five in the index, PostgreSQL answers from it alone (DESIGN §9: 1M
+        # needs in < 1 s).
         Index(
             "ix_need_report",
             "created_at",
             "domain",
             "municipality_code",
             "family_id",
+            "status",
         ),
     )
 
@@ -41,6 +44,10 @@ class Need(Base):
     text: Mapped[str] = mapped_column(Text)
     priority: Mapped[int] = mapped_column(Integer)
     indicators: Mapped[list[str]] = mapped_column(JSONType, default=json_list)
+    # Entered in error: kept, with its history, but gone from the plan and the reports.
+    status: Mapped[NeedStatus] = mapped_column(
+        enum_column_type(NeedStatus, "need_status"), default=NeedStatus.active
+    )
     created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -23,13 +23,15 @@ from app.access.scope import FamilyScope, canvas_scope, record_scope
 from app.audit import service as audit
 from app.catalogue import service as catalogue_service
 from app.catalogue import template_store
+from app.corrections import service as correction_service
 from app.kit import forms
 from app.kit.errors import Conflict
 from app.kit.forms import FormCode, FormCodes, FormText
 from app.kit.i18n import N_, request_language
 from app.kit.templating import render
 from app.models import Canvas, Need, Referral
-from app.models.enums import AuditAction, ReferralOutcome
+from app.models.enums import AuditAction, NeedStatus, ReferralOutcome
+from app.needs import correct_pages
 from app.needs import service as need_service
 from app.needs.schemas import NeedCreate, NeedOut, ReferralCreate, ReferralPatch
 from app.web.case import case_context
@@ -38,7 +40,7 @@ from app.web.deps import PageActor, SessionDep, TransactionalRoute
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
 # Confirmations after a redirect travel as fixed codes, never as text (no personal data in URLs).
-SAVED_CODES = frozenset({"need", "referral", "status"})
+SAVED_CODES = frozenset({"need", "referral", "status", "corrected", "entered_in_error"})
 
 NEED_MESSAGES = {
     "domain": N_("Choose a life domain."),
@@ -82,19 +84,35 @@ def _needs_page(
 ) -> HTMLResponse:
     lang = request_language(request)
     template = template_store.template_of(session, canvas)
-    needs = need_service.needs_of(session, canvas.id)
-    referrals = need_service.referrals_of(session, canvas.id)
+    every_need = need_service.needs_of(session, canvas.id, include_erroneous=True)
+    needs = [n for n in every_need if n.status is NeedStatus.active]
+    referrals = need_service.referrals_of(session, canvas.id, include_erroneous=True)
     audit.record(session, actor, AuditAction.read, "canvas", canvas.id, family_id=canvas.family_id)
     chosen = domain if domain and template.domain(domain) else None
     context = case_context(canvas, scope, template, "needs")
+    views = need_service.referral_views(referrals, catalogue_service.services_by_id(session), lang)
+    # The lead side sees what was entered in error apart, folded: nothing is silently lost.
+    history = correction_service.canvas_history(session, canvas.id)
     context.update(
         {
             "needs_by_domain": {
                 d.key: [n for n in needs if n.domain == d.key] for d in template.domains
             },
             "need_count": len(needs),
-            "referrals": need_service.referral_views(
-                referrals, catalogue_service.services_by_id(session), lang
+            "erroneous_needs": [n for n in every_need if n.status is not NeedStatus.active],
+            "referrals": {
+                need_id: [v for v in listed if not v["in_error"]]
+                for need_id, listed in views.items()
+            },
+            "erroneous_referrals": {
+                need_id: [v for v in listed if v["in_error"]] for need_id, listed in views.items()
+            },
+            "history": history,
+            "names": correction_service.history_names(
+                session,
+                canvas.family_id,
+                [c for entries in history.values() for c in entries],
+                lang,
             ),
             "chosen_domain": chosen,
             "form": dict(form or {"domain": chosen or "", "priority": "2", "indicators": []}),
@@ -357,3 +375,8 @@ def save_referral_status(
         messages,
         lang,
     )[1]
+
+
+# Correcting a need or a referral, and a need entered in error, live in their own module;
+# their pages are served under this room's router.
+router.include_router(correct_pages.router)

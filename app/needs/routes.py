@@ -10,10 +10,21 @@ from app.access.policy import Reach
 from app.access.scope import canvas_scope, record_scope
 from app.catalogue import service as catalogue_service
 from app.catalogue.schemas import Suggestion
+from app.corrections import service as correction_service
+from app.corrections.schemas import CorrectionOut
 from app.kit.concurrency import IfMatch, expected_version, set_etag
 from app.models import Need, Referral
+from app.models.enums import CorrectedRecord
+from app.needs import corrections as need_corrections
 from app.needs import service as need_service
-from app.needs.schemas import NeedCreate, NeedOut, ReferralCreate, ReferralOut, ReferralPatch
+from app.needs.schemas import (
+    NeedCreate,
+    NeedOut,
+    NeedPatch,
+    ReferralCreate,
+    ReferralOut,
+    ReferralPatch,
+)
 from app.web.deps import CurrentActor, IdempotencyDep, SessionDep, TransactionalRoute
 from app.web.problems import PROBLEM_RESPONSES
 
@@ -73,6 +84,47 @@ def patch_referral(
 ) -> ReferralOut:
     referral, scope = record_scope(session, actor, Referral, referral_id, "referral", Reach.plan)
     version = expected_version(if_match, referral.version)
-    need_service.update_referral(session, actor, scope, referral, data, version)
+    need_corrections.patch_referral(session, actor, scope, referral, data, version)
     set_etag(response, referral.version)
     return need_service.referral_out(referral, need_service.provider_unit_of(session, referral))
+
+
+@router.patch("/needs/{need_id}", response_model=NeedOut)
+def patch_need(
+    need_id: uuid.UUID,
+    data: NeedPatch,
+    actor: CurrentActor,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> NeedOut:
+    """Correct a need, or mark it entered in error (DESIGN §3, Corrections)."""
+    need, scope = record_scope(session, actor, Need, need_id, "need", Reach.case)
+    scope.require_edit()
+    version = expected_version(if_match, need.version)
+    need_corrections.correct_need(session, actor, scope, need, data, version)
+    set_etag(response, need.version)
+    return NeedOut.model_validate(need)
+
+
+@router.get("/needs/{need_id}/corrections", response_model=list[CorrectionOut])
+def need_history(
+    need_id: uuid.UUID, actor: CurrentActor, session: SessionDep
+) -> list[CorrectionOut]:
+    """The need's corrections, newest first: its earlier wording (the lead side only)."""
+    need, _ = record_scope(session, actor, Need, need_id, "need", Reach.case)
+    return correction_service.read_history(
+        session, actor, CorrectedRecord.need, need.id, need.family_id
+    )
+
+
+@router.get("/referrals/{referral_id}/corrections", response_model=list[CorrectionOut])
+def referral_history(
+    referral_id: uuid.UUID, actor: CurrentActor, session: SessionDep
+) -> list[CorrectionOut]:
+    """The referral's corrections, newest first: the services it named before (the lead side
+    only; its status history is in the family's timeline)."""
+    referral, _ = record_scope(session, actor, Referral, referral_id, "referral", Reach.case)
+    return correction_service.read_history(
+        session, actor, CorrectedRecord.referral, referral.id, referral.family_id
+    )

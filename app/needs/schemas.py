@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from app.kit.schema import Code, FreeText, In, Name, Out, RequiredText
 from app.models.enums import (
+    NeedStatus,
     ReferralOutcome,
     ReferralStatus,
 )
@@ -20,12 +21,38 @@ class NeedCreate(In):
     indicators: list[Code] = Field(default_factory=list, max_length=20)
 
 
+class NeedPatch(In):
+    """A correction of a need (DESIGN §3, Corrections): its words, life domain, priority or
+    indicator codes, each given replacing what is there, the earlier values kept in its
+    history. Or ``status: entered_in_error``, on its own with an optional ``reason``: the need
+    was written by mistake. Its open referrals are then cancelled as entered in error too, and
+    its open actions that serve no other need or goal are marked entered in error with it."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+
+    text: RequiredText | None = None
+    domain: Code | None = None
+    priority: int | None = Field(default=None, ge=1, le=3)
+    indicators: list[Code] | None = Field(default=None, max_length=20)
+    status: NeedStatus | None = None
+    reason: FreeText | None = Field(
+        default=None, description="Why it is corrected or was entered in error (optional)"
+    )
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> NeedPatch:
+        if not self.model_fields_set - {"reason"}:
+            raise ValueError("Give what to correct: text, domain, priority, indicators or status")
+        return self
+
+
 class NeedOut(Out):
     id: uuid.UUID
     domain: str
     text: str
     priority: int
     indicators: list[str]
+    status: NeedStatus = NeedStatus.active
     version: int
 
 
@@ -41,9 +68,19 @@ class ReferralCreate(In):
 
 
 class ReferralPatch(In):
+    """A status change (with its reason and outcome), or a correction of the service: another
+    one from the catalogue while the referral is still proposed, or the name of one outside
+    it. Not both at once."""
+
     status: ReferralStatus | None = None
     reason: FreeText | None = None
     outcome: ReferralOutcome | None = None
+    service_id: uuid.UUID | None = Field(
+        default=None, description="Correction: the right service (only while proposed)"
+    )
+    external_service_name: Name | None = Field(
+        default=None, description="Correction: the name of a service outside the catalogue"
+    )
 
 
 class ReferralOut(Out):

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
@@ -34,19 +34,35 @@ from app.models import (
 )
 from app.models.enums import (
     AuditAction,
+    NeedStatus,
     ReferralOutcome,
     ReferralStatus,
     ServiceStatus,
 )
-from app.needs.schemas import NeedCreate, NeedOut, ReferralCreate, ReferralOut, ReferralPatch
+from app.needs.schemas import (
+    NeedCreate,
+    NeedOut,
+    ReferralCreate,
+    ReferralOut,
+    ReferralPatch,
+)
 
-_NEED_ROWS = (
-    select(Need.id, Need.domain, Need.text, Need.priority, Need.indicators, Need.version)
+_ALL_NEED_ROWS = (
+    select(
+        Need.id,
+        Need.domain,
+        Need.text,
+        Need.priority,
+        Need.indicators,
+        Need.status,
+        Need.version,
+    )
     .where(Need.canvas_id == bindparam("canvas_id"))
     .order_by(Need.created_at, Need.id)
 )
+_NEED_ROWS = _ALL_NEED_ROWS.where(Need.status == NeedStatus.active)
 
-_REFERRAL_ROWS = (
+_ALL_REFERRAL_ROWS = (
     select(
         Referral.id,
         Referral.need_id,
@@ -63,21 +79,27 @@ _REFERRAL_ROWS = (
     .where(Need.canvas_id == bindparam("canvas_id"))
     .order_by(Referral.created_at, Referral.id)
 )
+# A referral mapped by mistake, or one of a need written by mistake, was never part of the plan.
+NOT_IN_ERROR = or_(Referral.outcome.is_(None), Referral.outcome != ReferralOutcome.entered_in_error)
+_REFERRAL_ROWS = _ALL_REFERRAL_ROWS.where(Need.status == NeedStatus.active, NOT_IN_ERROR)
 
 
-def needs_of(session: Session, canvas_id: uuid.UUID) -> list[NeedOut]:
-    """The canvas's needs, oldest first."""
-    return [
-        NeedOut.model_validate(n) for n in session.execute(_NEED_ROWS, {"canvas_id": canvas_id})
-    ]
+def needs_of(
+    session: Session, canvas_id: uuid.UUID, *, include_erroneous: bool = False
+) -> list[NeedOut]:
+    """The canvas's needs, oldest first; with ``include_erroneous`` those entered in error too
+    (the lead side's pages list them apart)."""
+    rows = _ALL_NEED_ROWS if include_erroneous else _NEED_ROWS
+    return [NeedOut.model_validate(n) for n in session.execute(rows, {"canvas_id": canvas_id})]
 
 
-def referrals_of(session: Session, canvas_id: uuid.UUID) -> list[ReferralOut]:
-    """The referrals of the canvas's needs, oldest first, cancelled and closed ones too."""
-    return [
-        ReferralOut.model_validate(r)
-        for r in session.execute(_REFERRAL_ROWS, {"canvas_id": canvas_id})
-    ]
+def referrals_of(
+    session: Session, canvas_id: uuid.UUID, *, include_erroneous: bool = False
+) -> list[ReferralOut]:
+    """The referrals of the canvas's needs, oldest first, cancelled and closed ones too; with
+    ``include_erroneous`` also those entered in error and those of needs entered in error."""
+    rows = _ALL_REFERRAL_ROWS if include_erroneous else _REFERRAL_ROWS
+    return [ReferralOut.model_validate(r) for r in session.execute(rows, {"canvas_id": canvas_id})]
 
 
 def add_need(
@@ -112,6 +134,11 @@ def get_need_on(session: Session, need_id: uuid.UUID) -> Need:
     if need is None:
         raise NotFound("No such need.")
     return need
+
+
+def require_standing(need: Need) -> None:
+    if need.status is NeedStatus.entered_in_error:
+        raise Conflict("The need was entered in error: it is kept in the history only.")
 
 
 # --- referrals ------------------------------------------------------------------------------
@@ -151,7 +178,7 @@ STANDING_REFERRAL = frozenset(
 )
 
 
-def _standing_referral(session: Session, need_id: uuid.UUID, service_id: uuid.UUID) -> bool:
+def standing_referral(session: Session, need_id: uuid.UUID, service_id: uuid.UUID) -> bool:
     return (
         session.scalar(
             select(Referral.id).where(
@@ -168,13 +195,14 @@ def add_referral(
     session: Session, actor: Actor, scope: FamilyScope, need: Need, data: ReferralCreate
 ) -> Referral:
     scope.require_edit()
+    require_standing(need)
     if data.service_id is not None:
         service = session.get(Service, data.service_id)
         if service is None:
             raise Invalid.field("service_id", "No such service in the catalogue")
         if service.status is not ServiceStatus.active:
             raise Invalid.field("service_id", "This service is no longer offered")
-        if _standing_referral(session, need.id, data.service_id):
+        if standing_referral(session, need.id, data.service_id):
             raise Conflict("The need is mapped to this service already.")
     referral = Referral(
         need_id=need.id,
@@ -241,6 +269,8 @@ def update_referral(
         raise Forbidden("Only the plan lead's side or the providing unit may update a referral.")
     lead_side = scope.access.value == "lead_side"
     given = data.model_fields_set
+    if given & {"service_id", "external_service_name"}:
+        raise Invalid.field("status", "Correct the service and change the status apart")
     if data.status is None:
         raise Invalid.field("status", "Give the new status")
     new = data.status
@@ -269,12 +299,27 @@ def update_referral(
     if errors:
         raise Invalid(errors)
     check_version(referral.version, expected_version)
+    close_referral(session, actor, referral, new, reason, data.outcome, provider)
+    return referral
+
+
+def close_referral(
+    session: Session,
+    actor: Actor,
+    referral: Referral,
+    new: ReferralStatus,
+    reason: str | None,
+    outcome: ReferralOutcome | None,
+    provider: uuid.UUID | None,
+) -> None:
+    """Moves the referral on to ``new`` with its event and audit record (the caller checked the
+    change is allowed)."""
     previous = referral.status
     referral.status = new
     referral.reason = reason if reason else referral.reason
     if new in CLOSED_REFERRAL:
         # As given, or none: a cancellation is not the family's refusal unless someone says so.
-        referral.outcome = data.outcome
+        referral.outcome = outcome
     referral.updated_at = utcnow()
     session.add(
         ReferralEvent(
@@ -291,7 +336,6 @@ def update_referral(
     audit.record(
         session, actor, AuditAction.update, "referral", referral.id, family_id=referral.family_id
     )
-    return referral
 
 
 def referral_views(
@@ -310,6 +354,7 @@ def referral_views(
             "provider": None,
             "external": entry is None,
             "open": referral.status not in CLOSED_REFERRAL,
+            "in_error": referral.outcome is ReferralOutcome.entered_in_error,
         }
         if entry is not None:
             view["name"] = catalogue_service.service_text(entry[0], lang)["name"]

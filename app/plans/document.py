@@ -21,15 +21,19 @@ from app.canvases import service as canvas_service
 from app.catalogue import service as catalogue_service
 from app.catalogue import template_store
 from app.catalogue.template_schema import CanvasTemplateDef
+from app.corrections import service as correction_service
 from app.kit.errors import FieldError, NotFound
 from app.kit.i18n import long_date
 from app.models import Plan, User
 from app.plans.schemas import PlanOut
 
 HORIZONS = ("dream", "long", "short")
-# What the family's copy leaves out: an action or a referral cancelled, or one the service
-# said no to, is no part of what the family and the services agreed to do.
+# What the family's copy leaves out: an action, a goal or a referral cancelled, or one the
+# service said no to, is no part of what the family and the services agreed to do; one entered
+# in error never was (DESIGN §3, Corrections). The frozen version keeps them, and the review's
+# diff between versions says what left.
 LEFT_OUT = frozenset({"cancelled", "entered_in_error"})
+GOALS_LEFT_OUT = frozenset({"cancelled", "entered-in-error"})
 NOT_GIVEN = frozenset({"cancelled", "declined", "entered_in_error"})
 
 
@@ -63,6 +67,13 @@ class NeedView:
 
 
 @dataclass(frozen=True)
+class GoalView:
+    text: str
+    target: str  # the target date written out, or ""
+    target_iso: str
+
+
+@dataclass(frozen=True)
 class ActionView:
     id: str
     text: str
@@ -85,7 +96,7 @@ class PlanView:
     what_matters: str
     domains: list[DomainView]
     needs: list[NeedView]
-    goals: dict[str, list[str]]
+    goals: dict[str, list[GoalView]]
     actions: list[ActionView]
     participants: list[ParticipantView]
     period_from: str
@@ -121,9 +132,11 @@ def plan_view(
     lang: str,
     *,
     lead_unit_id: uuid.UUID | None = None,
+    leave_out: frozenset[str] = frozenset(),
 ) -> PlanView:
     """``content`` is a plan's frozen content (a canvas document dumped as JSON, with
-    ``plan_lead``)."""
+    ``plan_lead``). ``leave_out`` are the ids of items entered in error since the version was
+    frozen: never true, they leave every copy of it."""
     unit_names = {u.id: u.name for u in account_service.list_units(session)}
 
     def unit_name(value: Any) -> str:
@@ -154,7 +167,11 @@ def plan_view(
             )
         )
 
-    services = _services_by_need(session, content.get("referrals", []), lang)
+    def standing(item: dict[str, Any]) -> bool:
+        return str(item.get("id")) not in leave_out
+
+    referrals = [r for r in content.get("referrals", []) if standing(r)]
+    services = _services_by_need(session, referrals, lang)
     needs = sorted(
         (
             NeedView(
@@ -164,18 +181,22 @@ def plan_view(
                 services=tuple(services.get(str(n["id"]), ())),
             )
             for n in content.get("needs", [])
+            if standing(n)
         ),
         key=lambda n: n.priority,
     )
 
-    goals: dict[str, list[str]] = {h: [] for h in HORIZONS}
+    goals: dict[str, list[GoalView]] = {h: [] for h in HORIZONS}
     for goal in content.get("goals", []):
-        if goal.get("lifecycle_status") != "cancelled":
-            goals.setdefault(goal["horizon"], []).append(goal["text"])
+        if goal.get("lifecycle_status") not in GOALS_LEFT_OUT and standing(goal):
+            target = goal.get("target_date")
+            goals.setdefault(goal["horizon"], []).append(
+                GoalView(text=goal["text"], target=long_date(target, lang), target_iso=target or "")
+            )
 
     actions: list[ActionView] = []
     for action in content.get("actions", []):
-        if action.get("status") in LEFT_OUT:
+        if action.get("status") in LEFT_OUT or not standing(action):
             continue  # a cancelled action is no part of what the family agreed to
         responsible = action.get("responsible", {})
         if responsible.get("kind") == "unit":
@@ -261,10 +282,18 @@ def plan_context(
     if canvas is None:
         raise NotFound("No such plan.")
     template = template_store.template_of(session, canvas)
+    leave_out = correction_service.erroneous_ids(session, family.id)
     return {
         "family": family,
         "record": out,
-        "plan": plan_view(session, out.content, template, lang, lead_unit_id=family.lead_unit_id),
+        "plan": plan_view(
+            session,
+            out.content,
+            template,
+            lang,
+            lead_unit_id=family.lead_unit_id,
+            leave_out=leave_out,
+        ),
         "submitted_on": long_date(out.submitted_at, lang),
         "approved_on": long_date(out.family_approved_at, lang),
         "can_edit": can_edit_case(scope.access),

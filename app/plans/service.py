@@ -24,6 +24,7 @@ from app.access.shared import shared_plan_content
 from app.audit import service as audit
 from app.canvases import service as canvas_service
 from app.canvases.schemas import CanvasOut, ParticipantRole
+from app.corrections import service as correction_service
 from app.db import utcnow
 from app.kit.errors import Conflict, FieldError, Invalid, NotFound
 from app.models import ActionEvent, Canvas, Plan, PlanReview, Unit, User
@@ -158,12 +159,14 @@ def plan_in_scope(session: Session, actor: Actor, plan_id: uuid.UUID) -> tuple[P
     return plan, scope
 
 
-def content_for(plan: Plan, access: FamilyAccess) -> dict[str, Any]:
+def content_for(session: Session, plan: Plan, access: FamilyAccess) -> dict[str, Any]:
     """A plan version's content as the side asking may receive it (DESIGN §4.1): whole for the
-    lead side, what the consent shares for a consented unit."""
+    lead side, the frozen version as it was; for a consented unit what the consent shares,
+    without the items entered in error since (they were never part of the family's plan)."""
     if access is FamilyAccess.lead_side:
         return plan.content
-    return shared_plan_content(plan.content)
+    leave_out = correction_service.erroneous_ids(session, plan.family_id)
+    return shared_plan_content(plan.content, leave_out)
 
 
 def plan_document(
@@ -220,7 +223,7 @@ def plan_document(
             )
             for r in plan.reviews
         ],
-        content=content_for(plan, access),
+        content=content_for(session, plan, access),
         version=plan.version,
     )
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import SQLColumnExpression, String, cast, exists, func, literal, or_, select
+from sqlalchemy import SQLColumnExpression, String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from app.kit.i18n import N_
@@ -20,6 +20,8 @@ from app.models.enums import (
     ActionStatus,
     BarrierStatus,
     GoalAchievement,
+    GoalLifecycle,
+    NeedStatus,
     ReferralOutcome,
     ReferralStatus,
 )
@@ -143,6 +145,8 @@ def _first_action_grid(
         need_facts(query)
         .join(action_need, action_need.c.need_id == Need.id)
         .join(Action, Action.id == action_need.c.action_id)
+        # An action entered in error was never the need's first action.
+        .where(Action.status != ActionStatus.entered_in_error)
         .with_only_columns(row, Need.family_id, Need.created_at, first_at)
         .group_by(Need.id, row, Need.family_id, Need.created_at)
     )
@@ -259,7 +263,10 @@ def _goal_grid(session: Session, query: ReportQuery) -> Grid:
             Family.household_type,
         )
         .join(Family, Family.id == Goal.family_id)
-        .where(*period_filter(Goal.created_at, query))
+        .where(
+            Goal.lifecycle_status != GoalLifecycle.entered_in_error,
+            *period_filter(Goal.created_at, query),
+        )
     )
     achieved = {GoalAchievement.achieved, GoalAchievement.sustaining}
     facts: list[tuple[uuid.UUID, str, str, str]] = []
@@ -300,7 +307,7 @@ def _action_grid(session: Session, query: ReportQuery) -> Grid:
     )
     if query.row_dimension is Dimension.domain:
         stmt = stmt.join(action_need, action_need.c.action_id == Action.id).join(
-            Need, Need.id == action_need.c.need_id
+            Need, and_(Need.id == action_need.c.need_id, Need.status == NeedStatus.active)
         )
     facts: list[tuple[uuid.UUID, str, str, str]] = []
     for action_id, family_id, due, value, finished in session.execute(stmt):

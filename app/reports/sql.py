@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from app.models import Barrier, Family, Need, NeedIndicator
+from app.models.enums import NeedStatus
 from app.reports.query import Dimension, ReportQuery
 
 # (row value or None, column value or None) → measures; None marks a total.
@@ -32,14 +33,15 @@ Grid = dict[GridKey, tuple[int | float | None, ...]]
 
 
 def need_facts(query: ReportQuery) -> Select[Any]:
-    """Needs in the period, joined to their family only when grouped by household type (a
-    need keeps its municipality), and to their indicator codes when grouped by them."""
+    """The standing needs of the period (one entered in error was never a need, DESIGN §3),
+    joined to their family only when grouped by household type (a need keeps its
+    municipality), and to their indicator codes when grouped by them."""
     stmt = select(Need.id)
     if Dimension.household_type in query.group_by:
         stmt = stmt.join(Family, Family.id == Need.family_id)
     if Dimension.indicator in query.group_by:
         stmt = stmt.join(NeedIndicator, NeedIndicator.need_id == Need.id)
-    return stmt.where(*period_filter(Need.created_at, query))
+    return stmt.where(Need.status == NeedStatus.active, *period_filter(Need.created_at, query))
 
 
 def need_dimension(session: Session, dimension: Dimension) -> SQLColumnExpression[Any]:

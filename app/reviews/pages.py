@@ -129,12 +129,18 @@ def _review_page(
             "live_actions": live_actions,
             "live_referrals": live_referrals,
             "service_names": _provided_services(session, units) if live_referrals else {},
-            "action_statuses": [s.value for s in ActionStatus],
+            # Entered in error is the plan lead's side's to say, on its own page.
+            "action_statuses": [
+                s.value for s in ActionStatus if s is not ActionStatus.entered_in_error
+            ],
             # What a providing unit may set (sending and cancelling are the plan lead's).
             "referral_statuses": [
                 s.value for s in ReferralStatus if s in need_service.PROVIDER_STATUSES
             ],
-            "referral_outcomes": [o.value for o in ReferralOutcome],
+            # An error is never a service's answer.
+            "referral_outcomes": [
+                o.value for o in ReferralOutcome if o is not ReferralOutcome.entered_in_error
+            ],
             "decided_on": {r.unit_id: long_date(r.decided_at, lang) for r in out.reviews},
             "in_review": out.status is PlanStatus.in_review,
             "saved": saved if saved in REVIEW_SAVED else None,

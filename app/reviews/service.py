@@ -88,13 +88,14 @@ WAITING = (ReviewStatus.pending, ReviewStatus.changes_requested)
 
 
 def actions_for_unit(content: dict[str, Any], unit_id: uuid.UUID) -> list[dict[str, Any]]:
-    """The plan's actions a unit is responsible for (not the cancelled ones)."""
+    """The plan's actions a unit is responsible for (not the cancelled ones, nor one entered
+    in error)."""
     return [
         a
         for a in content.get("actions", [])
         if (a.get("responsible") or {}).get("kind") == ResponsibleKind.unit.value
         and (a.get("responsible") or {}).get("unit_id") == str(unit_id)
-        and a.get("status") != "cancelled"
+        and a.get("status") not in ("cancelled", "entered_in_error")
     ]
 
 
@@ -177,11 +178,12 @@ def _list_diff(
     for k, item in new.items():
         if k not in old:
             continue
-        fields = [*item, *(f for f in old[k] if f not in item)]
+        # A field only one version has came with a newer schema (a need's status, a goal's
+        # target date), not with a change to the plan: only fields both hold are compared.
         changes = [
-            FieldChange(field=f, before=old[k].get(f), after=item.get(f))
-            for f in fields
-            if f not in _NOT_COMPARED and old[k].get(f) != item.get(f)
+            FieldChange(field=f, before=old[k][f], after=item[f])
+            for f in item
+            if f in old[k] and f not in _NOT_COMPARED and old[k][f] != item[f]
         ]
         if changes:
             diff.changed.append(ItemChange(id=k, changes=changes, item=item))
@@ -208,8 +210,8 @@ def plan_diff(
     )
     if other is None:
         raise NotFound(f"The family has no plan version {against}.")
-    old = plan_service.content_for(other, scope.access)
-    new = plan_service.content_for(plan, scope.access)
+    old = plan_service.content_for(session, other, scope.access)
+    new = plan_service.content_for(session, plan, scope.access)
     for read in dict.fromkeys((plan.id, other.id)):
         audit.record(session, actor, AuditAction.read, "plan", read, family_id=plan.family_id)
     return PlanDiff(

@@ -54,6 +54,7 @@ PATH_IDS: dict[str, Callable[[World], uuid.UUID]] = {
     "canvas_id": lambda w: w.canvas.id,
     "plan_id": lambda w: w.plan.id,
     "need_id": lambda w: w.need.id,
+    "goal_id": lambda w: w.goal.id,
     "action_id": lambda w: w.action.id,
     "referral_id": lambda w: w.referral.id,
     "consent_id": lambda w: w.consent_b_id,
@@ -82,6 +83,11 @@ FAMILY_DATA: dict[str, FamilyRead] = {
     # --- need to know (issue 9) ---
     # the live actions and referrals assigned to the caller's units
     f"{API}/families/{{family_id}}/assigned": FamilyRead(),
+    # --- corrections (issue 13): an item's earlier wording ---
+    f"{API}/needs/{{need_id}}/corrections": FamilyRead(),
+    f"{API}/goals/{{goal_id}}/corrections": FamilyRead(),
+    f"{API}/actions/{{action_id}}/corrections": FamilyRead(),
+    f"{API}/referrals/{{referral_id}}/corrections": FamilyRead(),
 }
 
 NO_FAMILY_DATA: dict[str, str] = {

@@ -30,6 +30,7 @@ from app.models import Consent, PlanReview
 from app.models.enums import ConsentPurpose, ReviewStatus, Role
 from tests.barriers import matrix_checks as barrier_checks
 from tests.canvases import matrix_checks as goal_checks
+from tests.corrections import matrix_checks as correction_checks
 from tests.factories import PASSWORD, PERSONAS, World, build_world
 from tests.inbox import matrix_checks as inbox_checks
 from tests.oidc_provider import Provider, running_provider
@@ -636,6 +637,31 @@ ENDPOINTS = (
         body=goal_checks.progress_body,
         version=goal_checks.goal_version,
         check=goal_checks.check_patch_goal,
+    ),
+    # --- corrections (issue 13): the live case's, the lead side's only ---
+    Endpoint(
+        "PATCH",
+        f"{API}/needs/{{need_id}}",
+        Kind.case,
+        correction_checks.need_ids,
+        body=correction_checks.correct_need_body,
+        version=lambda w: w.need.version,
+        check=correction_checks.check_correct_need,
+    ),
+    *(
+        Endpoint(
+            "GET",
+            f"{API}/{kind}s/{{{kind}_id}}/corrections",
+            Kind.case,
+            ids,
+            check=correction_checks.check_history,
+        )
+        for kind, ids in (
+            ("need", correction_checks.need_ids),
+            ("goal", correction_checks.goal_ids),
+            ("action", correction_checks.action_ids),
+            ("referral", correction_checks.referral_ids),
+        )
     ),
     # plans
     Endpoint(

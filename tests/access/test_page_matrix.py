@@ -53,6 +53,7 @@ from app.models import (
 from app.models.enums import Role
 from tests.access.test_matrix import PERSONA, Kind, Side, expected_status
 from tests.canvases import matrix_checks as goal_checks
+from tests.corrections import matrix_checks as correction_checks
 from tests.factories import PASSWORD, PERSONAS, World, actor_of, build_world, make_user
 from tests.html import page as read_page
 from tests.pages import PageClient
@@ -814,6 +815,78 @@ PAGES = (
         303,
         form=lambda w: {"status": "in_progress", "version": str(w.action.version)},
         check=check_action_status,
+    ),
+    # --- corrections (issue 13): the live case's, the lead side's only ---
+    Page("GET", "/needs/{need_id}/correct", Kind.case, correction_checks.page_need),
+    Page(
+        "POST",
+        "/needs/{need_id}/correct",
+        Kind.case,
+        correction_checks.page_need,
+        303,
+        form=correction_checks.need_form,
+        check=correction_checks.check_need_corrected,
+    ),
+    Page("GET", "/needs/{need_id}/entered-in-error", Kind.case, correction_checks.page_need),
+    Page(
+        "POST",
+        "/needs/{need_id}/entered-in-error",
+        Kind.case,
+        correction_checks.page_need,
+        303,
+        form=lambda w: correction_checks.error_form(w, "need"),
+        check=correction_checks.check_need_in_error,
+    ),
+    Page("GET", "/referrals/{referral_id}/correct", Kind.case, correction_checks.page_referral),
+    Page(
+        "POST",
+        "/referrals/{referral_id}/correct",
+        Kind.case,
+        _none,
+        303,
+        form=correction_checks.referral_form,
+        setup=correction_checks.a_proposed_referral,
+        check=correction_checks.check_referral_corrected,
+    ),
+    Page("GET", "/goals/{goal_id}/correct", Kind.case, correction_checks.page_goal),
+    Page(
+        "POST",
+        "/goals/{goal_id}/correct",
+        Kind.case,
+        correction_checks.page_goal,
+        303,
+        form=correction_checks.goal_form,
+        check=correction_checks.check_goal_corrected,
+    ),
+    Page("GET", "/goals/{goal_id}/entered-in-error", Kind.case, correction_checks.page_goal),
+    Page(
+        "POST",
+        "/goals/{goal_id}/entered-in-error",
+        Kind.case,
+        correction_checks.page_goal,
+        303,
+        form=lambda w: correction_checks.error_form(w, "goal"),
+        check=correction_checks.check_goal_in_error,
+    ),
+    Page("GET", "/actions/{action_id}/correct", Kind.case, correction_checks.page_action),
+    Page(
+        "POST",
+        "/actions/{action_id}/correct",
+        Kind.case,
+        correction_checks.page_action,
+        303,
+        form=correction_checks.action_form,
+        check=correction_checks.check_action_corrected,
+    ),
+    Page("GET", "/actions/{action_id}/entered-in-error", Kind.case, correction_checks.page_action),
+    Page(
+        "POST",
+        "/actions/{action_id}/entered-in-error",
+        Kind.case,
+        correction_checks.page_action,
+        303,
+        form=lambda w: correction_checks.error_form(w, "action"),
+        check=correction_checks.check_action_in_error,
     ),
     # the plan
     Page("GET", "/canvases/{canvas_id}/plan", Kind.case, _canvas),

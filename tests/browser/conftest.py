@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import make_engine
-from app.models import Canvas, Family, Need, Plan
+from app.models import Action, Canvas, Family, Goal, Need, Plan, Referral
 from tests.browser.helpers import (
     KARI,
     ContextWatch,
@@ -85,6 +85,9 @@ class DemoFamily:
     canvas_id: uuid.UUID
     need_id: uuid.UUID | None
     plan_id: uuid.UUID | None
+    goal_id: uuid.UUID | None = None
+    action_id: uuid.UUID | None = None
+    referral_id: uuid.UUID | None = None
 
 
 def _demo_family(database_url: str, display_name: str) -> DemoFamily:
@@ -99,8 +102,25 @@ def _demo_family(database_url: str, display_name: str) -> DemoFamily:
                 select(Need).where(Need.canvas_id == canvas.id).order_by(Need.priority)
             ).first()
             plan = session.scalars(select(Plan).where(Plan.canvas_id == canvas.id)).first()
+            goal = session.scalars(
+                select(Goal.id).where(Goal.canvas_id == canvas.id).order_by(Goal.created_at)
+            ).first()
+            action = session.scalars(
+                select(Action.id).where(Action.canvas_id == canvas.id).order_by(Action.created_at)
+            ).first()
+            referral = session.scalars(
+                select(Referral.id)
+                .where(Referral.family_id == family.id)
+                .order_by(Referral.created_at)
+            ).first()
             return DemoFamily(
-                family.id, canvas.id, need.id if need else None, plan.id if plan else None
+                family.id,
+                canvas.id,
+                need.id if need else None,
+                plan.id if plan else None,
+                goal,
+                action,
+                referral,
             )
     finally:
         engine.dispose()

@@ -43,6 +43,16 @@ PAGES: dict[str, MainPage] = {
     "plan-preview": MainPage("haddad", lambda f: f"/canvases/{f.canvas_id}/plan", "plan"),
     "plan": MainPage("haddad", lambda f: f"/plans/{f.plan_id}", "plan"),
     "plan-print": MainPage("haddad", lambda f: f"/plans/{f.plan_id}/print", "whole"),
+    # Corrections (issue 13): correcting each kind of item, and one entered in error.
+    "need-correct": MainPage("haddad", lambda f: f"/needs/{f.need_id}/correct"),
+    "need-entered-in-error": MainPage("haddad", lambda f: f"/needs/{f.need_id}/entered-in-error"),
+    "referral-correct": MainPage("haddad", lambda f: f"/referrals/{f.referral_id}/correct"),
+    "goal-correct": MainPage("haddad", lambda f: f"/goals/{f.goal_id}/correct"),
+    "goal-entered-in-error": MainPage("haddad", lambda f: f"/goals/{f.goal_id}/entered-in-error"),
+    "action-correct": MainPage("haddad", lambda f: f"/actions/{f.action_id}/correct"),
+    "action-entered-in-error": MainPage(
+        "haddad", lambda f: f"/actions/{f.action_id}/entered-in-error"
+    ),
 }
 HADDAD_LANGUAGE = "en"
 STATES = {"nb": "kari_state", "en": "kari_state_en"}
@@ -148,3 +158,38 @@ def test_goal_progress_is_recorded_at_follow_up_accessibly(
     state = kari_page.locator("main .goal-card").first.get_by_test_id("goal-state")
     expect(state).to_contain_text("Nådd")
     expect(state).to_contain_text("Fullført")
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "field"),
+    [
+        ("need", lambda f: f"/needs/{f.need_id}/correct", "text"),
+        ("goal", lambda f: f"/goals/{f.goal_id}/correct", "text"),
+        ("action", lambda f: f"/actions/{f.action_id}/correct", "text"),
+    ],
+)
+def test_a_correction_with_its_words_wiped_explains_itself_accessibly(
+    kari_page: Page,
+    haddad: DemoFamily,
+    name: str,
+    path: Callable[[DemoFamily], str],
+    field: str,
+) -> None:
+    """A correction sent with the family's words wiped out (a slip of the finger) is refused
+    beside the field, accessibly, and nothing is changed."""
+    kari_page.goto(path(haddad))
+    form = kari_page.locator("main form[action$='/correct']")
+    form.locator(f"[name='{field}']").fill("")
+
+    with kari_page.expect_navigation() as sent:
+        form.locator("button[type=submit]").tap()
+
+    response = sent.value
+    assert response is not None
+    assert response.status == 422, f"{name}: the wiped form answered {response.status}"
+    invalid = kari_page.locator(f"main [name='{field}'][aria-invalid='true']")
+    expect(invalid).to_have_count(1)
+    described_by = invalid.get_attribute("aria-describedby") or ""
+    expect(kari_page.locator(f"[id='{described_by.split()[0]}']")).to_have_class("field-error")
+    watch_of(kari_page).allow_console_error(r"status of 422")
+    check_tablet_page(kari_page, f"{name}-correct-errors-nb")

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
+from app.access.scope import scope_for
 from app.config import Settings
 from app.kit.i18n import local_today
 from app.models import (
@@ -27,7 +28,9 @@ from app.models import (
     Referral,
 )
 from app.models.enums import AuditAction
-from tests.factories import World, build_world
+from app.needs import corrections as need_corrections
+from app.needs.schemas import NeedPatch
+from tests.factories import World, actor_of, build_world
 
 AUDIT_TABLE = AuditEvent.__tablename__
 
@@ -75,9 +78,18 @@ def dependants_left(session: Session, ids: dict[str, set[uuid.UUID]]) -> list[st
 
 
 def world_with_history(session: Session, settings: Settings) -> World:
-    """The world, plus a reading, a plan lead handover and a stored idempotent answer (which
-    holds the family's words), so every family table holds rows."""
+    """The world, plus a reading, a plan lead handover, a stored idempotent answer (which
+    holds the family's words) and a corrected need, so every family table holds rows."""
     world = build_world(session, settings)
+    lead = actor_of(session, world.lead)
+    need_corrections.correct_need(
+        session,
+        lead,
+        scope_for(session, lead, world.family),
+        world.need,
+        NeedPatch(text="Vi trenger en større bolig."),
+        world.need.version,
+    )
     session.add(
         IdempotentRequest(
             user_id=world.lead.id,

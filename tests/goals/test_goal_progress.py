@@ -205,7 +205,7 @@ def test_a_stale_if_match_is_412_and_a_missing_one_428_and_neither_changes_the_g
         pytest.param({"lifecycle_status": "done"}, "lifecycle_status", id="unknown-lifecycle"),
         pytest.param({"lifecycle_status": None}, "lifecycle_status", id="null-lifecycle"),
         pytest.param(
-            {"achievement_status": "achieved", "text": "Noe annet."}, "text", id="unknown-field"
+            {"achievement_status": "achieved", "note": "Noe annet."}, "note", id="unknown-field"
         ),
         pytest.param(["achieved"], "body", id="not-an-object"),
     ],

@@ -51,6 +51,7 @@ def test_plan_lead_adds_a_need_in_the_familys_words(
         "text": "Vi har gjeld vi ikke får oversikt over.",
         "priority": 2,
         "indicators": ["okonomi.gjeld", "okonomi.inkasso"],
+        "status": "active",
         "version": 1,
     }
     uuid.UUID(body["id"])

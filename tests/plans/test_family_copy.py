@@ -1,7 +1,7 @@
 """The family's copy of its plan tells the truth (issue 13): each need with the services mapped
-to it and how to reach them, no cancelled action and no referral that came to nothing, the
-municipality by name, plain names, a file name with no personal data, and a tagged PDF
-(PDF/UA) in the plan's language that a screen reader can follow."""
+to it and how to reach them, no cancelled action, nothing entered in error and no referral
+that came to nothing, the municipality by name, plain names, a file name with no personal
+data, and a tagged PDF (PDF/UA) in the plan's language that a screen reader can follow."""
 
 from __future__ import annotations
 
@@ -20,10 +20,18 @@ from app.config import Settings
 from app.goals import service as goal_service
 from app.goals.schemas import GoalCreate
 from app.kit.i18n import local_today
-from app.models import Canvas, Family, Need, Referral, Unit, User
-from app.models.enums import ActionStatus, GoalHorizon, Language, ReferralStatus, ResponsibleKind
+from app.models import Action, Canvas, Family, Need, Referral, Unit, User
+from app.models.enums import (
+    ActionStatus,
+    GoalHorizon,
+    Language,
+    NeedStatus,
+    ReferralStatus,
+    ResponsibleKind,
+)
+from app.needs import corrections as need_corrections
 from app.needs import service as need_service
-from app.needs.schemas import NeedCreate, ReferralCreate, ReferralPatch
+from app.needs.schemas import NeedCreate, NeedPatch, ReferralCreate, ReferralPatch
 from tests.factories import (
     actor_of,
     fill_canvas_for_plan,
@@ -193,3 +201,70 @@ def test_a_named_worker_is_written_plainly_with_her_unit(
     assert "Sara Lie, Skolen" in shown.text
     assert "(Sara Lie" not in shown.text
     assert "Fredrikstad municipality" in shown.text
+
+
+def test_the_pdf_leaves_out_what_was_entered_in_error_and_what_was_cancelled(
+    signed_in: SignedIn, session: Session, settings: Settings
+) -> None:
+    unit = make_unit(session, name="Boligkontoret")
+    lead = make_user(session, units=[unit])
+    family = make_family(session, lead, settings)
+    canvas, need = _case(session, lead, family, unit)  # with one action cancelled
+    actor = actor_of(session, lead)
+    scope = scope_for(session, actor, family)
+    wrong_need = need_service.add_need(
+        session,
+        actor,
+        scope,
+        canvas,
+        NeedCreate(domain="okonomi", text="Hjelp med bilen.", priority=2),
+    )
+    due = local_today() + timedelta(days=5)
+    for text, needs in (
+        ("Far søker billån.", [wrong_need.id]),
+        ("Skolen ringer feil mor.", [need.id]),
+    ):
+        action_service.add_action(
+            session,
+            actor,
+            scope,
+            canvas,
+            ActionCreate(
+                text=text,
+                responsible=Responsible(kind=ResponsibleKind.family, member="Far"),
+                due=due,
+                need_ids=needs,
+            ),
+        )
+    need_corrections.correct_need(
+        session, actor, scope, wrong_need, NeedPatch(status=NeedStatus.entered_in_error), 1
+    )
+    [wrong_action] = [
+        a for a in action_service.actions_of(session, canvas.id) if a.text.startswith("Skolen")
+    ]
+    action_service.update_action(
+        session,
+        actor,
+        scope,
+        session.get_one(Action, wrong_action.id),
+        ActionPatch(status=ActionStatus.entered_in_error, reason="Feil familie."),
+        wrong_action.version,
+    )
+    session.commit()
+    browser = signed_in(lead)
+    location = _submit(browser, canvas)
+
+    response = browser.get(f"{location}.pdf")
+
+    assert response.status_code == 200
+    reader = PdfReader(io.BytesIO(response.content))
+    text = _flat(" ".join(sheet.extract_text() for sheet in reader.pages))
+    assert "Et tørt sted å bo." in text
+    assert "Mor ringer boligkontoret." in text
+    for gone in (
+        "Hjelp med bilen.",  # the need entered in error
+        "Far søker billån.",  # the action that served only it, which went with it
+        "Skolen ringer feil mor.",  # an action entered in error
+        "Søke om startlån i feil kommune.",  # a cancelled action
+    ):
+        assert gone not in text, gone

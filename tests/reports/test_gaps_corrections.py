@@ -135,3 +135,32 @@ def test_only_a_cancellation_can_say_entered_in_error(
     # A declined referral is a service's answer, never an error of ours.
     assert declined.status_code == 422, declined.text
     assert [e["field"] for e in declined.json()["errors"]] == ["outcome"]
+
+
+def test_needs_entered_in_error_are_counted_in_no_report(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    # Run on SQLite and on PostgreSQL alike (the whole suite runs on both): each builds its
+    # report with its own SQL (app/reports/sql.py).
+    office = Office(client, session, settings)
+    _needs(office, 6)
+    before = {
+        f"{name} by {group_by}": office.report(name, group_by=group_by)
+        for name, group_by in (("needs", "domain"), ("needs", "municipality"), ("gaps", "domain"))
+    }
+
+    for need_id in _needs(office, 7):
+        marked = office.client.patch(
+            f"{API}/needs/{need_id}",
+            headers={**office.caseworker, "If-Match": '"1"'},
+            json={"status": "entered_in_error", "reason": "Registrert på feil familie."},
+        )
+        assert marked.status_code == 200, marked.text
+
+    after = {
+        f"{name} by {group_by}": office.report(name, group_by=group_by)
+        for name, group_by in (("needs", "domain"), ("needs", "municipality"), ("gaps", "domain"))
+    }
+    assert after == before
+    [bolig] = [row for row in after["needs by domain"]["rows"] if row["domain"] == "bolig"]
+    assert bolig["families"] in (5, 10)  # six families, rounded to a multiple of k: not 13

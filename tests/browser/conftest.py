@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import make_engine
-from app.models import Canvas, Family, Need, Plan
+from app.models import Canvas, Consent, Family, Need, Plan
 from tests.browser.helpers import (
     KARI,
     ContextWatch,
@@ -85,6 +85,7 @@ class DemoFamily:
     canvas_id: uuid.UUID
     need_id: uuid.UUID | None
     plan_id: uuid.UUID | None
+    consent_id: uuid.UUID | None = None  # its first consent still in force
 
 
 def _demo_family(database_url: str, display_name: str) -> DemoFamily:
@@ -99,8 +100,17 @@ def _demo_family(database_url: str, display_name: str) -> DemoFamily:
                 select(Need).where(Need.canvas_id == canvas.id).order_by(Need.priority)
             ).first()
             plan = session.scalars(select(Plan).where(Plan.canvas_id == canvas.id)).first()
+            consent = session.scalars(
+                select(Consent)
+                .where(Consent.family_id == family.id, Consent.withdrawn_at.is_(None))
+                .order_by(Consent.given_at, Consent.id)
+            ).first()
             return DemoFamily(
-                family.id, canvas.id, need.id if need else None, plan.id if plan else None
+                family.id,
+                canvas.id,
+                need.id if need else None,
+                plan.id if plan else None,
+                consent.id if consent else None,
             )
     finally:
         engine.dispose()

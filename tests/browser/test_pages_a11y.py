@@ -41,6 +41,11 @@ PAGES: dict[str, MainPage] = {
     "plan-preview": MainPage("haddad", lambda f: f"/canvases/{f.canvas_id}/plan", "plan"),
     "plan": MainPage("haddad", lambda f: f"/plans/{f.plan_id}", "plan"),
     "plan-print": MainPage("haddad", lambda f: f"/plans/{f.plan_id}/print", "whole"),
+    "consents": MainPage("haddad", lambda f: f"/families/{f.family_id}/consents"),
+    # The question before withdrawing, as a page (the consents page asks it in a dialog).
+    "consent-withdraw": MainPage(
+        "haddad", lambda f: f"/families/{f.family_id}/consents/{f.consent_id}/withdraw"
+    ),
 }
 HADDAD_LANGUAGE = "en"
 STATES = {"nb": "kari_state", "en": "kari_state_en"}
@@ -83,6 +88,10 @@ FORMS: dict[str, tuple[Callable[[DemoFamily], str], Callable[[DemoFamily], str]]
     "new-action": (
         lambda f: f"/canvases/{f.canvas_id}/actions",
         lambda f: f"/canvases/{f.canvas_id}/actions",
+    ),
+    "new-consent": (
+        lambda f: f"/families/{f.family_id}/consents",
+        lambda f: f"/families/{f.family_id}/consents",
     ),
 }
 

@@ -10,29 +10,18 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
 
 import httpx2
 import pytest
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
-from app.access.scope import scope_for
-from app.actions import service as action_service
-from app.actions.schemas import ActionCreate, Responsible
 from app.config import Settings
-from app.goals import service as goal_service
-from app.goals.schemas import GoalCreate
-from app.kit.i18n import local_today
 from app.models import Canvas
-from app.models.enums import GoalHorizon, Language, ResponsibleKind
-from app.needs import service as need_service
-from app.needs.schemas import NeedCreate
+from app.models.enums import Language
 from tests.factories import (
     World,
-    actor_of,
     build_world,
-    fill_canvas_for_plan,
     make_canvas,
     make_family,
     make_unit,
@@ -331,42 +320,19 @@ def test_a_form_grown_by_add_a_person_still_sees_someone_elses_change(
 
 
 def test_the_interpreter_and_the_language_are_in_the_plan_its_print_and_its_pdf(
-    signed_in: SignedIn, session: Session, settings: Settings
+    signed_in: SignedIn, world: World
 ) -> None:
-    unit = make_unit(session)
-    lead = make_user(session, units=[unit])
-    family = make_family(session, lead, settings, language=Language.en)
-    canvas = make_canvas(session, lead, family)
-    fill_canvas_for_plan(session, lead, family, canvas)
-    actor = actor_of(session, lead)
-    scope = scope_for(session, actor, family)
-    need = need_service.add_need(
-        session, actor, scope, canvas, NeedCreate(domain="bolig", text="Større bolig.", priority=1)
-    )
-    goal_service.add_goal(
-        session, actor, scope, canvas, GoalCreate(horizon=GoalHorizon.short, text="Flytte.")
-    )
-    action_service.add_action(
-        session,
-        actor,
-        scope,
-        canvas,
-        ActionCreate(
-            text="Mor ringer boligkontoret.",
-            responsible=Responsible(kind=ResponsibleKind.family, member="Mor"),
-            due=local_today() + timedelta(days=10),
-            need_ids=[need.id],
-        ),
-    )
-    session.commit()
-    browser = signed_in(lead, language="en")
-    form = _form(browser.get(_canvas_url(canvas.id)), canvas.id)
-    assert _send(browser, form, canvas.id, [EIGHT[6]]).status_code == 303
-    said = "Yusuf Karim – Interpreter, language: arabisk"
-    preview = page(browser.get(f"/canvases/{canvas.id}/plan"))
+    browser = signed_in(world.lead, language="en")
+    form = _form(browser.get(_canvas_url(world.canvas.id)), world.canvas.id)
+    assert _send(browser, form, world.canvas.id, [EIGHT[6]]).status_code == 303
+    # The plan speaks the family's bokmål: "Yusuf Karim – Interpreter, language: arabisk".
+    said = "Yusuf Karim – Tolk, språk: arabisk"
+    preview = page(browser.get(f"/canvases/{world.canvas.id}/plan"))
     assert said in preview.texts("li")
 
-    submitted = browser.submit(f"/canvases/{canvas.id}/plan", f"/canvases/{canvas.id}/plans")
+    submitted = browser.submit(
+        f"/canvases/{world.canvas.id}/plan", f"/canvases/{world.canvas.id}/plans"
+    )
     assert submitted.status_code == 303, submitted.text
     plan = submitted.headers["location"]
 

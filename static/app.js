@@ -26,6 +26,62 @@
   }
 
 
+  // --- Who takes part (canvas page) ----------------------------------------------------------
+  // Without this the form works as it is: "Add a person" asks the server for the form again
+  // with one more row. Here the row comes from the page's <template> at once, and the
+  // language field shows only on a row whose role is interpreter (what a hidden field holds
+  // is not saved: the server keeps a language for an interpreter only).
+  function setupParticipants(form) {
+    var template = document.getElementById(form.getAttribute("data-row-template"));
+    var rows = form.querySelector("[data-participant-rows]");
+    var add = form.querySelector("[data-add-participant]");
+    if (!template || !rows || !add) return;
+
+    function showLanguage(row) {
+      var role = row.querySelector("select[name=role]");
+      var language = row.querySelector("[data-interpreter-only]");
+      if (role && language) language.hidden = role.value !== "interpreter";
+    }
+
+    rows.querySelectorAll("[data-participant-row]").forEach(showLanguage);
+    rows.addEventListener("change", function (event) {
+      if (event.target.name === "role") showLanguage(event.target.closest("[data-participant-row]"));
+    });
+
+    // A button now, not a submit: Enter in a field saves the form instead of adding a row.
+    add.type = "button";
+    add.addEventListener("click", function () {
+      var index = String(rows.querySelectorAll("[data-participant-row]").length);
+      var row = template.content.firstElementChild.cloneNode(true);
+      [row].concat(Array.prototype.slice.call(row.querySelectorAll("*"))).forEach(function (el) {
+        ["id", "for", "aria-describedby"].forEach(function (name) {
+          var value = el.getAttribute(name);
+          if (value) el.setAttribute(name, value.split("__index__").join(index));
+        });
+      });
+      rows.appendChild(row);
+      showLanguage(row);
+      row.querySelector("input[name=name]").focus();
+    });
+  }
+
+
+  // --- A question before a step that cannot be taken back (withdrawing a consent) ------------
+  // The link leads to a page that asks; with this, the same question opens in a dialog on the
+  // page instead. Its Cancel closes it (a form with method="dialog"), and the browser gives
+  // the focus back to the link.
+  function setupDialogs(root) {
+    root.querySelectorAll("a[data-dialog]").forEach(function (link) {
+      var dialog = document.getElementById(link.getAttribute("data-dialog"));
+      if (!dialog || typeof dialog.showModal !== "function") return;
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        dialog.showModal();
+      });
+    });
+  }
+
+
   // --- Autosave (canvas page and domain editor) ----------------------------------------------
   // Every element with data-autosave-field saves itself: text after a pause in typing and on
   // blur, scores and toggles on change. One request in flight per canvas, carrying the canvas
@@ -909,6 +965,8 @@
 
   function enhance(root) {
     setupFilters(root);
+    root.querySelectorAll("form[data-participants]").forEach(setupParticipants);
+    setupDialogs(root);
     root.querySelectorAll("[data-canvas-id][data-autosave-url]").forEach(function (el) {
       pageStops.push(setupAutosave(el));
     });

@@ -55,7 +55,7 @@ REFERRAL_FIELDS = (
     "reason",
     "outcome",
 )
-PARTICIPANT_FIELDS = ("name", "role", "unit_id")
+PARTICIPANT_FIELDS = ("name", "role", "unit_id", "language")
 PLAN_LEAD_FIELDS = ("id", "display_name", "unit_id")
 PERIOD_FIELDS = ("from", "to")
 

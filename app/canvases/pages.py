@@ -17,7 +17,7 @@ from app.access.actor import Actor
 from app.access.scope import FamilyScope, canvas_scope
 from app.canvases import edits
 from app.canvases import service as canvas_service
-from app.canvases.schemas import CanvasOut, CanvasPatch, ParticipantRole
+from app.canvases.schemas import CanvasOut, CanvasPatch, ParticipantRole, ParticipantsForm
 from app.catalogue import template_store
 from app.kit.i18n import long_date, request_language
 from app.kit.templating import render
@@ -95,9 +95,9 @@ def _canvas_context(
         "saved_domain": saved_domain,
         "saved_section": saved if saved in ("participants", "period") else None,
         "roles": [role.value for role in ParticipantRole],
-        "participant_rows": [{**_participant_row(p), "origin": "saved"} for p in doc.participants]
-        + [_new_row(), _new_row()],
+        "participant_rows": [_participant_row(p) for p in doc.participants] + [_new_row()],
         "participant_errors": {},
+        "participants_version": canvas.version,
         "participants_base": edits.fingerprint(doc.participants),
         "period_form": {
             "from": _iso(doc.period.from_),
@@ -126,12 +126,18 @@ def _participant_row(p: dict[str, Any]) -> dict[str, str]:
     return {
         "name": str(p.get("name") or ""),
         "role": str(p.get("role") or ""),
+        "language": str(p.get("language") or ""),
         "unit_id": str(p.get("unit_id") or ""),
+        "origin": "saved",
+        "remove": "",
     }
 
 
-def _new_row() -> dict[str, str]:
-    return {"name": "", "role": "", "unit_id": "", "origin": "new", "remove": ""}
+def _new_row(*, focus: bool = False) -> dict[str, str]:
+    row = {"name": "", "role": "", "language": "", "unit_id": "", "origin": "new", "remove": ""}
+    if focus:
+        row["focus"] = "1"
+    return row
 
 
 def _period_of(doc: CanvasOut) -> dict[str, str]:
@@ -156,6 +162,53 @@ def _rerender_section(
     return render(request, "canvases/canvas.html", context, status_code=status_code)
 
 
+# What the participants schema says about a row's field, as the form's message codes.
+_ROW_ERRORS = {
+    ("name", "string_too_short"): "name_missing",
+    ("name", "string_too_long"): "name_long",
+    ("role", "enum"): "role_missing",
+    ("language", "language_missing"): "language_missing",
+    ("language", "string_too_long"): "language_long",
+}
+
+
+def _typed_rows(
+    name: list[str],
+    role: list[str],
+    language: list[str],
+    unit_id: list[str],
+    origin: list[str],
+    remove: list[str],
+) -> list[dict[str, str]]:
+    """The rows as the form sent them: one per name field, in the order of the page."""
+
+    def nth(values: list[str], i: int) -> str:
+        return values[i] if i < len(values) else ""
+
+    return [
+        {
+            "name": typed.strip(),
+            "role": nth(role, i),
+            "language": nth(language, i).strip(),
+            "unit_id": nth(unit_id, i),
+            "origin": "saved" if nth(origin, i) == "saved" else "new",
+            "remove": "1" if str(i) in remove else "",
+        }
+        for i, typed in enumerate(name)
+    ]
+
+
+def _entry(row: dict[str, str]) -> dict[str, Any]:
+    """A row as the API's participant. The language field belongs to an interpreter's row (the
+    page shows it only there): what another row's holds was typed before its role changed."""
+    entry: dict[str, Any] = {"name": row["name"], "role": row["role"]}
+    if row["unit_id"]:
+        entry["unit_id"] = row["unit_id"]
+    if row["role"] == ParticipantRole.interpreter and row["language"]:
+        entry["language"] = row["language"]
+    return entry
+
+
 @router.post("/canvases/{canvas_id}/participants", name="canvas_participants")
 def canvas_participants(
     request: Request,
@@ -166,68 +219,57 @@ def canvas_participants(
     base: Annotated[str, Form(max_length=64)] = "",
     name: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies it
     role: Annotated[list[str], Form()] = [],  # noqa: B006
+    language: Annotated[list[str], Form()] = [],  # noqa: B006
     unit_id: Annotated[list[str], Form()] = [],  # noqa: B006
     origin: Annotated[list[str], Form()] = [],  # noqa: B006
-    remove: Annotated[list[str], Form()] = [],  # noqa: B006 - row numbers ticked "Remove"
+    remove: Annotated[list[str], Form()] = [],  # noqa: B006 - rows ticked "Remove"
+    add: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    """Replace the list of who takes part: kept rows, minus those ticked, plus new names."""
+    """Replace the list of who takes part: kept rows, minus those ticked, plus new names, as
+    many as were written. "Add a person" (without the page's script) saves nothing: the form
+    comes back as typed with one more empty row, still on the version it was drawn at."""
     canvas, scope = canvas_scope(session, actor, canvas_id)
     scope.require_edit()
-    rows: list[dict[str, str]] = []
-    for i, typed in enumerate(name):
-        rows.append(
-            {
-                "name": typed.strip(),
-                "role": role[i] if i < len(role) else "",
-                "unit_id": unit_id[i] if i < len(unit_id) else "",
-                "origin": origin[i] if i < len(origin) and origin[i] == "saved" else "new",
-                "remove": "1" if str(i) in remove else "",
-            }
-        )
-    roles = {r.value for r in ParticipantRole}
+    rows = _typed_rows(name, role, language, unit_id, origin, remove)
+    drawn = {"participants_version": version, "participants_base": base}
+    if add:
+        grown = {**drawn, "participant_rows": [*rows, _new_row(focus=True)]}
+        return _rerender_section(request, session, actor, canvas_id, grown, 200)
+    kept = [
+        (i, row)
+        for i, row in enumerate(rows)
+        if not row["remove"]
+        # an empty row for adding someone, left empty
+        and not (row["origin"] == "new" and not row["name"] and not row["language"])
+    ]
     errors: dict[str, str] = {}
-    kept: list[tuple[int, dict[str, Any]]] = []
-    for i, row in enumerate(rows):
-        if row["remove"]:
-            continue
-        if row["origin"] == "new" and not row["name"]:
-            continue  # an empty row for adding someone, left empty
-        if not row["name"]:
-            errors[f"{i}-name"] = "name_missing"
-        elif len(row["name"]) > 200:
-            errors[f"{i}-name"] = "name_long"
-        if row["role"] not in roles:
-            errors[f"{i}-role"] = "role_missing"
-        entry: dict[str, Any] = {"name": row["name"], "role": row["role"]}
-        if row["unit_id"]:
-            entry["unit_id"] = row["unit_id"]
-        kept.append((i, entry))
-    saved = False
-    if not errors:
-        try:
-            patch = CanvasPatch.model_validate({"participants": [e for _, e in kept]})
-        except ValidationError as exc:
-            for e in exc.errors():
-                loc = e["loc"]
-                if len(loc) >= 3 and isinstance(loc[1], int):
-                    errors[f"{kept[loc[1]][0]}-{loc[2]}"] = "invalid"
-                else:
-                    errors["form"] = "invalid"
-        else:
-            saved = edits.save_section(
-                session, actor, scope, canvas, patch, version, base, lambda d: d.participants
+    try:
+        form = ParticipantsForm.model_validate({"participants": [_entry(r) for _, r in kept]})
+    except ValidationError as exc:
+        for e in exc.errors():
+            loc = e["loc"]
+            if len(loc) >= 3 and isinstance(loc[1], int):
+                field = str(loc[2])
+                code = _ROW_ERRORS.get((field, e["type"]), "invalid")
+                errors.setdefault(f"{kept[loc[1]][0]}-{field}", code)
+            else:
+                errors["form"] = "too_many" if e["type"] == "too_long" else "invalid"
+    else:
+        patch = CanvasPatch.model_validate(form.model_dump())
+        saved = edits.save_section(
+            session, actor, scope, canvas, patch, version, base, lambda d: d.participants
+        )
+        if saved:
+            return RedirectResponse(
+                f"/canvases/{canvas.id}?saved=participants#participants", status_code=303
             )
-            if saved:
-                return RedirectResponse(
-                    f"/canvases/{canvas.id}?saved=participants#participants", status_code=303
-                )
-    updates: dict[str, Any] = {
-        "participant_rows": rows or [_new_row()],
-        "participant_errors": errors,
-    }
-    if not errors:
-        updates["section_conflict"] = "participants"
-    return _rerender_section(request, session, actor, canvas_id, updates, 422 if errors else 409)
+    updates: dict[str, Any] = {"participant_rows": rows or [_new_row()]}
+    if errors:
+        updates.update(drawn, participant_errors=errors)
+        return _rerender_section(request, session, actor, canvas_id, updates, 422)
+    # Someone else changed the list: the form keeps what was typed, on the list as it is now.
+    updates["section_conflict"] = "participants"
+    return _rerender_section(request, session, actor, canvas_id, updates, 409)
 
 
 def _date_field(raw: str) -> date | None | str:

@@ -7,7 +7,8 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from app.actions.schemas import ActionOut
 from app.goals.schemas import GoalOut
@@ -31,6 +32,50 @@ class Participant(In):
     name: Name
     role: ParticipantRole
     unit_id: uuid.UUID | None = None
+    # Stored and given back only when there is one: the list of a canvas saved before
+    # interpreters had a language reads exactly as it did.
+    language: Name | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The language an interpreter interprets, as the family says it "
+        '("arabisk", "somali"); an interpreter\'s only',
+    )
+
+    @field_validator("language")
+    @classmethod
+    def _an_interpreters(cls, value: str | None, info: ValidationInfo) -> str | None:
+        role = info.data.get("role")
+        if value is not None and role is not None and role is not ParticipantRole.interpreter:
+            raise PydanticCustomError(
+                "language_not_interpreter", "Only an interpreter has a language here"
+            )
+        return value
+
+
+class ParticipantRow(Participant):
+    """A person on the participants form, where an interpreter's row asks for the language
+    interpreted and cannot be saved without it. The API's ``Participant`` takes an interpreter
+    without one: the canvas PATCH is a stable contract (DESIGN §8), and clients and canvases
+    from before interpreters had a language send and hold such rows."""
+
+    language: Name | None = Field(
+        default=None, validate_default=True, exclude_if=lambda value: value is None
+    )
+
+    @field_validator("language")
+    @classmethod
+    def _required_for_an_interpreter(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("role") is ParticipantRole.interpreter:
+            raise PydanticCustomError(
+                "language_missing", "Give the language the interpreter interprets"
+            )
+        return value
+
+
+class ParticipantsForm(In):
+    """The participants form as a whole: any number of people saved in one go."""
+
+    participants: list[ParticipantRow] = Field(max_length=50)
 
 
 class Period(In):

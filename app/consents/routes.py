@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from app.access.policy import Reach
 from app.access.scope import family_scope
 from app.consents import service as consent_service
-from app.consents.schemas import ConsentCreate, ConsentOut
+from app.consents.schemas import ConsentBatchCreate, ConsentCreate, ConsentOut, ConsentsOut
 from app.db import utcnow
 from app.models import Consent
 from app.web.deps import CurrentActor, IdempotencyDep, SessionDep, TransactionalRoute
@@ -59,6 +59,31 @@ def add_consent(
         out,
         family_id=scope.family_id,
         location=f"/api/v1/families/{scope.family_id}/consents/{out.id}",
+    )
+    return out
+
+
+@router.post("/families/{family_id}/consents/batch", status_code=201, response_model=ConsentsOut)
+def add_consents(
+    family_id: uuid.UUID,
+    data: ConsentBatchCreate,
+    actor: CurrentActor,
+    session: SessionDep,
+    idem: IdempotencyDep,
+) -> ConsentsOut:
+    """One family member's consent for several units at once: one consent per unit, each
+    audited, all recorded or (422, naming each unit refused) none. The family sees the
+    statement for all of them first (the consents page shows it)."""
+    scope = family_scope(session, actor, family_id, Reach.case)
+    out = ConsentsOut(
+        items=[consent_out(c) for c in consent_service.add_consents(session, actor, scope, data)]
+    )
+    # The consents are read in the family's list of them; each has no URL of its own.
+    idem.store(
+        201,
+        out,
+        family_id=scope.family_id,
+        location=f"/api/v1/families/{scope.family_id}/consents",
     )
     return out
 

@@ -5,7 +5,7 @@ live), and listing it. Takes a session and an actor; never commits."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,25 +13,72 @@ from sqlalchemy.orm import Session
 from app.access.actor import Actor
 from app.access.scope import FamilyScope, active_consent_unit_ids
 from app.audit import service as audit
-from app.consents.schemas import ConsentCreate
+from app.consents.schemas import ConsentBatchCreate, ConsentCreate
 from app.db import utcnow
-from app.kit.errors import Conflict, Invalid, NotFound
+from app.kit.errors import Conflict, FieldError, Invalid, NotFound
 from app.models import Consent, Unit
 from app.models.enums import AuditAction
 
 
+def _refusal(scope: FamilyScope, unit_id: uuid.UUID, found: Mapping[uuid.UUID, Unit]) -> str:
+    """Why no consent can be given to the unit ("" when it can)."""
+    if unit_id not in found:
+        return "No such unit"
+    if unit_id == scope.family.lead_unit_id:
+        return "The plan lead's own unit needs no consent"
+    return ""
+
+
 def add_consent(session: Session, actor: Actor, scope: FamilyScope, data: ConsentCreate) -> Consent:
     scope.require_edit()
-    if session.get(Unit, data.unit_id) is None:
-        raise Invalid.field("unit_id", "No such unit")
-    if data.unit_id == scope.family.lead_unit_id:
-        raise Invalid.field("unit_id", "The plan lead's own unit needs no consent")
+    if why := _refusal(scope, data.unit_id, units_by_id(session, [data.unit_id])):
+        raise Invalid.field("unit_id", why)
+    return _record(session, actor, scope, data.unit_id, data)
+
+
+def batch_units(session: Session, scope: FamilyScope, data: ConsentBatchCreate) -> list[Unit]:
+    """The units a batch of consents names, in its order, once nothing refuses it: each an
+    existing unit, not the plan lead's own, named once, and without an active consent (the
+    family's consent is given once; a batch never records a second one beside it). Writes
+    nothing: the page shows the family the statement for these units before it records."""
+    scope.require_edit()
+    found = units_by_id(session, data.unit_ids)
+    active = consented_units(session, scope.family.id)
+    errors: list[FieldError] = []
+    for i, unit_id in enumerate(data.unit_ids):
+        why = _refusal(scope, unit_id, found)
+        if not why and unit_id in data.unit_ids[:i]:
+            why = "The unit is named twice"
+        elif not why and unit_id in active:
+            why = "The unit has an active consent already"
+        if why:
+            errors.append(FieldError(f"unit_ids[{i}]", why))
+    if errors:
+        raise Invalid(errors)
+    return [found[unit_id] for unit_id in data.unit_ids]
+
+
+def add_consents(
+    session: Session, actor: Actor, scope: FamilyScope, data: ConsentBatchCreate
+) -> list[Consent]:
+    """One consent per unit, all in the request's transaction: a refusal records none."""
+    units = batch_units(session, scope, data)
+    return [_record(session, actor, scope, unit.id, data) for unit in units]
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    scope: FamilyScope,
+    unit_id: uuid.UUID,
+    terms: ConsentCreate | ConsentBatchCreate,
+) -> Consent:
     consent = Consent(
         family_id=scope.family.id,
-        unit_id=data.unit_id,
-        purpose=data.purpose,
-        given_by=data.given_by,
-        expires_at=data.expires_at,
+        unit_id=unit_id,
+        purpose=terms.purpose,
+        given_by=terms.given_by,
+        expires_at=terms.expires_at,
         recorded_by_id=actor.user_id,
     )
     session.add(consent)
@@ -43,7 +90,7 @@ def add_consent(session: Session, actor: Actor, scope: FamilyScope, data: Consen
         "consent",
         consent.id,
         family_id=scope.family.id,
-        purpose=data.purpose.value,
+        purpose=terms.purpose.value,
     )
     return consent
 

@@ -89,6 +89,7 @@ class ParticipantView:
     name: str
     role: str
     unit: str
+    language: str = ""  # an interpreter's: the language interpreted
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,10 @@ def plan_view(
 
     participants = [
         ParticipantView(
-            name=p.get("name", ""), role=p.get("role", "other"), unit=unit_name(p.get("unit_id"))
+            name=p.get("name", ""),
+            role=p.get("role", "other"),
+            unit=unit_name(p.get("unit_id")),
+            language=p.get("language") or "",
         )
         for p in content.get("participants", [])
     ]

@@ -335,6 +335,18 @@ def check_add_consent(call: Call) -> None:
     assert seen_by_unit_c.status_code == (200 if call.allowed else 404)
 
 
+def check_add_consents(call: Call) -> None:
+    consents = call.as_lead(f"/families/{call.world.family.id}/consents")
+    active = {c["unit_id"] for c in consents if c["active"]}
+    chosen = {str(call.world.unit_c.id), str(call.world.unit_d.id)}
+    assert chosen <= active if call.allowed else not chosen & active
+    for persona in ("other_unit", "withdrawn"):
+        seen = call.client.get(
+            f"{API}/families/{call.world.family.id}", headers=call.world.headers[persona]
+        )
+        assert seen.status_code == (200 if call.allowed else 404)
+
+
 def check_withdraw(call: Call) -> None:
     consents = call.as_lead(f"/families/{call.world.family.id}/consents")
     active = {c["unit_id"]: c["active"] for c in consents}
@@ -524,6 +536,19 @@ ENDPOINTS = (
         201,
         body=lambda w: {"unit_id": str(w.unit_c.id), "purpose": "share_plan", "given_by": "Mor"},
         check=check_add_consent,
+    ),
+    Endpoint(
+        "POST",
+        f"{API}/families/{{family_id}}/consents/batch",
+        Kind.case,
+        _family,
+        201,
+        body=lambda w: {
+            "unit_ids": [str(w.unit_c.id), str(w.unit_d.id)],
+            "purpose": "share_plan",
+            "given_by": "Far",
+        },
+        check=check_add_consents,
     ),
     Endpoint(
         "POST",

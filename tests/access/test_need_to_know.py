@@ -398,3 +398,32 @@ def test_an_action_written_after_the_plan_reaches_the_unit_with_the_next_version
     assert "Utkast som ikke er avtalt" not in inbox_before
     assert after == {str(world.action.id), draft["id"]}
     assert "Utkast som ikke er avtalt" in inbox_after
+
+
+def test_a_consented_unit_reads_who_interpreted_and_the_language_in_the_plan(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    # Who takes part is part of the plan the family shares, the interpreter's language with it.
+    world = build_world(session, settings)
+    canvas = client.get(f"{API}/canvases/{world.canvas.id}", headers=world.headers["lead"])
+    people = [
+        {"name": "Mor", "role": "family_member"},
+        {"name": "Yusuf Karim", "role": "interpreter", "language": "arabisk"},
+    ]
+    _as_lead(
+        client,
+        world,
+        "PATCH",
+        f"/canvases/{world.canvas.id}",
+        json={"participants": people},
+        headers={**world.headers["lead"], "If-Match": canvas.headers["etag"]},
+    )
+    plan = _as_lead(client, world, "POST", f"/canvases/{world.canvas.id}/plans")
+
+    shared = client.get(f"{API}/plans/{plan['id']}", headers=world.headers["consented"])
+
+    assert shared.status_code == 200, shared.text
+    assert shared.json()["content"]["participants"] == [
+        {"name": "Mor", "role": "family_member", "unit_id": None},
+        {"name": "Yusuf Karim", "role": "interpreter", "unit_id": None, "language": "arabisk"},
+    ]

@@ -392,6 +392,7 @@ def check_add_consent(call: PageCall) -> None:
         )
     )
     assert (call.world.unit_c.id in given) is call.allowed
+    assert (call.world.unit_d.id in given) is call.allowed
 
 
 def check_withdraw_consent(call: PageCall) -> None:
@@ -619,8 +620,20 @@ PAGES = (
         Kind.case,
         _family,
         303,
-        form=lambda w: {"unit_id": str(w.unit_c.id), "given_by": "Mor"},
+        # the consents as the family agreed to them, after it read the statement
+        form=lambda w: {
+            "unit_ids": [str(w.unit_c.id), str(w.unit_d.id)],
+            "given_by": "Mor",
+            "confirm": "yes",
+        },
         check=check_add_consent,
+    ),
+    # the question before withdrawing (the page's script asks it in a dialog)
+    Page(
+        "GET",
+        "/families/{family_id}/consents/{consent_id}/withdraw",
+        Kind.case,
+        lambda w: {"family_id": w.family.id, "consent_id": w.consent_b_id},
     ),
     Page(
         "POST",
@@ -628,7 +641,7 @@ PAGES = (
         Kind.case,
         lambda w: {"family_id": w.family.id, "consent_id": w.consent_b_id},
         303,
-        form=lambda _w: {},
+        form=lambda _w: {"confirm": "yes"},
         check=check_withdraw_consent,
     ),
     Page(

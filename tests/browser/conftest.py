@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import make_engine
-from app.models import Action, Canvas, Family, Goal, Need, Plan, Referral
+from app.models import Action, Canvas, Consent, Family, Goal, Need, Plan, Referral
 from tests.browser.helpers import (
     KARI,
     ContextWatch,
@@ -88,6 +88,7 @@ class DemoFamily:
     goal_id: uuid.UUID | None = None
     action_id: uuid.UUID | None = None
     referral_id: uuid.UUID | None = None
+    consent_id: uuid.UUID | None = None  # its first consent still in force
 
 
 def _demo_family(database_url: str, display_name: str) -> DemoFamily:
@@ -113,6 +114,11 @@ def _demo_family(database_url: str, display_name: str) -> DemoFamily:
                 .where(Referral.family_id == family.id)
                 .order_by(Referral.created_at)
             ).first()
+            consent = session.scalars(
+                select(Consent)
+                .where(Consent.family_id == family.id, Consent.withdrawn_at.is_(None))
+                .order_by(Consent.given_at, Consent.id)
+            ).first()
             return DemoFamily(
                 family.id,
                 canvas.id,
@@ -121,6 +127,7 @@ def _demo_family(database_url: str, display_name: str) -> DemoFamily:
                 goal,
                 action,
                 referral,
+                consent.id if consent else None,
             )
     finally:
         engine.dispose()

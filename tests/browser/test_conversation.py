@@ -215,9 +215,10 @@ def test_a_whole_conversation_by_tapping_ends_in_a_submitted_plan_and_its_pdf(
 
     # Back on the canvas: who takes part, and the plan's dates.
     tap_and_wait(page, page.get_by_role("link", name="The canvas"))
-    rows = page.get_by_role("group", name="Add a person")
+    rows = page.get_by_role("group", name="New person")
     rows.nth(0).get_by_label("Name").fill(words["participant"])
     rows.nth(0).get_by_label("Role").select_option(label="Family member")
+    page.get_by_role("button", name="Add a person").tap()  # a row more, no page load
     rows.nth(1).get_by_label("Name").fill("Kari Nordmann")
     rows.nth(1).get_by_label("Role").select_option(label="Contact person (plan lead)")
     tap_and_wait(page, page.get_by_role("button", name="Save who takes part"))
@@ -417,7 +418,9 @@ def test_the_same_conversation_by_keyboard_only(
     page.keyboard.type("Mor Løkkeberg")
     tab_to(page, "#participant-0-role", max_presses=1)
     page.keyboard.type("Family")
-    tab_to(page, "#participant-1-name")
+    tab_to(page, "[data-add-participant]")  # "Add a person": the new row takes the focus
+    page.keyboard.press("Enter")
+    expect(page.locator("#participant-1-name")).to_be_focused()
     page.keyboard.type("Kari Nordmann")
     tab_to(page, "#participant-1-role", max_presses=1)
     page.keyboard.type("Contact")

@@ -53,6 +53,11 @@ PAGES: dict[str, MainPage] = {
     "action-entered-in-error": MainPage(
         "haddad", lambda f: f"/actions/{f.action_id}/entered-in-error"
     ),
+    "consents": MainPage("haddad", lambda f: f"/families/{f.family_id}/consents"),
+    # The question before withdrawing, as a page (the consents page asks it in a dialog).
+    "consent-withdraw": MainPage(
+        "haddad", lambda f: f"/families/{f.family_id}/consents/{f.consent_id}/withdraw"
+    ),
 }
 HADDAD_LANGUAGE = "en"
 STATES = {"nb": "kari_state", "en": "kari_state_en"}
@@ -95,6 +100,10 @@ FORMS: dict[str, tuple[Callable[[DemoFamily], str], Callable[[DemoFamily], str]]
     "new-action": (
         lambda f: f"/canvases/{f.canvas_id}/actions",
         lambda f: f"/canvases/{f.canvas_id}/actions",
+    ),
+    "new-consent": (
+        lambda f: f"/families/{f.family_id}/consents",
+        lambda f: f"/families/{f.family_id}/consents",
     ),
 }
 

@@ -232,14 +232,21 @@ def consent_card(page: Page, unit_name: str) -> Locator:
     )
 
 
-def record_consent(page: Page, unit_name: str) -> None:
-    """On the consents page, with the family: the service, who gives consent, one year."""
+def record_consent(page: Page, *unit_names: str) -> None:
+    """On the consents page, with the family: the services, who gives consent, one year; then
+    the statement for those services, read with the family, and their yes."""
     expect(page.get_by_role("heading", level=1)).to_have_text("Consent to share the plan")
-    page.get_by_label("The service that gets the plan").select_option(label=unit_name)
+    for unit_name in unit_names:
+        page.get_by_label(unit_name, exact=True).check()
     page.get_by_label("Given by (the family member's name)").fill(FAMILY_MEMBER)
-    tap_and_wait(page, page.get_by_role("button", name="Record the consent"))
-    expect_message(page, "The consent is recorded.")
-    expect(consent_card(page, unit_name)).to_contain_text("Active")
+    tap_and_wait(page, page.get_by_role("button", name="Show the statement to the family"))
+    statement = page.get_by_test_id("consent-statement")
+    for unit_name in unit_names:
+        expect(statement.get_by_role("listitem").filter(has_text=unit_name)).to_have_count(1)
+    tap_and_wait(page, page.get_by_role("button", name=re.compile("^The family agrees")))
+    expect_message(page, "Recorded: the services the family chose")
+    for unit_name in unit_names:
+        expect(consent_card(page, unit_name)).to_contain_text("Active")
 
 
 def open_from_queue(page: Page, case: Case, number: int) -> None:
@@ -308,8 +315,7 @@ def test_three_services_review_the_plan_with_the_familys_consent_in_the_browser(
     # Consent for NAV and the child welfare service, in the room with the family.
     lead.goto(f"/families/{case.family_id}")
     tap_and_wait(lead, lead.get_by_role("link", name="Consents", exact=True))
-    record_consent(lead, nav.unit)
-    record_consent(lead, barnevern.unit)
+    record_consent(lead, nav.unit, barnevern.unit)
 
     # The plan cannot go: the list says the school lacks the family's consent, and only that.
     lead.goto(f"/canvases/{case.canvas_id}/plan")
@@ -426,9 +432,11 @@ def test_three_services_review_the_plan_with_the_familys_consent_in_the_browser(
     entry = lead.locator(".timeline-entry").filter(has_text=ACTIONS["barnevern"]).first
     expect(entry).to_contain_text(f"By {barnevern.name}, {barnevern.unit}")
 
-    # The family withdraws the child welfare service's consent, with one tap.
+    # The family withdraws the child welfare service's consent: the tablet asks first.
     lead.goto(f"/families/{case.family_id}/consents")
-    tap_and_wait(lead, lead.get_by_role("button", name=f"Withdraw consent ({barnevern.unit})"))
+    lead.get_by_role("link", name=f"Withdraw consent… ({barnevern.unit})").tap()
+    asked = lead.get_by_role("dialog", name=f"Withdraw the consent for {barnevern.unit}?")
+    tap_and_wait(lead, asked.get_by_role("button", name="Withdraw the consent"))
     expect_message(lead, "The consent is withdrawn.")
     expect(consent_card(lead, barnevern.unit)).to_contain_text("Withdrawn")
 

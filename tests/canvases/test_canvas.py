@@ -149,6 +149,53 @@ def test_participants_are_replaced_whole(client: TestClient, draft: Draft) -> No
     assert [p["name"] for p in response.json()["participants"]] == ["Mor"]
 
 
+def test_an_interpreter_is_listed_with_the_language_interpreted(
+    client: TestClient, draft: Draft
+) -> None:
+    people = [
+        {"name": "Mor", "role": "family_member"},
+        {"name": "Yusuf Karim", "role": "interpreter", "language": "arabisk"},
+    ]
+
+    response = patch(client, draft, {"participants": people}, '"1"')
+
+    assert response.status_code == 200, response.text
+    # Only the interpreter has a language: the others read as they did before there was one.
+    assert response.json()["participants"] == [
+        {"name": "Mor", "role": "family_member", "unit_id": None},
+        {"name": "Yusuf Karim", "role": "interpreter", "unit_id": None, "language": "arabisk"},
+    ]
+
+
+def test_an_interpreter_without_a_language_is_still_taken_from_an_api_client(
+    client: TestClient, draft: Draft
+) -> None:
+    # The canvas PATCH is a stable contract (DESIGN §8): a client written before interpreters
+    # had a language goes on working. The page's form asks for it (tests/canvases/
+    # test_pages_participants.py).
+    response = patch(
+        client, draft, {"participants": [{"name": "Tolk", "role": "interpreter"}]}, '"1"'
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["participants"] == [
+        {"name": "Tolk", "role": "interpreter", "unit_id": None}
+    ]
+
+
+def test_a_language_is_an_interpreters_only(client: TestClient, draft: Draft) -> None:
+    response = patch(
+        client,
+        draft,
+        {"participants": [{"name": "Mor", "role": "family_member", "language": "arabisk"}]},
+        '"1"',
+    )
+
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["participants.0.language"]
+    assert client.get(draft.url, headers=draft.headers).json()["version"] == 1
+
+
 def test_period_and_next_review_date_are_set(client: TestClient, draft: Draft) -> None:
     today = local_today()
     period = {"from": today.isoformat(), "to": (today + timedelta(days=180)).isoformat()}

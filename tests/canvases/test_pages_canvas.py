@@ -436,20 +436,21 @@ def _save_participants(
     browser: PageClient,
     canvas_id: object,
     hidden: Mapping[str, str | Sequence[str]],
-    people: list[tuple[str, str, str]],
+    people: Sequence[tuple[str, ...]],
     *,
     remove: Sequence[str] = (),
 ) -> httpx2.Response:
-    """The participants form sent with a row for each (origin, name, role) and the rows
-    ticked "Remove"; ``hidden`` are the form's hidden fields as a page drew them."""
+    """The participants form sent with a row for each (origin, name, role[, language]) and
+    the rows ticked "Remove"; ``hidden`` are the form's hidden fields as a page drew them."""
     return browser.post_form(
         f"/canvases/{canvas_id}/participants",
         {
             **hidden,
-            "origin": [origin for origin, _, _ in people],
+            "origin": [person[0] for person in people],
             "unit_id": ["" for _ in people],
-            "name": [name for _, name, _ in people],
-            "role": [role for _, _, role in people],
+            "name": [person[1] for person in people],
+            "role": [person[2] for person in people],
+            "language": [person[3] if len(person) > 3 else "" for person in people],
             "remove": list(remove),
         },
     )
@@ -514,17 +515,15 @@ def test_participants_can_be_renamed_and_removed_in_one_save(
         [
             ("saved", "Mor Haddad", "family_member"),
             ("saved", "Veileder", "plan_lead"),
-            ("new", "Tolk Ali", "interpreter"),
+            ("new", "Tolk Ali", "interpreter", "arabisk"),
         ],
         remove=["1"],
     )
 
     assert response.status_code == 303
-    assert [
-        (p["name"], p["role"]) for p in _stored_canvas(session, world.canvas.id).participants
-    ] == [
-        ("Mor Haddad", "family_member"),
-        ("Tolk Ali", "interpreter"),
+    assert _stored_canvas(session, world.canvas.id).participants == [
+        {"name": "Mor Haddad", "role": "family_member", "unit_id": None},
+        {"name": "Tolk Ali", "role": "interpreter", "unit_id": None, "language": "arabisk"},
     ]
 
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from app.models import Family, Unit, User
+from app.models import AuditEvent, Family, Unit, User
 from app.models.enums import Role
-from tests.factories import auth_headers, build_world, make_family, make_unit, make_user
+from tests.factories import World, auth_headers, build_world, make_family, make_unit, make_user
 
 
 @pytest.fixture
@@ -194,3 +196,94 @@ def test_only_the_plan_lead_side_manages_consents(
         == 404
     )
     assert client.post(url, json=body, headers=world.headers["same_unit"]).status_code == 201
+
+
+# --- several units in one go ------------------------------------------------------------------
+
+
+def test_one_consent_for_several_units_records_one_per_unit_each_audited(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build_world(session, settings)
+    family_url = f"/api/v1/families/{world.family.id}"
+    url = f"{family_url}/consents"
+    expires = (datetime.now(UTC) + timedelta(days=200)).replace(microsecond=0)
+    # unit D's consent was withdrawn: the family may give it again.
+    units = [world.unit_c.id, world.unit_d.id]
+    for persona in ("other_unit", "withdrawn"):
+        assert client.get(family_url, headers=world.headers[persona]).status_code == 404
+
+    response = client.post(
+        f"{url}/batch",
+        json={
+            "unit_ids": [str(u) for u in units],
+            "purpose": "share_plan",
+            "given_by": "Far",
+            "expires_at": expires.isoformat(),
+        },
+        headers=world.headers["lead"],
+    )
+
+    assert response.status_code == 201, response.text
+    assert response.headers["location"] == url
+    items = response.json()["items"]
+    assert [(c["unit_id"], c["given_by"], c["active"]) for c in items] == [
+        (str(u), "Far", True) for u in units
+    ]
+    assert {datetime.fromisoformat(c["expires_at"]) for c in items} == {expires}
+    listed = client.get(url, headers=world.headers["lead"]).json()
+    assert {c["id"] for c in items} <= {c["id"] for c in listed}
+    given = session.scalars(
+        select(AuditEvent.record_id).where(
+            AuditEvent.family_id == world.family.id, AuditEvent.action == "consent_given"
+        )
+    ).all()
+    assert {c["id"] for c in items} <= set(given)
+    for persona in ("other_unit", "withdrawn"):
+        assert client.get(family_url, headers=world.headers[persona]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("units", "refused"),
+    [
+        pytest.param(lambda w: [w.unit_c.id, w.unit_b.id], [1], id="one-has-consent-already"),
+        pytest.param(lambda w: [w.unit_a.id, w.unit_c.id], [0], id="the-plan-leads-own"),
+        pytest.param(lambda w: [w.unit_c.id, uuid.uuid4()], [1], id="unknown"),
+        pytest.param(lambda w: [w.unit_c.id, w.unit_c.id], [1], id="named-twice"),
+    ],
+)
+def test_a_batch_with_a_unit_it_may_not_name_records_none(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    units: Callable[[World], list[uuid.UUID]],
+    refused: list[int],
+) -> None:
+    world = build_world(session, settings)
+    url = f"/api/v1/families/{world.family.id}/consents"
+    before = client.get(url, headers=world.headers["lead"]).json()
+
+    response = client.post(
+        f"{url}/batch",
+        json={"unit_ids": [str(u) for u in units(world)], "given_by": "Far"},
+        headers=world.headers["lead"],
+    )
+
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == [f"unit_ids[{i}]" for i in refused]
+    assert client.get(url, headers=world.headers["lead"]).json() == before
+
+
+def test_a_batch_names_at_least_one_unit(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    world = build_world(session, settings)
+
+    response = client.post(
+        f"/api/v1/families/{world.family.id}/consents/batch",
+        json={"unit_ids": [], "given_by": "Far"},
+        headers=world.headers["lead"],
+    )
+
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["unit_ids"]

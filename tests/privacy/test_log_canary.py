@@ -332,15 +332,16 @@ def _run_page_case(case: Case, ids: dict[str, str]) -> None:
         consents,
         data={
             "csrftoken": case.csrf(consents),
-            "unit_id": str(case.world.unit_b.id),
+            "unit_ids": str(case.world.unit_b.id),
             "given_by": GIVEN_BY,
+            "confirm": "yes",
         },
     )
     assert given.status_code == 200, given.text
     assert GIVEN_BY in given.text
     refused_consent = http.post(
         consents,
-        data={"csrftoken": case.csrf(consents), "unit_id": NATIONAL_ID, "given_by": GIVEN_BY},
+        data={"csrftoken": case.csrf(consents), "unit_ids": NATIONAL_ID, "given_by": GIVEN_BY},
     )
     assert refused_consent.status_code == 422, refused_consent.text
     assert http.get(f"/families/{uuid.uuid4()}").status_code == 404

@@ -21,7 +21,8 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Browser sessions end after a while without use (idle timeout); bearer tokens don't.
+    # Sessions and bearer tokens alike end after a while without use (the idle timeout of
+    # DESIGN §11, accounts.service.actor_for_token), and at expires_at however busy.
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

@@ -33,6 +33,7 @@ from playwright.sync_api import (
     Locator,
     Page,
     Request,
+    Response,
     StorageState,
     ViewportSize,
     WebError,
@@ -273,6 +274,18 @@ def tap_and_wait(page: Page, target: Locator) -> None:
     """Tap a link or a submit button and wait for the page it leads to."""
     with page.expect_navigation():
         target.tap()
+
+
+def send_for_answer(page: Page, target: Locator) -> Response:
+    """Tap a form's submit button whose answer is a page, not a redirect (a refused form with
+    its field messages, a statement to read before the next step): the page's script sends the
+    form with fetch and draws the answer in place, with no navigation (static/app.js). Returns
+    the server's answer; what it drew is waited for by the checks that follow."""
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.request.resource_type == "fetch"
+    ) as sent:
+        target.tap()
+    return sent.value
 
 
 def expect_message(page: Page, text: str) -> None:

@@ -21,6 +21,7 @@ from tests.browser.conftest import DemoFamily, TabletFactory
 from tests.browser.helpers import (
     check_tablet_page,
     expect_message,
+    send_for_answer,
     tap_and_wait,
     watch_of,
 )
@@ -71,10 +72,7 @@ def test_eight_people_with_an_interpreter_are_saved_in_one_go(
     check_tablet_page(page, "participants-eight-en")
 
     # The interpreter's language, not written: the form says so beside the field.
-    with page.expect_navigation() as sent:
-        form.get_by_role("button", name="Save who takes part").tap()
-    response = sent.value
-    assert response is not None
+    response = send_for_answer(page, form.get_by_role("button", name="Save who takes part"))
     assert response.status == 422
     watch_of(page).allow_console_error(r"status of 422")
     language_field = page.get_by_label("Language interpreted").and_(
@@ -110,7 +108,7 @@ def test_consent_for_two_services_in_one_go_after_the_statement(
         page.get_by_label(unit, exact=True).check()
     page.get_by_label("Given by (the family member's name)").fill("Eva Berg")
 
-    tap_and_wait(page, page.get_by_role("button", name="Show the statement to the family"))
+    send_for_answer(page, page.get_by_role("button", name="Show the statement to the family"))
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Read the consent with the family")
     statement = page.get_by_test_id("consent-statement")

@@ -41,6 +41,7 @@ from tests.browser.helpers import (
     expect_message,
     page_lang,
     screenshot,
+    send_for_answer,
     signed_in_state,
     tap_and_wait,
     watch_of,
@@ -239,7 +240,7 @@ def record_consent(page: Page, *unit_names: str) -> None:
     for unit_name in unit_names:
         page.get_by_label(unit_name, exact=True).check()
     page.get_by_label("Given by (the family member's name)").fill(FAMILY_MEMBER)
-    tap_and_wait(page, page.get_by_role("button", name="Show the statement to the family"))
+    send_for_answer(page, page.get_by_role("button", name="Show the statement to the family"))
     statement = page.get_by_test_id("consent-statement")
     for unit_name in unit_names:
         expect(statement.get_by_role("listitem").filter(has_text=unit_name)).to_have_count(1)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import StringConstraints, model_validator
+from pydantic import StringConstraints
 
 from app.kit.schema import In, Out
 from app.models.enums import NotificationChannel
@@ -30,14 +30,6 @@ class NotificationSettingsIn(In):
     email: Email | None = None
     phone: Phone | None = None
     language: MessageLanguage = "nb"
-
-    @model_validator(mode="after")
-    def _somewhere_to_send(self) -> NotificationSettingsIn:
-        if self.channel is NotificationChannel.email and not self.email:
-            raise ValueError("E-mail: give the address to send to")
-        if self.channel is NotificationChannel.sms and not self.phone:
-            raise ValueError("SMS: give the phone number to send to")
-        return self
 
 
 class NotificationSettingsOut(Out):

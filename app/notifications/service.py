@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.access.actor import Actor
 from app.db import utcnow
 from app.kit.concurrency import check_version
+from app.kit.errors import Invalid
 from app.models import Family, Notification, NotificationSetting, PlanReview, User, user_unit
 from app.models.enums import NotificationChannel, NotificationKind, Role
 from app.notifications.schemas import NotificationSettingsIn
@@ -48,6 +49,10 @@ def save_setting(
 ) -> NotificationSetting:
     """The actor's own choice, replaced whole; ``expected_version`` is the version the actor
     read (0 before any choice was saved)."""
+    if data.channel is NotificationChannel.email and not data.email:
+        raise Invalid.field("email", "Give the e-mail address to send to")
+    if data.channel is NotificationChannel.sms and not data.phone:
+        raise Invalid.field("phone", "Give the phone number to send to")
     setting = session.get(NotificationSetting, actor.user_id)
     check_version(setting.version if setting else 0, expected_version)
     if setting is None:

@@ -42,8 +42,10 @@ class SmtpServer:
         found = []
         for key in box.keys():
             raw = box.get_bytes(key)
-            found.append(email.message_from_bytes(raw, policy=email.policy.default))
-        return sorted(found, key=lambda m: str(m.get("Date", "")))  # type: ignore[misc]
+            parsed = email.message_from_bytes(raw, policy=email.policy.default)
+            assert isinstance(parsed, EmailMessage)
+            found.append(parsed)
+        return sorted(found, key=lambda m: str(m.get("Date", "")))
 
     def clear(self) -> None:
         box = mailbox.Maildir(self.maildir, create=False)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 from functools import lru_cache
 from pathlib import Path
 
@@ -112,6 +112,7 @@ def email(message: Message, to: str, lang: str, settings: Settings) -> EmailMess
     mail["Subject"] = message.subject
     mail["From"] = settings.smtp_from
     mail["To"] = to
+    mail["Date"] = formatdate(usegmt=True)
     mail["Content-Language"] = lang
     mail["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or None)
     mail.set_content(message.text)

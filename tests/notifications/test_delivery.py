@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -40,8 +41,7 @@ def _outbox(session: Session) -> list[Notification]:
     return list(session.scalars(select(Notification).order_by(Notification.created_at)))
 
 
-def _body(message: object) -> str:
-    assert hasattr(message, "get_body")
+def _body(message: EmailMessage) -> str:
     plain = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
     assert plain is not None

@@ -19,15 +19,9 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
+from tests.cli.duk_process import free_port
+
 STARTUP_TIMEOUT_S = 30.0
-
-
-def free_port() -> int:
-    """A loopback port with nothing listening on it (a dead mail server, until one starts)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.kit.crypto import data_keys
 from app.models import User
 from app.models.enums import NotificationChannel
+from app.notifications import delivery
 from app.notifications import service as notification_service
 from app.notifications.schemas import NotificationSettingsIn
 from tests.factories import World, actor_of, build_world
@@ -36,6 +37,14 @@ def smtp_settings(settings: Settings, port: int) -> Settings:
     return settings.model_copy(
         update={"smtp_host": "127.0.0.1", "smtp_port": port, "public_url": PUBLIC_URL}
     )
+
+
+@pytest.fixture
+def deliver(
+    session_factory: sessionmaker[Session], settings: Settings, mail: SmtpServer
+) -> Callable[[], delivery.Outcome]:
+    """The worker's round: send what is due, through the running SMTP server."""
+    return lambda: delivery.send_due(session_factory, smtp_settings(settings, mail.port))
 
 
 @pytest.fixture

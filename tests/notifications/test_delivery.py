@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -23,9 +24,10 @@ from app.models import Notification
 from app.models.enums import NotificationChannel, NotificationKind, NotificationStatus
 from app.notifications import delivery
 from app.notifications import service as notification_service
+from tests.cli.duk_process import free_port
 from tests.factories import World, make_user
 from tests.notifications.conftest import PUBLIC_URL, case_strings, choose, smtp_settings
-from tests.smtp_server import SmtpServer, free_port, running_server
+from tests.smtp_server import SmtpServer, running_server
 
 API = "/api/v1"
 
@@ -52,10 +54,9 @@ def _body(message: EmailMessage) -> str:
 def test_a_submitted_plan_reaches_each_asked_units_user_who_wants_word_in_their_language(
     client: TestClient,
     session: Session,
-    session_factory: sessionmaker[Session],
-    settings: Settings,
     world: World,
     mail: SmtpServer,
+    deliver: Callable[[], delivery.Outcome],
 ) -> None:
     choose(
         session, world.consented, NotificationChannel.email, email="berit@bv.test", language="nn"
@@ -67,7 +68,7 @@ def test_a_submitted_plan_reaches_each_asked_units_user_who_wants_word_in_their_
     choose(session, world.other_unit, NotificationChannel.email, email="other@skole.test")
 
     _submit_again(client, world)
-    outcome = delivery.send_due(session_factory, smtp_settings(settings, mail.port))
+    outcome = deliver()
 
     assert outcome == delivery.Outcome(sent=1)
     [message] = mail.messages()
@@ -87,10 +88,9 @@ def test_a_submitted_plan_reaches_each_asked_units_user_who_wants_word_in_their_
 def test_changes_asked_for_reach_the_plan_lead_without_the_comment(
     client: TestClient,
     session: Session,
-    session_factory: sessionmaker[Session],
-    settings: Settings,
     world: World,
     mail: SmtpServer,
+    deliver: Callable[[], delivery.Outcome],
 ) -> None:
     choose(session, world.lead, NotificationChannel.email, email="kari@nav.test", language="en")
     comment = "Familien Solbakken trenger mer hjelp med Trym sin skolevei."
@@ -101,7 +101,7 @@ def test_changes_asked_for_reach_the_plan_lead_without_the_comment(
         headers=world.headers["consented"],
     )
     assert answer.status_code in (200, 201), answer.text
-    delivery.send_due(session_factory, smtp_settings(settings, mail.port))
+    deliver()
 
     [message] = mail.messages()
     assert message["To"] == "kari@nav.test"
@@ -164,16 +164,15 @@ def test_the_same_event_never_notifies_anyone_twice(session: Session, world: Wor
 def test_a_user_who_chose_none_gets_nothing(
     client: TestClient,
     session: Session,
-    session_factory: sessionmaker[Session],
-    settings: Settings,
     world: World,
     mail: SmtpServer,
+    deliver: Callable[[], delivery.Outcome],
 ) -> None:
     choose(session, world.consented, NotificationChannel.email, email="berit@bv.test")
     choose(session, world.consented, NotificationChannel.none, email="berit@bv.test")
 
     _submit_again(client, world)
-    delivery.send_due(session_factory, smtp_settings(settings, mail.port))
+    deliver()
 
     assert _outbox(session) == []
     assert mail.messages() == []
@@ -182,16 +181,15 @@ def test_a_user_who_chose_none_gets_nothing(
 def test_a_message_queued_before_the_user_turned_word_off_is_not_sent(
     client: TestClient,
     session: Session,
-    session_factory: sessionmaker[Session],
-    settings: Settings,
     world: World,
     mail: SmtpServer,
+    deliver: Callable[[], delivery.Outcome],
 ) -> None:
     choose(session, world.consented, NotificationChannel.email, email="berit@bv.test")
     _submit_again(client, world)
     choose(session, world.consented, NotificationChannel.none, email="berit@bv.test")
 
-    outcome = delivery.send_due(session_factory, smtp_settings(settings, mail.port))
+    outcome = deliver()
 
     assert outcome == delivery.Outcome(failed=1)
     assert mail.messages() == []

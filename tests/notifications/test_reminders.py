@@ -4,13 +4,13 @@ each once, and only to those whom the inbox would show the item (a withdrawn con
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from app.access.scope import scope_for
-from app.config import Settings
 from app.consents import service as consent_service
 from app.db import utcnow
 from app.inbox import reminders
@@ -19,7 +19,7 @@ from app.models import Consent, Notification, User
 from app.models.enums import NotificationChannel, NotificationKind, Role
 from app.notifications import delivery
 from tests.factories import World, actor_of, make_user
-from tests.notifications.conftest import case_strings, choose, smtp_settings
+from tests.notifications.conftest import case_strings, choose
 from tests.smtp_server import SmtpServer
 
 
@@ -125,10 +125,9 @@ def test_a_unit_whose_consent_was_withdrawn_hears_nothing_of_the_familys_actions
 
 def test_the_reminder_says_only_that_an_action_is_due_in_the_recipients_language(
     session: Session,
-    session_factory: sessionmaker[Session],
-    settings: Settings,
     world: World,
     mail: SmtpServer,
+    deliver: Callable[[], delivery.Outcome],
 ) -> None:
     choose(
         session, world.consented, NotificationChannel.email, email="berit@bv.test", language="nb"
@@ -137,7 +136,7 @@ def test_the_reminder_says_only_that_an_action_is_due_in_the_recipients_language
     reminders.scan(session)
     session.commit()
 
-    delivery.send_due(session_factory, smtp_settings(settings, mail.port))
+    deliver()
 
     [message] = mail.messages()
     assert message["Subject"] == "Tiltaket ditt har frist om 3 dager"

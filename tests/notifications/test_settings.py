@@ -4,13 +4,14 @@ API, and nobody else's address anywhere."""
 
 from __future__ import annotations
 
+import httpx2
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.models.enums import Role
 from tests.factories import auth_headers, make_unit, make_user
-from tests.pages import SignedIn
+from tests.pages import PageClient, SignedIn
 
 URL = "/api/v1/me/notifications"
 EMAIL = {"channel": "email", "email": "berit@bv.test", "phone": None, "language": "nn"}
@@ -83,16 +84,23 @@ def test_e_mail_without_an_address_or_a_bad_number_is_refused_and_changes_nothin
     assert client.get(URL, headers=headers).json()["version"] == 0
 
 
-def test_the_settings_page_saves_the_choice_and_says_so(
-    session: Session, signed_in: SignedIn
-) -> None:
+def _send_settings_form(
+    session: Session, signed_in: SignedIn, form: dict[str, str]
+) -> tuple[PageClient, httpx2.Response]:
+    """A reviewer opens their settings page in English and sends its form so filled in."""
     user = make_user(session, role=Role.reviewer, units=[make_unit(session)])
     session.commit()
     browser = signed_in(user, language="en")
+    page = "/account/notifications"
+    return browser, browser.submit(page, page, form)
 
-    sent = browser.submit(
-        "/account/notifications",
-        "/account/notifications",
+
+def test_the_settings_page_saves_the_choice_and_says_so(
+    session: Session, signed_in: SignedIn
+) -> None:
+    browser, sent = _send_settings_form(
+        session,
+        signed_in,
         {"channel": "sms", "phone": "+4791234567", "email": "", "language": "nn"},
     )
 
@@ -106,13 +114,9 @@ def test_the_settings_page_saves_the_choice_and_says_so(
 def test_the_settings_page_marks_a_missing_address_and_keeps_what_was_typed(
     session: Session, signed_in: SignedIn
 ) -> None:
-    user = make_user(session, role=Role.reviewer, units=[make_unit(session)])
-    session.commit()
-    browser = signed_in(user, language="en")
-
-    sent = browser.submit(
-        "/account/notifications",
-        "/account/notifications",
+    browser, sent = _send_settings_form(
+        session,
+        signed_in,
         {"channel": "email", "email": "", "phone": "+4791234567", "language": "en"},
     )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
+import importlib.util
 import mailbox
 import os
 import signal
@@ -64,6 +65,8 @@ def _listening(port: int) -> bool:
 
 def start_server(maildir: Path, port: int | None = None) -> SmtpServer:
     """``python -m aiosmtpd`` with the Maildir handler; returns once it accepts connections."""
+    # A venv made from a lock file without it (before this test's branch) fails here, plainly.
+    assert importlib.util.find_spec("aiosmtpd"), "aiosmtpd is not installed: run `make venv`"
     port = port or free_port()
     process = subprocess.Popen(
         [

@@ -255,6 +255,25 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notify_send(_args: argparse.Namespace) -> int:
+    """Send the queued messages whose time has come (a timer runs it every minute)."""
+    from app.notifications import delivery
+
+    outcome = delivery.send_due(_session_factory(), get_settings())
+    print(f"Sent {outcome.sent}; {outcome.retrying} to be tried again; {outcome.failed} failed.")
+    return 0
+
+
+def cmd_notify_scan(_args: argparse.Namespace) -> int:
+    """Queue today's reminders: actions due in 3 days, consents expiring in 14 (daily)."""
+    from app.inbox import reminders
+    from app.notifications.worker import scan_once
+
+    queued = scan_once(_session_factory(), reminders.scan)
+    print(f"Queued {queued} reminders.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="duk", description="Duk: the family's canvas and plan")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -315,6 +334,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "rotate-key", help="re-encrypt stored identifiers with the current DUK_DATA_KEY"
     ).set_defaults(func=cmd_rotate_key)
+    notify = sub.add_parser("notify", help="word outside the app (e-mail, SMS)").add_subparsers(
+        dest="notify_command", required=True
+    )
+    notify.add_parser("send", help="send the queued messages that are due").set_defaults(
+        func=cmd_notify_send
+    )
+    notify.add_parser(
+        "scan", help="queue today's reminders (actions due, consents expiring)"
+    ).set_defaults(func=cmd_notify_scan)
     restore = sub.add_parser("restore", help="restore a backup into an empty database")
     restore.add_argument("file")
     restore.set_defaults(func=cmd_restore)

@@ -62,6 +62,22 @@ class Settings(BaseSettings):
     # first sign-in: unset, it is required in production and not otherwise (the demo, `make
     # run`, development); production cannot turn it off.
     totp_required: bool | None = None
+    # Word outside the app (DESIGN §12): where a message's link points (this installation's
+    # address as people reach it), the SMTP server that carries e-mail, and the SMS provider
+    # ("log" writes the kind and an opaque recipient id to the log and sends nothing: for
+    # development, until a real provider is configured). The worker that sends what is queued
+    # runs in the app when ``notify_worker`` is on, else from ``duk notify send`` (README).
+    public_url: str = "http://127.0.0.1:8000"
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_from: str = "duk@localhost"
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    sms_provider: Literal["log"] = "log"
+    notify_worker: bool = False
+    notify_interval_seconds: int = Field(default=60, ge=1, le=3600)
 
     @field_validator("report_min_cell")
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -38,11 +40,15 @@ from app.families.pages import router as families_pages
 from app.families.routes import router as families_router
 from app.goals.pages import router as goals_pages
 from app.goals.routes import router as goals_router
+from app.inbox import reminders
 from app.inbox.pages import router as inbox_pages
 from app.inbox.routes import router as inbox_router
 from app.kit.templating import STATIC_DIR, static_url
 from app.needs.pages import router as needs_pages
 from app.needs.routes import router as needs_router
+from app.notifications import worker as notification_worker
+from app.notifications.pages import router as notifications_pages
+from app.notifications.routes import router as notifications_router
 from app.plans.pages import router as plans_pages
 from app.plans.routes import router as plans_router
 from app.readings.pages import router as readings_pages
@@ -119,7 +125,16 @@ def create_app(
         if session_factory is None:
             engine = make_engine(settings.database_url)
             app.state.session_factory = make_session_factory(engine)
+        worker = None
+        if settings.notify_worker:
+            worker = asyncio.create_task(
+                notification_worker.run(app.state.session_factory, settings, reminders.scan)
+            )
         yield
+        if worker is not None:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
         if engine is not None:
             engine.dispose()
 
@@ -163,6 +178,7 @@ def create_app(
         plans_router,
         reviews_router,
         inbox_router,
+        notifications_router,
         readings_router,
         barriers_router,
         reports_router,
@@ -178,6 +194,7 @@ def create_app(
         plans_pages,
         reviews_pages,
         inbox_pages,
+        notifications_pages,
         readings_pages,
         barriers_pages,
         reports_pages,

@@ -257,6 +257,14 @@ def _collect(session: Session, actor: Actor) -> list[InboxItem]:
     return sorted(unique.values(), key=lambda i: (i.at, str(i.key)), reverse=True)
 
 
+def pending_items(session: Session, actor: Actor) -> list[InboxItem]:
+    """What waits for the actor, undescribed and unaudited: for the daily scan that tells
+    people outside the app that something waits (app/inbox/reminders.py). It shows nobody
+    anything of a family, so it records no read; whoever follows the message's link reads the
+    inbox itself, and that read is recorded."""
+    return _collect(session, actor)
+
+
 def _unit_names(session: Session, unit_ids: set[uuid.UUID]) -> dict[uuid.UUID | None, str]:
     if not unit_ids:
         return {}

@@ -12,6 +12,7 @@ from app.models.family import Family, PlanLeadChange
 from app.models.goal import Goal
 from app.models.idempotency import IdempotentRequest
 from app.models.need import Need, NeedIndicator
+from app.models.notification import Notification, NotificationSetting
 from app.models.plan import Plan, PlanReview
 from app.models.reading import Reading
 from app.models.referral import Referral, ReferralEvent
@@ -38,6 +39,8 @@ __all__ = [
     "LoginAttempt",
     "Need",
     "NeedIndicator",
+    "Notification",
+    "NotificationSetting",
     "Plan",
     "PlanLeadChange",
     "PlanReview",

@@ -207,3 +207,29 @@ class AuditAction(enum.StrEnum):
     logout = "logout"
     consent_given = "consent_given"
     consent_withdrawn = "consent_withdrawn"
+
+
+class NotificationChannel(enum.StrEnum):
+    """How a user wants word of what waits for them (DESIGN §12): by e-mail, by SMS, or not."""
+
+    email = "email"
+    sms = "sms"
+    none = "none"
+
+
+class NotificationKind(enum.StrEnum):
+    """What a message says. The family's kinds wait for family members who can be reached
+    (app/members); nothing enqueues them yet."""
+
+    review_requested = "review_requested"
+    changes_requested = "changes_requested"
+    action_due = "action_due"
+    consent_expiring = "consent_expiring"
+    family_approval_requested = "family_approval_requested"
+    family_next_meeting = "family_next_meeting"
+
+
+class NotificationStatus(enum.StrEnum):
+    queued = "queued"
+    sent = "sent"
+    failed = "failed"

@@ -36,6 +36,7 @@ from app.models.enums import (
     ResponsibleKind,
     ReviewStatus,
 )
+from app.notifications import service as notification_service
 from app.plans.schemas import FamilyApproval, PlanClose, PlanOut, PlanSummary, ReviewOut
 from app.readings import service as reading_service
 
@@ -141,6 +142,7 @@ def submit_plan(session: Session, actor: Actor, scope: FamilyScope, canvas: Canv
     session.flush()
     reading_service.ensure_first_reading(session, actor, canvas)  # the first canvas: reading 1
     audit.record(session, actor, AuditAction.create, "plan", plan.id, family_id=plan.family_id)
+    notification_service.plan_submitted(session, plan.id, plan.reviews)
     return plan
 
 

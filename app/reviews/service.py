@@ -23,6 +23,7 @@ from app.db import utcnow
 from app.kit.errors import Forbidden, Invalid, NotFound
 from app.models import Family, Plan, PlanReview, Unit
 from app.models.enums import AuditAction, PlanStatus, ResponsibleKind, ReviewStatus
+from app.notifications import service as notification_service
 from app.plans import service as plan_service
 from app.reviews.schemas import (
     Decision,
@@ -78,6 +79,8 @@ def decide_review(
     audit.record(
         session, actor, AuditAction.update, "plan_review", review.id, family_id=plan.family_id
     )
+    if review.status is ReviewStatus.changes_requested:
+        notification_service.changes_requested(session, review, plan.family_id)
     plan_service.activate_when_approved(session, actor, plan)
     return review
 

@@ -93,6 +93,7 @@ FAMILY_DATA: dict[str, FamilyRead] = {
 NO_FAMILY_DATA: dict[str, str] = {
     f"{API}/health": "the service answers",
     f"{API}/me": "the caller's own account",
+    f"{API}/me/notifications": "the caller's own notification settings",
     f"{API}/units": "the organisation",
     f"{API}/canvas-templates": "the canvas templates",
     f"{API}/services": "the service catalogue",

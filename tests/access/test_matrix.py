@@ -33,6 +33,7 @@ from tests.canvases import matrix_checks as goal_checks
 from tests.corrections import matrix_checks as correction_checks
 from tests.factories import PASSWORD, PERSONAS, World, build_world
 from tests.inbox import matrix_checks as inbox_checks
+from tests.notifications import matrix_checks as notification_checks
 from tests.oidc_provider import Provider, running_provider
 from tests.plans import matrix_checks as plan_checks
 from tests.readings import matrix_checks as reading_checks
@@ -783,6 +784,23 @@ ENDPOINTS = (
         _none,
         204,
         check=inbox_checks.check_inbox_seen,
+    ),
+    # --- notifications: the caller's own choice ---
+    Endpoint(
+        "GET",
+        f"{API}/me/notifications",
+        Kind.signed_in,
+        _none,
+        check=notification_checks.check_read_settings,
+    ),
+    Endpoint(
+        "PUT",
+        f"{API}/me/notifications",
+        Kind.signed_in,
+        _none,
+        body=lambda _w: {"channel": "email", "email": "me@duk.test", "language": "en"},
+        version=lambda _w: 0,
+        check=notification_checks.check_put_settings,
     ),
     # --- readings and barriers ---
     Endpoint(

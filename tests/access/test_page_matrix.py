@@ -44,6 +44,7 @@ from app.models import (
     Family,
     Goal,
     Need,
+    NotificationSetting,
     Plan,
     PlanReview,
     Reading,
@@ -446,6 +447,17 @@ def check_inbox_seen(call: PageCall) -> None:
         user = getattr(call.world, call.persona)
         [seen] = call.stored(select(User.inbox_seen_at).where(User.id == user.id))
         assert seen is not None
+
+
+def check_notification_settings(call: PageCall) -> None:
+    """The caller's own choice is saved, and nobody else's."""
+    if call.allowed:
+        user = getattr(call.world, call.persona)
+        assert call.stored(select(NotificationSetting.user_id)) == [user.id]
+        [email] = call.stored(
+            select(NotificationSetting.email).where(NotificationSetting.user_id == user.id)
+        )
+        assert email == "me@duk.test"
 
 
 READING_NOTE = "Mor: Det er roligere hjemme nå som vi har fått svar fra Husbanken."
@@ -982,6 +994,17 @@ PAGES = (
         303,
         form=lambda _w: {},
         check=check_inbox_seen,
+    ),
+    # --- notifications: everyone signed in has their own settings ---
+    Page("GET", "/account/notifications", Kind.signed_in, _none),
+    Page(
+        "POST",
+        "/account/notifications",
+        Kind.signed_in,
+        _none,
+        303,
+        form=lambda _w: {"channel": "email", "email": "me@duk.test", "language": "en"},
+        check=check_notification_settings,
     ),
     # --- readings and barriers ---
     Page("GET", "/families/{family_id}/readings/new", Kind.case, _family),

@@ -54,6 +54,8 @@ PAGES: dict[str, MainPage] = {
         "haddad", lambda f: f"/actions/{f.action_id}/entered-in-error"
     ),
     "consents": MainPage("haddad", lambda f: f"/families/{f.family_id}/consents"),
+    # The user's own notification settings (issue 15).
+    "notification-settings": MainPage("haddad", lambda f: "/account/notifications"),
     # The question before withdrawing, as a page (the consents page asks it in a dialog).
     "consent-withdraw": MainPage(
         "haddad", lambda f: f"/families/{f.family_id}/consents/{f.consent_id}/withdraw"

@@ -1,0 +1,124 @@
+"""What a message says: made when it is sent, from its kind and the recipient's language, with
+the room's templates (plain text, and HTML as its alternative). A message holds one plain
+sentence and a link to sign in; never a family's or a person's name, a national ID number or
+any text from the case: everything is behind the sign-in (DESIGN §12)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from app.config import Settings
+from app.kit.i18n import LANGUAGES, N_, translations
+from app.models.enums import NotificationKind
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass(frozen=True, slots=True)
+class Wording:
+    subject: str
+    sentence: str
+    path: str  # where the link leads, after sign-in
+
+
+WORDING = {
+    NotificationKind.review_requested: Wording(
+        N_("A plan waits for your review"),
+        N_("A plan waits for your unit's review in Duk."),
+        "/review-queue",
+    ),
+    NotificationKind.changes_requested: Wording(
+        N_("Changes were asked for"),
+        N_("A unit asked for changes to a plan you lead."),
+        "/inbox",
+    ),
+    NotificationKind.action_due: Wording(
+        N_("Your action is due in 3 days"),
+        N_("An action you are responsible for is due within 3 days."),
+        "/inbox",
+    ),
+    NotificationKind.consent_expiring: Wording(
+        N_("A consent expires in 14 days"),
+        N_("A consent to share a plan you lead expires within 14 days."),
+        "/inbox",
+    ),
+    NotificationKind.family_approval_requested: Wording(
+        N_("A plan waits for your approval"),
+        N_("Your plan waits for your approval."),
+        "/familie",
+    ),
+    NotificationKind.family_next_meeting: Wording(
+        N_("Your next meeting"),
+        N_("You have a meeting about your plan coming up."),
+        "/familie",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    subject: str
+    sentence: str
+    text: str
+    html: str
+    link: str
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _environment(lang: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(("html",)),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def render(kind: NotificationKind, lang: str, public_url: str) -> Message:
+    """The message of ``kind`` in ``lang`` (bokmål for a language the messages are not in)."""
+    lang = lang if lang in LANGUAGES else "nb"
+    wording = WORDING[kind]
+    _ = translations(lang).gettext
+    base = public_url.rstrip("/")
+    context = {
+        "lang": lang,
+        "subject": _(wording.subject),
+        "sentence": _(wording.sentence),
+        "link": base + wording.path,
+        "settings_link": base + "/account/notifications",
+    }
+    env = _environment(lang)
+    return Message(
+        subject=str(context["subject"]),
+        sentence=str(context["sentence"]),
+        text=env.get_template("message.txt").render(context),
+        html=env.get_template("message.html").render(context),
+        link=str(context["link"]),
+    )
+
+
+def email(message: Message, to: str, lang: str, settings: Settings) -> EmailMessage:
+    mail = EmailMessage()
+    mail["Subject"] = message.subject
+    mail["From"] = settings.smtp_from
+    mail["To"] = to
+    mail["Date"] = formatdate(usegmt=True)
+    mail["Content-Language"] = lang
+    mail["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or None)
+    mail.set_content(message.text)
+    mail.add_alternative(message.html, subtype="html")
+    return mail
+
+
+def sms_text(message: Message) -> str:
+    return f"Duk: {message.sentence} {message.link}"

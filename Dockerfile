@@ -18,7 +18,7 @@ RUN /opt/duk/bin/pybabel compile -d ./src/app/locale \
 FROM python:3.11-slim
 # WeasyPrint (PDF export) needs Pango and a font at run time.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-hosny-amiri \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --shell /usr/sbin/nologin duk \
     && mkdir /data \

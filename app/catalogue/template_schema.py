@@ -25,8 +25,10 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     ValidationError,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -34,6 +36,7 @@ from pydantic_core import PydanticCustomError
 from app.paths import project_root
 
 __all__ = [
+    "EXTRA_LANGUAGES",
     "LANGUAGES",
     "SECTIONS",
     "CanvasTemplateDef",
@@ -52,6 +55,9 @@ __all__ = [
 
 LANGUAGES: tuple[str, ...] = ("nb", "nn", "en")
 """Languages every template text must have. ``nb`` (bokmål) is the fallback."""
+
+EXTRA_LANGUAGES: tuple[str, ...] = ("ar", "so", "uk", "pl")
+"""The family's other languages (DESIGN §12), which a template text may have."""
 
 SECTIONS: tuple[str, ...] = ("situation", "strengths", "dreams", "goals")
 """Canvas sections a template may switch on."""
@@ -83,21 +89,39 @@ class _Model(BaseModel):
 
 
 class Localized(_Model):
-    """A text in bokmål, nynorsk and English. All three are required."""
+    """A text in bokmål, nynorsk and English, all three required, and in those of the family's
+    other languages (Arabic, Somali, Ukrainian, Polish) the template has: a template gives
+    them where a family reads the text, on its copy of the plan (domain titles, the scale's
+    stage labels)."""
 
     nb: Text
     nn: Text
     en: Text
+    ar: Text | None = None
+    so: Text | None = None
+    uk: Text | None = None
+    pl: Text | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A language the template does not have is left out, not written as null: a stored
+        # template's checksum (template_store) stays what it was before these languages.
+        return {key: value for key, value in handler(self).items() if value is not None}
+
+    def language_of(self, lang: str) -> str:
+        """The language ``get(lang)`` answers in: ``lang`` itself, or bokmål when the
+        template does not have it (a page marks such a text ``lang="nb"``, WCAG 3.1.2)."""
+        base = lang.strip().lower().replace("_", "-").split("-", 1)[0]
+        if base not in LANGUAGES + EXTRA_LANGUAGES or getattr(self, base) is None:
+            return "nb"
+        return base
 
     def get(self, lang: str) -> str:
-        """The text in ``lang`` ("nb", "nn", "en"; regional tags like "nn-NO" and the macro
-        code "no" are understood), falling back to bokmål."""
-        base = lang.strip().lower().replace("_", "-").split("-", 1)[0]
-        if base == "nn":
-            return self.nn
-        if base == "en":
-            return self.en
-        return self.nb
+        """The text in ``lang`` ("nb", "nn", "en", "ar", ...; regional tags like "nn-NO" and
+        the macro code "no" are understood), falling back to bokmål."""
+        text = getattr(self, self.language_of(lang))
+        assert isinstance(text, str)
+        return text
 
 
 class Indicator(_Model):

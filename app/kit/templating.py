@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, Response
 
 from app.config import FAMILY_LANGUAGES
 from app.kit.i18n import (
+    FAMILY_LANGUAGE_NAMES,
     LANGUAGE_NAMES,
     direction,
     long_date,
@@ -60,8 +61,10 @@ def environment(lang: str, reload: bool) -> Environment:
     env.globals["gettext"] = env.globals["_"] = _remembered_gettext(translations(lang))
     env.globals["static"] = static_url
     env.globals["languages"] = LANGUAGE_NAMES
+    env.globals["family_languages"] = FAMILY_LANGUAGE_NAMES
     # <html dir="{{ direction }}">: a page in Arabic is mirrored.
     env.globals["direction"] = direction(lang)
+    env.globals["direction_of"] = direction  # of a part in another language
     env.filters["long_date"] = partial(long_date, lang=lang)
     return env
 

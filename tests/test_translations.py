@@ -132,12 +132,14 @@ def test_each_family_catalogue_is_complete_and_keeps_the_placeholders(lang: str)
     for m in _family(lang):
         if not m.id:
             continue
-        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        strings = tuple(m.string) if isinstance(m.string, (tuple, list)) else (str(m.string or ""),)
         if not all(strings) or m.fuzzy:
             untranslated.append(m.id)
             continue
         wanted = set(PLACEHOLDER.findall(_id(m)))
-        if "python-format" in m.flags and any(set(PLACEHOLDER.findall(t)) != wanted for t in strings):
+        if "python-format" in m.flags and any(
+            set(PLACEHOLDER.findall(t)) != wanted for t in strings
+        ):
             broken.append(m.id)
     assert untranslated == [], f"{lang}: {len(untranslated)} untranslated: {untranslated[:10]}"
     assert broken == [], f"{lang}: placeholders lost or added in {broken[:10]}"

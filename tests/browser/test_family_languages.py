@@ -30,7 +30,9 @@ SetLanguage = Callable[[str], None]
 
 
 @pytest.fixture(scope="module")
-def set_language(playwright: Playwright, base_url: str, haddad: DemoFamily) -> Iterator[SetLanguage]:
+def set_language(
+    playwright: Playwright, base_url: str, haddad: DemoFamily
+) -> Iterator[SetLanguage]:
     """``set_language("ar")``: kari changes the family's language through the API."""
     api = playwright.request.new_context(base_url=base_url)
     token = api.post("/api/v1/tokens", data={"username": "kari", "password": DEMO_PASSWORD})
@@ -55,7 +57,8 @@ def _open(
     page = open_tablet("portrait", kari_state_en)
     page.set_viewport_size(SIZES[orientation])
     response = page.goto(path)
-    assert response is not None and response.status == 200, path
+    assert response is not None, path
+    assert response.status == 200, path
     return page
 
 

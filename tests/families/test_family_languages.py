@@ -39,7 +39,9 @@ def bokmal_and_english(app: FastAPI, settings: Settings) -> Iterator[Settings]:
 def _offered(html: str) -> dict[str, str]:
     """Each language choice's code and the name beside it."""
     choices = [
-        label for label in page(html).form("/families").all("label") if label.all('input[name="language"]')
+        label
+        for label in page(html).form("/families").all("label")
+        if label.all('input[name="language"]')
     ]
     return {label.one("input")["value"]: label.one("span").text for label in choices}
 
@@ -127,11 +129,14 @@ def test_the_api_refuses_a_language_the_installation_does_not_offer(
     assert [e["field"] for e in changed.json()["errors"]] == ["language"]
     session.expire_all()
     assert session.get(Family, family.id).language is Language.nb  # type: ignore[union-attr]
-    assert client.patch(
-        f"/api/v1/families/{family.id}",
-        json={"language": "en"},
-        headers={**headers, "If-Match": '"1"'},
-    ).json()["language"] == "en"
+    assert (
+        client.patch(
+            f"/api/v1/families/{family.id}",
+            json={"language": "en"},
+            headers={**headers, "If-Match": '"1"'},
+        ).json()["language"]
+        == "en"
+    )
 
 
 def test_duk_languages_must_name_known_languages_and_bokmal(settings: Settings) -> None:

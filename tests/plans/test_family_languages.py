@@ -8,19 +8,21 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
+from typing import cast
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 from sqlalchemy.orm import Session
 
 from app.access.scope import scope_for
 from app.actions import service as action_service
 from app.actions.schemas import ActionCreate, Responsible
 from app.config import FAMILY_LANGUAGES, Settings
-from app.models import Canvas, Family, User
 from app.goals import service as goal_service
 from app.goals.schemas import GoalCreate
 from app.kit.i18n import local_today
+from app.models import Canvas, Family, User
 from app.models.enums import GoalHorizon, Language, ResponsibleKind
 from app.needs import service as need_service
 from app.needs.schemas import NeedCreate, ReferralCreate
@@ -77,7 +79,11 @@ def _plan(session: Session, settings: Settings, lang: str) -> tuple[User, Family
     actor = actor_of(session, lead)
     scope = scope_for(session, actor, family)
     need = need_service.add_need(
-        session, actor, scope, canvas, NeedCreate(domain="bolig", text="Et tørt sted å bo.", priority=1)
+        session,
+        actor,
+        scope,
+        canvas,
+        NeedCreate(domain="bolig", text="Et tørt sted å bo.", priority=1),
     )
     goal_service.add_goal(
         session, actor, scope, canvas, GoalCreate(horizon=GoalHorizon.short, text="Flytte før jul.")
@@ -164,14 +170,17 @@ def test_the_arabic_pdf_holds_arabic_text_set_in_an_arabic_font(
     assert response.status_code == 200
     assert response.headers["content-language"] == "ar"
     reader = PdfReader(io.BytesIO(response.content))
-    assert str(reader.trailer["/Root"]["/Lang"]) == "ar"
+    catalog = cast(DictionaryObject, reader.trailer["/Root"].get_object())
+    assert str(catalog["/Lang"]) == "ar"
     text = " ".join(sheet.extract_text() for sheet in reader.pages)
     # Letters, not boxes or glyph numbers: words a reader (and a screen reader) gets back.
     assert len(ARABIC_LETTERS.findall(text)) > 20
     assert "السكن" in text or "السكن"[::-1] in text
     fonts = {
-        str(font.get_object()["/BaseFont"])
+        str(cast(DictionaryObject, font.get_object())["/BaseFont"])
         for sheet in reader.pages
-        for font in sheet["/Resources"]["/Font"].values()
+        for font in cast(
+            DictionaryObject, cast(DictionaryObject, sheet["/Resources"])["/Font"]
+        ).values()
     }
     assert any("Amiri" in font for font in fonts), fonts

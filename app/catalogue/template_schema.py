@@ -6,11 +6,9 @@ codes, the score scale with its stage labels, the sections and the outer ring.
 
 Loading is strict and all-or-nothing. Any problem (YAML syntax, a missing translation, an
 indicator code in the wrong domain, overlapping score stages, an unknown field, ...) raises a
-:class:`TemplateError` naming the file, the line and the field, e.g.::
+:class:`TemplateError` naming the file, the line and the field (list indices count from 0)::
 
     canvas_templates/familie.yaml:42: domains[3].indicators[1].title.nn: Field required
-
-List indices in field paths count from 0.
 """
 
 from __future__ import annotations
@@ -36,7 +34,6 @@ from pydantic_core import PydanticCustomError
 from app.paths import project_root
 
 __all__ = [
-    "EXTRA_LANGUAGES",
     "LANGUAGES",
     "SECTIONS",
     "CanvasTemplateDef",
@@ -55,9 +52,7 @@ __all__ = [
 
 LANGUAGES: tuple[str, ...] = ("nb", "nn", "en")
 """Languages every template text must have. ``nb`` (bokmål) is the fallback."""
-
-EXTRA_LANGUAGES: tuple[str, ...] = ("ar", "so", "uk", "pl")
-"""The family's other languages (DESIGN §12), which a template text may have."""
+EXTRA_LANGUAGES: tuple[str, ...] = ("ar", "so", "uk", "pl")  # the family's others, optional
 
 SECTIONS: tuple[str, ...] = ("situation", "strengths", "dreams", "goals")
 """Canvas sections a template may switch on."""
@@ -89,10 +84,9 @@ class _Model(BaseModel):
 
 
 class Localized(_Model):
-    """A text in bokmål, nynorsk and English, all three required, and in those of the family's
-    other languages (Arabic, Somali, Ukrainian, Polish) the template has: a template gives
-    them where a family reads the text, on its copy of the plan (domain titles, the scale's
-    stage labels)."""
+    """A text in bokmål, nynorsk and English (all required), and in the family's other
+    languages where a family reads it; absent ones are left out of its dump (a stored
+    template's checksum, template_store, stays)."""
 
     nb: Text
     nn: Text
@@ -104,24 +98,18 @@ class Localized(_Model):
 
     @model_serializer(mode="wrap")
     def _without_absent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # A language the template does not have is left out, not written as null: a stored
-        # template's checksum (template_store) stays what it was before these languages.
         return {key: value for key, value in handler(self).items() if value is not None}
 
     def language_of(self, lang: str) -> str:
-        """The language ``get(lang)`` answers in: ``lang`` itself, or bokmål when the
-        template does not have it (a page marks such a text ``lang="nb"``, WCAG 3.1.2)."""
+        """``lang`` (``nn-NO`` understood), or bokmål where the text lacks it (WCAG 3.1.2)."""
         base = lang.strip().lower().replace("_", "-").split("-", 1)[0]
         if base not in LANGUAGES + EXTRA_LANGUAGES or getattr(self, base) is None:
             return "nb"
         return base
 
     def get(self, lang: str) -> str:
-        """The text in ``lang`` ("nb", "nn", "en", "ar", ...; regional tags like "nn-NO" and
-        the macro code "no" are understood), falling back to bokmål."""
-        text = getattr(self, self.language_of(lang))
-        assert isinstance(text, str)
-        return text
+        """The text in ``lang``, falling back to bokmål."""
+        return str(getattr(self, self.language_of(lang)))
 
 
 class Indicator(_Model):

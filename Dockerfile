@@ -11,8 +11,9 @@ RUN python -m venv /opt/duk
 COPY requirements/prod.lock ./
 RUN /opt/duk/bin/pip install --require-hashes -r prod.lock
 COPY . ./src/
-# The gettext catalogs are compiled here (.mo files are not in git) so the package ships them.
-RUN /opt/duk/bin/pybabel compile -d ./src/app/locale \
+# The gettext catalogs of both domains are compiled here (.mo files are not in git) so the
+# package ships them.
+RUN /opt/duk/bin/pybabel compile -D "messages family" -d ./src/app/locale \
     && /opt/duk/bin/pip install --no-deps ./src
 
 FROM python:3.11-slim

@@ -51,15 +51,26 @@ def set_language(
     api.dispose()
 
 
-def _open(
-    open_tablet: TabletFactory, kari_state_en: StorageState, orientation: str, path: str
-) -> Page:
-    page = open_tablet("portrait", kari_state_en)
-    page.set_viewport_size(SIZES[orientation])
-    response = page.goto(path)
-    assert response is not None, path
-    assert response.status == 200, path
-    return page
+OpenInLanguage = Callable[[str, str, str], Page]
+
+
+@pytest.fixture
+def open_in(
+    open_tablet: TabletFactory, kari_state_en: StorageState, set_language: SetLanguage
+) -> OpenInLanguage:
+    """``open_in(lang, orientation, path)``: the family reads ``lang``; kari (pages in
+    English) opens ``path`` on a tablet of the issue's size held that way."""
+
+    def open_page(lang: str, orientation: str, path: str) -> Page:
+        set_language(lang)
+        page = open_tablet("portrait", kari_state_en)
+        page.set_viewport_size(SIZES[orientation])
+        response = page.goto(path)
+        assert response is not None, path
+        assert response.status == 200, path
+        return page
+
+    return open_page
 
 
 def _middle_of(page: Page, selector: str) -> float:
@@ -71,15 +82,9 @@ def _middle_of(page: Page, selector: str) -> float:
 @pytest.mark.parametrize("orientation", ["portrait", "landscape"])
 @pytest.mark.parametrize("lang", ["ar", "so"])
 def test_the_plan_is_mirrored_in_arabic_only(
-    open_tablet: TabletFactory,
-    kari_state_en: StorageState,
-    haddad: DemoFamily,
-    set_language: SetLanguage,
-    lang: str,
-    orientation: str,
+    open_in: OpenInLanguage, haddad: DemoFamily, lang: str, orientation: str
 ) -> None:
-    set_language(lang)
-    page = _open(open_tablet, kari_state_en, orientation, f"/plans/{haddad.plan_id}/print")
+    page = open_in(lang, orientation, f"/plans/{haddad.plan_id}/print")
 
     html = page.locator("html")
     assert html.get_attribute("lang") == lang
@@ -108,18 +113,12 @@ def test_the_plan_is_mirrored_in_arabic_only(
 @pytest.mark.parametrize("orientation", ["portrait", "landscape"])
 @pytest.mark.parametrize("lang", FAMILY_LANGUAGES)
 def test_the_familys_pages_pass_axe_in_every_language(
-    open_tablet: TabletFactory,
-    kari_state_en: StorageState,
-    haddad: DemoFamily,
-    set_language: SetLanguage,
-    lang: str,
-    orientation: str,
+    open_in: OpenInLanguage, haddad: DemoFamily, lang: str, orientation: str
 ) -> None:
-    set_language(lang)
     for path in (
         f"/plans/{haddad.plan_id}/print",
         f"/families/{haddad.family_id}/consents/{haddad.consent_id}/statement",
     ):
-        page = _open(open_tablet, kari_state_en, orientation, path)
+        page = open_in(lang, orientation, path)
         assert page.locator("html").get_attribute("lang") == lang
         assert_no_axe_violations(page)

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from app.config import Settings
+from app.config import FAMILY_LANGUAGES, Settings
 from app.models import Family
 from app.models.enums import Language
 from tests.factories import auth_headers, make_family, make_unit, make_user
@@ -145,3 +145,7 @@ def test_duk_languages_must_name_known_languages_and_bokmal(settings: Settings) 
         Settings(languages="en,ar")
     with pytest.raises(ValidationError, match="not de"):
         Settings(languages="nb,de")
+
+
+def test_a_family_can_have_each_language_the_installation_can_offer() -> None:
+    assert tuple(code.value for code in Language) == FAMILY_LANGUAGES

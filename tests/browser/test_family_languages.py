@@ -17,7 +17,7 @@ from playwright.sync_api import Page, Playwright, StorageState, ViewportSize
 from app.config import FAMILY_LANGUAGES
 from app.demo import DEMO_PASSWORD
 from tests.browser.conftest import DemoFamily, TabletFactory
-from tests.browser.helpers import assert_no_axe_violations
+from tests.browser.helpers import assert_no_axe_violations, screenshot
 
 # The tablet the issue names: 768×1024 CSS px held upright, 1024×768 on its side.
 SIZES: Final = {
@@ -100,6 +100,7 @@ def test_the_plan_is_mirrored_in_arabic_only(
     )
     assert border == (["1px", "6px"] if lang == "ar" else ["6px", "1px"])
     assert_no_axe_violations(page)
+    screenshot(page, f"family-plan-{lang}")
 
     # The worker's page around the plan stays in the worker's language, the plan in the
     # family's, mirrored as a part of its own.

@@ -11,14 +11,15 @@ RUN python -m venv /opt/duk
 COPY requirements/prod.lock ./
 RUN /opt/duk/bin/pip install --require-hashes -r prod.lock
 COPY . ./src/
-# The gettext catalogs are compiled here (.mo files are not in git) so the package ships them.
-RUN /opt/duk/bin/pybabel compile -d ./src/app/locale \
+# The gettext catalogs of both domains are compiled here (.mo files are not in git) so the
+# package ships them.
+RUN /opt/duk/bin/pybabel compile -D "messages family" -d ./src/app/locale \
     && /opt/duk/bin/pip install --no-deps ./src
 
 FROM python:3.11-slim
 # WeasyPrint (PDF export) needs Pango and a font at run time.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-hosny-amiri \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --shell /usr/sbin/nologin duk \
     && mkdir /data \

@@ -42,10 +42,17 @@ lock: $(STAMP)
 
 venv: $(STAMP)
 
-# Translations: app/locale/<lang>/LC_MESSAGES/messages.po are kept in git; the compiled .mo
-# files are built here (and ignored by git). `make messages` updates the .po files from the code.
-PO_FILES := $(wildcard app/locale/*/LC_MESSAGES/messages.po)
+# Translations, in two gettext domains (app/kit/i18n.py): app/locale/<lang>/LC_MESSAGES/
+# messages.po, the staff's pages (nb, nn, en), and family.po, what a family reads (nb, nn, en,
+# ar, so, uk, pl; babel-family.cfg says which files). The .po files are kept in git; the
+# compiled .mo files are built here (and ignored by git). `make messages` updates the .po files
+# from the code; a new family language's family.po starts with a header saying no qualified
+# translator has reviewed it yet (tests/test_translations.py).
+STAFF_LANGS := nb nn en
+FAMILY_LANGS := nb nn en ar so uk pl
+PO_FILES := $(wildcard app/locale/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
+EXTRACT = $(BIN)/pybabel extract --no-location --sort-output -k _ -k N_ -k gettext -k ngettext:1,2
 
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
@@ -53,12 +60,20 @@ MO_FILES := $(PO_FILES:.po=.mo)
 translations: $(MO_FILES)
 
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -k _ -k N_ -k gettext -k ngettext:1,2 -o app/locale/messages.pot app
-	for lang in nb nn en; do \
+	$(EXTRACT) -F babel.cfg -o app/locale/messages.pot app
+	$(EXTRACT) -F babel-family.cfg -o app/locale/family.pot app
+	for lang in $(STAFF_LANGS); do \
 	  if [ -f app/locale/$$lang/LC_MESSAGES/messages.po ]; then \
-	    $(BIN)/pybabel update --no-fuzzy-matching -i app/locale/messages.pot -d app/locale -l $$lang; \
+	    $(BIN)/pybabel update --no-fuzzy-matching -D messages -i app/locale/messages.pot -d app/locale -l $$lang; \
 	  else \
-	    $(BIN)/pybabel init -i app/locale/messages.pot -d app/locale -l $$lang; \
+	    $(BIN)/pybabel init -D messages -i app/locale/messages.pot -d app/locale -l $$lang; \
+	  fi; \
+	done
+	for lang in $(FAMILY_LANGS); do \
+	  if [ -f app/locale/$$lang/LC_MESSAGES/family.po ]; then \
+	    $(BIN)/pybabel update --no-fuzzy-matching -D family -i app/locale/family.pot -d app/locale -l $$lang; \
+	  else \
+	    $(BIN)/pybabel init -D family -i app/locale/family.pot -d app/locale -l $$lang; \
 	  fi; \
 	done
 

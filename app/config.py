@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Final, Literal
 
 from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -12,6 +12,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Used only in development and tests; refused in production (see ``_refuse_default_secret``).
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-0000000000"
 DEV_DATA_KEY = "ZHVrIGRldmVsb3BtZW50IGRhdGEga2V5IDAwMDAwMCE="  # base64 of a fixed 32 bytes
+
+# The languages a family's plan, consent statement, pages and messages can be in (DESIGN §12):
+# bokmål, nynorsk, English, Arabic, Somali, Ukrainian, Polish. An installation offers some or
+# all of them (DUK_LANGUAGES); the staff's pages are in the first three only (app/kit/i18n.py).
+FAMILY_LANGUAGES: Final = ("nb", "nn", "en", "ar", "so", "uk", "pl")
 
 
 def _is_fernet_key(value: str) -> bool:
@@ -79,6 +84,23 @@ class Settings(BaseSettings):
     notify_worker: bool = False
     notify_interval_seconds: int = Field(default=60, ge=1, le=3600)
 
+    # The languages this installation offers families, comma-separated (codes of
+    # FAMILY_LANGUAGES); bokmål is always among them, as the language everything falls back to.
+    languages: str = ",".join(FAMILY_LANGUAGES)
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages_with_bokmal(cls, value: str) -> str:
+        codes = [code.strip() for code in value.split(",") if code.strip()]
+        unknown = [code for code in codes if code not in FAMILY_LANGUAGES]
+        if unknown:
+            raise ValueError(
+                f"DUK_LANGUAGES knows {', '.join(FAMILY_LANGUAGES)}, not {', '.join(unknown)}"
+            )
+        if "nb" not in codes:
+            raise ValueError("DUK_LANGUAGES must include nb (bokmål)")
+        return ",".join(code for code in FAMILY_LANGUAGES if code in codes)
+
     @field_validator("report_min_cell")
     @classmethod
     def _min_cell_at_least_three(cls, value: int) -> int:
@@ -126,6 +148,11 @@ class Settings(BaseSettings):
     @property
     def old_data_keys(self) -> list[str]:
         return [key.strip() for key in self.data_keys_old.split(",") if key.strip()]
+
+    @property
+    def offered_languages(self) -> tuple[str, ...]:
+        """The family's languages this installation offers, in FAMILY_LANGUAGES' order."""
+        return tuple(self.languages.split(","))
 
     @property
     def allowed_host_names(self) -> list[str]:

@@ -30,6 +30,8 @@ fi
 need_pkg libpango-1.0-0
 need_pkg libpangoft2-1.0-0
 need_pkg fonts-dejavu-core
+# ...and a font for the plan's PDF in Arabic, shaped right to left (static/app.css, :lang(ar)).
+need_pkg fonts-hosny-amiri
 
 if [ "$profile" = all ]; then
   # The suite runs on a real PostgreSQL it starts itself (tests/pg_server.py)...

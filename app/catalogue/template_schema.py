@@ -6,11 +6,9 @@ codes, the score scale with its stage labels, the sections and the outer ring.
 
 Loading is strict and all-or-nothing. Any problem (YAML syntax, a missing translation, an
 indicator code in the wrong domain, overlapping score stages, an unknown field, ...) raises a
-:class:`TemplateError` naming the file, the line and the field, e.g.::
+:class:`TemplateError` naming the file, the line and the field (list indices count from 0)::
 
     canvas_templates/familie.yaml:42: domains[3].indicators[1].title.nn: Field required
-
-List indices in field paths count from 0.
 """
 
 from __future__ import annotations
@@ -25,8 +23,10 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     ValidationError,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -52,6 +52,7 @@ __all__ = [
 
 LANGUAGES: tuple[str, ...] = ("nb", "nn", "en")
 """Languages every template text must have. ``nb`` (bokmål) is the fallback."""
+EXTRA_LANGUAGES: tuple[str, ...] = ("ar", "so", "uk", "pl")  # the family's others, optional
 
 SECTIONS: tuple[str, ...] = ("situation", "strengths", "dreams", "goals")
 """Canvas sections a template may switch on."""
@@ -83,21 +84,32 @@ class _Model(BaseModel):
 
 
 class Localized(_Model):
-    """A text in bokmål, nynorsk and English. All three are required."""
+    """A text in bokmål, nynorsk and English (all required), and in the family's other
+    languages where a family reads it; absent ones are left out of its dump (a stored
+    template's checksum, template_store, stays)."""
 
     nb: Text
     nn: Text
     en: Text
+    ar: Text | None = None
+    so: Text | None = None
+    uk: Text | None = None
+    pl: Text | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_absent(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return {key: value for key, value in handler(self).items() if value is not None}
+
+    def language_of(self, lang: str) -> str:
+        """``lang`` (``nn-NO`` understood), or bokmål where the text lacks it (WCAG 3.1.2)."""
+        base = lang.strip().lower().replace("_", "-").split("-", 1)[0]
+        if base not in LANGUAGES + EXTRA_LANGUAGES or getattr(self, base) is None:
+            return "nb"
+        return base
 
     def get(self, lang: str) -> str:
-        """The text in ``lang`` ("nb", "nn", "en"; regional tags like "nn-NO" and the macro
-        code "no" are understood), falling back to bokmål."""
-        base = lang.strip().lower().replace("_", "-").split("-", 1)[0]
-        if base == "nn":
-            return self.nn
-        if base == "en":
-            return self.en
-        return self.nb
+        """The text in ``lang``, falling back to bokmål."""
+        return str(getattr(self, self.language_of(lang)))
 
 
 class Indicator(_Model):

@@ -53,7 +53,7 @@ def _done(code: str | None) -> str | None:
 FAMILY_MESSAGES = {
     "display_name": N_("Write what the family wants to be called."),
     "municipality_code": N_("Write the four-digit municipality number, for example 3107."),
-    "language": N_("Choose bokmål, nynorsk or English."),
+    "language": N_("Choose one of the languages offered."),
     "household.adults": N_("Write how many adults live in the household (0 to 20)."),
     "household.children_birth_years": N_(
         "Write only years, separated by spaces, for example 2014 2018. "
@@ -70,10 +70,14 @@ def _order(sort: str | None) -> FamilyOrder:
         return FamilyOrder.next_review
 
 
-def _families_list(session: Session, actor: Actor, order: FamilyOrder) -> dict[str, object]:
+def _families_list(
+    request: Request, session: Session, actor: Actor, order: FamilyOrder
+) -> dict[str, object]:
     """What "My families" needs: the families in the chosen order, each with its next review
-    where the lead side has one (marked overdue, due soon or held), and the sort form."""
+    where the lead side has one (marked overdue, due soon or held), and the sort form; and the
+    languages a new family's plan can be in, those the installation offers (DUK_LANGUAGES)."""
     return {
+        "offered_languages": request.app.state.settings.offered_languages,
         "families": family_service.my_families(
             session, actor, order=order, today=local_today(), limit=PAGE_SIZE
         ),
@@ -95,7 +99,7 @@ def home(
         request,
         "families/home.html",
         {
-            **_families_list(session, actor, _order(sort)),
+            **_families_list(request, session, actor, _order(sort)),
             "inbox_unseen": inbox_service.unseen_count(session, actor),
             "can_create": can_create_family(actor),
             "errors": {},
@@ -155,7 +159,7 @@ def create_family(
             request,
             "families/home.html",
             {
-                **_families_list(session, actor, FamilyOrder.next_review),
+                **_families_list(request, session, actor, FamilyOrder.next_review),
                 "can_create": can_create_family(actor),
                 "errors": errors,
                 "form": form,

@@ -118,13 +118,14 @@ def patch_family(
     data: FamilyPatch,
     actor: CurrentActor,
     session: SessionDep,
+    settings: SettingsDep,
     response: Response,
     if_match: IfMatch = None,
 ) -> FamilyOut:
     scope = family_scope(session, actor, family_id, Reach.plan)
     scope.require_edit()
     expected_version(if_match, scope.family.version)
-    family = family_service.update_family(session, actor, scope, data)
+    family = family_service.update_family(session, actor, scope, data, settings)
     set_etag(response, family.version)
     return family_out(session, family, scope.access)
 

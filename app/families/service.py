@@ -51,14 +51,22 @@ from app.models import (
     Unit,
     User,
 )
-from app.models.enums import AuditAction, ErasureReason, FamilyStatus, Role
+from app.models.enums import AuditAction, ErasureReason, FamilyStatus, Language, Role
 from app.plans import service as plan_service
 from app.readings import service as reading_service
+
+
+def _offered(language: Language, settings: Settings) -> None:
+    """A family's language must be one this installation offers (DUK_LANGUAGES)."""
+    if language.value not in settings.offered_languages:
+        offered = ", ".join(settings.offered_languages)
+        raise Invalid.field("language", f"This installation offers these languages: {offered}")
 
 
 def create_family(session: Session, actor: Actor, data: FamilyCreate, settings: Settings) -> Family:
     if not can_create_family(actor):
         raise Forbidden("Only a caseworker with a unit can start a family.")
+    _offered(data.language, settings)
     family = Family(
         display_name=data.display_name,
         municipality_code=data.municipality_code,
@@ -192,7 +200,9 @@ def read_family(session: Session, actor: Actor, scope: FamilyScope) -> Family:
     return scope.family
 
 
-def update_family(session: Session, actor: Actor, scope: FamilyScope, data: FamilyPatch) -> Family:
+def update_family(
+    session: Session, actor: Actor, scope: FamilyScope, data: FamilyPatch, settings: Settings
+) -> Family:
     scope.require_edit()
     family = scope.family
     given = data.model_fields_set
@@ -204,6 +214,8 @@ def update_family(session: Session, actor: Actor, scope: FamilyScope, data: Fami
     if "municipality_code" in given and data.municipality_code is not None:
         family.municipality_code = data.municipality_code
     if "language" in given and data.language is not None:
+        if data.language != family.language:  # one no longer offered may stay
+            _offered(data.language, settings)
         family.language = data.language
     if "household" in given and data.household is not None:
         family.set_household(

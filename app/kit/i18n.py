@@ -1,5 +1,9 @@
-"""Languages of the user interface and of the family's plan: bokmål (default), nynorsk and
-English, through gettext catalogs made with Babel (``app/locale``)."""
+"""Languages of the user interface and of what the family reads, through gettext catalogs made
+with Babel (``app/locale``), in two domains: ``messages``, the staff's pages, in bokmål
+(default), nynorsk and English; and ``family``, everything a family reads (its copy of the plan,
+the consent statement, its own pages and the messages it gets), in those three and Arabic,
+Somali, Ukrainian and Polish (DESIGN §12). An installation offers some or all of the family's
+languages (``DUK_LANGUAGES``)."""
 
 from __future__ import annotations
 
@@ -13,6 +17,9 @@ from babel.dates import format_date
 from babel.support import NullTranslations, Translations
 from starlette.requests import Request
 
+from app.config import FAMILY_LANGUAGES
+
+# The staff's languages; a family's may also be one of FAMILY_LANGUAGES (app/config.py).
 LANGUAGES: Final = ("nb", "nn", "en")
 # The time the pages show and the days they count in: the municipality's, not the server's.
 LOCAL_TIME: Final = ZoneInfo("Europe/Oslo")
@@ -22,13 +29,39 @@ LOCALE_DIR: Final = Path(__file__).resolve().parents[1] / "locale"
 
 # Each language's name in that language, for the language switcher.
 LANGUAGE_NAMES: Final = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
+# The same for the family's languages, for the family form (each named in its own language).
+FAMILY_LANGUAGE_NAMES: Final = {
+    **LANGUAGE_NAMES,
+    "ar": "العربية",
+    "so": "Soomaali",
+    "uk": "Українська",
+    "pl": "Polski",
+}
+# Written right to left: pages in these are mirrored (<html dir="rtl">).
+RTL_LANGUAGES: Final = frozenset({"ar"})
 
 
-@lru_cache(maxsize=len(LANGUAGES))
+def direction(lang: str) -> str:
+    """``rtl`` or ``ltr``, for an element's ``dir``."""
+    return "rtl" if lang in RTL_LANGUAGES else "ltr"
+
+
+@lru_cache(maxsize=len(FAMILY_LANGUAGES))
 def translations(lang: str) -> NullTranslations:
-    if lang not in LANGUAGES:
+    """Both domains in one catalogue: the family's words in ``lang``, and the staff's words
+    behind them, in ``lang`` where the staff's pages have it, else in bokmål (the staff
+    catalogue has no Arabic, Somali, Ukrainian or Polish, and staff never choose them). The
+    family's catalogue comes first, with its own plural rule (Arabic has six forms)."""
+    if lang not in FAMILY_LANGUAGES:
         lang = DEFAULT_LANGUAGE
-    return Translations.load(str(LOCALE_DIR), [lang], domain="messages")
+    staff = Translations.load(
+        str(LOCALE_DIR), [lang if lang in LANGUAGES else DEFAULT_LANGUAGE], domain="messages"
+    )
+    family = Translations.load(str(LOCALE_DIR), [lang], domain="family")
+    if not isinstance(family, Translations):  # not compiled (`make translations`)
+        return staff
+    family.add_fallback(staff)
+    return family
 
 
 def _from_accept_language(header: str) -> str | None:
@@ -64,9 +97,17 @@ def N_(message: str) -> str:
     return message
 
 
-# Babel's locales for the UI languages; en_GB writes "27 November 2026", as Norwegians who read
-# English expect.
-_BABEL_LOCALES: Final = {"nb": "nb_NO", "nn": "nn_NO", "en": "en_GB"}
+# Babel's locales for the languages; en_GB writes "27 November 2026", as Norwegians who read
+# English expect. Arabic dates keep the digits 0-9 ("27 نوفمبر 2026").
+_BABEL_LOCALES: Final = {
+    "nb": "nb_NO",
+    "nn": "nn_NO",
+    "en": "en_GB",
+    "ar": "ar",
+    "so": "so_SO",
+    "uk": "uk_UA",
+    "pl": "pl_PL",
+}
 
 
 def long_date(value: date | datetime | str | None, lang: str) -> str:

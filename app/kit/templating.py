@@ -18,7 +18,15 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from app.kit.i18n import LANGUAGE_NAMES, LANGUAGES, long_date, request_language, translations
+from app.config import FAMILY_LANGUAGES
+from app.kit.i18n import (
+    FAMILY_LANGUAGE_NAMES,
+    LANGUAGE_NAMES,
+    direction,
+    long_date,
+    request_language,
+    translations,
+)
 from app.kit.responses import MadeLater
 from app.paths import project_root
 
@@ -37,7 +45,7 @@ def _loader() -> ChoiceLoader:
     return ChoiceLoader([FileSystemLoader(APP_DIR / "templates"), PrefixLoader(rooms)])
 
 
-@lru_cache(maxsize=2 * len(LANGUAGES))
+@lru_cache(maxsize=2 * len(FAMILY_LANGUAGES))
 def environment(lang: str, reload: bool) -> Environment:
     """The templates in ``lang``. With ``reload`` (development) an edited template is read
     again; without, each is read once, and a page costs no look at the files it is made of."""
@@ -53,6 +61,10 @@ def environment(lang: str, reload: bool) -> Environment:
     env.globals["gettext"] = env.globals["_"] = _remembered_gettext(translations(lang))
     env.globals["static"] = static_url
     env.globals["languages"] = LANGUAGE_NAMES
+    env.globals["family_languages"] = FAMILY_LANGUAGE_NAMES
+    # <html dir="{{ direction }}">: a page in Arabic is mirrored.
+    env.globals["direction"] = direction(lang)
+    env.globals["direction_of"] = direction  # of a part in another language
     env.filters["long_date"] = partial(long_date, lang=lang)
     return env
 
@@ -136,7 +148,7 @@ def part_in(request: Request, template: str, context: dict[str, Any], lang: str)
     for screen readers (WCAG 3.1.2): the family's plan, in the family's language, on a page
     whose menus and buttons speak the signed-in user's."""
     html = page_html(request, template, context, lang)
-    return Markup('<div lang="{}">{}</div>').format(lang, Markup(html))
+    return Markup('<div lang="{}" dir="{}">{}</div>').format(lang, direction(lang), Markup(html))
 
 
 def templates(request: Request, lang: str) -> Environment:

@@ -21,9 +21,15 @@ class Role(enum.StrEnum):
 
 
 class Language(enum.StrEnum):
+    """A family's language (app/config.py FAMILY_LANGUAGES); an installation offers some."""
+
     nb = "nb"
     nn = "nn"
     en = "en"
+    ar = "ar"
+    so = "so"
+    uk = "uk"
+    pl = "pl"
 
 
 class FamilyStatus(enum.StrEnum):

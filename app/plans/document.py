@@ -45,6 +45,9 @@ class DomainView:
     score: int | None
     stage: str
     strengths: str
+    # The language each text is in, when the template lacks the plan's (then bokmål).
+    title_lang: str = ""
+    stage_lang: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,10 @@ class ServiceView:
     provider: str
     how_to_reach: str
     url: str
+    # The catalogue's texts are in bokmål where it has no translation (how to apply, always):
+    # the page marks them so (WCAG 3.1.2).
+    name_lang: str = "nb"
+    how_lang: str = "nb"
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,7 @@ class NeedView:
     text: str
     priority: int
     services: tuple[ServiceView, ...] = ()
+    domain_title_lang: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,6 +156,10 @@ def plan_view(
         domain = template.domain(key)
         return domain.title.get(lang) if domain else key
 
+    def title_lang(key: str) -> str:
+        domain = template.domain(key)
+        return domain.title.language_of(lang) if domain else lang
+
     domains: list[DomainView] = []
     stored: dict[str, Any] = content.get("domains", {})
     order = [d.key for d in template.domains] + [k for k in stored if template.domain(k) is None]
@@ -165,6 +177,8 @@ def plan_view(
                 score=score,
                 stage=stage.label.get(lang) if stage else "",
                 strengths=values.get("strengths") or "",
+                title_lang=title_lang(key),
+                stage_lang=stage.label.language_of(lang) if stage else lang,
             )
         )
 
@@ -180,6 +194,7 @@ def plan_view(
                 text=n["text"],
                 priority=n["priority"],
                 services=tuple(services.get(str(n["id"]), ())),
+                domain_title_lang=title_lang(n["domain"]),
             )
             for n in content.get("needs", [])
             if standing(n)
@@ -267,10 +282,13 @@ def _services_by_need(
                 provider=provider.name,
                 how_to_reach=service.application_process or "",
                 url=service.url or "",
+                name_lang=lang if (service.translations.get(lang) or {}).get("name") else "nb",
             )
         else:
+            # A service outside the catalogue is named as the worker wrote it, in no known
+            # language: the page's own.
             name = referral.get("external_service_name") or ""
-            view = ServiceView(name=name, provider="", how_to_reach="", url="")
+            view = ServiceView(name=name, provider="", how_to_reach="", url="", name_lang=lang)
         by_need.setdefault(str(referral["need_id"]), []).append(view)
     return by_need
 

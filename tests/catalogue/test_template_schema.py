@@ -96,7 +96,7 @@ def all_texts(template: CanvasTemplateDef) -> list[Localized]:
 def test_the_family_canvas_ships_and_loads() -> None:
     template = familie()
     assert template.key == "familie"
-    assert template.version == 1
+    assert template.version == 2  # 2: the family's other languages
     assert template.audience == "family"
     assert template.centre.prompt.nb == "Hva er viktig for dere?"
     assert template.centre.prompt.nn == "Kva er viktig for dykk?"
@@ -105,7 +105,7 @@ def test_the_family_canvas_ships_and_loads() -> None:
 
 def test_the_template_directory_holds_the_family_canvas() -> None:
     templates = load_template_dir(default_template_dir())
-    assert ("familie", 1) in {(t.key, t.version) for t in templates}
+    assert ("familie", 2) in {(t.key, t.version) for t in templates}
 
 
 def test_the_family_canvas_has_the_eight_life_domains_in_order() -> None:
@@ -175,7 +175,15 @@ def test_texts_follow_the_familys_language_and_fall_back_to_bokmal() -> None:
     assert housing.title.get("nn") == "Bustad"
     assert housing.title.get("nn-NO") == "Bustad"
     assert housing.title.get("en") == "Housing"
-    assert housing.title.get("so") == "Bolig"
+    assert housing.title.get("so") == "Guriga"
+    assert housing.title.get("ar") == "السكن"
+    assert housing.title.language_of("ar") == "ar"
+    assert housing.title.get("de") == "Bolig"
+    assert housing.title.language_of("de") == "nb"
+    # What only the staff read (a domain's prompts) has no Somali: bokmål, and said so.
+    prompt = housing.prompts[0]
+    assert prompt.get("so") == prompt.nb
+    assert prompt.language_of("so") == "nb"
     assert template.title_in("nn") == "Duken til familien"
     assert template.domain("nowhere") is None
 
@@ -457,3 +465,13 @@ def test_the_same_key_and_version_in_two_files_is_refused(tmp_path: Path) -> Non
 def test_a_missing_directory_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(TemplateError):
         load_template_dir(tmp_path / "nowhere")
+
+
+def test_a_text_without_the_familys_other_languages_is_stored_as_before() -> None:
+    """A stored template's checksum is made from its dump: a template written before Arabic,
+    Somali, Ukrainian and Polish existed must dump exactly as it did, or `duk init` would call
+    it changed."""
+    text = Localized(nb="Bolig", nn="Bustad", en="Housing")
+    assert text.model_dump(mode="json") == {"nb": "Bolig", "nn": "Bustad", "en": "Housing"}
+    with_arabic = Localized(nb="Bolig", nn="Bustad", en="Housing", ar="السكن")
+    assert with_arabic.model_dump(mode="json")["ar"] == "السكن"

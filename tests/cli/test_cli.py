@@ -248,19 +248,19 @@ def test_init_refuses_a_changed_template_that_keeps_its_version(
     assert "familie.yaml" in changed.stderr
     assert "version" in changed.stderr
     assert "raise its version" in changed.stderr
-    assert stored_template_titles(fresh_database_url) == {("familie", 1): "Familiens duk"}
+    assert stored_template_titles(fresh_database_url) == {("familie", 2): "Familiens duk"}
 
     template_file.write_text(
-        template_file.read_text(encoding="utf-8").replace("\nversion: 1\n", "\nversion: 2\n"),
+        template_file.read_text(encoding="utf-8").replace("\nversion: 2\n", "\nversion: 3\n"),
         encoding="utf-8",
     )
     bumped = duk("init", database_url=fresh_database_url, env=env)
 
     assert bumped.code == 0, bumped.err
-    assert "familie v2" in bumped.out
+    assert "familie v3" in bumped.out
     assert stored_template_titles(fresh_database_url) == {
-        ("familie", 1): "Familiens duk",
-        ("familie", 2): "Familiens nye duk",
+        ("familie", 2): "Familiens duk",
+        ("familie", 3): "Familiens nye duk",
     }
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import uuid
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.config import Settings
 from app.models import AuditEvent, User
 from app.models.enums import Role
-from tests.factories import make_unit, make_user
+from tests.factories import auth_headers, make_unit, make_user
 from tests.html import page as read_page
 from tests.pages import SignedIn
 
@@ -150,3 +152,35 @@ def test_an_admin_asking_for_a_user_that_does_not_exist_gets_404(
     browser = signed_in(admin)
     missing = browser.post_form(f"{USERS}/{uuid.uuid4()}/oidc-subject", {"oidc_subject": "x"})
     assert missing.status_code == 404
+
+
+def test_unlinking_or_relinking_ends_the_users_sessions_and_tokens(
+    session: Session, signed_in: SignedIn, client: TestClient, settings: Settings
+) -> None:
+    """Who the provider's subject is changed: whatever was opened as that person, a page
+    session or an API token, ends on the next request."""
+    admin = make_user(session, role=Role.admin)
+    unit = make_unit(session)
+    users = {}
+    for name in ("unlinked", "relinked"):
+        users[name] = make_user(session, units=[unit], username=name)
+        users[name].oidc_subject = f"{name}-sub"
+    session.commit()
+    tablets = {name: signed_in(user, language="en") for name, user in users.items()}
+    tokens = {name: auth_headers(session, user, settings) for name, user in users.items()}
+    session.commit()
+    for name in users:
+        assert tablets[name].get("/", follow_redirects=False).status_code == 200
+        assert client.get("/api/v1/me", headers=tokens[name]).status_code == 200
+    browser = signed_in(admin, language="en")
+
+    unlinked = browser.submit(USERS, f"{_link(users['unlinked'])}/unlink", {"confirm": "yes"})
+    assert unlinked.status_code == 303
+    relinked = browser.post_form(_link(users["relinked"]), {"oidc_subject": "someone-else"})
+    assert relinked.status_code == 303
+
+    for name in users:
+        assert tablets[name].get("/", follow_redirects=False).status_code == 303, name
+        assert client.get("/api/v1/me", headers=tokens[name]).status_code == 401, name
+    # The admin's own session goes on.
+    assert browser.get(USERS).status_code == 200

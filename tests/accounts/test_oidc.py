@@ -311,10 +311,15 @@ def test_signing_out_ends_the_provider_session_too(
     assert sign_in(browser, provider, "leaving-sub").status_code == 303
     home = browser.get("/")
     token = home.text.split('name="csrftoken" value="', 1)[1].split('"', 1)[0]
+    kept = browser.cookies.get("duk_session")
     out = browser.post("/logout", data={"csrftoken": token}, follow_redirects=False)
     assert out.status_code == 303
     assert out.headers["location"] == "/auth/oidc/logout"
     assert browser.get("/", follow_redirects=False).status_code in (303, 401)
+    # Ended on the server, not only forgotten by the browser: a kept copy opens nothing.
+    with TestClient(browser.app, raise_server_exceptions=False) as copy:
+        copy.cookies.set("duk_session", kept)
+        assert copy.get("/", follow_redirects=False).status_code == 303
     onward = browser.get("/auth/oidc/logout", follow_redirects=False)
     end_session = onward.headers["location"]
     assert end_session.startswith(f"{provider.issuer}/oauth2/end_session?")
@@ -346,6 +351,25 @@ def test_a_device_gets_an_api_token_through_the_same_flow(
     me = browser.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200
     assert me.json()["username"] == user.username
+
+
+def test_a_token_or_session_from_the_provider_ends_when_the_user_is_closed_in_duk(
+    browser_for: BrowserFactory, provider: Provider, session: Session
+) -> None:
+    """The provider keeps saying yes; Duk's own word ends what it gave out."""
+    user = linked_user(session, "closing-sub")
+    tablet, device = browser_for(), browser_for()
+    assert sign_in(tablet, provider, "closing-sub").status_code == 303
+    token = provider.api_token(device, "closing-sub")
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert tablet.get("/", follow_redirects=False).status_code == 200
+    assert device.get("/api/v1/me", headers=bearer).status_code == 200
+
+    user.active = False
+    session.commit()
+
+    assert tablet.get("/", follow_redirects=False).status_code == 303
+    assert device.get("/api/v1/me", headers=bearer).status_code == 401
 
 
 def test_forms_may_lead_to_the_provider_and_nowhere_else(

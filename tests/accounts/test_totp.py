@@ -252,6 +252,24 @@ def test_a_recovery_code_works_once_and_says_how_many_are_left(
     assert not signed_in(browser)
 
 
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\n/evil.example", "/ /evil.example"])
+def test_the_page_after_a_recovery_code_leads_nowhere_but_this_site(
+    browser: PageClient, session: Session, settings: Settings, target: str
+) -> None:
+    """A browser drops tabs and newlines from a link's address: "/<tab>/evil.example" in a
+    link is "//evil.example", another site. Such a ``next`` is not a path of this site."""
+    user, _ = enrolled_user(session, settings)
+    codes = totp.new_recovery_codes()[:1]
+    session.add_all(
+        RecoveryCode(user_id=user.id, code_hash=h) for h in totp.hash_recovery_codes(codes)
+    )
+    session.commit()
+    password_step(browser, user.username, next=target)
+    used = send_recovery(browser, codes[0])
+    assert used.status_code == 200
+    assert page(used).one("a.button-primary")["href"] == "/"
+
+
 def test_bad_codes_are_throttled_like_bad_passwords(
     browser: PageClient, session: Session, settings: Settings
 ) -> None:

@@ -328,7 +328,9 @@ def finish_code(
 
 def reset(session: Session, actor: Actor | None, user: User) -> None:
     """Forget the user's second factor (a lost phone): they enrol again at their next
-    sign-in. Audited."""
+    sign-in, and every session and token of theirs ends (the lost phone may hold one).
+    Audited."""
+    account_service.revoke_user_tokens(session, user.id)
     user.totp_secret_encrypted = None
     user.totp_enrolled_at = None
     user.totp_last_step = None

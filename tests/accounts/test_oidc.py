@@ -312,6 +312,7 @@ def test_signing_out_ends_the_provider_session_too(
     home = browser.get("/")
     token = home.text.split('name="csrftoken" value="', 1)[1].split('"', 1)[0]
     kept = browser.cookies.get("duk_session")
+    assert kept
     out = browser.post("/logout", data={"csrftoken": token}, follow_redirects=False)
     assert out.status_code == 303
     assert out.headers["location"] == "/auth/oidc/logout"

@@ -4,6 +4,7 @@ client, the provider's sign-in form is answered over HTTP as the person would an
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.main import create_app
-from app.models import AuditEvent, User
+from app.models import ApiToken, AuditEvent, User
 from app.models.enums import Role
 from tests.factories import make_unit, make_user
 from tests.oidc_provider import Provider, running_provider
@@ -407,3 +408,46 @@ def test_a_provider_that_rotated_its_keys_is_still_trusted(
     assert back.status_code == 303, back.text
     assert "duk_session" in duk.cookies
     assert refusals(session)[-1:] != ["oidc:signature"]
+
+
+REFUSALS_THROUGH_THE_API = {
+    # what goes wrong: (the sub's claims at the provider, Duk's setting, status, what to do)
+    "unknown_subject": ({}, {}, 403, "ask your administrator to add you"),
+    "audience": ({"aud": "another-service"}, {}, 401, "meant for another service"),
+    "expired": ({"exp": int(time.time()) - 600}, {}, 401, "had expired"),
+    "nonce": (None, {}, 401, "belonged to another sign-in"),
+    "acr": ({}, {"oidc_acr": "high"}, 403, "choose the strongest method"),
+    "signature": ({}, {}, 401, "not signed with its keys"),
+}
+
+
+@pytest.mark.parametrize("reason", list(REFUSALS_THROUGH_THE_API))
+def test_a_device_refused_by_a_check_gets_the_page_saying_what_to_do_and_no_token(
+    browser_for: BrowserFactory, provider: Provider, session: Session, reason: str
+) -> None:
+    """The API's sign-in (``?for=api``) runs every check the page's does, and a refusal is
+    the same page: why, and what to do next; no token is made."""
+    claims, changes, status, advice = REFUSALS_THROUGH_THE_API[reason]
+    sub = f"device-{reason}"
+    user = linked_user(session, sub) if reason != "unknown_subject" else None
+    with contextlib.ExitStack() as stack:
+        answering = provider
+        if reason == "signature":
+            answering = stack.enter_context(running_provider("--jwks-from", provider.issuer))
+            changes = {"oidc_issuer": answering.issuer}
+        browser = browser_for(**changes)
+        browser.cookies.set("duk_lang", "en")
+        if claims is None:  # the ID token carries the nonce of an earlier sign-in
+            earlier = parse_qs(urlsplit(start(browser, "/auth/oidc/login?for=api")).query)
+            claims = {"nonce": earlier["nonce"][0]}
+        url = start(browser, "/auth/oidc/login?for=api")
+        answering.set_user(sub, claims)
+        back = come_back(browser, answering.authorize(url, sub))
+    assert back.status_code == status, back.text
+    assert advice in back.text
+    assert 'href="/login"' in back.text
+    assert 'id="api-token"' not in back.text
+    assert refusals(session)[-1] == f"oidc:{reason}"
+    if user is not None:
+        made = session.scalar(select(func.count()).where(ApiToken.user_id == user.id))
+        assert made == 0

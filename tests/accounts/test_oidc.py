@@ -280,6 +280,27 @@ def test_a_missing_or_lower_acr_is_refused_when_one_is_required(
     assert refusals(session)[-2:] == ["oidc:acr", "oidc:acr"]
 
 
+def test_an_acr_higher_than_the_one_asked_for_is_accepted_when_listed(
+    browser_for: BrowserFactory, provider: Provider, session: Session
+) -> None:
+    """Ansattporten answers a request for ``idporten-loa-substantial`` with
+    ``idporten-loa-high`` when the person signs in with a stronger method: DUK_OIDC_ACR lists
+    the level asked for first and every level accepted; only the first is asked for."""
+    levels = "idporten-loa-substantial idporten-loa-high"
+    for sub, acr, status in (
+        ("loa-substantial", "idporten-loa-substantial", 303),
+        ("loa-high", "idporten-loa-high", 303),
+        ("loa-low", "idporten-loa-low", 403),
+    ):
+        linked_user(session, sub)
+        provider.set_user(sub, {"acr": acr})
+        browser = browser_for(oidc_acr=levels)
+        url = start(browser)
+        assert parse_qs(urlsplit(url).query)["acr_values"] == ["idporten-loa-substantial"]
+        assert come_back(browser, provider.authorize(url, sub)).status_code == status, sub
+    assert refusals(session) == ["oidc:acr"]
+
+
 def test_the_providers_refusal_gets_a_page(
     browser_for: BrowserFactory, provider: Provider, session: Session
 ) -> None:

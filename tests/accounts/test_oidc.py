@@ -431,7 +431,7 @@ def test_a_provider_that_rotated_its_keys_is_still_trusted(
     assert refusals(session)[-1:] != ["oidc:signature"]
 
 
-REFUSALS_THROUGH_THE_API = {
+REFUSALS_THROUGH_THE_API: dict[str, tuple[dict[str, Any] | None, dict[str, Any], int, str]] = {
     # what goes wrong: (the sub's claims at the provider, Duk's setting, status, what to do)
     "unknown_subject": ({}, {}, 403, "ask your administrator to add you"),
     "audience": ({"aud": "another-service"}, {}, 401, "meant for another service"),

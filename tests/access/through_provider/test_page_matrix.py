@@ -2,10 +2,10 @@
 the identity provider (DESIGN §11, issue 14): every page for each role and each side of a
 family (the lead, a caseworker of another unit, the consented reviewer, the coordinator, the
 admin), each persona's browser holding the page session the real provider process's sign-in
-gave it (tests/access/oidc_people.py: once per persona for the module), the same rules and
-checks. A slice, not the whole matrix again: the pages resolve a session from the provider
-exactly as one from a password (both are a "session" token), and the API's matrix through the
-provider (test_matrix_oidc.py) runs every persona.
+gave it (conftest.py here: once per persona for the module), the same rules and checks. A
+slice, not the whole matrix again: the pages resolve a session from the provider exactly as
+one from a password (both are a "session" token), and the API's matrix through the provider
+(test_api_matrix.py here) runs every persona.
 
 Left out: the provider's own routes (tested with a provider in tests/accounts/test_oidc.py;
 here they would not be the 404 the page matrix expects of an app without one), the admin's
@@ -22,15 +22,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from tests.access.oidc_people import (  # noqa: F401 (fixtures)
-    SignedIn,
-    module_connection,
-    oidc_app,
-    oidc_client,
-    provider,
-    session_factory,
-    signed_in,
-)
 from tests.access.test_page_matrix import (
     PAGES,
     Page,
@@ -38,6 +29,7 @@ from tests.access.test_page_matrix import (
     PageRule,
     expected_page_status,
 )
+from tests.access.through_provider.conftest import SignedIn
 from tests.factories import build_world
 from tests.pages import PageClient
 

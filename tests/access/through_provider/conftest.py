@@ -1,6 +1,5 @@
 """Everyone of the access matrices signed in through the identity provider, once per module
-(DESIGN §11, issue 14): tests/access/test_matrix_oidc.py (the API) and
-test_page_matrix_oidc.py (the pages) import these fixtures.
+(DESIGN §11, issue 14): the fixtures of test_api_matrix.py and test_page_matrix.py here.
 
 Signing in through the provider takes a few round trips between three parties, so each persona
 signs in once for the module, not once per cell: its users are made and signed in inside a

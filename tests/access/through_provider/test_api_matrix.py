@@ -3,8 +3,8 @@ identity provider (DESIGN §11, issue 14): every endpoint × every persona, each
 credentials got from the real provider process through Duk's own sign-in, the same rule table
 and the same checks.
 
-Each persona signs in once for the module (tests/access/oidc_people.py), and every request
-of every cell carries the token the provider's sign-in gave it.
+Each persona signs in once for the module (conftest.py here), and every request of every cell
+carries the token the provider's sign-in gave it.
 
 "Anonymous" here is someone who holds only what a browser gets from the provider's sign-in: a
 page session, sent as a bearer token. It opens no endpoint (401): a browser session is never an
@@ -18,15 +18,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.config import Settings
-from tests.access.oidc_people import (  # noqa: F401 (fixtures)
-    SignedIn,
-    module_connection,
-    oidc_app,
-    oidc_client,
-    provider,
-    session_factory,
-    signed_in,
-)
 from tests.access.test_matrix import (
     API,
     ENDPOINTS,
@@ -37,6 +28,7 @@ from tests.access.test_matrix import (
     _problem,
     expected_status,
 )
+from tests.access.through_provider.conftest import SignedIn
 from tests.factories import PERSONAS, build_world
 
 CREDENTIAL = "bearer"

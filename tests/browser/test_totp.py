@@ -17,20 +17,20 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import TabletFactory
 from tests.browser.helpers import (
+    ADMIN,
     KARI,
+    add_admin,
     check_tablet_page,
     sign_in,
     tap_and_wait,
     watch_of,
 )
-from tests.cli.duk_process import DukServer, run_duk, serving
+from tests.cli.duk_process import DukServer, serving
 
 ENROL_BUTTON = "form[action='/login/enrol'] button[type=submit]"
 # The enrolment's answer waits for ten recovery codes hashed with argon2 at a low priority: a
 # second on a quiet machine, many more on a busy one.
 HASHING_MS = 60_000
-ADMIN = "ada-admin"
-ADMIN_PASSWORD = "ada-admin-passord-1"
 
 
 @pytest.fixture(scope="module")
@@ -39,16 +39,7 @@ def live_server(
 ) -> Iterator[DukServer]:
     """``duk serve`` as production runs it in this respect: a code after every password; with
     an administrator added by ``duk user add``."""
-    added = run_duk(
-        "user",
-        "add",
-        ADMIN,
-        "--role",
-        "admin",
-        database_url=demo_database_url,
-        env={"DUK_PASSWORD": ADMIN_PASSWORD},
-    )
-    assert added.returncode == 0, added.stderr
+    add_admin(demo_database_url)
     log = tmp_path_factory.mktemp("serve") / "duk-serve.log"
     with serving(demo_database_url, log, env={"DUK_TOTP_REQUIRED": "true"}) as server:
         yield server
@@ -126,7 +117,7 @@ def test_an_admin_resets_a_lost_phone_and_the_caseworker_enrols_again(
     if path_of(kari) == "/login/enrol":  # not yet enrolled by the test before (run alone)
         enrol(kari)
     admin = open_tablet("landscape")
-    sign_in(admin, ADMIN, ADMIN_PASSWORD)
+    sign_in(admin, ADMIN.username, ADMIN.password)
     enrol(admin)
 
     admin.goto("/admin/users")

@@ -133,6 +133,12 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def oidc_acr_levels(self) -> tuple[str, ...]:
+        """``DUK_OIDC_ACR``, space-separated: the level to ask for first, then the stronger
+        ones also accepted (e.g. "idporten-loa-substantial idporten-loa-high")."""
+        return tuple(self.oidc_acr.split())
+
+    @property
     def needs_totp(self) -> bool:
         """Whether a local password needs its second factor (``DUK_TOTP_REQUIRED``)."""
         return self.env == "production" if self.totp_required is None else self.totp_required

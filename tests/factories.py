@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -227,18 +228,47 @@ PERSONAS = (
 )
 
 
-def build_world(session: Session, settings: Settings) -> World:
+# Each persona's role (the World's docstring says which unit each belongs to).
+PERSONA_ROLES = {
+    "lead": Role.caseworker,
+    "same_unit": Role.caseworker,
+    "other_unit": Role.caseworker,
+    "consented": Role.reviewer,
+    "withdrawn": Role.reviewer,
+    "coordinator": Role.coordinator,
+    "admin": Role.admin,
+}
+
+
+def build_world(
+    session: Session, settings: Settings, people: Mapping[str, uuid.UUID] | None = None
+) -> World:
+    """A new world. ``people``: users made before (with their persona's role and no unit),
+    by persona, to stand in it instead of new ones; they join the world's units here."""
     unit_a = make_unit(session, name="NAV Test")
     unit_b = make_unit(session, name="Barnevern Test")
     unit_c = make_unit(session, name="Skole Test")
     unit_d = make_unit(session, name="Husbanken Test", level=UnitLevel.state)
-    lead = make_user(session, units=[unit_a], display_name="Kari Lead")
-    same_unit = make_user(session, units=[unit_a])
-    other_unit = make_user(session, units=[unit_c])
-    consented = make_user(session, role=Role.reviewer, units=[unit_b], display_name="Berit B")
-    withdrawn = make_user(session, role=Role.reviewer, units=[unit_d])
-    coordinator = make_user(session, role=Role.coordinator, units=[unit_a])
-    admin = make_user(session, role=Role.admin)
+
+    def person(persona: str, units: list[Unit], display_name: str | None = None) -> User:
+        if people is None:
+            return make_user(
+                session, role=PERSONA_ROLES[persona], units=units, display_name=display_name
+            )
+        user = session.get(User, people[persona], options=[selectinload(User.units)])
+        assert user is not None, persona
+        assert user.role is PERSONA_ROLES[persona], persona
+        user.units = units
+        return user
+
+    lead = person("lead", [unit_a], "Kari Lead")
+    same_unit = person("same_unit", [unit_a])
+    other_unit = person("other_unit", [unit_c])
+    consented = person("consented", [unit_b], "Berit B")
+    withdrawn = person("withdrawn", [unit_d])
+    coordinator = person("coordinator", [unit_a])
+    admin = person("admin", [])
+    session.flush()
 
     family = make_family(session, lead, settings)
     canvas = make_canvas(session, lead, family)

@@ -1,7 +1,8 @@
 """The administrator's list of users, where a user is linked to the identity provider's
-subject or unlinked from it (DESIGN §2, §11). Admins only: everyone else is refused (403),
-before any user is looked up. Each link and unlink is audited (``account_service.link_subject``);
-roles, units and passwords stay with ``duk user add`` for now."""
+subject or unlinked from it, and a user's second factor is reset (DESIGN §2, §11). Admins
+only: everyone else is refused (403), before any user is looked up. Each change is audited
+(``account_service.link_subject``, ``totp.reset``); roles, units and passwords stay with
+``duk user add`` for now. The page shows users, never a family's case."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.access.actor import Actor
 from app.access.policy import can_manage_users
 from app.accounts import service as account_service
+from app.accounts import totp
 from app.accounts.pages import provider_name
 from app.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from app.kit.forms import FormCode, FormText
@@ -36,7 +38,9 @@ MESSAGES: dict[str, str] = {
     "invalid": N_("Give the subject (sub) the identity provider sends for this person."),
     "taken": N_("Another user is linked to this subject already. Unlink them first."),
     "confirm": N_("Tick the box to confirm the unlinking."),
+    "confirm_reset": N_("Tick the box to confirm the reset."),
 }
+DONE = ("linked", "unlinked", "totp_reset")
 
 
 def _message(request: Request, key: str) -> str:
@@ -74,7 +78,7 @@ def _users_page(
             "users": account_service.list_users(session),
             "role_names": ROLE_NAMES,
             "provider_name": provider_name(settings),
-            "done": done if done in ("linked", "unlinked") else "",
+            "done": done if done in DONE else "",
             "failed": failed,
             "form": form or {},
             "errors": errors or {},
@@ -141,14 +145,40 @@ def unlink_subject(
     _require_admin(actor)
     user = _user(session, user_id)
     if confirm != "yes":
-        return _users_page(
-            request,
-            session,
-            settings,
-            failed=str(user.id),
-            errors={"confirm": _message(request, "confirm")},
-            status_code=422,
-        )
+        return _unconfirmed(request, session, settings, user, "confirm")
     if user.oidc_subject is not None:
         account_service.link_subject(session, actor, user, None)
     return RedirectResponse(f"/admin/users?done=unlinked#user-{user.id}", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/totp/reset", name="admin_reset_totp")
+def reset_totp(
+    request: Request,
+    user_id: uuid.UUID,
+    actor: PageActor,
+    session: SessionDep,
+    settings: SettingsDep,
+    confirm_reset: FormCode = "",
+) -> Response:
+    """Forget the user's second factor (a lost phone): they set it up again at their next
+    sign-in, and their sessions end (``totp.reset``)."""
+    _require_admin(actor)
+    user = _user(session, user_id)
+    if confirm_reset != "yes":
+        return _unconfirmed(request, session, settings, user, "confirm_reset")
+    if user.totp_secret_encrypted is not None:
+        totp.reset(session, actor, user)
+    return RedirectResponse(f"/admin/users?done=totp_reset#user-{user.id}", status_code=303)
+
+
+def _unconfirmed(
+    request: Request, session: Session, settings: SettingsDep, user: User, box: str
+) -> HTMLResponse:
+    return _users_page(
+        request,
+        session,
+        settings,
+        failed=str(user.id),
+        errors={box: _message(request, box)},
+        status_code=422,
+    )

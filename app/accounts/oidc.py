@@ -2,9 +2,10 @@
 authorization code with PKCE (S256), the provider's endpoints and keys from its discovery
 document, and every check of the ID token done by Authlib and joserfc (signature against the
 provider's keys, fetched again when a token names a key not yet seen or fails the keys Duk
-has; issuer, audience, nonce, expiry; ``acr`` when DUK_OIDC_ACR asks for it). What is Duk's
-own: which user a subject is (app/accounts/service.py), and what a refusal is called and tells
-the person."""
+has; issuer, audience, nonce, expiry; ``acr`` when DUK_OIDC_ACR asks for it: the first level
+it lists is asked for, and any level it lists is accepted, as a provider may answer with a
+stronger sign-in than was asked). What is Duk's own: which user a subject is
+(app/accounts/service.py), and what a refusal is called and tells the person."""
 
 from __future__ import annotations
 
@@ -103,8 +104,8 @@ async def start(
     are kept in this browser's signed sign-in cookie, so only this browser can finish it."""
     redirect_uri = str(request.url_for("oidc_callback"))
     extra: dict[str, Any] = {}
-    if settings.oidc_acr:
-        extra["acr_values"] = settings.oidc_acr
+    if settings.oidc_acr_levels:
+        extra["acr_values"] = settings.oidc_acr_levels[0]
     found = await client.create_authorization_url(redirect_uri, **extra)
     await client.save_authorize_data(
         request,
@@ -134,8 +135,8 @@ def _claims_options(settings: Settings, metadata: dict[str, Any]) -> dict[str, A
         "iss": {"essential": True, "values": [metadata["issuer"]]},
         "aud": {"essential": True, "values": [settings.oidc_client_id]},
     }
-    if settings.oidc_acr:
-        options["acr"] = {"essential": True, "values": [settings.oidc_acr]}
+    if settings.oidc_acr_levels:
+        options["acr"] = {"essential": True, "values": list(settings.oidc_acr_levels)}
     return options
 
 

@@ -37,8 +37,16 @@ router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: never an open redirect to somewhere else."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a path on this site: never an open redirect to somewhere else. No whitespace or
+    control characters either: a browser drops tabs and newlines from a link's address, so
+    "/<tab>/elsewhere" in a link (the page after a recovery code) would be "//elsewhere"."""
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(c <= " " or c == "\x7f" for c in target)
+    ):
         return "/"
     return target
 

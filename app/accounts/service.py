@@ -102,11 +102,14 @@ def _check_subject_free(session: Session, subject: str, *, but: User | None = No
 
 
 def link_subject(session: Session, actor: Actor, user: User, subject: str | None) -> None:
-    """Link the user to the provider's subject, or unlink them (None); audited. Their open
-    sessions stay: a link changes who may sign in next, not who is signed in."""
+    """Link the user to the provider's subject, or unlink them (None); audited. Unlinked or
+    linked to another subject, every session and token of theirs ends: whoever signed in as
+    the old subject is no longer this user."""
     if subject is not None:
         subject = subject.strip()
         _check_subject_free(session, subject, but=user)
+    if user.oidc_subject is not None and subject != user.oidc_subject:
+        revoke_user_tokens(session, user.id)
     user.oidc_subject = subject
     session.flush()
     audit.record(
@@ -250,6 +253,15 @@ def revoke_token(session: Session, token_id: uuid.UUID) -> None:
     session.execute(
         update(ApiToken)
         .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def revoke_user_tokens(session: Session, user_id: uuid.UUID) -> None:
+    """End every browser session and API token of the user."""
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
 

@@ -62,7 +62,12 @@ async def second_step(
     the throttle holds, for codes count against it as passwords do. ``enrol`` confirms an
     enrolment with its first code and makes the recovery codes (``Done.recovery_codes``)."""
     started = await in_transaction(
-        request, totp.begin_code, settings=settings, user_id=user_id, client=_client(request)
+        request,
+        totp.begin_code,
+        settings=settings,
+        user_id=user_id,
+        client=_client(request),
+        password_attempt_id=password_attempt_id,
     )
     if started is None or started.enrolled == enrol:
         return "inactive"

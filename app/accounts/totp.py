@@ -157,17 +157,37 @@ def is_enrolled(session: Session, user_id: uuid.UUID) -> bool:
     return session.scalar(select(User.totp_enrolled_at).where(User.id == user_id)) is not None
 
 
+def _password_attempt_open(session: Session, password_attempt_id: int, username_key: str) -> bool:
+    """Whether the password's attempt the half-way cookie names is this user's and still
+    waits for its code: the server's record of the cookie. The sign-in it finishes spends it
+    (``finish_code``), so a copy of the cookie opens no second session."""
+    found = session.execute(
+        select(LoginAttempt.username_key, LoginAttempt.succeeded).where(
+            LoginAttempt.id == password_attempt_id
+        )
+    ).first()
+    return found is not None and found[0] == username_key and not found[1]
+
+
 def begin_code(
-    session: Session, settings: Settings, user_id: uuid.UUID, client: str
+    session: Session,
+    settings: Settings,
+    user_id: uuid.UUID,
+    client: str,
+    password_attempt_id: int,
 ) -> SecondFactor | None:
     """The throttle (``TooManyRequests``: a code counts as a password does) and the attempt
-    recorded; None when the user is closed or has no secret (reset meanwhile)."""
+    recorded; None when the user is closed or has no secret (reset meanwhile), or when the
+    password's attempt is not this user's or has been spent by a sign-in already."""
     user = session.get(User, user_id)
     if user is None or not user.active or user.totp_secret_encrypted is None:
         return None
+    username_key = keyed_digest(settings.secret_key, "u:" + user.username.casefold())
+    if not _password_attempt_open(session, password_attempt_id, username_key):
+        return None
     account_service.check_throttle(session, settings, user.username, client)
     attempt = LoginAttempt(
-        username_key=keyed_digest(settings.secret_key, "u:" + user.username.casefold()),
+        username_key=username_key,
         client_key=keyed_digest(settings.secret_key, "c:" + client),
         succeeded=False,
     )
@@ -202,6 +222,11 @@ def check_recovery(started: SecondFactor, code: str) -> uuid.UUID | None:
     return None
 
 
+def _taken(session: Session, statement: Any) -> bool:
+    """Whether a conditional update changed a row: the request that made it took the thing."""
+    return bool(session.connection().execute(statement).rowcount)
+
+
 @dataclass(frozen=True)
 class Done:
     secret: str
@@ -227,32 +252,43 @@ def finish_code(
     "reused"), audited as a failed sign-in with that reason (never the code). A code's time
     step and a recovery code are taken with a conditional update, so two requests with the
     same code cannot both pass. ``recovery_hashes`` completes an enrolment."""
-    reason = ""
-    if step:
-        taken = (
-            session.connection()
-            .execute(
+    # The password's attempt is spent by the code that finishes its sign-in, and only once:
+    # of two codes sent with copies of one half-way cookie, one signs in. Spent first (the
+    # row stays locked until this transaction ends), and given back if the code is refused,
+    # so a mistyped code does not ask for the password again.
+    spent = _taken(
+        session,
+        update(LoginAttempt)
+        .where(LoginAttempt.id == password_attempt_id, LoginAttempt.succeeded.is_(False))
+        .values(succeeded=True),
+    )
+    if not spent:
+        reason = "inactive"
+    elif step:
+        reason = (
+            ""
+            if _taken(
+                session,
                 update(User)
                 .where(
                     User.id == started.user_id,
                     (User.totp_last_step.is_(None)) | (User.totp_last_step < step),
                 )
-                .values(totp_last_step=step)
+                .values(totp_last_step=step),
             )
-            .rowcount
+            else "reused"
         )
-        reason = "" if taken else "reused"
     elif recovery_id is not None:
-        taken = (
-            session.connection()
-            .execute(
+        reason = (
+            ""
+            if _taken(
+                session,
                 update(RecoveryCode)
                 .where(RecoveryCode.id == recovery_id, RecoveryCode.used_at.is_(None))
-                .values(used_at=utcnow())
+                .values(used_at=utcnow()),
             )
-            .rowcount
+            else "reused"
         )
-        reason = "" if taken else "reused"
     else:
         reason = "reused" if reused else "wrong"
     user = session.scalar(
@@ -261,13 +297,17 @@ def finish_code(
     if not reason and (user is None or not user.active or user.totp_secret_encrypted is None):
         reason = "inactive"
     if reason:
+        if spent:
+            session.execute(
+                update(LoginAttempt)
+                .where(LoginAttempt.id == password_attempt_id)
+                .values(succeeded=False)
+            )
         audit.record(session, None, AuditAction.login_failed, "session", purpose="totp:" + reason)
         return reason
     assert user is not None
     session.execute(
-        update(LoginAttempt)
-        .where(LoginAttempt.id.in_((started.attempt_id, password_attempt_id)))
-        .values(succeeded=True)
+        update(LoginAttempt).where(LoginAttempt.id == started.attempt_id).values(succeeded=True)
     )
     purpose = "totp"
     if recovery_hashes is not None:
@@ -288,7 +328,9 @@ def finish_code(
 
 def reset(session: Session, actor: Actor | None, user: User) -> None:
     """Forget the user's second factor (a lost phone): they enrol again at their next
-    sign-in. Audited."""
+    sign-in, and every session and token of theirs ends (the lost phone may hold one).
+    Audited."""
+    account_service.revoke_user_tokens(session, user.id)
     user.totp_secret_encrypted = None
     user.totp_enrolled_at = None
     user.totp_last_step = None

@@ -10,22 +10,19 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx2
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.kit.i18n import local_today
-from app.main import create_app
 from app.models import Consent, PlanReview
 from app.models.enums import ConsentPurpose, ReviewStatus, Role
 from tests.barriers import matrix_checks as barrier_checks
@@ -34,7 +31,6 @@ from tests.corrections import matrix_checks as correction_checks
 from tests.factories import PASSWORD, PERSONAS, World, build_world
 from tests.inbox import matrix_checks as inbox_checks
 from tests.notifications import matrix_checks as notification_checks
-from tests.oidc_provider import Provider, running_provider
 from tests.plans import matrix_checks as plan_checks
 from tests.readings import matrix_checks as reading_checks
 from tests.reports import matrix_checks as report_checks
@@ -903,77 +899,6 @@ def test_access_matrix(
             assert missing.status_code == 404, missing.text
             assert problem == _problem(missing)
     endpoint.check(Call(client, world, persona, response, allowed=expected < 400))
-
-
-# --- the same matrix for users signed in through the identity provider ------------------------
-
-# Every endpoint once per role, and the sides that decide 404 against 403 (DESIGN §4): a
-# persona's token comes from the provider's sign-in (``?for=api``) instead of a password.
-# The whole matrix again would cost as much as the matrix itself; what could differ is the
-# token, not the rule table, and every endpoint meets each kind of token holder once here.
-OIDC_PERSONAS = ("lead", "other_unit", "consented", "coordinator", "admin")
-OIDC_CASES = [
-    pytest.param(endpoint, persona, id=f"{endpoint.method} {endpoint.path[len(API) :]} {persona}")
-    for endpoint in ENDPOINTS
-    for persona in OIDC_PERSONAS
-]
-
-
-@pytest.fixture(scope="module")
-def provider() -> Iterator[Provider]:
-    with running_provider() as provider:
-        yield provider
-
-
-@pytest.fixture(scope="module")
-def oidc_app(settings: Settings, provider: Provider) -> Iterator[FastAPI]:
-    """One app configured to the provider for the module (as ``shared_app`` is for the run)."""
-    with pytest.MonkeyPatch.context() as patch:
-        # The provider listens on plain http on loopback; Authlib wants https elsewhere.
-        patch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")
-        configured = settings.model_copy(
-            update={
-                "oidc_issuer": provider.issuer,
-                "oidc_client_id": "duk",
-                "oidc_client_secret": SecretStr("duk-matrix-secret"),
-            }
-        )
-        yield create_app(configured, session_factory=sessionmaker())
-
-
-@pytest.fixture
-def oidc_client(oidc_app: FastAPI, session_factory: sessionmaker[Session]) -> Iterator[TestClient]:
-    oidc_app.state.session_factory = session_factory
-    with TestClient(oidc_app, raise_server_exceptions=False) as client:
-        yield client
-    oidc_app.state.session_factory = None
-
-
-@pytest.mark.parametrize(("endpoint", "persona"), OIDC_CASES)
-def test_access_matrix_signed_in_through_the_provider(
-    endpoint: Endpoint,
-    persona: str,
-    oidc_client: TestClient,
-    provider: Provider,
-    session: Session,
-    settings: Settings,
-) -> None:
-    world = build_world(session, settings)
-    user = getattr(world, persona)
-    user.oidc_subject = f"matrix-{persona}-{user.id}"
-    session.commit()
-    world.headers[persona] = {
-        "Authorization": f"Bearer {provider.api_token(oidc_client, user.oidc_subject)}"
-    }
-    expected = expected_status(endpoint.kind, PERSONA[persona], endpoint.success)
-    ids = endpoint.ids(world)
-
-    response = endpoint.send(oidc_client, world, persona, ids)
-
-    assert response.status_code == expected, response.text
-    if expected >= 400:
-        assert _problem(response)["type"] == PROBLEM_TYPE[expected]
-    endpoint.check(Call(oidc_client, world, persona, response, allowed=expected < 400))
 
 
 # --- the matrix covers the whole API --------------------------------------------------------

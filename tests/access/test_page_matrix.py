@@ -34,6 +34,7 @@ from app.barriers import service as barrier_service
 from app.barriers.schemas import BarrierCreate
 from app.config import Settings
 from app.db import utcnow
+from app.kit.crypto import data_keys
 from app.kit.i18n import local_today
 from app.models import (
     Action,
@@ -284,6 +285,20 @@ def a_linked_user(session: Session, world: World) -> dict[str, uuid.UUID | str]:
 def check_unlink_subject(call: PageCall) -> None:
     linked = call.stored(select(User.oidc_subject).where(User.id == call.world.same_unit.id))
     assert linked == ([None] if call.allowed else ["linked-sub"])
+
+
+def an_enrolled_user(session: Session, world: World) -> dict[str, uuid.UUID | str]:
+    world.other_unit.totp_secret_encrypted = data_keys(world.settings).encrypt("A" * 32)
+    world.other_unit.totp_enrolled_at = utcnow()
+    session.commit()
+    return {}
+
+
+def check_reset_totp(call: PageCall) -> None:
+    enrolled = call.stored(
+        select(User.totp_enrolled_at.is_not(None)).where(User.id == call.world.other_unit.id)
+    )
+    assert enrolled == [not call.allowed]
 
 
 def check_form_token(call: PageCall) -> None:
@@ -583,6 +598,16 @@ PAGES = (
         form=lambda _w: {"confirm": "yes"},
         setup=a_linked_user,
         check=check_unlink_subject,
+    ),
+    Page(
+        "POST",
+        "/admin/users/{user_id}/totp/reset",
+        PageRule.admin,
+        lambda w: {"user_id": w.other_unit.id},
+        303,
+        form=lambda _w: {"confirm_reset": "yes"},
+        setup=an_enrolled_user,
+        check=check_reset_totp,
     ),
     Page(
         "POST",

@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import uuid
 
+import pyotp
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import AuditEvent, User
+from app.config import Settings
+from app.db import utcnow
+from app.kit.crypto import data_keys
+from app.models import AuditEvent, RecoveryCode, User
 from app.models.enums import Role
-from tests.factories import make_unit, make_user
+from tests.factories import auth_headers, make_unit, make_user
 from tests.html import page as read_page
 from tests.pages import SignedIn
 
@@ -150,3 +155,128 @@ def test_an_admin_asking_for_a_user_that_does_not_exist_gets_404(
     browser = signed_in(admin)
     missing = browser.post_form(f"{USERS}/{uuid.uuid4()}/oidc-subject", {"oidc_subject": "x"})
     assert missing.status_code == 404
+
+
+def test_unlinking_or_relinking_ends_the_users_sessions_and_tokens(
+    session: Session, signed_in: SignedIn, client: TestClient, settings: Settings
+) -> None:
+    """Who the provider's subject is changed: whatever was opened as that person, a page
+    session or an API token, ends on the next request."""
+    admin = make_user(session, role=Role.admin)
+    unit = make_unit(session)
+    users = {}
+    for name in ("unlinked", "relinked"):
+        users[name] = make_user(session, units=[unit], username=name)
+        users[name].oidc_subject = f"{name}-sub"
+    session.commit()
+    tablets = {name: signed_in(user, language="en") for name, user in users.items()}
+    tokens = {name: auth_headers(session, user, settings) for name, user in users.items()}
+    session.commit()
+    for name in users:
+        assert tablets[name].get("/", follow_redirects=False).status_code == 200
+        assert client.get("/api/v1/me", headers=tokens[name]).status_code == 200
+    browser = signed_in(admin, language="en")
+
+    unlinked = browser.submit(USERS, f"{_link(users['unlinked'])}/unlink", {"confirm": "yes"})
+    assert unlinked.status_code == 303
+    relinked = browser.post_form(_link(users["relinked"]), {"oidc_subject": "someone-else"})
+    assert relinked.status_code == 303
+
+    for name in users:
+        assert tablets[name].get("/", follow_redirects=False).status_code == 303, name
+        assert client.get("/api/v1/me", headers=tokens[name]).status_code == 401, name
+    # The admin's own session goes on.
+    assert browser.get(USERS).status_code == 200
+
+
+def _enrolled(session: Session, settings: Settings, username: str) -> User:
+    """A user who set up two-step sign-in, with two unused recovery codes."""
+    user = make_user(session, units=[make_unit(session)], username=username)
+    user.totp_secret_encrypted = data_keys(settings).encrypt(pyotp.random_base32())
+    user.totp_enrolled_at = utcnow()
+    user.totp_last_step = 1
+    session.add_all(RecoveryCode(user_id=user.id, code_hash=f"h{n}") for n in range(2))
+    session.commit()
+    return user
+
+
+def _card(listed: str, user: User) -> str:
+    return read_page(listed).one(f"#user-{user.id}").text
+
+
+def test_an_admin_resets_a_users_second_factor_once_confirmed(
+    session: Session, signed_in: SignedIn, settings: Settings
+) -> None:
+    admin = make_user(session, role=Role.admin, username="the-admin")
+    user = _enrolled(session, settings, "lost-phone")
+    user.oidc_subject = "lost-phone-sub"
+    plain = make_user(session, username="plain")
+    session.commit()
+    tablet = signed_in(user, language="en")
+    browser = signed_in(admin, language="en")
+    listed = browser.get(USERS).text
+    assert "Two-step sign-in: set up." in _card(listed, user)
+    assert "Linked to the subject lost-phone-sub" in _card(listed, user)
+    assert "Two-step sign-in: not set up." in _card(listed, plain)
+    assert "Not linked" in _card(listed, plain)
+    reset = f"{USERS}/{user.id}/totp/reset"
+    # Only a user with something to reset has the form.
+    assert read_page(listed).all(f'form[action="{USERS}/{plain.id}/totp/reset"]') == []
+
+    unconfirmed = browser.submit(USERS, reset, {})
+    assert unconfirmed.status_code == 422
+    box = read_page(unconfirmed).one(f"#confirm_reset-{user.id}")
+    assert box["aria-describedby"] == f"confirm_reset-{user.id}-error"
+    assert "Tick the box to confirm the reset" in unconfirmed.text
+    session.expire_all()
+    assert user.totp_enrolled_at is not None
+
+    for _ in range(2):  # sent again under its key (static/app.js after a lost answer): once
+        done = browser.post_form(
+            reset, {"confirm_reset": "yes"}, headers={"Idempotency-Key": "reset-1"}
+        )
+        assert done.status_code == 303, done.text
+    session.expire_all()
+    stored = session.execute(
+        select(User.totp_secret_encrypted, User.totp_enrolled_at, User.totp_last_step).where(
+            User.id == user.id
+        )
+    ).one()
+    assert tuple(stored) == (None, None, None)
+    assert session.scalar(select(RecoveryCode.id).where(RecoveryCode.user_id == user.id)) is None
+    events = session.execute(
+        select(AuditEvent.purpose, User.username)
+        .join(User, User.id == AuditEvent.user_id)
+        .where(AuditEvent.record_type == "user", AuditEvent.record_id == str(user.id))
+    ).all()
+    assert [tuple(e) for e in events] == [("totp_reset", "the-admin")]
+    # The lost phone may hold a session: it has ended.
+    assert tablet.get("/", follow_redirects=False).status_code == 303
+    after = browser.get(done.headers["location"]).text
+    assert "Two-step sign-in is reset" in after
+    assert "Two-step sign-in: not set up." in _card(after, user)
+    assert read_page(after).all(f'form[action="{reset}"]') == []
+
+
+def test_no_one_but_an_admin_resets_a_second_factor(
+    session: Session, signed_in: SignedIn, settings: Settings
+) -> None:
+    user = _enrolled(session, settings, "kept-phone")
+    unit = make_unit(session)
+    for role in (Role.caseworker, Role.reviewer, Role.coordinator):
+        browser = signed_in(make_user(session, role=role, units=[unit]), language="en")
+        refused = browser.post_form(f"{USERS}/{user.id}/totp/reset", {"confirm_reset": "yes"})
+        assert refused.status_code == 403
+        missing = browser.post_form(f"{USERS}/{uuid.uuid4()}/totp/reset", {"confirm_reset": "yes"})
+        assert missing.status_code == 403
+    # Not even the user themself: a lost phone is reset by someone who can check who asks.
+    own = signed_in(user, language="en")
+    assert (
+        own.post_form(f"{USERS}/{user.id}/totp/reset", {"confirm_reset": "yes"}).status_code == 403
+    )
+    admin = signed_in(make_user(session, role=Role.admin), language="en")
+    unknown = admin.post_form(f"{USERS}/{uuid.uuid4()}/totp/reset", {"confirm_reset": "yes"})
+    assert unknown.status_code == 404
+    session.expire_all()
+    assert user.totp_enrolled_at is not None
+    assert session.scalar(select(AuditEvent.id).where(AuditEvent.purpose == "totp_reset")) is None

@@ -4,6 +4,7 @@ client, the provider's sign-in form is answered over HTTP as the person would an
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.main import create_app
-from app.models import AuditEvent, User
+from app.models import ApiToken, AuditEvent, User
 from app.models.enums import Role
 from tests.factories import make_unit, make_user
 from tests.oidc_provider import Provider, running_provider
@@ -279,6 +280,27 @@ def test_a_missing_or_lower_acr_is_refused_when_one_is_required(
     assert refusals(session)[-2:] == ["oidc:acr", "oidc:acr"]
 
 
+def test_an_acr_higher_than_the_one_asked_for_is_accepted_when_listed(
+    browser_for: BrowserFactory, provider: Provider, session: Session
+) -> None:
+    """Ansattporten answers a request for ``idporten-loa-substantial`` with
+    ``idporten-loa-high`` when the person signs in with a stronger method: DUK_OIDC_ACR lists
+    the level asked for first and every level accepted; only the first is asked for."""
+    levels = "idporten-loa-substantial idporten-loa-high"
+    for sub, acr, status in (
+        ("loa-substantial", "idporten-loa-substantial", 303),
+        ("loa-high", "idporten-loa-high", 303),
+        ("loa-low", "idporten-loa-low", 403),
+    ):
+        linked_user(session, sub)
+        provider.set_user(sub, {"acr": acr})
+        browser = browser_for(oidc_acr=levels)
+        url = start(browser)
+        assert parse_qs(urlsplit(url).query)["acr_values"] == ["idporten-loa-substantial"]
+        assert come_back(browser, provider.authorize(url, sub)).status_code == status, sub
+    assert refusals(session) == ["oidc:acr"]
+
+
 def test_the_providers_refusal_gets_a_page(
     browser_for: BrowserFactory, provider: Provider, session: Session
 ) -> None:
@@ -311,10 +333,16 @@ def test_signing_out_ends_the_provider_session_too(
     assert sign_in(browser, provider, "leaving-sub").status_code == 303
     home = browser.get("/")
     token = home.text.split('name="csrftoken" value="', 1)[1].split('"', 1)[0]
+    kept = browser.cookies.get("duk_session")
+    assert kept
     out = browser.post("/logout", data={"csrftoken": token}, follow_redirects=False)
     assert out.status_code == 303
     assert out.headers["location"] == "/auth/oidc/logout"
     assert browser.get("/", follow_redirects=False).status_code in (303, 401)
+    # Ended on the server, not only forgotten by the browser: a kept copy opens nothing.
+    with TestClient(browser.app, raise_server_exceptions=False) as copy:
+        copy.cookies.set("duk_session", kept)
+        assert copy.get("/", follow_redirects=False).status_code == 303
     onward = browser.get("/auth/oidc/logout", follow_redirects=False)
     end_session = onward.headers["location"]
     assert end_session.startswith(f"{provider.issuer}/oauth2/end_session?")
@@ -346,6 +374,25 @@ def test_a_device_gets_an_api_token_through_the_same_flow(
     me = browser.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200
     assert me.json()["username"] == user.username
+
+
+def test_a_token_or_session_from_the_provider_ends_when_the_user_is_closed_in_duk(
+    browser_for: BrowserFactory, provider: Provider, session: Session
+) -> None:
+    """The provider keeps saying yes; Duk's own word ends what it gave out."""
+    user = linked_user(session, "closing-sub")
+    tablet, device = browser_for(), browser_for()
+    assert sign_in(tablet, provider, "closing-sub").status_code == 303
+    token = provider.api_token(device, "closing-sub")
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert tablet.get("/", follow_redirects=False).status_code == 200
+    assert device.get("/api/v1/me", headers=bearer).status_code == 200
+
+    user.active = False
+    session.commit()
+
+    assert tablet.get("/", follow_redirects=False).status_code == 303
+    assert device.get("/api/v1/me", headers=bearer).status_code == 401
 
 
 def test_forms_may_lead_to_the_provider_and_nowhere_else(
@@ -382,3 +429,46 @@ def test_a_provider_that_rotated_its_keys_is_still_trusted(
     assert back.status_code == 303, back.text
     assert "duk_session" in duk.cookies
     assert refusals(session)[-1:] != ["oidc:signature"]
+
+
+REFUSALS_THROUGH_THE_API: dict[str, tuple[dict[str, Any] | None, dict[str, Any], int, str]] = {
+    # what goes wrong: (the sub's claims at the provider, Duk's setting, status, what to do)
+    "unknown_subject": ({}, {}, 403, "ask your administrator to add you"),
+    "audience": ({"aud": "another-service"}, {}, 401, "meant for another service"),
+    "expired": ({"exp": int(time.time()) - 600}, {}, 401, "had expired"),
+    "nonce": (None, {}, 401, "belonged to another sign-in"),
+    "acr": ({}, {"oidc_acr": "high"}, 403, "choose the strongest method"),
+    "signature": ({}, {}, 401, "not signed with its keys"),
+}
+
+
+@pytest.mark.parametrize("reason", list(REFUSALS_THROUGH_THE_API))
+def test_a_device_refused_by_a_check_gets_the_page_saying_what_to_do_and_no_token(
+    browser_for: BrowserFactory, provider: Provider, session: Session, reason: str
+) -> None:
+    """The API's sign-in (``?for=api``) runs every check the page's does, and a refusal is
+    the same page: why, and what to do next; no token is made."""
+    claims, changes, status, advice = REFUSALS_THROUGH_THE_API[reason]
+    sub = f"device-{reason}"
+    user = linked_user(session, sub) if reason != "unknown_subject" else None
+    with contextlib.ExitStack() as stack:
+        answering = provider
+        if reason == "signature":
+            answering = stack.enter_context(running_provider("--jwks-from", provider.issuer))
+            changes = {"oidc_issuer": answering.issuer}
+        browser = browser_for(**changes)
+        browser.cookies.set("duk_lang", "en")
+        if claims is None:  # the ID token carries the nonce of an earlier sign-in
+            earlier = parse_qs(urlsplit(start(browser, "/auth/oidc/login?for=api")).query)
+            claims = {"nonce": earlier["nonce"][0]}
+        url = start(browser, "/auth/oidc/login?for=api")
+        answering.set_user(sub, claims)
+        back = come_back(browser, answering.authorize(url, sub))
+    assert back.status_code == status, back.text
+    assert advice in back.text
+    assert 'href="/login"' in back.text
+    assert 'id="api-token"' not in back.text
+    assert refusals(session)[-1] == f"oidc:{reason}"
+    if user is not None:
+        made = session.scalar(select(func.count()).where(ApiToken.user_id == user.id))
+        assert made == 0

@@ -252,6 +252,24 @@ def test_a_recovery_code_works_once_and_says_how_many_are_left(
     assert not signed_in(browser)
 
 
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\n/evil.example", "/ /evil.example"])
+def test_the_page_after_a_recovery_code_leads_nowhere_but_this_site(
+    browser: PageClient, session: Session, settings: Settings, target: str
+) -> None:
+    """A browser drops tabs and newlines from a link's address: "/<tab>/evil.example" in a
+    link is "//evil.example", another site. Such a ``next`` is not a path of this site."""
+    user, _ = enrolled_user(session, settings)
+    codes = totp.new_recovery_codes()[:1]
+    session.add_all(
+        RecoveryCode(user_id=user.id, code_hash=h) for h in totp.hash_recovery_codes(codes)
+    )
+    session.commit()
+    password_step(browser, user.username, next=target)
+    used = send_recovery(browser, codes[0])
+    assert used.status_code == 200
+    assert page(used).one("a.button-primary")["href"] == "/"
+
+
 def test_bad_codes_are_throttled_like_bad_passwords(
     browser: PageClient, session: Session, settings: Settings
 ) -> None:
@@ -300,6 +318,46 @@ def test_a_forged_or_stale_half_way_cookie_is_sent_back_to_sign_in(
     response = browser.get("/login/code", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/login"
+
+
+def test_the_half_way_cookie_opens_one_session_only(
+    browser: PageClient, session: Session, settings: Settings, totp_app: FastAPI
+) -> None:
+    """The cookie between the password and the code is spent by the sign-in it finishes: a
+    copy of it (kept by whoever saw it) cannot send a later code for a second session."""
+    user, secret = enrolled_user(session, settings)
+    password_step(browser, user.username)
+    kept = browser.http.cookies.get(totp.PENDING_COOKIE)
+    assert kept
+    assert send_code(browser, code_for(secret)).status_code == 303
+
+    with TestClient(totp_app, raise_server_exceptions=False) as http:
+        other = PageClient(http, language="en")
+        other.http.cookies.set(totp.PENDING_COOKIE, kept, path="/login")
+        again = other.post_form("/login/code", {"code": code_for(secret, 1)})
+        assert again.status_code == 303
+        assert again.headers["location"] == "/login"
+        assert not signed_in(other)
+    sessions = session.scalars(select(ApiToken.id).where(ApiToken.user_id == user.id)).all()
+    assert len(sessions) == 1
+
+
+def test_a_half_way_cookie_for_another_sign_in_is_refused(
+    browser: PageClient, session: Session, settings: Settings
+) -> None:
+    """The cookie names the password's attempt, which must be this user's: a cookie pointing
+    at another attempt (someone else's password, or none) does not stand for a password."""
+    user, secret = enrolled_user(session, settings)
+    other, _ = enrolled_user(session, settings)
+    password_step(browser, other.username)
+    attempt = totp.load_pending(settings, browser.http.cookies.get(totp.PENDING_COOKIE))
+    assert attempt is not None
+    crossed = totp.dump_pending(settings, totp.Pending(user.id, attempt.attempt_id, True))
+    browser.http.cookies.clear()
+    browser.http.cookies.set(totp.PENDING_COOKIE, crossed, path="/login")
+    refused = browser.post_form("/login/code", {"code": code_for(secret)})
+    assert refused.headers["location"] == "/login"
+    assert not signed_in(browser)
 
 
 def test_an_api_token_needs_the_code(

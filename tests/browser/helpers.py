@@ -44,6 +44,7 @@ from playwright.sync_api import (
 )
 
 from app.demo import DEMO_PASSWORD
+from tests.cli.duk_process import run_duk
 
 HERE: Final = Path(__file__).resolve().parent
 AXE_SOURCE: Final = HERE / "vendor" / "axe.min.js"
@@ -70,6 +71,23 @@ class Person:
 
 # From ``duk demo`` (app/demo.py): plan lead of "Familien Haddad", NAV Fredrikstad.
 KARI: Final = Person("kari", DEMO_PASSWORD)
+# Not in the demo: added by ``add_admin`` where a test needs an administrator.
+ADMIN: Final = Person("ada-admin", "ada-admin-passord-1")
+
+
+def add_admin(database_url: str) -> None:
+    """``ADMIN`` added to the database with ``duk user add``, as an operator would."""
+    added = run_duk(
+        "user",
+        "add",
+        ADMIN.username,
+        "--role",
+        "admin",
+        database_url=database_url,
+        env={"DUK_PASSWORD": ADMIN.password},
+    )
+    assert added.returncode == 0, added.stderr
+
 
 # Reports CSP violations to the test. An init script is run by the automation, not loaded by
 # the page, so the page's CSP does not stop it (checked: it runs under the app's strict CSP).

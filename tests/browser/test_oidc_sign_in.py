@@ -17,19 +17,19 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import TabletFactory
 from tests.browser.helpers import (
+    ADMIN,
     KARI,
+    add_admin,
     assert_no_axe_violations,
     check_tablet_page,
     sign_in,
     tap_and_wait,
     watch_of,
 )
-from tests.cli.duk_process import DukServer, run_duk, serving
+from tests.cli.duk_process import DukServer, serving
 from tests.oidc_provider import Provider, running_provider
 
 PROVIDER_NAME = "Asker kommune"
-ADMIN = "ada-admin"
-ADMIN_PASSWORD = "ada-admin-passord-1"
 
 
 @pytest.fixture(scope="module")
@@ -44,16 +44,7 @@ def live_server(
 ) -> Iterator[DukServer]:
     """``duk serve`` on the module's demo database, configured to the provider, with an
     administrator added by ``duk user add``."""
-    added = run_duk(
-        "user",
-        "add",
-        ADMIN,
-        "--role",
-        "admin",
-        database_url=demo_database_url,
-        env={"DUK_PASSWORD": ADMIN_PASSWORD},
-    )
-    assert added.returncode == 0, added.stderr
+    add_admin(demo_database_url)
     log = tmp_path_factory.mktemp("serve") / "duk-serve.log"
     env = {
         "DUK_OIDC_ISSUER": provider.issuer,
@@ -87,7 +78,7 @@ def test_an_admin_links_kari_and_she_signs_in_through_the_provider(
     open_tablet: TabletFactory, provider: Provider, base_url: str
 ) -> None:
     admin_page = open_tablet("portrait")
-    sign_in(admin_page, ADMIN, ADMIN_PASSWORD)
+    sign_in(admin_page, ADMIN.username, ADMIN.password)
     admin_page.get_by_role("link", name="Brukere").tap()
     expect(admin_page.get_by_role("heading", level=1)).to_have_text("Brukere")
     check_tablet_page(admin_page, "admin-users-nb")

@@ -41,6 +41,8 @@ from app.goals.routes import router as goals_router
 from app.inbox.pages import router as inbox_pages
 from app.inbox.routes import router as inbox_router
 from app.kit.templating import STATIC_DIR, static_url
+from app.members.pages import router as members_pages
+from app.members.routes import router as members_router
 from app.needs.pages import router as needs_pages
 from app.needs.routes import router as needs_router
 from app.plans.pages import router as plans_pages
@@ -159,6 +161,7 @@ def create_app(
         catalogue_router,
         families_router,
         consents_router,
+        members_router,
         audit_router,
         plans_router,
         reviews_router,
@@ -171,6 +174,7 @@ def create_app(
         admin_pages,
         families_pages,
         consents_pages,
+        members_pages,
         audit_pages,
         needs_pages,
         goals_pages,

@@ -11,6 +11,7 @@ from app.models.correction import Correction
 from app.models.family import Family, PlanLeadChange
 from app.models.goal import Goal
 from app.models.idempotency import IdempotentRequest
+from app.models.member import FamilyMember
 from app.models.need import Need, NeedIndicator
 from app.models.plan import Plan, PlanReview
 from app.models.reading import Reading
@@ -33,6 +34,7 @@ __all__ = [
     "Consent",
     "Correction",
     "Family",
+    "FamilyMember",
     "Goal",
     "IdempotentRequest",
     "LoginAttempt",

@@ -33,6 +33,7 @@ from tests.canvases import matrix_checks as goal_checks
 from tests.corrections import matrix_checks as correction_checks
 from tests.factories import PASSWORD, PERSONAS, World, build_world
 from tests.inbox import matrix_checks as inbox_checks
+from tests.members import matrix_checks as member_checks
 from tests.oidc_provider import Provider, running_provider
 from tests.plans import matrix_checks as plan_checks
 from tests.readings import matrix_checks as reading_checks
@@ -767,6 +768,48 @@ ENDPOINTS = (
         body=lambda w: {"to_user_id": str(w.same_unit.id), "note": "Kari slutter."},
         version=lambda w: w.family.version,
         check=check_handover,
+    ),
+    # --- family members (issue 15): the live case's, the lead side's only ---
+    Endpoint(
+        "GET",
+        f"{API}/families/{{family_id}}/members",
+        Kind.case,
+        _family,
+        check=member_checks.check_list,
+    ),
+    Endpoint(
+        "POST",
+        f"{API}/families/{{family_id}}/members",
+        Kind.case,
+        _family,
+        201,
+        body=member_checks.new_member_body,
+        check=member_checks.check_add,
+    ),
+    Endpoint(
+        "GET",
+        f"{API}/members/{{member_id}}",
+        Kind.case,
+        member_checks.member_ids,
+        check=member_checks.check_read,
+    ),
+    Endpoint(
+        "PATCH",
+        f"{API}/members/{{member_id}}",
+        Kind.case,
+        member_checks.member_ids,
+        body=lambda _w: {"name": "Mor Hansen"},
+        version=member_checks.member_version,
+        check=member_checks.check_patch,
+    ),
+    Endpoint(
+        "DELETE",
+        f"{API}/members/{{member_id}}",
+        Kind.case,
+        member_checks.member_ids,
+        204,
+        version=member_checks.member_version,
+        check=member_checks.check_delete,
     ),
     # --- inbox ---
     Endpoint(

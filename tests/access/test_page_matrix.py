@@ -56,6 +56,7 @@ from tests.canvases import matrix_checks as goal_checks
 from tests.corrections import matrix_checks as correction_checks
 from tests.factories import PASSWORD, PERSONAS, World, actor_of, build_world, make_user
 from tests.html import page as read_page
+from tests.members import matrix_checks as member_checks
 from tests.pages import PageClient
 
 Form = Mapping[str, str | Sequence[str]]
@@ -609,6 +610,36 @@ PAGES = (
         303,
         form=lambda _w: {"confirm": "yes"},
         check=check_start_canvas,
+    ),
+    # --- family members (issue 15): the lead side's, like the live case ---
+    Page("GET", "/families/{family_id}/members/new", Kind.case, _family),
+    Page(
+        "POST",
+        "/families/{family_id}/members",
+        Kind.case,
+        _family,
+        303,
+        form=member_checks.new_member_form,
+        check=member_checks.check_page_add,
+    ),
+    Page("GET", "/members/{member_id}/edit", Kind.case, member_checks.page_member),
+    Page(
+        "POST",
+        "/members/{member_id}",
+        Kind.case,
+        member_checks.page_member,
+        303,
+        form=member_checks.member_form,
+        check=member_checks.check_page_update,
+    ),
+    Page(
+        "POST",
+        "/members/{member_id}/remove",
+        Kind.case,
+        member_checks.page_member,
+        303,
+        form=lambda _w: {"confirm": "yes"},
+        check=member_checks.check_page_remove,
     ),
     # --- family side: consents, audit, timeline, handover, erasure (issue 4): rows below ---
     # The plan lead's side only, in the browser as in the API. Handover and erasure are

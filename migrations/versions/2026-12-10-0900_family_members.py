@@ -1,0 +1,65 @@
+"""Family members (DESIGN §3 FamilyMember): name, relation, birth year, language, parental
+responsibility, and optionally a national ID number, encrypted, with its keyed hash to find it
+by.
+
+Revision ID: c3e5a7b9d1f3
+Revises: b9c1d3e5f7a9
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import app.db
+
+revision: str = "c3e5a7b9d1f3"
+down_revision: str | None = "b9c1d3e5f7a9"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+RELATIONS = ("parent", "child", "other_adult")
+LANGUAGES = ("nb", "nn", "en")
+
+
+def _enum(codes: tuple[str, ...], name: str) -> sa.Enum:
+    return sa.Enum(
+        *codes,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(code) for code in codes),
+    )
+
+
+def upgrade() -> None:
+    op.create_table(
+        "family_member",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("family_id", sa.Uuid(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("relation", _enum(RELATIONS, "member_relation"), nullable=False),
+        sa.Column("birth_year", sa.Integer(), nullable=False),
+        sa.Column("language", _enum(LANGUAGES, "member_language"), nullable=False),
+        sa.Column("parental_responsibility", sa.Boolean(), nullable=False),
+        sa.Column("national_id_encrypted", sa.LargeBinary(), nullable=True),
+        sa.Column("national_id_key", sa.String(length=64), nullable=True),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["family_id"],
+            ["family.id"],
+            name=op.f("fk_family_member_family_id_family"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_family_member")),
+    )
+    with op.batch_alter_table("family_member", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_family_member_family_id"), ["family_id"], unique=False)
+        batch_op.create_index("ix_family_member_national_id_key", ["national_id_key"], unique=False)
+
+
+def downgrade() -> None:
+    raise NotImplementedError("Duk migrates forward only; restore a backup to go back")

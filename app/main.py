@@ -137,7 +137,8 @@ def create_app(
         telemetry={"logs": False},
     )
     app.state.settings = settings
-    app.state.oidc = oidc.make_client(settings)
+    app.state.oidc = oidc.make_client(oidc.staff_provider(settings))
+    app.state.idporten = oidc.make_client(oidc.idporten_provider(settings))
     if session_factory is not None:
         app.state.session_factory = session_factory
     install_problem_handlers(app)
@@ -193,7 +194,7 @@ def create_app(
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     # The answers of page forms sent with fetch: innermost, next to the routes.
     app.add_middleware(FormFetchMiddleware)
-    if settings.oidc_enabled:
+    if settings.oidc_enabled or settings.idporten_enabled:
         # A sign-in through the provider keeps its state, nonce and PKCE verifier, and then the
         # ID token for the provider's sign-out, in a signed cookie of its own: the state is
         # bound to this browser. Lax, so it comes back with the provider's redirect.
@@ -214,7 +215,7 @@ def create_app(
         RequestGuardMiddleware,
         max_body_bytes=settings.max_body_bytes,
         allowed_hosts=settings.allowed_host_names,
-        form_origins=lambda: oidc.form_origins(app.state.oidc, settings),
+        form_origins=lambda: oidc.form_origins(app.state.oidc, app.state.idporten),
     )
     logging.getLogger("duk").setLevel(logging.INFO)
     return app

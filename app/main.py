@@ -36,6 +36,8 @@ from app.consents.routes import router as consents_router
 from app.db import make_engine, make_session_factory
 from app.families.pages import router as families_pages
 from app.families.routes import router as families_router
+from app.family.pages import router as family_pages
+from app.family.signin_pages import router as family_signin_pages
 from app.goals.pages import router as goals_pages
 from app.goals.routes import router as goals_router
 from app.inbox.pages import router as inbox_pages
@@ -186,6 +188,8 @@ def create_app(
         readings_pages,
         barriers_pages,
         reports_pages,
+        family_signin_pages,
+        family_pages,
     ):
         app.include_router(router)
     app.add_api_route(

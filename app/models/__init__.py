@@ -9,6 +9,7 @@ from app.models.canvas_template import CanvasTemplate
 from app.models.consent import Consent
 from app.models.correction import Correction
 from app.models.family import Family, PlanLeadChange
+from app.models.family_session import FamilySession
 from app.models.goal import Goal
 from app.models.idempotency import IdempotentRequest
 from app.models.member import FamilyMember
@@ -35,6 +36,7 @@ __all__ = [
     "Correction",
     "Family",
     "FamilyMember",
+    "FamilySession",
     "Goal",
     "IdempotentRequest",
     "LoginAttempt",

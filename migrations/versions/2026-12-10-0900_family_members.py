@@ -1,6 +1,7 @@
 """Family members (DESIGN §3 FamilyMember): name, relation, birth year, language, parental
 responsibility, and optionally a national ID number, encrypted, with its keyed hash to find it
-by.
+by; their sessions on the family's own pages (ID-porten, DESIGN §12); and the member an audit
+event is about, when a family member did it.
 
 Revision ID: c3e5a7b9d1f3
 Revises: b9c1d3e5f7a9
@@ -59,6 +60,33 @@ def upgrade() -> None:
     with op.batch_alter_table("family_member", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_family_member_family_id"), ["family_id"], unique=False)
         batch_op.create_index("ix_family_member_national_id_key", ["national_id_key"], unique=False)
+
+    op.create_table(
+        "family_session",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("member_id", sa.Uuid(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["family_member.id"],
+            name=op.f("fk_family_session_member_id_family_member"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_family_session")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_family_session_token_hash")),
+    )
+    with op.batch_alter_table("family_session", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_family_session_member_id"), ["member_id"], unique=False
+        )
+
+    # A plain ADD COLUMN on both databases: the trail is never rebuilt (its PostgreSQL trigger
+    # refuses UPDATE and DELETE, and an added column of NULLs is neither).
+    op.add_column("audit_event", sa.Column("member_id", sa.Uuid(), nullable=True))
 
 
 def downgrade() -> None:

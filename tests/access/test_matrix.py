@@ -32,6 +32,7 @@ from tests.barriers import matrix_checks as barrier_checks
 from tests.canvases import matrix_checks as goal_checks
 from tests.corrections import matrix_checks as correction_checks
 from tests.factories import PASSWORD, PERSONAS, World, build_world
+from tests.family.door import family_session_of
 from tests.inbox import matrix_checks as inbox_checks
 from tests.members import matrix_checks as member_checks
 from tests.oidc_provider import Provider, running_provider
@@ -80,7 +81,11 @@ PERSONA = {
     "withdrawn": Persona(Role.reviewer, Side.none),
     "coordinator": Persona(Role.coordinator, Side.none),
     "admin": Persona(Role.admin, Side.none),
+    # A family member signed in to the family's own pages (ID-porten): their session is no
+    # staff session and no API token, so the API answers them as it answers no one (401).
+    "family_member": Persona(None, Side.none),
 }
+FAMILY_MEMBER = "family_member"
 
 
 # --- the rule table -------------------------------------------------------------------------
@@ -893,7 +898,7 @@ ENDPOINTS = (
 CASES = [
     pytest.param(endpoint, persona, id=f"{endpoint.method} {endpoint.path[len(API) :]} {persona}")
     for endpoint in ENDPOINTS
-    for persona in PERSONAS
+    for persona in (*PERSONAS, FAMILY_MEMBER)
 ]
 
 
@@ -910,6 +915,14 @@ def test_access_matrix(
     endpoint: Endpoint, persona: str, client: TestClient, session: Session, settings: Settings
 ) -> None:
     world = build_world(session, settings)
+    if persona == FAMILY_MEMBER:
+        # The family session's secret, sent the ways a client could: as the family's cookie
+        # and as a bearer token.
+        secret = family_session_of(session, world)
+        world.headers[persona] = {
+            "Authorization": f"Bearer {secret}",
+            "Cookie": f"duk_family={secret}",
+        }
     expected = expected_status(endpoint.kind, PERSONA[persona], endpoint.success)
     ids = endpoint.ids(world)
 

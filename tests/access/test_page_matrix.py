@@ -51,10 +51,11 @@ from app.models import (
     User,
 )
 from app.models.enums import Role
-from tests.access.test_matrix import PERSONA, Kind, Side, expected_status
+from tests.access.test_matrix import FAMILY_MEMBER, PERSONA, Kind, Side, expected_status
 from tests.canvases import matrix_checks as goal_checks
 from tests.corrections import matrix_checks as correction_checks
 from tests.factories import PASSWORD, PERSONAS, World, actor_of, build_world, make_user
+from tests.family.door import family_session_of
 from tests.html import page as read_page
 from tests.members import matrix_checks as member_checks
 from tests.pages import PageClient
@@ -123,6 +124,15 @@ class PageRule(enum.Enum):
         " every persona here, 303 back to /login; tests/accounts/test_totp.py runs them with it"
     )
 
+    family_door = (
+        "the family's own pages (DESIGN §12): a family session only, of the family's own;"
+        " everyone else, staff sessions included, is sent to the family's sign-in (303)"
+    )
+    idporten = (
+        "signing in through ID-porten: not there (404) for anyone where ID-porten is not"
+        " configured, as in this matrix's app; tests/family runs them against a real provider"
+    )
+
 
 PUBLIC = PageRule.public
 Rule = Kind | PageRule
@@ -170,6 +180,15 @@ class Page:
 
 
 def sign_in_as(client: TestClient, session: Session, world: World, persona: str) -> PageClient:
+    if persona == FAMILY_MEMBER:
+        client.cookies.set("duk_family", family_session_of(session, world))
+        return PageClient(client)
+    return _staff_sign_in_as(client, session, world, persona)
+
+
+def _staff_sign_in_as(
+    client: TestClient, session: Session, world: World, persona: str
+) -> PageClient:
     """``client`` as the persona's browser: a session as /login would make it, without the
     password check (the ``signed_in`` fixture goes through the login form, which costs a
     tenth of a second of argon2 in each of this matrix's some 600 cells; signing in itself
@@ -189,8 +208,10 @@ def expected_page_status(page: Page, persona: str) -> int:
     match page.kind:
         case PageRule.public:
             return page.success
-        case PageRule.provider:
+        case PageRule.provider | PageRule.idporten:
             return 404
+        case PageRule.family_door:
+            return page.success if persona == FAMILY_MEMBER else 303
         case PageRule.second_factor:
             return 303
         case _ if who.role is None:
@@ -247,6 +268,18 @@ def check_home(call: PageCall) -> None:
         return
     sees = PERSONA[call.persona].side is not Side.none
     assert ("Familien Test" in call.response.text) is sees
+
+
+def check_family_home(call: PageCall) -> None:
+    if call.allowed:
+        assert read_page(call.response).one(".who").text == "Mor Test"
+        assert "Vi trenger større bolig." in call.response.text
+
+
+def check_family_signed_out(call: PageCall) -> None:
+    if call.allowed:
+        assert call.response.headers["location"] == "/familie/auth/logout"
+        assert call.client.get("/familie/", follow_redirects=False).status_code == 303
 
 
 def check_signed_in(call: PageCall) -> None:
@@ -1056,12 +1089,31 @@ PAGES = (
     Page("GET", "/reports/{name}", Kind.coordinator, lambda _w: {"name": "needs"}),
     Page("GET", "/reports/{name}.csv", Kind.coordinator, lambda _w: {"name": "needs"}),
     Page("GET", "/reports/{name}/print", Kind.coordinator, lambda _w: {"name": "needs"}),
+    # --- the family's own pages (issue 15): the family member persona's; for every staff
+    # persona they are the family's sign-in, and every staff page is the staff sign-in for
+    # the family member (tests/family: another family's, and no family's) ---
+    Page("GET", "/familie/logg-inn", PageRule.idporten, _none),
+    Page("GET", "/familie/auth/login", PageRule.idporten, _none),
+    Page("GET", "/familie/auth/callback", PageRule.idporten, _none),
+    Page("GET", "/familie/auth/logout", PageRule.idporten, _none),
+    Page("GET", "/familie/logget-ut", PUBLIC, _none),
+    Page("GET", "/familie/", PageRule.family_door, _none, check=check_family_home),
+    Page("GET", "/familie/plan/{plan_id}/utskrift", PageRule.family_door, _plan),
+    Page(
+        "POST",
+        "/familie/logg-ut",
+        PageRule.family_door,
+        _none,
+        303,
+        form=lambda _w: {},
+        check=check_family_signed_out,
+    ),
 )
 
 CASES = [
     pytest.param(page, persona, id=f"{page.method} {page.path} {persona}")
     for page in PAGES
-    for persona in PERSONAS
+    for persona in (*PERSONAS, FAMILY_MEMBER)
 ]
 
 
@@ -1077,10 +1129,13 @@ def test_page_matrix(
     response = page.send(browser, world, ids)
 
     assert response.status_code == expected, response.text[:2000]
-    if (
+    if page.kind is PageRule.family_door and persona != FAMILY_MEMBER:
+        # Every staff persona, and no one: the family's own sign-in, never the page.
+        assert response.headers["location"] == f"/familie/logg-inn?next={page.url(ids)}"
+    elif (
         expected == 303
-        and page.kind not in (PUBLIC, PageRule.second_factor)
-        and (persona == "anonymous")
+        and page.kind not in (PUBLIC, PageRule.second_factor, PageRule.family_door)
+        and persona in ("anonymous", FAMILY_MEMBER)
     ):
         assert response.headers["location"] == f"/login?next={page.url(ids)}"
         htmx = page.send(browser, world, ids, headers={"HX-Request": "true"})
@@ -1088,14 +1143,18 @@ def test_page_matrix(
         assert htmx.headers["hx-redirect"] == f"/login?next={page.url(ids)}"
     if expected in (403, 404):
         assert response.headers["content-type"].startswith("text/html")
-    if expected == 404 and page.kind is not PageRule.provider:
+    if expected == 404 and page.kind not in (PageRule.provider, PageRule.idporten):
         # Exactly what a record that never existed looks like: no existence leak.
         first = next(name for name, value in ids.items() if isinstance(value, uuid.UUID))
         missing = page.send(browser, world, {**ids, first: uuid.uuid4()})
         assert missing.status_code == 404, missing.text[:2000]
         assert _main(missing.text) == _main(response.text)
     # Sent on to sign in is not being let in.
-    allowed = expected < 400 and (page.kind is PUBLIC or persona != "anonymous")
+    allowed = expected < 400 and (
+        page.kind is PUBLIC
+        or (page.kind is PageRule.family_door and persona == FAMILY_MEMBER)
+        or (page.kind is not PageRule.family_door and persona not in ("anonymous", FAMILY_MEMBER))
+    )
     page.check(PageCall(client, session, world, persona, response, allowed=allowed))
 
 

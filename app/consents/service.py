@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.access.actor import Actor
+from app.access.actor import Actor, Visitor
 from app.access.scope import FamilyScope, active_consent_unit_ids
 from app.audit import service as audit
 from app.consents.schemas import ConsentBatchCreate, ConsentCreate
@@ -118,6 +118,28 @@ def withdraw_consent(
         "consent",
         consent.id,
         family_id=scope.family.id,
+        purpose=consent.purpose.value,
+    )
+    return consent
+
+
+def withdraw_by_member(session: Session, visitor: Visitor, consent: Consent) -> Consent:
+    """The family member withdraws a consent themselves, on the family's own pages: recorded
+    as theirs; the unit loses the plan on its next request (DESIGN §4.4)."""
+    if consent.family_id != visitor.family_id:
+        raise NotFound("No such consent.")
+    if consent.withdrawn_at is not None:
+        raise Conflict("This consent was withdrawn already.")
+    consent.withdrawn_at = utcnow()
+    consent.withdrawn_by_member_id = visitor.member_id
+    session.flush()
+    audit.record(
+        session,
+        visitor,
+        AuditAction.consent_withdrawn,
+        "consent",
+        consent.id,
+        family_id=visitor.family_id,
         purpose=consent.purpose.value,
     )
     return consent

@@ -5,13 +5,18 @@ drawn in the member's own language."""
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.consents import service as consent_service
 from app.family import service as family_service
+from app.kit.errors import Conflict
+from app.kit.forms import FormCode
 from app.kit.i18n import long_date
 from app.kit.templating import part_in, render
+from app.models import Consent
 from app.models.enums import PlanStatus
 from app.plans import document as plan_doc
 from app.plans import service as plan_service
@@ -19,14 +24,25 @@ from app.web.deps import FamilyVisitor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
+# Confirmations after a redirect travel as fixed codes, never as text.
+Done = Annotated[str | None, Query(max_length=30)]
+HOME_DONE = frozenset({"approved", "approve_unconfirmed", "not_waiting"})
+
 
 @router.get("/familie/", name="family_home")
-def family_home(request: Request, visitor: FamilyVisitor, session: SessionDep) -> HTMLResponse:
+def family_home(
+    request: Request, visitor: FamilyVisitor, session: SessionDep, done: Done = None
+) -> HTMLResponse:
     """The family's plan: the version in force, or the one waiting for the family."""
     scope = family_service.family_scope(session, visitor)
     plan = family_service.shown_plan(session, visitor)
     lang = visitor.language
-    context: dict[str, object] = {"visitor": visitor, "family": scope.family, "plan": None}
+    context: dict[str, object] = {
+        "visitor": visitor,
+        "family": scope.family,
+        "plan": None,
+        "done": done if done in HOME_DONE else None,
+    }
     if plan is None:
         family_service.record_read(session, visitor, "family", visitor.family_id, "family_door")
     else:
@@ -59,3 +75,75 @@ def family_plan_print(
     return HTMLResponse(
         html, headers={"Cache-Control": "no-store", "Content-Language": visitor.language}
     )
+
+
+# --- approving the plan, signed in --------------------------------------------------------
+
+
+@router.post("/familie/plan/{plan_id}/godkjenn", name="family_approve")
+def family_approve(
+    request: Request,
+    plan_id: uuid.UUID,
+    visitor: FamilyVisitor,
+    session: SessionDep,
+    confirm: FormCode = "",
+) -> Response:
+    plan = family_service.own_plan(session, visitor, plan_id)
+    if confirm != "yes":
+        return RedirectResponse("/familie/?done=approve_unconfirmed", status_code=303)
+    try:
+        with session.begin_nested():
+            plan_service.record_signed_family_approval(session, visitor, plan)
+    except Conflict:
+        return RedirectResponse("/familie/?done=not_waiting", status_code=303)
+    return RedirectResponse("/familie/?done=approved", status_code=303)
+
+
+# --- consents: what the family shares, and withdrawing it -------------------------------------
+
+
+@router.get("/familie/samtykker", name="family_consents")
+def family_consents(
+    request: Request, visitor: FamilyVisitor, session: SessionDep, done: Done = None
+) -> HTMLResponse:
+    consents = family_service.consents_in_force(session, visitor)
+    context = {
+        "visitor": visitor,
+        "consents": consents,
+        "done": done if done in ("withdrawn",) else None,
+    }
+    return render(request, "family/consents.html", context, lang=visitor.language)
+
+
+def _withdraw_page(
+    request: Request, visitor: FamilyVisitor, consent: Consent, unit: str, *, status: int
+) -> HTMLResponse:
+    context = {"visitor": visitor, "consent": consent, "unit": unit, "error": status == 422}
+    return render(
+        request, "family/withdraw.html", context, lang=visitor.language, status_code=status
+    )
+
+
+@router.get("/familie/samtykker/{consent_id}/trekk", name="family_withdraw_page")
+def family_withdraw_page(
+    request: Request, consent_id: uuid.UUID, visitor: FamilyVisitor, session: SessionDep
+) -> HTMLResponse:
+    consent, unit = family_service.own_consent(session, visitor, consent_id)
+    family_service.record_read(session, visitor, "consent", consent.id, "family_door")
+    return _withdraw_page(request, visitor, consent, unit, status=200)
+
+
+@router.post("/familie/samtykker/{consent_id}/trekk", name="family_withdraw")
+def family_withdraw(
+    request: Request,
+    consent_id: uuid.UUID,
+    visitor: FamilyVisitor,
+    session: SessionDep,
+    confirm: FormCode = "",
+) -> Response:
+    """Withdrawn only when confirmed: the unit loses the plan on its next request."""
+    consent, unit = family_service.own_consent(session, visitor, consent_id)
+    if confirm != "yes":
+        return _withdraw_page(request, visitor, consent, unit, status=422)
+    consent_service.withdraw_by_member(session, visitor, consent)
+    return RedirectResponse("/familie/samtykker?done=withdrawn", status_code=303)

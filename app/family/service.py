@@ -14,8 +14,10 @@ from app.access.actor import Visitor
 from app.access.policy import FamilyAccess
 from app.access.scope import FamilyScope
 from app.audit import service as audit
+from app.consents import service as consent_service
+from app.db import utcnow
 from app.kit.errors import NotFound
-from app.models import Family, Plan
+from app.models import Consent, Family, Plan
 from app.models.enums import AuditAction, PlanStatus
 
 # Which version the family's pages show: the one in force, else the one waiting for them.
@@ -66,3 +68,30 @@ def record_read(
         family_id=visitor.family_id,
         purpose=purpose,
     )
+
+
+def consents_in_force(session: Session, visitor: Visitor) -> list[tuple[Consent, str]]:
+    """The family's consents in force, each with the name of the unit it shares the plan
+    with; the read is audited."""
+    now = utcnow()
+    consents = [
+        c
+        for c in session.scalars(
+            select(Consent)
+            .where(Consent.family_id == visitor.family_id)
+            .order_by(Consent.given_at, Consent.id)
+        )
+        if c.is_active(now)
+    ]
+    units = consent_service.units_by_id(session, [c.unit_id for c in consents])
+    record_read(session, visitor, "consent", None, "family_door")
+    return [(c, units[c.unit_id].name) for c in consents]
+
+
+def own_consent(session: Session, visitor: Visitor, consent_id: object) -> tuple[Consent, str]:
+    """A consent of the visitor's own family still in force, with its unit's name; else 404."""
+    consent = session.get(Consent, consent_id)
+    if consent is None or consent.family_id != visitor.family_id or not consent.is_active(utcnow()):
+        raise NotFound("No such consent.")
+    unit = consent_service.units_by_id(session, [consent.unit_id])[consent.unit_id]
+    return consent, unit.name

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from app.access.actor import Actor
+from app.access.actor import Actor, Visitor
 from app.access.policy import FamilyAccess, Reach
 from app.access.scope import FamilyScope, acting_units, active_consent_unit_ids, record_scope
 from app.access.shared import shared_plan_content
@@ -313,7 +313,31 @@ def record_family_approval(
     return plan
 
 
-def activate_when_approved(session: Session, actor: Actor, plan: Plan) -> None:
+def record_signed_family_approval(session: Session, visitor: Visitor, plan: Plan) -> Plan:
+    """The family member approves the plan themselves, signed in through ID-porten: the
+    approval names them (DESIGN §12), and the plan comes into force as after a typed one."""
+    if plan.family_id != visitor.family_id:
+        raise NotFound("No such plan.")
+    plan = lock_plan(session, plan.id)
+    require_in_review(plan)
+    plan.family_approved_by = visitor.name
+    plan.family_approved_by_member_id = visitor.member_id
+    plan.family_approved_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        visitor,
+        AuditAction.update,
+        "plan",
+        plan.id,
+        family_id=plan.family_id,
+        purpose="family_approval_signed",
+    )
+    activate_when_approved(session, visitor, plan)
+    return plan
+
+
+def activate_when_approved(session: Session, actor: Actor | Visitor, plan: Plan) -> None:
     """Every asked unit and the family have approved: the plan is in force, and the version
     that was in force until now is superseded. Called after each approval, the units' (app/
     reviews) and the family's, on the plan as ``lock_plan`` read it."""
@@ -346,7 +370,7 @@ def _supersede_others(
     return others
 
 
-def _record_updates(session: Session, actor: Actor, plans: Iterable[Plan]) -> None:
+def _record_updates(session: Session, actor: Actor | Visitor, plans: Iterable[Plan]) -> None:
     for changed in plans:
         audit.record(
             session, actor, AuditAction.update, "plan", changed.id, family_id=changed.family_id

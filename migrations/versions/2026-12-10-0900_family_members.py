@@ -84,6 +84,21 @@ def upgrade() -> None:
             batch_op.f("ix_family_session_member_id"), ["member_id"], unique=False
         )
 
+    # Who in the family withdrew a consent, or approved a plan, themselves through ID-porten.
+    for table, column in (
+        ("consent", "withdrawn_by_member_id"),
+        ("plan", "family_approved_by_member_id"),
+    ):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column(column, sa.Uuid(), nullable=True))
+            batch_op.create_foreign_key(
+                batch_op.f(f"fk_{table}_{column}_family_member"),
+                "family_member",
+                [column],
+                ["id"],
+                ondelete="SET NULL",
+            )
+
     # A plain ADD COLUMN on both databases: the trail is never rebuilt (its PostgreSQL trigger
     # refuses UPDATE and DELETE, and an added column of NULLs is neither).
     op.add_column("audit_event", sa.Column("member_id", sa.Uuid(), nullable=True))

@@ -276,6 +276,17 @@ def check_family_home(call: PageCall) -> None:
         assert "Vi trenger større bolig." in call.response.text
 
 
+def check_family_approved(call: PageCall) -> None:
+    [plan] = call.stored(select(Plan).where(Plan.id == call.world.plan.id))
+    expected = call.world.mother.id if call.allowed else None
+    assert plan.family_approved_by_member_id == expected
+
+
+def check_family_withdrew(call: PageCall) -> None:
+    [consent] = call.stored(select(Consent).where(Consent.id == call.world.consent_b_id))
+    assert (consent.withdrawn_at is not None) is call.allowed
+
+
 def check_family_signed_out(call: PageCall) -> None:
     if call.allowed:
         assert call.response.headers["location"] == "/familie/auth/logout"
@@ -1099,6 +1110,31 @@ PAGES = (
     Page("GET", "/familie/logget-ut", PUBLIC, _none),
     Page("GET", "/familie/", PageRule.family_door, _none, check=check_family_home),
     Page("GET", "/familie/plan/{plan_id}/utskrift", PageRule.family_door, _plan),
+    Page(
+        "POST",
+        "/familie/plan/{plan_id}/godkjenn",
+        PageRule.family_door,
+        _plan,
+        303,
+        form=lambda _w: {"confirm": "yes"},
+        check=check_family_approved,
+    ),
+    Page("GET", "/familie/samtykker", PageRule.family_door, _none),
+    Page(
+        "GET",
+        "/familie/samtykker/{consent_id}/trekk",
+        PageRule.family_door,
+        lambda w: {"consent_id": w.consent_b_id},
+    ),
+    Page(
+        "POST",
+        "/familie/samtykker/{consent_id}/trekk",
+        PageRule.family_door,
+        lambda w: {"consent_id": w.consent_b_id},
+        303,
+        form=lambda _w: {"confirm": "yes"},
+        check=check_family_withdrew,
+    ),
     Page(
         "POST",
         "/familie/logg-ut",

@@ -10,13 +10,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.actions import service as action_service
 from app.consents import service as consent_service
 from app.family import service as family_service
-from app.kit.errors import Conflict
+from app.kit.errors import Conflict, NotFound
 from app.kit.forms import FormCode
 from app.kit.i18n import long_date
 from app.kit.templating import part_in, render
-from app.models import Consent
+from app.models import Action, Consent
 from app.models.enums import PlanStatus
 from app.plans import document as plan_doc
 from app.plans import service as plan_service
@@ -147,3 +148,36 @@ def family_withdraw(
         return _withdraw_page(request, visitor, consent, unit, status=422)
     consent_service.withdraw_by_member(session, visitor, consent)
     return RedirectResponse("/familie/samtykker?done=withdrawn", status_code=303)
+
+
+# --- the family's own actions ---------------------------------------------------------------
+
+
+@router.get("/familie/oppgaver", name="family_actions")
+def family_actions(
+    request: Request, visitor: FamilyVisitor, session: SessionDep, done: Done = None
+) -> HTMLResponse:
+    actions = action_service.family_actions(session, visitor.family_id)
+    family_service.record_read(session, visitor, "action", None, "family_door")
+    context = {
+        "visitor": visitor,
+        "actions": actions,
+        "due": {a.id: long_date(a.due_date, visitor.language) for a in actions},
+        "done": done if done in ("marked",) else None,
+    }
+    return render(request, "family/actions.html", context, lang=visitor.language)
+
+
+@router.post("/familie/oppgaver/{action_id}/ferdig", name="family_action_done")
+def family_action_done(
+    request: Request, action_id: uuid.UUID, visitor: FamilyVisitor, session: SessionDep
+) -> Response:
+    action = session.get(Action, action_id)
+    if action is None:
+        raise NotFound("No such action.")
+    try:
+        with session.begin_nested():
+            action_service.mark_done_by_member(session, visitor, action)
+    except Conflict:
+        pass  # done or cancelled already: the list shows how it stands
+    return RedirectResponse("/familie/oppgaver?done=marked", status_code=303)

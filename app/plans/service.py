@@ -27,7 +27,7 @@ from app.canvases.schemas import CanvasOut, ParticipantRole
 from app.corrections import service as correction_service
 from app.db import utcnow
 from app.kit.errors import Conflict, FieldError, Invalid, NotFound
-from app.models import ActionEvent, Canvas, Plan, PlanReview, Unit, User
+from app.models import ActionEvent, Canvas, FamilyMember, Plan, PlanReview, Unit, User
 from app.models.enums import (
     AuditAction,
     FamilyStatus,
@@ -421,8 +421,9 @@ def latest_action_changes(
     if not ids:
         return {}
     rows = session.execute(
-        select(ActionEvent, User.display_name, Unit.name)
-        .join(User, User.id == ActionEvent.user_id)
+        select(ActionEvent, func.coalesce(User.display_name, FamilyMember.name), Unit.name)
+        .outerjoin(User, User.id == ActionEvent.user_id)
+        .outerjoin(FamilyMember, FamilyMember.id == ActionEvent.member_id)
         .outerjoin(Unit, Unit.id == ActionEvent.unit_id)
         .where(ActionEvent.action_id.in_(ids), ActionEvent.from_status.is_not(None))
         .order_by(ActionEvent.at, ActionEvent.id)

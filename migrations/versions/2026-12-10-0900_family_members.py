@@ -99,6 +99,18 @@ def upgrade() -> None:
                 ondelete="SET NULL",
             )
 
+    # An action's status changed by a family member on the family's pages: no user then.
+    with op.batch_alter_table("action_event", schema=None) as batch_op:
+        batch_op.alter_column("user_id", existing_type=sa.Uuid(), nullable=True)
+        batch_op.add_column(sa.Column("member_id", sa.Uuid(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_action_event_member_id_family_member"),
+            "family_member",
+            ["member_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+
     # A plain ADD COLUMN on both databases: the trail is never rebuilt (its PostgreSQL trigger
     # refuses UPDATE and DELETE, and an added column of NULLs is neither).
     op.add_column("audit_event", sa.Column("member_id", sa.Uuid(), nullable=True))

@@ -29,7 +29,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.access.scope import scope_for
 from app.accounts import service as account_service
+from app.actions import service as action_service
+from app.actions.schemas import ActionCreate, Responsible
 from app.barriers import service as barrier_service
 from app.barriers.schemas import BarrierCreate
 from app.config import Settings
@@ -50,7 +53,7 @@ from app.models import (
     Referral,
     User,
 )
-from app.models.enums import Role
+from app.models.enums import ResponsibleKind, Role
 from tests.access.test_matrix import FAMILY_MEMBER, PERSONA, Kind, Side, expected_status
 from tests.canvases import matrix_checks as goal_checks
 from tests.corrections import matrix_checks as correction_checks
@@ -274,6 +277,33 @@ def check_family_home(call: PageCall) -> None:
     if call.allowed:
         assert read_page(call.response).one(".who").text == "Mor Test"
         assert "Vi trenger større bolig." in call.response.text
+
+
+def a_family_action(session: Session, world: World) -> dict[str, uuid.UUID | str]:
+    """One of the family's own actions (the world's action is unit B's)."""
+    lead = actor_of(session, world.lead)
+    action = action_service.add_action(
+        session,
+        lead,
+        scope_for(session, lead, world.family),
+        world.canvas,
+        ActionCreate(
+            text=FAMILY_ACTION,
+            responsible=Responsible(kind=ResponsibleKind.family, member="Mor"),
+            due=local_today() + timedelta(days=10),
+            need_ids=[world.need.id],
+        ),
+    )
+    session.commit()
+    return {"action_id": action.id}
+
+
+FAMILY_ACTION = "Mor søker bostøtte."
+
+
+def check_family_action_done(call: PageCall) -> None:
+    [action] = call.stored(select(Action).where(Action.text == FAMILY_ACTION))
+    assert (action.status.value == "done") is call.allowed
 
 
 def check_family_approved(call: PageCall) -> None:
@@ -1120,6 +1150,17 @@ PAGES = (
         check=check_family_approved,
     ),
     Page("GET", "/familie/samtykker", PageRule.family_door, _none),
+    Page("GET", "/familie/oppgaver", PageRule.family_door, _none),
+    Page(
+        "POST",
+        "/familie/oppgaver/{action_id}/ferdig",
+        PageRule.family_door,
+        _none,
+        303,
+        form=lambda _w: {},
+        setup=a_family_action,
+        check=check_family_action_done,
+    ),
     Page(
         "GET",
         "/familie/samtykker/{consent_id}/trekk",

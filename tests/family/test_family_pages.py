@@ -4,14 +4,21 @@ each is recorded as hers, and the service loses the plan on its next request."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.access.scope import scope_for
+from app.actions import service as action_service
+from app.actions.schemas import ActionCreate, Responsible
 from app.config import Settings
-from app.models import AuditEvent, Consent, Plan
-from tests.factories import MOR_NATIONAL_ID, World, build_world
+from app.kit.i18n import local_today
+from app.models import Action, AuditEvent, Consent, Plan
+from app.models.enums import ResponsibleKind
+from tests.factories import MOR_NATIONAL_ID, World, actor_of, build_world
 from tests.family.door import Browser, csrf_of, sign_in
 from tests.html import page
 from tests.oidc_provider import Provider
@@ -107,3 +114,52 @@ def test_a_parent_withdraws_the_consent_after_confirming_and_the_unit_loses_the_
     after = mother.get("/familie/samtykker?done=withdrawn")
     assert "Barnevern Test" not in page(after).one("main").text.split("Tjenester")[1]
     assert mother.get(link["href"]).status_code == 404
+
+
+def test_a_parent_marks_the_family_action_done_and_the_plan_lead_sees_who_and_when(
+    door: Browser, idporten: Provider, client: TestClient, session: Session, world: World
+) -> None:
+    lead = actor_of(session, world.lead)
+    ours = action_service.add_action(
+        session,
+        lead,
+        scope_for(session, lead, world.family),
+        world.canvas,
+        ActionCreate(
+            text="Mor søker bostøtte.",
+            responsible=Responsible(kind=ResponsibleKind.family, member="Mor"),
+            due=local_today() + timedelta(days=10),
+            need_ids=[world.need.id],
+        ),
+    )
+    session.commit()
+    browser = door()
+    sign_in(browser, idporten, "mor-sub", MOR_NATIONAL_ID)
+    listed = browser.get("/familie/oppgaver")
+    texts = page(listed).texts(".card-title")
+    # Only the family's own: unit B's action is not theirs to mark.
+    assert texts == ["Mor søker bostøtte."]
+
+    marked = browser.post(
+        f"/familie/oppgaver/{ours.id}/ferdig",
+        data={"csrftoken": csrf_of(listed)},
+        follow_redirects=False,
+    )
+    theirs = browser.post(
+        f"/familie/oppgaver/{world.action.id}/ferdig",
+        data={"csrftoken": csrf_of(listed)},
+        follow_redirects=False,
+    )
+
+    assert marked.status_code == 303
+    assert theirs.status_code == 404
+    session.expire_all()
+    assert session.get_one(Action, ours.id).status.value == "done"
+    assert session.get_one(Action, world.action.id).status.value == "planned"
+    timeline = client.get(
+        f"/api/v1/families/{world.family.id}/timeline", headers=world.headers["lead"]
+    ).json()
+    [entry] = [e for e in timeline if e["action_id"] == str(ours.id) and e["to_status"] == "done"]
+    assert entry["family_member"] == "Mor Test"
+    assert entry["actor"] is None
+    assert entry["at"]

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.actions import service as action_service
+from app.audit import service as audit
 from app.consents import service as consent_service
 from app.family import service as family_service
 from app.kit.errors import Conflict, NotFound
@@ -181,3 +182,22 @@ def family_action_done(
     except Conflict:
         pass  # done or cancelled already: the list shows how it stands
     return RedirectResponse("/familie/oppgaver?done=marked", status_code=303)
+
+
+# --- who has seen our data ------------------------------------------------------------------
+
+
+@router.get("/familie/innsyn", name="family_trail")
+def family_trail(request: Request, visitor: FamilyVisitor, session: SessionDep) -> HTMLResponse:
+    """Which services have been at the family's data, how many people and how often, from
+    the audit trail: the same summary the plan lead shows the family."""
+    summary = audit.trail_summary(session, visitor.family_id)
+    people = audit.trail_people(session, visitor.family_id)
+    family_service.record_read(session, visitor, "audit", None, "family_door")
+    context = {
+        "visitor": visitor,
+        "summary": summary,
+        "people": people,
+        "last": {row.unit: long_date(row.last_at, visitor.language) for row in summary},
+    }
+    return render(request, "family/trail.html", context, lang=visitor.language)

@@ -306,6 +306,12 @@ def check_family_action_done(call: PageCall) -> None:
     assert (action.status.value == "done") is call.allowed
 
 
+def check_family_trail(call: PageCall) -> None:
+    if call.allowed:
+        # The world's plan lead's unit has been at the family's data.
+        assert "NAV Test" in read_page(call.response).one(".trail-summary").text
+
+
 def check_family_approved(call: PageCall) -> None:
     [plan] = call.stored(select(Plan).where(Plan.id == call.world.plan.id))
     expected = call.world.mother.id if call.allowed else None
@@ -1151,6 +1157,7 @@ PAGES = (
     ),
     Page("GET", "/familie/samtykker", PageRule.family_door, _none),
     Page("GET", "/familie/oppgaver", PageRule.family_door, _none),
+    Page("GET", "/familie/innsyn", PageRule.family_door, _none, check=check_family_trail),
     Page(
         "POST",
         "/familie/oppgaver/{action_id}/ferdig",

@@ -163,3 +163,17 @@ def test_a_parent_marks_the_family_action_done_and_the_plan_lead_sees_who_and_wh
     assert entry["family_member"] == "Mor Test"
     assert entry["actor"] is None
     assert entry["at"]
+
+
+def test_who_has_seen_our_data_counts_the_staff_not_the_family(
+    mother: TestClient, client: TestClient, world: World
+) -> None:
+    client.get(f"/api/v1/plans/{world.plan.id}", headers=world.headers["consented"])
+
+    trail = mother.get("/familie/innsyn")
+
+    rows = page(trail).texts(".trail-summary li")
+    barnevern = next(r for r in rows if r.startswith("Barnevern Test"))
+    assert "1 person" in barnevern
+    # Her own visits are not "someone who has seen our data".
+    assert all("Mor Test" not in r for r in rows)

@@ -106,21 +106,7 @@ def withdraw_consent(
     session: Session, actor: Actor, scope: FamilyScope, consent: Consent
 ) -> Consent:
     scope.require_edit()
-    if consent.withdrawn_at is not None:
-        raise Conflict("This consent was withdrawn already.")
-    consent.withdrawn_at = utcnow()
-    consent.withdrawn_by_id = actor.user_id
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        AuditAction.consent_withdrawn,
-        "consent",
-        consent.id,
-        family_id=scope.family.id,
-        purpose=consent.purpose.value,
-    )
-    return consent
+    return _withdraw(session, actor, consent)
 
 
 def withdraw_by_member(session: Session, visitor: Visitor, consent: Consent) -> Consent:
@@ -128,18 +114,26 @@ def withdraw_by_member(session: Session, visitor: Visitor, consent: Consent) -> 
     as theirs; the unit loses the plan on its next request (DESIGN §4.4)."""
     if consent.family_id != visitor.family_id:
         raise NotFound("No such consent.")
+    return _withdraw(session, visitor, consent)
+
+
+def _withdraw(session: Session, who: Actor | Visitor, consent: Consent) -> Consent:
+    """Withdrawn now, by the plan lead's side (a user) or the family member themselves."""
     if consent.withdrawn_at is not None:
         raise Conflict("This consent was withdrawn already.")
     consent.withdrawn_at = utcnow()
-    consent.withdrawn_by_member_id = visitor.member_id
+    if isinstance(who, Visitor):
+        consent.withdrawn_by_member_id = who.member_id
+    else:
+        consent.withdrawn_by_id = who.user_id
     session.flush()
     audit.record(
         session,
-        visitor,
+        who,
         AuditAction.consent_withdrawn,
         "consent",
         consent.id,
-        family_id=visitor.family_id,
+        family_id=consent.family_id,
         purpose=consent.purpose.value,
     )
     return consent

@@ -7,9 +7,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -51,6 +51,27 @@ MEMBER_RULES: dict[str, str] = {
     "national_id": N_("Another member of the family has this national ID number."),
     "parental_responsibility": N_("A child has no parental responsibility."),
 }
+
+
+def _typed(
+    name: FormCode = "",
+    relation: FormCode = "",
+    birth_year: FormCode = "",
+    language: FormCode = "",
+    parental_responsibility: FormCode = "",
+) -> dict[str, str]:
+    """The member form's fields as typed, to draw again after a refusal. The national ID
+    number is not among them: it is never drawn back into the form."""
+    return {
+        "name": name,
+        "relation": relation,
+        "birth_year": birth_year,
+        "language": language,
+        "parental_responsibility": parental_responsibility,
+    }
+
+
+Typed = Annotated[dict[str, str], Depends(_typed)]
 
 
 def _lead_scope(session: Session, actor: Any, family_id: uuid.UUID) -> FamilyScope:
@@ -142,22 +163,10 @@ def member_create(
     actor: PageActor,
     session: SessionDep,
     settings: SettingsDep,
-    name: FormCode = "",
-    relation: FormCode = "",
-    birth_year: FormCode = "",
-    language: FormCode = "",
-    parental_responsibility: FormCode = "",
+    form: Typed,
     national_id: FormCode = "",
 ) -> Response:
     scope = _lead_scope(session, actor, family_id)
-    # The number is never drawn back into the form, not even after a refusal.
-    form = {
-        "name": name,
-        "relation": relation,
-        "birth_year": birth_year,
-        "language": language,
-        "parental_responsibility": parental_responsibility,
-    }
     member, errors = _submit(
         request,
         session,
@@ -191,24 +200,13 @@ def member_update(
     actor: PageActor,
     session: SessionDep,
     settings: SettingsDep,
-    name: FormCode = "",
-    relation: FormCode = "",
-    birth_year: FormCode = "",
-    language: FormCode = "",
-    parental_responsibility: FormCode = "",
+    form: Typed,
     national_id: FormCode = "",
     forget_national_id: FormCode = "",
     version: FormCode = "",
 ) -> Response:
     member, scope = member_service.member_scope(session, actor, member_id)
     scope.require_edit()
-    form = {
-        "name": name,
-        "relation": relation,
-        "birth_year": birth_year,
-        "language": language,
-        "parental_responsibility": parental_responsibility,
-    }
     data = _data(form, national_id=national_id)
     if forget_national_id == "yes" and "national_id" not in data:
         data["national_id"] = None

@@ -204,28 +204,21 @@ def cmd_rotate_key(_args: argparse.Namespace) -> int:
 
     from app.accounts import totp
     from app.kit.crypto import InvalidToken, data_keys
+    from app.members import service as member_service
     from app.models import Family
 
     settings = get_settings()
     keys = data_keys(settings)
     moved = 0
     for session in session_scope(_session_factory()):
-        for family in session.scalars(
-            select(Family).where(Family.national_id_encrypted.is_not(None))
-        ):
-            assert family.national_id_encrypted is not None
-            try:
-                family.national_id_encrypted = keys.rotate(family.national_id_encrypted)
-            except InvalidToken:
-                print(
-                    "duk rotate-key: a stored value opens with none of the keys; name the key "
-                    "it was written with in DUK_DATA_KEYS_OLD. Nothing was changed.",
-                    file=sys.stderr,
-                )
-                session.rollback()
-                return 1
-            moved += 1
         try:
+            for family in session.scalars(
+                select(Family).where(Family.national_id_encrypted.is_not(None))
+            ):
+                assert family.national_id_encrypted is not None
+                family.national_id_encrypted = keys.rotate(family.national_id_encrypted)
+                moved += 1
+            moved += member_service.rotate_national_ids(session, settings)
             moved += totp.rotate_secrets(session, settings)
         except InvalidToken:
             print(

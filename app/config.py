@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     oidc_client_secret: SecretStr = SecretStr("")
     oidc_acr: str = ""
     oidc_name: str = ""
+    # Family members sign in to their own pages through ID-porten (DESIGN §11, §12; off while
+    # the issuer is empty), at level high unless told otherwise.
+    idporten_issuer: str = ""
+    idporten_client_id: str = ""
+    idporten_client_secret: SecretStr = SecretStr("")
+    idporten_acr: str = "idporten-loa-high"
     # A second factor (TOTP, RFC 6238) after a local password (DESIGN §11), enrolled at the
     # first sign-in: unset, it is required in production and not otherwise (the demo, `make
     # run`, development); production cannot turn it off.
@@ -130,6 +136,14 @@ class Settings(BaseSettings):
                 )
             if self.env == "production" and not self.oidc_issuer.startswith("https://"):
                 raise ValueError("DUK_OIDC_ISSUER must be an https:// URL in production")
+        if self.idporten_issuer:
+            if not self.idporten_client_id or not self.idporten_client_secret.get_secret_value():
+                raise ValueError(
+                    "DUK_IDPORTEN_ISSUER needs DUK_IDPORTEN_CLIENT_ID and "
+                    "DUK_IDPORTEN_CLIENT_SECRET"
+                )
+            if self.env == "production" and not self.idporten_issuer.startswith("https://"):
+                raise ValueError("DUK_IDPORTEN_ISSUER must be an https:// URL in production")
         return self
 
     @property
@@ -148,8 +162,8 @@ class Settings(BaseSettings):
         return bool(self.oidc_issuer)
 
     @property
-    def oidc_discovery_url(self) -> str:
-        return self.oidc_issuer.rstrip("/") + "/.well-known/openid-configuration"
+    def idporten_enabled(self) -> bool:
+        return bool(self.idporten_issuer)
 
     @property
     def old_data_keys(self) -> list[str]:

@@ -38,12 +38,16 @@ from app.consents.routes import router as consents_router
 from app.db import make_engine, make_session_factory
 from app.families.pages import router as families_pages
 from app.families.routes import router as families_router
+from app.family.pages import router as family_pages
+from app.family.signin_pages import router as family_signin_pages
 from app.goals.pages import router as goals_pages
 from app.goals.routes import router as goals_router
 from app.inbox import reminders
 from app.inbox.pages import router as inbox_pages
 from app.inbox.routes import router as inbox_router
 from app.kit.templating import STATIC_DIR, static_url
+from app.members.pages import router as members_pages
+from app.members.routes import router as members_router
 from app.needs.pages import router as needs_pages
 from app.needs.routes import router as needs_router
 from app.notifications import worker as notification_worker
@@ -150,7 +154,8 @@ def create_app(
         telemetry={"logs": False},
     )
     app.state.settings = settings
-    app.state.oidc = oidc.make_client(settings)
+    app.state.oidc = oidc.make_client(oidc.staff_provider(settings))
+    app.state.idporten = oidc.make_client(oidc.idporten_provider(settings))
     if session_factory is not None:
         app.state.session_factory = session_factory
     install_problem_handlers(app)
@@ -174,6 +179,7 @@ def create_app(
         catalogue_router,
         families_router,
         consents_router,
+        members_router,
         audit_router,
         plans_router,
         reviews_router,
@@ -187,6 +193,7 @@ def create_app(
         admin_pages,
         families_pages,
         consents_pages,
+        members_pages,
         audit_pages,
         needs_pages,
         goals_pages,
@@ -198,6 +205,8 @@ def create_app(
         readings_pages,
         barriers_pages,
         reports_pages,
+        family_signin_pages,
+        family_pages,
     ):
         app.include_router(router)
     app.add_api_route(
@@ -206,7 +215,7 @@ def create_app(
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     # The answers of page forms sent with fetch: innermost, next to the routes.
     app.add_middleware(FormFetchMiddleware)
-    if settings.oidc_enabled:
+    if settings.oidc_enabled or settings.idporten_enabled:
         # A sign-in through the provider keeps its state, nonce and PKCE verifier, and then the
         # ID token for the provider's sign-out, in a signed cookie of its own: the state is
         # bound to this browser. Lax, so it comes back with the provider's redirect.
@@ -227,7 +236,7 @@ def create_app(
         RequestGuardMiddleware,
         max_body_bytes=settings.max_body_bytes,
         allowed_hosts=settings.allowed_host_names,
-        form_origins=lambda: oidc.form_origins(app.state.oidc, settings),
+        form_origins=lambda: oidc.form_origins(app.state.oidc, app.state.idporten),
     )
     logging.getLogger("duk").setLevel(logging.INFO)
     return app

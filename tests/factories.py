@@ -6,7 +6,7 @@ import itertools
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -27,10 +27,13 @@ from app.families.schemas import FamilyCreate, Household
 from app.goals import service as goal_service
 from app.goals.schemas import GoalCreate
 from app.kit.i18n import local_today
+from app.members import service as member_service
+from app.members.schemas import MemberCreate
 from app.models import (
     Action,
     Canvas,
     Family,
+    FamilyMember,
     Goal,
     Need,
     Plan,
@@ -39,12 +42,24 @@ from app.models import (
     Unit,
     User,
 )
-from app.models.enums import GoalHorizon, Language, ReferralStatus, ResponsibleKind, Role, UnitLevel
+from app.models.enums import (
+    GoalHorizon,
+    Language,
+    MemberRelation,
+    ReferralStatus,
+    ResponsibleKind,
+    Role,
+    UnitLevel,
+)
 from app.needs import service as need_service
 from app.needs.schemas import NeedCreate, ReferralCreate, ReferralPatch
 from app.plans import service as plan_service
+from tests.members.numbers import fodselsnummer
 
 PASSWORD = "correct horse battery staple"
+# The world's mother: her national ID number is the `pid` ID-porten names her by.
+MOR_BORN = date(1986, 4, 9)
+MOR_NATIONAL_ID = fodselsnummer(MOR_BORN)
 _PASSWORD_HASH = hash_password(PASSWORD)
 _counter = itertools.count(1)
 
@@ -213,6 +228,9 @@ class World:
     action: Action
     plan: Plan
     consent_b_id: uuid.UUID
+    # Mor, a parent with parental responsibility and a national ID number (MOR_NATIONAL_ID):
+    # the person who signs in through ID-porten to the family's own pages.
+    mother: FamilyMember
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
@@ -327,6 +345,19 @@ def build_world(
     )
     consent_service.withdraw_consent(session, actor, scope, consent_d)
     plan = plan_service.submit_plan(session, actor, scope, canvas)
+    mother = member_service.add_member(
+        session,
+        actor,
+        scope,
+        MemberCreate(
+            name="Mor Test",
+            relation=MemberRelation.parent,
+            birth_year=MOR_BORN.year,
+            parental_responsibility=True,
+            national_id=MOR_NATIONAL_ID,
+        ),
+        settings,
+    )
     session.commit()
 
     world = World(
@@ -350,6 +381,7 @@ def build_world(
         action=action,
         plan=plan,
         consent_b_id=consent_b.id,
+        mother=mother,
     )
     world.headers["anonymous"] = {}
     for persona in PERSONAS[1:]:

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from app.web.deps import (
     CurrentActor,
+    FamilyVisitor,
     IdempotencyDep,
     PageActor,
     SessionDep,
@@ -55,12 +56,17 @@ def test_a_route_that_cannot_work_is_refused_when_it_is_registered() -> None:
         item_id: uuid.UUID, actor: CurrentActor, me: PageActor, session: SessionDep
     ) -> None: ...
 
+    def staff_and_family(
+        item_id: uuid.UUID, me: PageActor, visitor: FamilyVisitor, session: SessionDep
+    ) -> None: ...
+
     def key_of_nobody(item_id: uuid.UUID, idem: IdempotencyDep, session: SessionDep) -> None: ...
 
     for endpoint, says in (
         (async_with_session, "async route cannot take a session"),
         (actor_without_session, "needs a SessionDep"),
         (both_sign_ins, "not both"),
+        (staff_and_family, "not both"),
         (key_of_nobody, "belongs to someone"),
     ):
         with pytest.raises(TypeError, match=says):

@@ -36,3 +36,15 @@ class Actor:
         if unit_id is not None and unit_id in self.unit_ids:
             return unit_id
         return self.units[0].id if self.units else None
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    """A family member on the family's own pages (DESIGN §12), signed in through ID-porten: a
+    principal of its own, who reaches only /familie/ and only their own family."""
+
+    member_id: uuid.UUID
+    family_id: uuid.UUID
+    name: str
+    language: str
+    session_id: uuid.UUID

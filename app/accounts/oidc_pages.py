@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import httpx
-from authlib.integrations.starlette_client import StarletteOAuth2App
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -38,11 +37,11 @@ REFUSAL_STATUS = {
 }
 
 
-def _client(request: Request) -> StarletteOAuth2App:
-    client: StarletteOAuth2App | None = getattr(request.app.state, "oidc", None)
-    if client is None:
+def _client(request: Request) -> oidc.Configured:
+    configured: oidc.Configured | None = getattr(request.app.state, "oidc", None)
+    if configured is None:
         raise NotFound("No identity provider is configured.")
-    return client
+    return configured
 
 
 def _refusal_page(request: Request, settings: Settings, reason: str) -> Response:
@@ -64,9 +63,7 @@ async def oidc_login(
 ) -> Response:
     client = _client(request)
     try:
-        url = await oidc.start(
-            client, request, settings, oidc.Flow(next=safe_next(next), purpose=for_)
-        )
+        url = await oidc.start(client, request, oidc.Flow(next=safe_next(next), purpose=for_))
     except httpx.HTTPError:
         return _refusal_page(request, settings, "provider_unreachable")
     return RedirectResponse(url, status_code=302)
@@ -76,13 +73,17 @@ async def oidc_login(
 async def oidc_callback(request: Request, settings: SettingsDep) -> Response:
     client = _client(request)
     try:
-        subject, id_token, flow = await oidc.finish(client, request, settings)
+        proven = await oidc.finish(client, request)
     except oidc.Refused as refused:
         await in_transaction(request, account_service.record_oidc_refusal, reason=refused.reason)
         return _refusal_page(request, settings, refused.reason)
-    kind = "bearer" if flow.purpose == "api" else "session"
+    kind = "bearer" if proven.flow.purpose == "api" else "session"
     signed_in = await in_transaction(
-        request, account_service.finish_oidc_sign_in, settings=settings, subject=subject, kind=kind
+        request,
+        account_service.finish_oidc_sign_in,
+        settings=settings,
+        subject=proven.subject,
+        kind=kind,
     )
     if isinstance(signed_in, str):
         return _refusal_page(request, settings, signed_in)
@@ -100,8 +101,8 @@ async def oidc_callback(request: Request, settings: SettingsDep) -> Response:
             },
             headers={"Cache-Control": "no-store"},
         )
-    request.session[oidc.ID_TOKEN_KEY] = id_token
-    response = RedirectResponse(flow.next, status_code=303)
+    request.session[oidc.ID_TOKEN_KEY] = proven.id_token
+    response = RedirectResponse(proven.flow.next, status_code=303)
     set_session_cookie(response, request, settings, secret)
     return response
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.access.actor import Actor
+from app.access.actor import Actor, Visitor
 from app.access.policy import can_update_assigned
 from app.access.scope import FamilyScope
 from app.actions.schemas import ActionCreate, ActionOut, ActionPatch, ResponsibleOut
@@ -22,7 +22,7 @@ from app.audit import service as audit
 from app.corrections import service as correction_service
 from app.db import utcnow
 from app.kit.concurrency import check_version
-from app.kit.errors import Conflict, FieldError, Forbidden, Invalid
+from app.kit.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
 from app.models import (
     Action,
     ActionEvent,
@@ -385,3 +385,49 @@ def update_action(
             reason=None if status_changed else reason,
         )
     return action
+
+
+def mark_done_by_member(session: Session, visitor: Visitor, action: Action) -> Action:
+    """A family member marks one of the family's own actions done, on the family's pages
+    (DESIGN §12): recorded as theirs, so the plan lead sees who and when."""
+    if (
+        action.family_id != visitor.family_id
+        or action.responsible_kind is not ResponsibleKind.family
+    ):
+        raise NotFound("No such action.")
+    if action.status not in (ActionStatus.planned, ActionStatus.in_progress):
+        raise Conflict(f"The action is {action.status.value}.")
+    session.add(
+        ActionEvent(
+            action_id=action.id,
+            from_status=action.status,
+            to_status=ActionStatus.done,
+            member_id=visitor.member_id,
+        )
+    )
+    action.status = ActionStatus.done
+    action.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        visitor,
+        AuditAction.update,
+        "action",
+        action.id,
+        family_id=action.family_id,
+        purpose="family_done",
+    )
+    return action
+
+
+def family_actions(session: Session, family_id: uuid.UUID) -> Sequence[Action]:
+    """The family's own live actions (responsible: the family), the earliest due first."""
+    return session.scalars(
+        select(Action)
+        .where(
+            Action.family_id == family_id,
+            Action.responsible_kind == ResponsibleKind.family,
+            Action.status != ActionStatus.entered_in_error,
+        )
+        .order_by(Action.due_date, Action.created_at)
+    ).all()

@@ -13,7 +13,7 @@ from typing import cast
 from sqlalchemy import Table, and_, distinct, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from app.access.actor import Actor
+from app.access.actor import Actor, Visitor
 from app.access.scope import FamilyScope
 from app.db import utcnow
 from app.kit.requestid import current_request_id
@@ -21,13 +21,15 @@ from app.models import AuditEvent, User
 from app.models.enums import AuditAction
 
 _INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
+# The role an event of a family member on the family's own pages is recorded under.
+FAMILY_ROLE = "family_member"
 # Where a session keeps the families its transaction's events were about (``families_in``).
 _FAMILIES = "duk.audited_families"
 
 
 def record(
     session: Session,
-    actor: Actor | None,
+    actor: Actor | Visitor | None,
     action: AuditAction,
     record_type: str,
     record_id: uuid.UUID | str | None = None,
@@ -37,14 +39,17 @@ def record(
 ) -> None:
     # A plain Core INSERT on the session's connection, not an ORM object: the event is never
     # read back in the request, and every read of a family's data makes one.
+    user = actor if isinstance(actor, Actor) else None
+    visitor = actor if isinstance(actor, Visitor) else None
     session.connection().execute(
         _INSERT_EVENT,
         {
             "at": utcnow(),
-            "user_id": actor.user_id if actor else None,
-            "username": actor.username if actor else None,
-            "unit": actor.unit_label()[:200] if actor else None,
-            "role": actor.role.value if actor else None,
+            "user_id": user.user_id if user else None,
+            "member_id": visitor.member_id if visitor else None,
+            "username": user.username if user else None,
+            "unit": user.unit_label()[:200] if user else None,
+            "role": user.role.value if user else FAMILY_ROLE if visitor else None,
             "action": action.value,
             "record_type": record_type,
             "record_id": str(record_id) if record_id is not None else None,
@@ -64,7 +69,7 @@ def families_in(session: Session) -> frozenset[uuid.UUID]:
 
 
 def record_family_read(
-    session: Session, actor: Actor | None, family_id: uuid.UUID, *, purpose: str
+    session: Session, actor: Actor | Visitor | None, family_id: uuid.UUID, *, purpose: str
 ) -> None:
     """The actor read the family's case (or the part ``purpose`` names): one line of "who has
     seen our data"."""

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.access.actor import Actor
+from app.access.actor import Actor, Visitor
 from app.access.scope import FamilyScope, active_consent_unit_ids
 from app.audit import service as audit
 from app.consents.schemas import ConsentBatchCreate, ConsentCreate
@@ -106,18 +106,34 @@ def withdraw_consent(
     session: Session, actor: Actor, scope: FamilyScope, consent: Consent
 ) -> Consent:
     scope.require_edit()
+    return _withdraw(session, actor, consent)
+
+
+def withdraw_by_member(session: Session, visitor: Visitor, consent: Consent) -> Consent:
+    """The family member withdraws a consent themselves, on the family's own pages: recorded
+    as theirs; the unit loses the plan on its next request (DESIGN §4.4)."""
+    if consent.family_id != visitor.family_id:
+        raise NotFound("No such consent.")
+    return _withdraw(session, visitor, consent)
+
+
+def _withdraw(session: Session, who: Actor | Visitor, consent: Consent) -> Consent:
+    """Withdrawn now, by the plan lead's side (a user) or the family member themselves."""
     if consent.withdrawn_at is not None:
         raise Conflict("This consent was withdrawn already.")
     consent.withdrawn_at = utcnow()
-    consent.withdrawn_by_id = actor.user_id
+    if isinstance(who, Visitor):
+        consent.withdrawn_by_member_id = who.member_id
+    else:
+        consent.withdrawn_by_id = who.user_id
     session.flush()
     audit.record(
         session,
-        actor,
+        who,
         AuditAction.consent_withdrawn,
         "consent",
         consent.id,
-        family_id=scope.family.id,
+        family_id=consent.family_id,
         purpose=consent.purpose.value,
     )
     return consent

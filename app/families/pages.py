@@ -28,6 +28,7 @@ from app.kit import forms
 from app.kit.forms import FormCode
 from app.kit.i18n import N_, local, local_today, long_date, request_language
 from app.kit.templating import render
+from app.members import service as member_service
 from app.models import Family, Unit
 from app.models.enums import Role
 from app.plans import service as plan_service
@@ -39,7 +40,7 @@ router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 PAGE_SIZE = 200
 # The family meets its caseworker in Norway: dates and times are shown as they read there.
 # Confirmations after a redirect travel as fixed codes, never as text (no personal data in URLs).
-DONE_CODES = frozenset({"erased", "handover"})
+DONE_CODES = frozenset({"erased", "handover", "member_added", "member_saved", "member_removed"})
 Done = Annotated[str | None, Query(max_length=20)]
 Sort = Annotated[str | None, Query(max_length=20)]
 
@@ -189,6 +190,11 @@ def family_page(
             "family": family,
             "plan_lead": account_service.plan_lead(session, family),
             "canvases": canvas_service.family_canvases(session, family.id),
+            "members": [
+                member_service.member_out(m)
+                for m in member_service.family_members(session, family.id)
+            ],
+            "relations": member_service.RELATIONS,
             "in_progress": canvas_service.in_progress(session, family.id),
             "can_edit": can_edit_case(scope.access),
             "done": _done(done),

@@ -35,6 +35,7 @@ from app.families.schemas import FamilyCreate, FamilyPatch, HandoverCreate
 from app.families.timeline import timeline_entries
 from app.kit import crypto
 from app.kit.errors import Forbidden, Invalid, NotFound
+from app.members import service as member_service
 from app.models import (
     Action,
     AuditEvent,
@@ -42,6 +43,7 @@ from app.models import (
     Consent,
     Correction,
     Family,
+    FamilyMember,
     Goal,
     Need,
     Plan,
@@ -236,7 +238,18 @@ def erase_family(session: Session, actor: Actor, family: Family, reason: Erasure
     family by its opaque id and carry no personal data (a tombstone)."""
     family_id = family.id
     # Children first, in an order the foreign keys accept on both databases.
-    for model in (Plan, Correction, Action, Goal, Referral, Need, Reading, Canvas, Consent):
+    for model in (
+        Plan,
+        Correction,
+        Action,
+        Goal,
+        Referral,
+        Need,
+        Reading,
+        Canvas,
+        Consent,
+        FamilyMember,
+    ):
         session.execute(delete(model).where(model.family_id == family_id))
     session.delete(family)
     session.flush()
@@ -358,6 +371,11 @@ def export_family(
             "created_at": family.created_at.isoformat(),
             "closed_at": family.closed_at.isoformat() if family.closed_at else None,
         },
+        # The national ID numbers stay out, as in every answer of the API.
+        "members": [
+            member_service.member_out(m).model_dump(mode="json")
+            for m in member_service.family_members(session, family.id)
+        ],
         "consents": [
             {
                 "id": str(c.id),

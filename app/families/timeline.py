@@ -24,6 +24,7 @@ from app.models import (
     ActionEvent,
     Consent,
     Family,
+    FamilyMember,
     Goal,
     Need,
     Plan,
@@ -174,6 +175,11 @@ def _action_entries(session: Session, family_id: uuid.UUID) -> Iterator[Timeline
         .join(Action, Action.id == ActionEvent.action_id)
         .where(Action.family_id == family_id)
     ).all()
+    members = dict(
+        session.execute(
+            select(FamilyMember.id, FamilyMember.name).where(FamilyMember.family_id == family_id)
+        ).all()
+    )
     for event, text, unit_id in rows:
         yield TimelineEntry(
             at=event.at,
@@ -182,6 +188,7 @@ def _action_entries(session: Session, family_id: uuid.UUID) -> Iterator[Timeline
             actor_unit=_ref(event.unit_id),
             unit=_ref(unit_id),
             action_id=event.action_id,
+            family_member=members.get(event.member_id) if event.member_id else None,
             text=text,
             from_status=event.from_status.value if event.from_status else None,
             to_status=event.to_status.value,

@@ -9,8 +9,10 @@ from app.models.canvas_template import CanvasTemplate
 from app.models.consent import Consent
 from app.models.correction import Correction
 from app.models.family import Family, PlanLeadChange
+from app.models.family_session import FamilySession
 from app.models.goal import Goal
 from app.models.idempotency import IdempotentRequest
+from app.models.member import FamilyMember
 from app.models.need import Need, NeedIndicator
 from app.models.notification import Notification, NotificationSetting
 from app.models.plan import Plan, PlanReview
@@ -34,6 +36,8 @@ __all__ = [
     "Consent",
     "Correction",
     "Family",
+    "FamilyMember",
+    "FamilySession",
     "Goal",
     "IdempotentRequest",
     "LoginAttempt",

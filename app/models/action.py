@@ -77,6 +77,11 @@ class ActionEvent(Base):
         enum_column_type(ActionStatus, "action_event_to")
     )
     reason: Mapped[str | None] = mapped_column(Text)
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    # Who: a user, or a family member who marked the family's own action done on the
+    # family's pages (DESIGN §12).
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    member_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("family_member.id", ondelete="SET NULL")
+    )
     unit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("unit.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

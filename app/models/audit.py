@@ -27,6 +27,9 @@ class AuditEvent(Base):
     )
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # A family member on the family's own pages (signed in through ID-porten), instead of a
+    # user: the trail keeps the member's id, never their name.
+    member_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     username: Mapped[str | None] = mapped_column(String(80))
     unit: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str | None] = mapped_column(String(20))

@@ -29,6 +29,10 @@ class Consent(Base):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recorded_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
     withdrawn_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    # Withdrawn by a family member themselves, signed in through ID-porten (DESIGN §12).
+    withdrawn_by_member_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("family_member.id", ondelete="SET NULL")
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     # Optimistic concurrency: every UPDATE carries "AND version = <read version>".

@@ -32,6 +32,14 @@ class Language(enum.StrEnum):
     pl = "pl"
 
 
+class MemberRelation(enum.StrEnum):
+    """How a family member stands in the household (DESIGN §3 FamilyMember)."""
+
+    parent = "parent"
+    child = "child"
+    other_adult = "other_adult"
+
+
 class FamilyStatus(enum.StrEnum):
     active = "active"
     closed = "closed"

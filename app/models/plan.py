@@ -38,6 +38,11 @@ class Plan(Base):
     family_approval_recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id")
     )
+    # Approved by the family member themselves, signed in through ID-porten: stronger than a
+    # name typed by the plan lead (DESIGN §12), which stays for families who cannot sign in.
+    family_approved_by_member_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("family_member.id", ondelete="SET NULL")
+    )
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

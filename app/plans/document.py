@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
+from starlette.requests import Request
 
 from app.access.policy import can_edit_case
 from app.access.scope import FamilyScope
@@ -24,6 +25,8 @@ from app.catalogue.template_schema import CanvasTemplateDef
 from app.corrections import service as correction_service
 from app.kit.errors import FieldError, NotFound
 from app.kit.i18n import long_date
+from app.kit.municipalities import municipality_name
+from app.kit.templating import templates
 from app.models import Plan, User
 from app.plans.schemas import PlanOut
 
@@ -376,3 +379,17 @@ def missing_items(
         else:
             items.append(MissingItem(field, canvas))
     return items
+
+
+def print_html(request: Request, context: dict[str, Any], lang: str, *, pdf: bool) -> str:
+    """The plan's print view (and the PDF's source) in ``lang``: the family's copy, for the
+    plan lead's pages and the family's own alike."""
+    values = {
+        "request": request,
+        "lang": lang,
+        "url_for": lambda name, **params: str(request.app.url_path_for(name, **params)),
+        "for_pdf": pdf,
+        "municipality": municipality_name(context["family"].municipality_code),
+        **context,
+    }
+    return templates(request, lang).get_template("plans/print.html").render(values)

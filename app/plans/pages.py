@@ -27,9 +27,8 @@ from app.kit import forms
 from app.kit.errors import Invalid, NotFound
 from app.kit.forms import FormCode, FormText
 from app.kit.i18n import N_, long_date, request_language
-from app.kit.municipalities import municipality_name
 from app.kit.responses import MadeLater
-from app.kit.templating import STATIC_DIR, part_in, render, templates
+from app.kit.templating import STATIC_DIR, part_in, render
 from app.models import Canvas, Plan
 from app.models.enums import (
     AuditAction,
@@ -123,18 +122,6 @@ def plan_submit(
 # --- a submitted plan -----------------------------------------------------------------------
 
 
-def _print_html(request: Request, context: dict[str, Any], lang: str, *, pdf: bool) -> str:
-    values = {
-        "request": request,
-        "lang": lang,
-        "url_for": lambda name, **params: str(request.app.url_path_for(name, **params)),
-        "for_pdf": pdf,
-        "municipality": municipality_name(context["family"].municipality_code),
-        **context,
-    }
-    return templates(request, lang).get_template("plans/print.html").render(values)
-
-
 # Declared before plan_page: "/plans/{plan_id}" would otherwise take "<id>.pdf" as its id.
 @router.get("/plans/{plan_id}.pdf", name="plan_pdf")
 def plan_pdf(
@@ -144,7 +131,9 @@ def plan_pdf(
     out = plan_service.document_for(session, actor, scope, plan)
     audit.record(session, actor, AuditAction.export, "plan", plan.id, family_id=plan.family_id)
     lang = scope.family.language.value
-    html = _print_html(request, plan_doc.plan_context(session, scope, plan, out), lang, pdf=True)
+    html = plan_doc.print_html(
+        request, plan_doc.plan_context(session, scope, plan, out), lang, pdf=True
+    )
     filename = pdf_filename(plan.family_id, out.number)
     # The PDF is rendered after the transaction has committed, so the seconds WeasyPrint takes
     # hold no database lock or connection.
@@ -166,7 +155,9 @@ def plan_print(
     plan, scope = plan_service.plan_in_scope(session, actor, plan_id)
     out = plan_service.read_plan(session, actor, scope, plan)
     lang = scope.family.language.value
-    html = _print_html(request, plan_doc.plan_context(session, scope, plan, out), lang, pdf=False)
+    html = plan_doc.print_html(
+        request, plan_doc.plan_context(session, scope, plan, out), lang, pdf=False
+    )
     return HTMLResponse(html, headers={"Cache-Control": "no-store", "Content-Language": lang})
 
 

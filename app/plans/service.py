@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from app.access.actor import Actor
+from app.access.actor import Actor, Visitor
 from app.access.policy import FamilyAccess, Reach
 from app.access.scope import FamilyScope, acting_units, active_consent_unit_ids, record_scope
 from app.access.shared import shared_plan_content
@@ -27,7 +27,7 @@ from app.canvases.schemas import CanvasOut, ParticipantRole
 from app.corrections import service as correction_service
 from app.db import utcnow
 from app.kit.errors import Conflict, FieldError, Invalid, NotFound
-from app.models import ActionEvent, Canvas, Plan, PlanReview, Unit, User
+from app.models import ActionEvent, Canvas, FamilyMember, Plan, PlanReview, Unit, User
 from app.models.enums import (
     AuditAction,
     FamilyStatus,
@@ -315,7 +315,31 @@ def record_family_approval(
     return plan
 
 
-def activate_when_approved(session: Session, actor: Actor, plan: Plan) -> None:
+def record_signed_family_approval(session: Session, visitor: Visitor, plan: Plan) -> Plan:
+    """The family member approves the plan themselves, signed in through ID-porten: the
+    approval names them (DESIGN §12), and the plan comes into force as after a typed one."""
+    if plan.family_id != visitor.family_id:
+        raise NotFound("No such plan.")
+    plan = lock_plan(session, plan.id)
+    require_in_review(plan)
+    plan.family_approved_by = visitor.name
+    plan.family_approved_by_member_id = visitor.member_id
+    plan.family_approved_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        visitor,
+        AuditAction.update,
+        "plan",
+        plan.id,
+        family_id=plan.family_id,
+        purpose="family_approval_signed",
+    )
+    activate_when_approved(session, visitor, plan)
+    return plan
+
+
+def activate_when_approved(session: Session, actor: Actor | Visitor, plan: Plan) -> None:
     """Every asked unit and the family have approved: the plan is in force, and the version
     that was in force until now is superseded. Called after each approval, the units' (app/
     reviews) and the family's, on the plan as ``lock_plan`` read it."""
@@ -348,7 +372,7 @@ def _supersede_others(
     return others
 
 
-def _record_updates(session: Session, actor: Actor, plans: Iterable[Plan]) -> None:
+def _record_updates(session: Session, actor: Actor | Visitor, plans: Iterable[Plan]) -> None:
     for changed in plans:
         audit.record(
             session, actor, AuditAction.update, "plan", changed.id, family_id=changed.family_id
@@ -399,8 +423,9 @@ def latest_action_changes(
     if not ids:
         return {}
     rows = session.execute(
-        select(ActionEvent, User.display_name, Unit.name)
-        .join(User, User.id == ActionEvent.user_id)
+        select(ActionEvent, func.coalesce(User.display_name, FamilyMember.name), Unit.name)
+        .outerjoin(User, User.id == ActionEvent.user_id)
+        .outerjoin(FamilyMember, FamilyMember.id == ActionEvent.member_id)
         .outerjoin(Unit, Unit.id == ActionEvent.unit_id)
         .where(ActionEvent.action_id.in_(ids), ActionEvent.from_status.is_not(None))
         .order_by(ActionEvent.at, ActionEvent.id)

@@ -8,6 +8,8 @@ A route states what it needs in its signature, by type:
     found: CurrentToken           the same, with the token's id (to revoke it)
     actor: PageActor              who is asking, by the browser's session cookie
     found: PageSession            the same, with the session's id
+    visitor: FamilyVisitor        a family member on the family's own pages, by the family
+                                  session's cookie (ID-porten): never a staff session
     idem: IdempotencyDep          the Idempotency-Key of a creating request
     settings: SettingsDep         the installation's settings
 
@@ -54,11 +56,12 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.access.actor import Actor
+from app.access.actor import Actor, Visitor
 from app.accounts import service as account_service
 from app.config import Settings
 from app.db import sqlite_lane_for
 from app.kit.errors import BadRequest, LoginRequired, Unauthorized
+from app.members import sessions as member_sessions
 from app.web.idempotency import (
     PAGE_KEY_PATTERN,
     Idempotency,
@@ -75,7 +78,9 @@ T = TypeVar("T")
 class Needs:
     """What a route parameter receives from ``TransactionalRoute`` (see the module doc)."""
 
-    what: Literal["session", "bearer", "bearer_token", "page", "page_token", "idempotency"]
+    what: Literal[
+        "session", "bearer", "bearer_token", "page", "page_token", "family", "idempotency"
+    ]
 
 
 SessionDep = Annotated[Session, Needs("session")]
@@ -83,6 +88,7 @@ CurrentActor = Annotated[Actor, Needs("bearer")]
 CurrentToken = Annotated[tuple[Actor, uuid.UUID], Needs("bearer_token")]
 PageActor = Annotated[Actor, Needs("page")]
 PageSession = Annotated[tuple[Actor, uuid.UUID], Needs("page_token")]
+FamilyVisitor = Annotated[Visitor, Needs("family")]
 IdempotencyDep = Annotated[Idempotency, Needs("idempotency")]
 
 
@@ -102,6 +108,12 @@ SESSION_COOKIE_HTTP = "duk_session"
 def session_cookie_name(request: Request) -> str:
     """``__Host-`` cookies must be Secure, so plain-HTTP development uses a plain name."""
     return SESSION_COOKIE_HTTPS if request.url.scheme == "https" else SESSION_COOKIE_HTTP
+
+
+def family_cookie_name(request: Request) -> str:
+    """The family session's cookie: a name of its own, so a staff page never reads it and a
+    family page never reads a staff session."""
+    return "__Host-duk_family" if request.url.scheme == "https" else "duk_family"
 
 
 # --- running database work ------------------------------------------------------------------
@@ -143,6 +155,16 @@ def _resolve_actor(
         raise Unauthorized("Sign in first: send a valid bearer token.")
     request.state.actor = found[0]
     return found
+
+
+def _resolve_visitor(session: Session, request: Request, secret: str | None) -> Visitor:
+    settings: Settings = request.app.state.settings
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    visitor = member_sessions.visitor_for_session(session, secret, idle=idle) if secret else None
+    if visitor is None:
+        raise LoginRequired("Sign in with ID-porten to continue.")
+    request.state.visitor = visitor
+    return visitor
 
 
 # --- the route class ------------------------------------------------------------------------
@@ -199,8 +221,12 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     kinds = set(needs.values())
     bearer = bool(kinds & {"bearer", "bearer_token"})
     page = bool(kinds & {"page", "page_token"})
-    if bearer and page:
-        raise TypeError(f"{where}: a route signs in by bearer token or by cookie, not both")
+    family = "family" in kinds
+    if bearer + page + family > 1:
+        raise TypeError(
+            f"{where}: a route signs in by one of bearer token, staff cookie and family "
+            "cookie, not both"
+        )
     if "idempotency" in kinds and not (bearer or page):
         raise TypeError(f"{where}: an Idempotency-Key belongs to someone: add an actor")
 
@@ -237,6 +263,7 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         kwargs: dict[str, Any],
     ) -> Any:
         found = _resolve_actor(session, request, secret, page=page) if bearer or page else None
+        visitor = _resolve_visitor(session, request, secret) if family else None
         if page_form is not None:
             assert found is not None
             again = page_answer_again(session, found[0], *page_form)
@@ -250,6 +277,8 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
                 kwargs[name] = found[0]
             elif what in ("bearer_token", "page_token"):
                 kwargs[name] = found
+            elif what == "family":
+                kwargs[name] = visitor
             elif what == "idempotency":
                 assert found is not None
                 assert idempotency is not None
@@ -270,6 +299,8 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
             secret = given.credentials if given else None
         elif page:
             secret = request.cookies.get(session_cookie_name(request))
+        elif family:
+            secret = request.cookies.get(family_cookie_name(request))
         idempotency = None
         if "idempotency" in kinds:
             body = await request.body()

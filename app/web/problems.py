@@ -143,7 +143,9 @@ def _page_error(request: Request, status: int, slug: str) -> Response:
     from app.kit.templating import render
 
     if slug == LoginRequired.slug:
-        target = f"/login?next={quote(request.url.path)}"
+        # The family's own pages have their own way in (ID-porten), and staff theirs.
+        sign_in = "/familie/logg-inn" if request.url.path.startswith("/familie/") else "/login"
+        target = f"{sign_in}?next={quote(request.url.path)}"
         if request.headers.get("hx-request") == "true":
             return Response(status_code=401, headers={"HX-Redirect": target})
         # Said in a header too, for a form static/app.js sent: it keeps the form until the

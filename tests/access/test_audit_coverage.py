@@ -58,6 +58,7 @@ PATH_IDS: dict[str, Callable[[World], uuid.UUID]] = {
     "action_id": lambda w: w.action.id,
     "referral_id": lambda w: w.referral.id,
     "consent_id": lambda w: w.consent_b_id,
+    "member_id": lambda w: w.mother.id,
 }
 
 FAMILY_DATA: dict[str, FamilyRead] = {
@@ -88,6 +89,9 @@ FAMILY_DATA: dict[str, FamilyRead] = {
     f"{API}/goals/{{goal_id}}/corrections": FamilyRead(),
     f"{API}/actions/{{action_id}}/corrections": FamilyRead(),
     f"{API}/referrals/{{referral_id}}/corrections": FamilyRead(),
+    # --- family members (issue 15) ---
+    f"{API}/families/{{family_id}}/members": FamilyRead(),
+    f"{API}/members/{{member_id}}": FamilyRead(),
 }
 
 NO_FAMILY_DATA: dict[str, str] = {

@@ -29,7 +29,9 @@ from tests.barriers import matrix_checks as barrier_checks
 from tests.canvases import matrix_checks as goal_checks
 from tests.corrections import matrix_checks as correction_checks
 from tests.factories import PASSWORD, PERSONAS, World, build_world
+from tests.family.door import family_session_of
 from tests.inbox import matrix_checks as inbox_checks
+from tests.members import matrix_checks as member_checks
 from tests.notifications import matrix_checks as notification_checks
 from tests.plans import matrix_checks as plan_checks
 from tests.readings import matrix_checks as reading_checks
@@ -76,7 +78,11 @@ PERSONA = {
     "withdrawn": Persona(Role.reviewer, Side.none),
     "coordinator": Persona(Role.coordinator, Side.none),
     "admin": Persona(Role.admin, Side.none),
+    # A family member signed in to the family's own pages (ID-porten): their session is no
+    # staff session and no API token, so the API answers them as it answers no one (401).
+    "family_member": Persona(None, Side.none),
 }
+FAMILY_MEMBER = "family_member"
 
 
 # --- the rule table -------------------------------------------------------------------------
@@ -765,6 +771,48 @@ ENDPOINTS = (
         version=lambda w: w.family.version,
         check=check_handover,
     ),
+    # --- family members (issue 15): the live case's, the lead side's only ---
+    Endpoint(
+        "GET",
+        f"{API}/families/{{family_id}}/members",
+        Kind.case,
+        _family,
+        check=member_checks.check_list,
+    ),
+    Endpoint(
+        "POST",
+        f"{API}/families/{{family_id}}/members",
+        Kind.case,
+        _family,
+        201,
+        body=member_checks.new_member_body,
+        check=member_checks.check_add,
+    ),
+    Endpoint(
+        "GET",
+        f"{API}/members/{{member_id}}",
+        Kind.case,
+        member_checks.member_ids,
+        check=member_checks.check_read,
+    ),
+    Endpoint(
+        "PATCH",
+        f"{API}/members/{{member_id}}",
+        Kind.case,
+        member_checks.member_ids,
+        body=lambda _w: {"name": "Mor Hansen"},
+        version=member_checks.member_version,
+        check=member_checks.check_patch,
+    ),
+    Endpoint(
+        "DELETE",
+        f"{API}/members/{{member_id}}",
+        Kind.case,
+        member_checks.member_ids,
+        204,
+        version=member_checks.member_version,
+        check=member_checks.check_delete,
+    ),
     # --- inbox ---
     Endpoint(
         "GET",
@@ -864,7 +912,7 @@ ENDPOINTS = (
 CASES = [
     pytest.param(endpoint, persona, id=f"{endpoint.method} {endpoint.path[len(API) :]} {persona}")
     for endpoint in ENDPOINTS
-    for persona in PERSONAS
+    for persona in (*PERSONAS, FAMILY_MEMBER)
 ]
 
 
@@ -881,6 +929,14 @@ def test_access_matrix(
     endpoint: Endpoint, persona: str, client: TestClient, session: Session, settings: Settings
 ) -> None:
     world = build_world(session, settings)
+    if persona == FAMILY_MEMBER:
+        # The family session's secret, sent the ways a client could: as the family's cookie
+        # and as a bearer token.
+        secret = family_session_of(session, world)
+        world.headers[persona] = {
+            "Authorization": f"Bearer {secret}",
+            "Cookie": f"duk_family={secret}",
+        }
     expected = expected_status(endpoint.kind, PERSONA[persona], endpoint.success)
     ids = endpoint.ids(world)
 

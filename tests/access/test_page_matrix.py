@@ -29,7 +29,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.access.scope import scope_for
 from app.accounts import service as account_service
+from app.actions import service as action_service
+from app.actions.schemas import ActionCreate, Responsible
 from app.barriers import service as barrier_service
 from app.barriers.schemas import BarrierCreate
 from app.config import Settings
@@ -52,12 +55,14 @@ from app.models import (
     Referral,
     User,
 )
-from app.models.enums import Role
-from tests.access.test_matrix import PERSONA, Kind, Side, expected_status
+from app.models.enums import ResponsibleKind, Role
+from tests.access.test_matrix import FAMILY_MEMBER, PERSONA, Kind, Side, expected_status
 from tests.canvases import matrix_checks as goal_checks
 from tests.corrections import matrix_checks as correction_checks
 from tests.factories import PASSWORD, PERSONAS, World, actor_of, build_world, make_user
+from tests.family.door import family_session_of
 from tests.html import page as read_page
+from tests.members import matrix_checks as member_checks
 from tests.pages import PageClient
 
 Form = Mapping[str, str | Sequence[str]]
@@ -124,6 +129,15 @@ class PageRule(enum.Enum):
         " every persona here, 303 back to /login; tests/accounts/test_totp.py runs them with it"
     )
 
+    family_door = (
+        "the family's own pages (DESIGN §12): a family session only, of the family's own;"
+        " everyone else, staff sessions included, is sent to the family's sign-in (303)"
+    )
+    idporten = (
+        "signing in through ID-porten: not there (404) for anyone where ID-porten is not"
+        " configured, as in this matrix's app; tests/family runs them against a real provider"
+    )
+
 
 PUBLIC = PageRule.public
 Rule = Kind | PageRule
@@ -171,6 +185,15 @@ class Page:
 
 
 def sign_in_as(client: TestClient, session: Session, world: World, persona: str) -> PageClient:
+    if persona == FAMILY_MEMBER:
+        client.cookies.set("duk_family", family_session_of(session, world))
+        return PageClient(client)
+    return _staff_sign_in_as(client, session, world, persona)
+
+
+def _staff_sign_in_as(
+    client: TestClient, session: Session, world: World, persona: str
+) -> PageClient:
     """``client`` as the persona's browser: a session as /login would make it, without the
     password check (the ``signed_in`` fixture goes through the login form, which costs a
     tenth of a second of argon2 in each of this matrix's some 600 cells; signing in itself
@@ -190,8 +213,10 @@ def expected_page_status(page: Page, persona: str) -> int:
     match page.kind:
         case PageRule.public:
             return page.success
-        case PageRule.provider:
+        case PageRule.provider | PageRule.idporten:
             return 404
+        case PageRule.family_door:
+            return page.success if persona == FAMILY_MEMBER else 303
         case PageRule.second_factor:
             return 303
         case _ if who.role is None:
@@ -248,6 +273,62 @@ def check_home(call: PageCall) -> None:
         return
     sees = PERSONA[call.persona].side is not Side.none
     assert ("Familien Test" in call.response.text) is sees
+
+
+def check_family_home(call: PageCall) -> None:
+    if call.allowed:
+        assert read_page(call.response).one(".who").text == "Mor Test"
+        assert "Vi trenger større bolig." in call.response.text
+
+
+def a_family_action(session: Session, world: World) -> dict[str, uuid.UUID | str]:
+    """One of the family's own actions (the world's action is unit B's)."""
+    lead = actor_of(session, world.lead)
+    action = action_service.add_action(
+        session,
+        lead,
+        scope_for(session, lead, world.family),
+        world.canvas,
+        ActionCreate(
+            text=FAMILY_ACTION,
+            responsible=Responsible(kind=ResponsibleKind.family, member="Mor"),
+            due=local_today() + timedelta(days=10),
+            need_ids=[world.need.id],
+        ),
+    )
+    session.commit()
+    return {"action_id": action.id}
+
+
+FAMILY_ACTION = "Mor søker bostøtte."
+
+
+def check_family_action_done(call: PageCall) -> None:
+    [action] = call.stored(select(Action).where(Action.text == FAMILY_ACTION))
+    assert (action.status.value == "done") is call.allowed
+
+
+def check_family_trail(call: PageCall) -> None:
+    if call.allowed:
+        # The world's plan lead's unit has been at the family's data.
+        assert "NAV Test" in read_page(call.response).one(".trail-summary").text
+
+
+def check_family_approved(call: PageCall) -> None:
+    [plan] = call.stored(select(Plan).where(Plan.id == call.world.plan.id))
+    expected = call.world.mother.id if call.allowed else None
+    assert plan.family_approved_by_member_id == expected
+
+
+def check_family_withdrew(call: PageCall) -> None:
+    [consent] = call.stored(select(Consent).where(Consent.id == call.world.consent_b_id))
+    assert (consent.withdrawn_at is not None) is call.allowed
+
+
+def check_family_signed_out(call: PageCall) -> None:
+    if call.allowed:
+        assert call.response.headers["location"] == "/familie/auth/logout"
+        assert call.client.get("/familie/", follow_redirects=False).status_code == 303
 
 
 def check_signed_in(call: PageCall) -> None:
@@ -646,6 +727,36 @@ PAGES = (
         303,
         form=lambda _w: {"confirm": "yes"},
         check=check_start_canvas,
+    ),
+    # --- family members (issue 15): the lead side's, like the live case ---
+    Page("GET", "/families/{family_id}/members/new", Kind.case, _family),
+    Page(
+        "POST",
+        "/families/{family_id}/members",
+        Kind.case,
+        _family,
+        303,
+        form=member_checks.new_member_form,
+        check=member_checks.check_page_add,
+    ),
+    Page("GET", "/members/{member_id}/edit", Kind.case, member_checks.page_member),
+    Page(
+        "POST",
+        "/members/{member_id}",
+        Kind.case,
+        member_checks.page_member,
+        303,
+        form=member_checks.member_form,
+        check=member_checks.check_page_update,
+    ),
+    Page(
+        "POST",
+        "/members/{member_id}/remove",
+        Kind.case,
+        member_checks.page_member,
+        303,
+        form=lambda _w: {"confirm": "yes"},
+        check=member_checks.check_page_remove,
     ),
     # --- family side: consents, audit, timeline, handover, erasure (issue 4): rows below ---
     # The plan lead's side only, in the browser as in the API. Handover and erasure are
@@ -1073,12 +1184,68 @@ PAGES = (
     Page("GET", "/reports/{name}", Kind.coordinator, lambda _w: {"name": "needs"}),
     Page("GET", "/reports/{name}.csv", Kind.coordinator, lambda _w: {"name": "needs"}),
     Page("GET", "/reports/{name}/print", Kind.coordinator, lambda _w: {"name": "needs"}),
+    # --- the family's own pages (issue 15): the family member persona's; for every staff
+    # persona they are the family's sign-in, and every staff page is the staff sign-in for
+    # the family member (tests/family: another family's, and no family's) ---
+    Page("GET", "/familie/logg-inn", PageRule.idporten, _none),
+    Page("GET", "/familie/auth/login", PageRule.idporten, _none),
+    Page("GET", "/familie/auth/callback", PageRule.idporten, _none),
+    Page("GET", "/familie/auth/logout", PageRule.idporten, _none),
+    Page("GET", "/familie/logget-ut", PUBLIC, _none),
+    Page("GET", "/familie/", PageRule.family_door, _none, check=check_family_home),
+    Page("GET", "/familie/plan/{plan_id}/utskrift", PageRule.family_door, _plan),
+    Page(
+        "POST",
+        "/familie/plan/{plan_id}/godkjenn",
+        PageRule.family_door,
+        _plan,
+        303,
+        form=lambda _w: {"confirm": "yes"},
+        check=check_family_approved,
+    ),
+    Page("GET", "/familie/samtykker", PageRule.family_door, _none),
+    Page("GET", "/familie/oppgaver", PageRule.family_door, _none),
+    Page("GET", "/familie/innsyn", PageRule.family_door, _none, check=check_family_trail),
+    Page(
+        "POST",
+        "/familie/oppgaver/{action_id}/ferdig",
+        PageRule.family_door,
+        _none,
+        303,
+        form=lambda _w: {},
+        setup=a_family_action,
+        check=check_family_action_done,
+    ),
+    Page(
+        "GET",
+        "/familie/samtykker/{consent_id}/trekk",
+        PageRule.family_door,
+        lambda w: {"consent_id": w.consent_b_id},
+    ),
+    Page(
+        "POST",
+        "/familie/samtykker/{consent_id}/trekk",
+        PageRule.family_door,
+        lambda w: {"consent_id": w.consent_b_id},
+        303,
+        form=lambda _w: {"confirm": "yes"},
+        check=check_family_withdrew,
+    ),
+    Page(
+        "POST",
+        "/familie/logg-ut",
+        PageRule.family_door,
+        _none,
+        303,
+        form=lambda _w: {},
+        check=check_family_signed_out,
+    ),
 )
 
 CASES = [
     pytest.param(page, persona, id=f"{page.method} {page.path} {persona}")
     for page in PAGES
-    for persona in PERSONAS
+    for persona in (*PERSONAS, FAMILY_MEMBER)
 ]
 
 
@@ -1094,10 +1261,13 @@ def test_page_matrix(
     response = page.send(browser, world, ids)
 
     assert response.status_code == expected, response.text[:2000]
-    if (
+    if page.kind is PageRule.family_door and persona != FAMILY_MEMBER:
+        # Every staff persona, and no one: the family's own sign-in, never the page.
+        assert response.headers["location"] == f"/familie/logg-inn?next={page.url(ids)}"
+    elif (
         expected == 303
-        and page.kind not in (PUBLIC, PageRule.second_factor)
-        and (persona == "anonymous")
+        and page.kind not in (PUBLIC, PageRule.second_factor, PageRule.family_door)
+        and persona in ("anonymous", FAMILY_MEMBER)
     ):
         assert response.headers["location"] == f"/login?next={page.url(ids)}"
         htmx = page.send(browser, world, ids, headers={"HX-Request": "true"})
@@ -1105,14 +1275,18 @@ def test_page_matrix(
         assert htmx.headers["hx-redirect"] == f"/login?next={page.url(ids)}"
     if expected in (403, 404):
         assert response.headers["content-type"].startswith("text/html")
-    if expected == 404 and page.kind is not PageRule.provider:
+    if expected == 404 and page.kind not in (PageRule.provider, PageRule.idporten):
         # Exactly what a record that never existed looks like: no existence leak.
         first = next(name for name, value in ids.items() if isinstance(value, uuid.UUID))
         missing = page.send(browser, world, {**ids, first: uuid.uuid4()})
         assert missing.status_code == 404, missing.text[:2000]
         assert _main(missing.text) == _main(response.text)
     # Sent on to sign in is not being let in.
-    allowed = expected < 400 and (page.kind is PUBLIC or persona != "anonymous")
+    allowed = expected < 400 and (
+        page.kind is PUBLIC
+        or (page.kind is PageRule.family_door and persona == FAMILY_MEMBER)
+        or (page.kind is not PageRule.family_door and persona not in ("anonymous", FAMILY_MEMBER))
+    )
     page.check(PageCall(client, session, world, persona, response, allowed=allowed))
 
 

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import httpx2
@@ -21,6 +22,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from app import cli, migrate
+from app.access.scope import scope_for
 from app.accounts.service import actor_from_user
 from app.catalogue.seed import default_catalogue_path, load_catalogue
 from app.catalogue.template_schema import default_template_dir, load_template_dir
@@ -31,20 +33,24 @@ from app.families import service as family_service
 from app.families.schemas import FamilyCreate
 from app.kit.crypto import DataKeys
 from app.main import create_app
+from app.members import service as member_service
+from app.members.schemas import MemberCreate
 from app.models import (
     AuditEvent,
     Base,
     Canvas,
     CanvasTemplate,
     Family,
+    FamilyMember,
     RecoveryCode,
     Service,
     Unit,
     User,
 )
-from app.models.enums import Role
+from app.models.enums import MemberRelation, Role
 from tests.cli.duk_process import run_duk, serving
 from tests.conftest import TEST_HOSTS, TEST_SECRET
+from tests.members.numbers import fodselsnummer
 from tests.pg_server import create_database
 
 GOOD_PASSWORD = "lang-nok-passord-2026"
@@ -623,6 +629,9 @@ def test_the_database_and_a_backup_are_readable_by_their_owner_only(
     assert _mode(database) == 0o600
 
 
+MEMBER_ID = fodselsnummer(date(1975, 1, 1))
+
+
 def test_the_national_id_survives_a_new_secret_key_and_moves_to_a_new_data_key(
     migrated_url: str, duk: DukInProcess
 ) -> None:
@@ -659,6 +668,16 @@ def test_the_national_id_survives_a_new_secret_key_and_moves_to_a_new_data_key(
             settings_a,
         )
         family_id = family.id
+        # A member's number is encrypted and hashed with the data key: both move with it.
+        member_service.add_member(
+            db,
+            actor_from_user(kari),
+            scope_for(db, actor_from_user(kari), family),
+            MemberCreate(
+                name="Mor", relation=MemberRelation.parent, birth_year=1975, national_id=MEMBER_ID
+            ),
+            settings_a,
+        )
         # A TOTP secret is encrypted with the data key too, and moves with it.
         kari.totp_secret_encrypted = DataKeys(key_a).encrypt("JBSWY3DPEHPK3PXP")
         db.commit()
@@ -672,8 +691,21 @@ def test_the_national_id_survives_a_new_secret_key_and_moves_to_a_new_data_key(
             assert stored is not None
             return family_service.national_id(settings, stored)
 
+    def member_found_with(current: str, *old: str) -> bool:
+        keys = DataKeys(current, old)
+        with reading(migrated_url) as db:
+            found = db.scalars(
+                select(FamilyMember.id).where(
+                    FamilyMember.national_id_key.in_(keys.lookup_hashes(MEMBER_ID))
+                )
+            ).all()
+        return len(found) == 1
+
     # A new secret key (CSRF, cell keys) leaves the stored number readable.
     assert read_with(secret_key="another-secret-" + "x" * 40, data_key=key_a) == "01017549819"
+    # While the old key is still named, the member is found by it; by the new alone, not yet.
+    assert member_found_with(key_b, key_a)
+    assert not member_found_with(key_b)
     refused = duk(
         "rotate-key", database_url=migrated_url, env={"DUK_DATA_KEY": key_b}
     )  # the old key is not named: nothing can be moved
@@ -684,7 +716,8 @@ def test_the_national_id_survives_a_new_secret_key_and_moves_to_a_new_data_key(
         env={"DUK_DATA_KEY": key_b, "DUK_DATA_KEYS_OLD": key_a},
     )
     assert moved.code == 0, moved.err
-    assert "Re-encrypted 2" in moved.out
+    assert "Re-encrypted 3" in moved.out
+    assert member_found_with(key_b)
     # The old key can go.
     assert read_with(secret_key=TEST_SECRET, data_key=key_b) == "01017549819"
     with reading(migrated_url) as db:

@@ -1,0 +1,140 @@
+"""The family's way in (DESIGN §11, §12): ID-porten at level high, a session of the family's
+own (its own cookie; staff pages and the API never read it), and the way out through
+ID-porten's sign-out. A person ID-porten proves but no plan lead has recorded sees a kind
+page saying whom to ask, and nothing else."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+import httpx
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.accounts import oidc
+from app.accounts.oidc_pages import REFUSAL_STATUS
+from app.accounts.pages import safe_next
+from app.config import Settings
+from app.kit.errors import NotFound
+from app.kit.templating import render
+from app.members import sessions as member_sessions
+from app.web.deps import (
+    FamilyVisitor,
+    SessionDep,
+    SettingsDep,
+    TransactionalRoute,
+    family_cookie_name,
+    in_transaction,
+)
+
+router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
+
+# The refusals of the family's own: who ID-porten proved is not someone Duk lets in here.
+FAMILY_REFUSALS = {"unknown_person": 403, "several_families": 403, "too_young": 403, "no_pid": 403}
+FAMILY_HOME = "/familie/"
+
+
+def _idporten(request: Request) -> oidc.Configured:
+    configured: oidc.Configured | None = getattr(request.app.state, "idporten", None)
+    if configured is None:
+        raise NotFound("ID-porten is not configured.")
+    return configured
+
+
+def _family_next(target: str) -> str:
+    """Back to a family page after signing in: never to a staff page, nor off the site."""
+    target = safe_next(target)
+    return target if target.startswith(FAMILY_HOME) else FAMILY_HOME
+
+
+def _refused(request: Request, reason: str) -> HTMLResponse:
+    status = FAMILY_REFUSALS.get(reason) or REFUSAL_STATUS.get(reason, 400)
+    return render(
+        request,
+        "family/refused.html",
+        {"reason": reason},
+        status_code=status,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get("/familie/logg-inn", name="family_login")
+def family_login(
+    request: Request, next: Annotated[str, Query(max_length=500)] = FAMILY_HOME
+) -> HTMLResponse:
+    _idporten(request)
+    return render(request, "family/login.html", {"next": _family_next(next)})
+
+
+@router.get("/familie/auth/login", name="family_auth_start")
+async def family_auth_start(
+    request: Request, next: Annotated[str, Query(max_length=500)] = FAMILY_HOME
+) -> Response:
+    configured = _idporten(request)
+    try:
+        url = await oidc.start(
+            configured, request, oidc.Flow(next=_family_next(next), purpose="family")
+        )
+    except httpx.HTTPError:
+        return _refused(request, "provider_unreachable")
+    return RedirectResponse(url, status_code=302)
+
+
+@router.get("/familie/auth/callback", name="family_callback")
+async def family_callback(request: Request, settings: SettingsDep) -> Response:
+    configured = _idporten(request)
+    try:
+        proven = await oidc.finish(configured, request)
+    except oidc.Refused as refused:
+        await in_transaction(request, member_sessions.record_refusal, reason=refused.reason)
+        return _refused(request, refused.reason)
+    signed_in = await in_transaction(
+        request, member_sessions.finish_sign_in, settings=settings, claims=proven.claims
+    )
+    if isinstance(signed_in, str):
+        return _refused(request, signed_in)
+    secret, _visitor = signed_in
+    request.session[configured.provider.id_token_key] = proven.id_token
+    response = RedirectResponse(_family_next(proven.flow.next), status_code=303)
+    _set_cookie(response, request, settings, secret)
+    return response
+
+
+def _set_cookie(response: Response, request: Request, settings: Settings, secret: str) -> None:
+    response.set_cookie(
+        family_cookie_name(request),
+        secret,
+        max_age=int(timedelta(hours=settings.token_ttl_hours).total_seconds()),
+        path="/",  # a __Host- cookie must have path /; staff pages never read it
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="lax",
+    )
+
+
+@router.post("/familie/logg-ut", name="family_logout")
+def family_logout(request: Request, visitor: FamilyVisitor, session: SessionDep) -> Response:
+    member_sessions.end_session(session, visitor)
+    response = RedirectResponse("/familie/auth/logout", status_code=303)
+    for name in ("__Host-duk_family", "duk_family"):
+        response.delete_cookie(name, path="/", secure=name.startswith("__Host-"))
+    return response
+
+
+@router.get("/familie/auth/logout", name="family_auth_logout")
+async def family_auth_logout(request: Request) -> Response:
+    """After Duk's own sign-out: ID-porten's, with the ID token as the hint, back to the page
+    that says the person is signed out."""
+    configured = _idporten(request)
+    if family_cookie_name(request) in request.cookies:
+        # Still signed in: not Duk's sign-out sending the browser here.
+        return RedirectResponse(FAMILY_HOME, status_code=303)
+    id_token = request.session.pop(configured.provider.id_token_key, None)
+    url = await oidc.logout_url(configured, request, id_token) if id_token else None
+    return RedirectResponse(url or "/familie/logget-ut", status_code=303)
+
+
+@router.get("/familie/logget-ut", name="family_signed_out")
+def family_signed_out(request: Request) -> HTMLResponse:
+    return render(request, "family/signed_out.html", {})

@@ -1,0 +1,82 @@
+"""The family member API's shapes (DESIGN §3 FamilyMember). The national ID number goes in,
+never out: a member says only whether one is recorded."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field, StrictBool, field_validator
+
+from app.kit import national_id
+from app.kit.schema import In, Name
+from app.models.enums import Language, MemberRelation
+
+
+def _valid_national_id(value: str) -> str:
+    # The message names no digits: it may reach a log line or a page beside the field.
+    if not national_id.is_valid(value):
+        raise ValueError(
+            "Not a valid national ID number: 11 digits, a birth date and two check digits"
+        )
+    return value
+
+
+NationalId = Annotated[
+    str,
+    Field(
+        min_length=11,
+        max_length=11,
+        description="Fødselsnummer or D-number; stored encrypted and never returned",
+        json_schema_extra={"writeOnly": True},
+    ),
+    AfterValidator(_valid_national_id),
+]
+BirthYear = Annotated[int, Field(ge=1900, le=2100)]
+
+
+def _not_in_future(year: int | None) -> int | None:
+    if year is not None and year > datetime.now(UTC).year:
+        raise ValueError("A birth year cannot be in the future")
+    return year
+
+
+class MemberCreate(In):
+    name: Name
+    relation: MemberRelation
+    birth_year: BirthYear
+    language: Language = Language.nb
+    parental_responsibility: StrictBool = False
+    national_id: NationalId | None = None
+
+    _birth_year = field_validator("birth_year")(_not_in_future)
+
+
+class MemberPatch(In):
+    """Fields given are changed; ``national_id: null`` forgets the number."""
+
+    name: Name | None = None
+    relation: MemberRelation | None = None
+    birth_year: BirthYear | None = None
+    language: Language | None = None
+    parental_responsibility: StrictBool | None = None
+    national_id: NationalId | None = None
+
+    _birth_year = field_validator("birth_year")(_not_in_future)
+
+
+class MemberOut(BaseModel):
+    id: uuid.UUID
+    family_id: uuid.UUID
+    name: str
+    relation: MemberRelation
+    birth_year: int
+    language: Language
+    parental_responsibility: bool
+    has_national_id: bool = Field(description="Whether a national ID number is recorded")
+    may_sign_in: bool = Field(
+        description="An adult, or a young person from 16, with a national ID number: may sign "
+        "in through ID-porten to the family's pages"
+    )
+    version: int

@@ -1,0 +1,209 @@
+"""The family's members (DESIGN §3 FamilyMember), recorded by the plan lead's side. Takes a
+session and an actor; never commits. The national ID number is encrypted with the data key and
+stored with its keyed hash; it is never decrypted to be found, and never returned."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.access.actor import Actor
+from app.access.policy import Reach
+from app.access.scope import FamilyScope, record_scope
+from app.audit import service as audit
+from app.config import Settings
+from app.db import new_id
+from app.kit import crypto, national_id
+from app.kit.errors import FieldError, Invalid
+from app.kit.i18n import N_
+from app.members.schemas import MemberCreate, MemberOut, MemberPatch
+from app.models import FamilyMember
+from app.models.enums import AuditAction, MemberRelation
+
+# The relations in the plan lead's words (msgids; the pages translate them).
+RELATIONS = {
+    MemberRelation.parent.value: N_("Parent"),
+    MemberRelation.child.value: N_("Child"),
+    MemberRelation.other_adult.value: N_("Other adult"),
+}
+
+
+def this_year() -> int:
+    return datetime.now(UTC).year
+
+
+def member_out(member: FamilyMember) -> MemberOut:
+    return MemberOut(
+        id=member.id,
+        family_id=member.family_id,
+        name=member.name,
+        relation=member.relation,
+        birth_year=member.birth_year,
+        language=member.language,
+        parental_responsibility=member.parental_responsibility,
+        has_national_id=member.national_id_key is not None,
+        may_sign_in=member.national_id_key is not None and member.may_sign_in(this_year()),
+        version=member.version,
+    )
+
+
+def list_members(session: Session, actor: Actor, scope: FamilyScope) -> Sequence[FamilyMember]:
+    """The family's members, adults first, then by birth year; the read is audited."""
+    scope.require_lead_side()
+    audit.record_family_read(session, actor, scope.family.id, purpose="members")
+    return family_members(session, scope.family.id)
+
+
+def family_members(session: Session, family_id: uuid.UUID) -> Sequence[FamilyMember]:
+    """Every member of a family, adults first, then by birth year (no audit: the caller's read
+    of the family records it)."""
+    members = session.scalars(select(FamilyMember).where(FamilyMember.family_id == family_id)).all()
+    return sorted(
+        members,
+        key=lambda m: (m.relation is MemberRelation.child, m.birth_year, m.name, str(m.id)),
+    )
+
+
+def member_scope(
+    session: Session, actor: Actor, member_id: uuid.UUID
+) -> tuple[FamilyMember, FamilyScope]:
+    """A member and the family as the actor sees it: the lead side's, else 404."""
+    return record_scope(session, actor, FamilyMember, member_id, "family member", Reach.case)
+
+
+def read_member(
+    session: Session, actor: Actor, member: FamilyMember, scope: FamilyScope
+) -> FamilyMember:
+    audit.record(
+        session,
+        actor,
+        AuditAction.read,
+        "family_member",
+        member.id,
+        family_id=scope.family.id,
+    )
+    return member
+
+
+def _check(
+    session: Session,
+    settings: Settings,
+    family_id: uuid.UUID,
+    member: FamilyMember,
+    number: str | None,
+) -> None:
+    """What the fields must agree on, whatever else is right about them."""
+    errors = []
+    if member.parental_responsibility and member.relation is MemberRelation.child:
+        errors.append(("parental_responsibility", "A child has no parental responsibility."))
+    if number is not None:
+        born = national_id.birth_date(number)
+        if born is not None and born.year != member.birth_year:
+            errors.append(("birth_year", "The birth year does not match the national ID number."))
+        hashes = crypto.data_keys(settings).lookup_hashes(number)
+        twin = session.scalar(
+            select(FamilyMember.id).where(
+                FamilyMember.family_id == family_id,
+                FamilyMember.national_id_key.in_(hashes),
+                FamilyMember.id != member.id,
+            )
+        )
+        if twin is not None:
+            errors.append(("national_id", "Another member of the family has this number."))
+    if errors:
+        raise Invalid([FieldError(field, message) for field, message in errors])
+
+
+def _set_number(settings: Settings, member: FamilyMember, number: str | None) -> None:
+    if number is None:
+        member.national_id_encrypted = None
+        member.national_id_key = None
+        return
+    keys = crypto.data_keys(settings)
+    member.national_id_encrypted = keys.encrypt(number)
+    member.national_id_key = keys.lookup_hash(number)
+
+
+def add_member(
+    session: Session, actor: Actor, scope: FamilyScope, data: MemberCreate, settings: Settings
+) -> FamilyMember:
+    scope.require_edit()
+    member = FamilyMember(
+        id=new_id(),
+        family_id=scope.family.id,
+        name=data.name,
+        relation=data.relation,
+        birth_year=data.birth_year,
+        language=data.language,
+        parental_responsibility=data.parental_responsibility,
+    )
+    _check(session, settings, scope.family.id, member, data.national_id)
+    _set_number(settings, member, data.national_id)
+    session.add(member)
+    session.flush()
+    audit.record(
+        session, actor, AuditAction.create, "family_member", member.id, family_id=scope.family.id
+    )
+    return member
+
+
+def update_member(
+    session: Session,
+    actor: Actor,
+    scope: FamilyScope,
+    member: FamilyMember,
+    data: MemberPatch,
+    settings: Settings,
+) -> FamilyMember:
+    scope.require_edit()
+    given = data.model_fields_set
+    for field in ("name", "relation", "birth_year", "language", "parental_responsibility"):
+        value = getattr(data, field)
+        if field in given and value is None:
+            raise Invalid.field(field, "This field cannot be empty.")
+        if field in given:
+            setattr(member, field, value)
+    number_given = "national_id" in given
+    if number_given:
+        _check(session, settings, scope.family.id, member, data.national_id)
+        _set_number(settings, member, data.national_id)
+    elif "birth_year" in given and member.national_id_encrypted is not None:
+        # The one row's number, to see that the new year still agrees with it.
+        stored = crypto.data_keys(settings).decrypt(member.national_id_encrypted)
+        _check(session, settings, scope.family.id, member, stored)
+    else:
+        _check(session, settings, scope.family.id, member, None)
+    session.flush()
+    audit.record(
+        session, actor, AuditAction.update, "family_member", member.id, family_id=scope.family.id
+    )
+    return member
+
+
+def remove_member(session: Session, actor: Actor, scope: FamilyScope, member: FamilyMember) -> None:
+    scope.require_edit()
+    session.delete(member)
+    session.flush()
+    audit.record(
+        session, actor, AuditAction.delete, "family_member", member.id, family_id=scope.family.id
+    )
+
+
+def rotate_national_ids(session: Session, settings: Settings) -> int:
+    """Every stored number encrypted, and hashed, with the current data key (``duk
+    rotate-key``). Raises ``crypto.InvalidToken`` when a value opens with none of the keys."""
+    keys = crypto.data_keys(settings)
+    moved = 0
+    for member in session.scalars(
+        select(FamilyMember).where(FamilyMember.national_id_encrypted.is_not(None))
+    ):
+        assert member.national_id_encrypted is not None
+        number = keys.decrypt(member.national_id_encrypted)
+        member.national_id_encrypted = keys.encrypt(number)
+        member.national_id_key = keys.lookup_hash(number)
+        moved += 1
+    return moved

@@ -1,0 +1,140 @@
+"""The family's own pages in real Chromium on a tablet (issue 15, DESIGN §12): ID-porten is a
+real OpenID Connect provider process (tests/oidc_provider.py) and ``duk serve`` is configured
+to it (DUK_IDPORTEN_*). Amina, recorded by her plan lead in Familien Haddad with her national
+ID number, signs in and reads the family's plan in English, what it shares and its tasks; a
+person with no family gets only the kind page. Every page axe-clean, portrait and landscape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.access.scope import scope_for
+from app.accounts.service import actor_from_user
+from app.config import Settings
+from app.db import make_engine
+from app.members import service as member_service
+from app.members.schemas import MemberCreate
+from app.models import Family, User
+from app.models.enums import Language, MemberRelation
+from tests.browser.conftest import TabletFactory
+from tests.browser.helpers import KARI, check_tablet_page, tap_and_wait, watch_of
+from tests.cli.duk_process import DukServer, serving
+from tests.conftest import TEST_SECRET
+from tests.members.numbers import fodselsnummer
+from tests.oidc_provider import Provider, running_provider
+
+AMINA = fodselsnummer(date(1984, 5, 20))
+HIGH = "idporten-loa-high"
+
+
+@pytest.fixture(scope="module")
+def idporten() -> Iterator[Provider]:
+    with running_provider() as provider:
+        yield provider
+
+
+@pytest.fixture(scope="module")
+def live_server(
+    demo_database_url: str, idporten: Provider, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DukServer]:
+    """``duk serve`` on the module's demo database, with ID-porten configured and Amina
+    recorded as a parent in Familien Haddad by kari, its plan lead."""
+    settings = Settings(env="test", database_url=demo_database_url, secret_key=TEST_SECRET)
+    engine = make_engine(demo_database_url)
+    try:
+        with Session(engine) as session:
+            kari = session.scalars(
+                select(User).where(User.username == KARI.username).options(selectinload(User.units))
+            ).one()
+            family = session.scalars(
+                select(Family).where(Family.display_name == "Familien Haddad")
+            ).one()
+            actor = actor_from_user(kari)
+            member_service.add_member(
+                session,
+                actor,
+                scope_for(session, actor, family),
+                MemberCreate(
+                    name="Amina Haddad",
+                    relation=MemberRelation.parent,
+                    birth_year=1984,
+                    language=Language.en,
+                    parental_responsibility=True,
+                    national_id=AMINA,
+                ),
+                settings,
+            )
+            session.commit()
+    finally:
+        engine.dispose()
+    log = tmp_path_factory.mktemp("serve") / "duk-serve.log"
+    env = {
+        "DUK_IDPORTEN_ISSUER": idporten.issuer,
+        "DUK_IDPORTEN_CLIENT_ID": "duk-familie",
+        "DUK_IDPORTEN_CLIENT_SECRET": "duk-familie-secret",
+        "AUTHLIB_INSECURE_TRANSPORT": "1",
+    }
+    with serving(demo_database_url, log, env=env) as server:
+        yield server
+
+
+def _sign_in(page: Page, idporten: Provider, sub: str, pid: str) -> None:
+    idporten.set_user(sub, {"pid": pid, "acr": HIGH})
+    page.goto("/familie/")
+    assert urlsplit(page.url).path == "/familie/logg-inn"
+    tap_and_wait(page, page.locator("a.button-primary"))
+    assert page.url.startswith(idporten.issuer), page.url
+    page.locator("input[name=sub]").fill(sub)
+    with page.expect_navigation(url=lambda url: not url.startswith(idporten.issuer)):
+        page.get_by_role("button", name="Authorize", exact=True).tap()
+
+
+def test_a_parent_reads_the_plan_what_it_shares_and_the_tasks(
+    open_tablet: TabletFactory, idporten: Provider, base_url: str
+) -> None:
+    page = open_tablet("portrait")
+    watch_of(page).allow_origin(idporten.issuer)
+    page.goto("/familie/logg-inn")
+    check_tablet_page(page, "family-sign-in")
+
+    _sign_in(page, idporten, "amina", AMINA)
+
+    assert urlsplit(page.url).path == "/familie/"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Our plan")
+    expect(page.locator(".who")).to_have_text("Amina Haddad")
+    check_tablet_page(page, "family-home-en")
+    tap_and_wait(page, page.get_by_role("link", name="What we share"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("What we share")
+    check_tablet_page(page, "family-consents-en")
+    tap_and_wait(page, page.get_by_role("link", name="Our tasks"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Our tasks")
+    check_tablet_page(page, "family-tasks-en")
+    tap_and_wait(page, page.get_by_role("link", name="Who has seen our data"))
+    expect(page.locator(".trail-summary")).to_contain_text("NAV")
+    check_tablet_page(page, "family-trail-en")
+
+
+def test_a_person_with_no_family_sees_only_the_kind_page(
+    open_tablet: TabletFactory, idporten: Provider, base_url: str
+) -> None:
+    page = open_tablet("landscape")
+    watch = watch_of(page)
+    watch.allow_origin(idporten.issuer)
+    watch.allow_console_error("status of 403")
+
+    _sign_in(page, idporten, "stranger", fodselsnummer(date(1979, 8, 30)))
+
+    assert urlsplit(page.url).path == "/familie/auth/callback"
+    expect(page.locator("nav")).to_have_count(0)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    check_tablet_page(page, "family-refused")
+    page.goto("/familie/")
+    assert urlsplit(page.url).path == "/familie/logg-inn"

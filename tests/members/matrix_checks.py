@@ -1,0 +1,100 @@
+"""What the member rows of the access matrices (tests/access/test_matrix.py for the API,
+tests/access/test_page_matrix.py for the pages) check after each cell. A family's members
+belong to the live case: the lead side's only; to everyone else they do not exist (404).
+
+The world's family has one member, "Mor Test", a parent with a national ID number.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from app.models import FamilyMember
+from tests.factories import MOR_NATIONAL_ID
+
+if TYPE_CHECKING:
+    from tests.access.test_matrix import Call
+    from tests.access.test_page_matrix import PageCall
+    from tests.factories import World
+
+
+def member_ids(world: World) -> dict[str, uuid.UUID]:
+    return {"member_id": world.mother.id}
+
+
+def member_version(world: World) -> int:
+    return world.mother.version
+
+
+def new_member_body(_world: World) -> dict[str, Any]:
+    return {"name": "Far Test", "relation": "parent", "birth_year": 1984}
+
+
+def _names(call: Call) -> list[str]:
+    return [m["name"] for m in call.as_lead(f"/families/{call.world.family.id}/members")]
+
+
+def check_list(call: Call) -> None:
+    if call.allowed:
+        [mother] = call.response.json()
+        assert (mother["name"], mother["has_national_id"]) == ("Mor Test", True)
+        assert MOR_NATIONAL_ID not in call.response.text
+
+
+def check_add(call: Call) -> None:
+    assert ("Far Test" in _names(call)) is call.allowed
+
+
+def check_read(call: Call) -> None:
+    if call.allowed:
+        assert call.response.json()["name"] == "Mor Test"
+        assert MOR_NATIONAL_ID not in call.response.text
+
+
+def check_patch(call: Call) -> None:
+    assert _names(call) == (["Mor Hansen"] if call.allowed else ["Mor Test"])
+
+
+def check_delete(call: Call) -> None:
+    assert _names(call) == ([] if call.allowed else ["Mor Test"])
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+
+def page_member(world: World) -> dict[str, uuid.UUID | str]:
+    return {"member_id": world.mother.id}
+
+
+def member_form(world: World) -> dict[str, str]:
+    return {
+        "name": "Mor Hansen",
+        "relation": "parent",
+        "birth_year": str(world.mother.birth_year),
+        "language": "nb",
+        "parental_responsibility": "yes",
+        "version": str(world.mother.version),
+    }
+
+
+def new_member_form(_world: World) -> dict[str, str]:
+    return {"name": "Far Test", "relation": "parent", "birth_year": "1984", "language": "nb"}
+
+
+def _stored(call: PageCall) -> list[str]:
+    return sorted(call.stored(select(FamilyMember.name)))
+
+
+def check_page_add(call: PageCall) -> None:
+    assert _stored(call) == (["Far Test", "Mor Test"] if call.allowed else ["Mor Test"])
+
+
+def check_page_update(call: PageCall) -> None:
+    assert _stored(call) == (["Mor Hansen"] if call.allowed else ["Mor Test"])
+
+
+def check_page_remove(call: PageCall) -> None:
+    assert _stored(call) == ([] if call.allowed else ["Mor Test"])

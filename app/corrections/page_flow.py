@@ -139,6 +139,11 @@ def page(
     return render(request, page_name, full, status_code=status_code)
 
 
+def _item_url(request: Request, what: Corrected[T], route: str, item: T) -> str:
+    """A correction route of the item: ``need_correct``, ``goal_error``, …"""
+    return str(request.app.url_path_for(f"{what.kind}_{route}", **{f"{what.kind}_id": item.id}))
+
+
 def item_context(request: Request, session: Session, what: Corrected[T], item: T) -> dict[str, Any]:
     """What every correction page says of its item: its words, whether it was entered in
     error already, the version the form is drawn at, the way back to the list."""
@@ -224,7 +229,13 @@ def correct_page(
     shown = dict(form or what.stored(session, item))
     context = item_context(request, session, what, item)
     context.update(what.context(request, session, item, shown))
-    context.update({"form": shown, "errors": dict(errors or {})})
+    context.update(
+        {
+            "action_url": _item_url(request, what, "correct", item),
+            "form": shown,
+            "errors": dict(errors or {}),
+        }
+    )
     return page(request, session, actor, what, item, scope, what.page_name, context, status_code)
 
 
@@ -309,9 +320,7 @@ def error_page(
     referrals, actions = what.goes_with(request, session, item) if what.goes_with else ([], [])
     context.update(
         {
-            "action_url": request.app.url_path_for(
-                f"{what.kind}_error", **{f"{what.kind}_id": item.id}
-            ),
+            "action_url": _item_url(request, what, "error", item),
             "referrals": referrals,
             "actions": actions,
             "form": dict(form or {"reason": ""}),

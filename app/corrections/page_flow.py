@@ -47,24 +47,6 @@ NO_LONGER = N_("This can no longer be marked as entered in error.")
 ERROR_VERSION = N_("Someone else changed this just now. Look at it again and confirm again.")
 
 
-class Redraw(Protocol):
-    """Draws a correction page again: the form as typed, its errors, its status code."""
-
-    def __call__(
-        self,
-        request: Request,
-        session: Session,
-        actor: Actor,
-        what: Any,
-        item: Any,
-        scope: FamilyScope,
-        *,
-        form: Mapping[str, Any] | None = None,
-        errors: Mapping[str, str] | None = None,
-        status_code: int = 200,
-    ) -> Response: ...
-
-
 @dataclass(frozen=True)
 class Corrected(Generic[T]):
     """What the correction pages need to know of one kind of item."""
@@ -110,140 +92,153 @@ class Corrected(Generic[T]):
         return request.app.url_path_for(f"{self.section}_page", canvas_id=canvas_id), anchor
 
 
-def page(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    what: Corrected[T],
-    item: T,
-    scope: FamilyScope,
-    page_name: str,
-    context: Mapping[str, Any],
-    status_code: int,
-) -> HTMLResponse:
-    """A correction page of the case: the room's context, the item's history (its read
-    audited) with words for the ids it names."""
-    canvas_id, _anchor = what.place(session, item)
-    canvas = session.get(Canvas, canvas_id)
-    assert canvas is not None  # every item belongs to a canvas (foreign key)
-    template = template_store.template_of(session, canvas)
-    history = correction_service.read_history(
-        session, actor, what.record_type, item.id, scope.family_id
-    )
-    full = case_context(canvas, scope, template, what.section)
-    full.update(context)
-    full["history"] = history
-    full["names"] = correction_service.history_names(
-        session, scope.family_id, history, request_language(request)
-    )
-    return render(request, page_name, full, status_code=status_code)
+@dataclass(frozen=True)
+class _Flow(Generic[T]):
+    """One request to a correction page of one item, loaded for the lead side."""
 
+    request: Request
+    session: Session
+    actor: Actor
+    what: Corrected[T]
+    item: T
+    scope: FamilyScope
 
-def _item_url(request: Request, what: Corrected[T], route: str, item: T) -> str:
-    """A correction route of the item: ``need_correct``, ``goal_error``, …"""
-    return str(request.app.url_path_for(f"{what.kind}_{route}", **{f"{what.kind}_id": item.id}))
+    @classmethod
+    def open(
+        cls,
+        request: Request,
+        session: Session,
+        actor: Actor,
+        what: Corrected[T],
+        item_id: uuid.UUID,
+    ) -> _Flow[T]:
+        item, scope = what.load(session, actor, item_id)
+        return cls(request, session, actor, what, item, scope)
 
+    @property
+    def lang(self) -> str:
+        return request_language(self.request)
 
-def item_context(request: Request, session: Session, what: Corrected[T], item: T) -> dict[str, Any]:
-    """What every correction page says of its item: its words, whether it was entered in
-    error already, the version the form is drawn at, the way back to the list."""
-    field_name, value = correction_service.ERROR_FIELD[what.record_type]
-    target, anchor = what.list_url(request, session, item)
-    return {
-        "kind": what.kind,
-        "item_text": getattr(item, "text", ""),
-        "in_error": correction_service.plain(getattr(item, field_name)) == value,
-        "version": item.version,
-        "back_url": f"{target}#{anchor}",
-    }
+    def url(self, route: str) -> str:
+        """A correction route of the item: ``need_correct``, ``goal_error``, …"""
+        kind = self.what.kind
+        return str(self.request.app.url_path_for(f"{kind}_{route}", **{f"{kind}_id": self.item.id}))
 
-
-def save(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    what: Corrected[T],
-    item: T,
-    scope: FamilyScope,
-    *,
-    data: dict[str, Any],
-    reason: str,
-    version: str,
-    messages: Mapping[str, str],
-    redraw: Redraw,
-    form: Mapping[str, Any],
-    saved: str = "corrected",
-    fix_errors: Callable[[dict[str, str]], None] | None = None,
-) -> Response:
-    """Sends the form's ``data`` (what differs from the stored item), with the reason, to the
-    room's service inside a savepoint. Refused: the page drawn again with the form as typed
-    (409 when someone else changed the item meanwhile, 422 otherwise); saved: back to the
-    list, the confirmation as a code."""
-    if reason.strip():
-        data["reason"] = reason.strip()
-    _, errors = forms.submit(
-        session,
-        lambda: what.service(
-            session,
-            actor,
-            scope,
-            item,
-            what.schema.model_validate(data),
-            forms.expected_version(version),
-        ),
-        messages,
-        request_language(request),
-    )
-    if errors:
-        if fix_errors is not None:
-            fix_errors(errors)
-        return redraw(
-            request,
-            session,
-            actor,
-            what,
-            item,
-            scope,
-            form=form,
-            errors=errors,
-            status_code=409 if "version" in errors else 422,
+    def page(self, page_name: str, context: Mapping[str, Any], status_code: int) -> HTMLResponse:
+        """A correction page of the case: what every one says of its item, the room's
+        context, and the item's history (its read audited) with words for the ids it names."""
+        session, what, item, scope = self.session, self.what, self.item, self.scope
+        canvas_id, _anchor = what.place(session, item)
+        canvas = session.get(Canvas, canvas_id)
+        assert canvas is not None  # every item belongs to a canvas (foreign key)
+        template = template_store.template_of(session, canvas)
+        history = correction_service.read_history(
+            session, self.actor, what.record_type, item.id, scope.family_id
         )
-    target, anchor = what.list_url(request, session, item)
-    fragment = "entered-in-error" if saved == "entered_in_error" else anchor
-    return RedirectResponse(f"{target}?saved={saved}#{fragment}", status_code=303)
+        full = case_context(canvas, scope, template, what.section)
+        full.update(context)
+        full["history"] = history
+        full["names"] = correction_service.history_names(
+            session, scope.family_id, history, self.lang
+        )
+        return render(self.request, page_name, full, status_code=status_code)
 
-
-def correct_page(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    what: Corrected[T],
-    item: T,
-    scope: FamilyScope,
-    *,
-    form: Mapping[str, Any] | None = None,
-    errors: Mapping[str, str] | None = None,
-    status_code: int = 200,
-) -> HTMLResponse:
-    """The page that corrects an item: the form as stored, or as typed."""
-    shown = dict(form or what.stored(session, item))
-    context = item_context(request, session, what, item)
-    context.update(what.context(request, session, item, shown))
-    context.update(
-        {
-            "action_url": _item_url(request, what, "correct", item),
-            "form": shown,
-            "errors": dict(errors or {}),
+    def item_context(self) -> dict[str, Any]:
+        """What every correction page says of its item: its words, whether it was entered in
+        error already, the version the form is drawn at, the way back to the list."""
+        field_name, value = correction_service.ERROR_FIELD[self.what.record_type]
+        target, anchor = self.what.list_url(self.request, self.session, self.item)
+        return {
+            "kind": self.what.kind,
+            "item_text": getattr(self.item, "text", ""),
+            "in_error": correction_service.plain(getattr(self.item, field_name)) == value,
+            "version": self.item.version,
+            "back_url": f"{target}#{anchor}",
         }
-    )
-    return page(request, session, actor, what, item, scope, what.page_name, context, status_code)
+
+    def correct_page(
+        self,
+        form: Mapping[str, Any] | None = None,
+        errors: Mapping[str, str] | None = None,
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        """The page that corrects the item: the form as stored, or as typed."""
+        shown = dict(form or self.what.stored(self.session, self.item))
+        context = self.item_context()
+        context.update(self.what.context(self.request, self.session, self.item, shown))
+        context.update(
+            {"action_url": self.url("correct"), "form": shown, "errors": dict(errors or {})}
+        )
+        return self.page(self.what.page_name, context, status_code)
+
+    def error_page(
+        self,
+        form: Mapping[str, Any] | None = None,
+        errors: Mapping[str, str] | None = None,
+        status_code: int = 200,
+    ) -> HTMLResponse:
+        """The page that asks before the item is marked entered in error."""
+        what = self.what
+        context = self.item_context()
+        referrals, actions = (
+            what.goes_with(self.request, self.session, self.item) if what.goes_with else ([], [])
+        )
+        context.update(
+            {
+                "action_url": self.url("error"),
+                "referrals": referrals,
+                "actions": actions,
+                "form": dict(form or {"reason": ""}),
+                "errors": dict(errors or {}),
+            }
+        )
+        return self.page("corrections/entered_in_error.html", context, status_code)
+
+    def save(
+        self,
+        data: dict[str, Any],
+        form: Mapping[str, Any],
+        version: str,
+        *,
+        messages: Mapping[str, str],
+        redraw: Callable[[Mapping[str, Any], Mapping[str, str], int], Response],
+        saved: str,
+        fix_errors: Callable[[dict[str, str]], None] | None = None,
+    ) -> Response:
+        """Sends ``data`` (what differs from the stored item), with the form's reason, to the
+        room's service inside a savepoint. Refused: the page drawn again with the form as
+        typed (409 when someone else changed the item meanwhile, 422 otherwise); saved: back
+        to the list, the confirmation as a code."""
+        what = self.what
+        if form["reason"].strip():
+            data["reason"] = form["reason"].strip()
+        _, errors = forms.submit(
+            self.session,
+            lambda: what.service(
+                self.session,
+                self.actor,
+                self.scope,
+                self.item,
+                what.schema.model_validate(data),
+                forms.expected_version(version),
+            ),
+            messages,
+            self.lang,
+        )
+        if errors:
+            if fix_errors is not None:
+                fix_errors(errors)
+            return redraw(form, errors, 409 if "version" in errors else 422)
+        target, anchor = what.list_url(self.request, self.session, self.item)
+        fragment = "entered-in-error" if saved == "entered_in_error" else anchor
+        return RedirectResponse(f"{target}?saved={saved}#{fragment}", status_code=303)
 
 
 def correct_form(
     request: Request, session: Session, actor: Actor, what: Corrected[Any], item_id: uuid.UUID
 ) -> HTMLResponse:
-    item, scope = what.load(session, actor, item_id)
-    return correct_page(request, session, actor, what, item, scope)
+    """The page that corrects an item, drawn as it is stored."""
+    return _Flow.open(request, session, actor, what, item_id).correct_page()
 
 
 def correct(
@@ -262,89 +257,27 @@ def correct(
     every field). ``nothing_changed``, when given, refuses a form that changes nothing before
     the service is asked; ``fix_errors`` may put the service's messages where the form shows
     them."""
-    item, scope = what.load(session, actor, item_id)
-
-    data = what.changes(session, item, form)
+    flow = _Flow.open(request, session, actor, what, item_id)
+    data = what.changes(session, flow.item, form)
     if nothing_changed is not None and not data:
-        message = translations(request_language(request)).gettext(nothing_changed)
-        return correct_page(
-            request,
-            session,
-            actor,
-            what,
-            item,
-            scope,
-            form=form,
-            errors={"form": message},
-            status_code=422,
-        )
-    return save(
-        request,
-        session,
-        actor,
-        what,
-        item,
-        scope,
-        data=data,
-        reason=form["reason"],
-        version=version,
+        message = translations(flow.lang).gettext(nothing_changed)
+        return flow.correct_page(form, {"form": message}, 422)
+    return flow.save(
+        data,
+        form,
+        version,
         messages=what.messages,
-        redraw=correct_page,
-        form=form,
+        redraw=flow.correct_page,
+        saved="corrected",
         fix_errors=fix_errors,
-    )
-
-
-# --- entered in error -------------------------------------------------------------------------
-
-
-def error_messages(what: Corrected[Any]) -> dict[str, str]:
-    field_name, _value = correction_service.ERROR_FIELD[what.record_type]
-    return {"reason": REASON_TOO_LONG, field_name: NO_LONGER, "version": ERROR_VERSION}
-
-
-def error_page(
-    request: Request,
-    session: Session,
-    actor: Actor,
-    what: Corrected[T],
-    item: T,
-    scope: FamilyScope,
-    *,
-    form: Mapping[str, Any] | None = None,
-    errors: Mapping[str, str] | None = None,
-    status_code: int = 200,
-) -> HTMLResponse:
-    """The page that asks before an item is marked entered in error."""
-    context = item_context(request, session, what, item)
-    referrals, actions = what.goes_with(request, session, item) if what.goes_with else ([], [])
-    context.update(
-        {
-            "action_url": _item_url(request, what, "error", item),
-            "referrals": referrals,
-            "actions": actions,
-            "form": dict(form or {"reason": ""}),
-            "errors": dict(errors or {}),
-        }
-    )
-    return page(
-        request,
-        session,
-        actor,
-        what,
-        item,
-        scope,
-        "corrections/entered_in_error.html",
-        context,
-        status_code,
     )
 
 
 def error_form(
     request: Request, session: Session, actor: Actor, what: Corrected[Any], item_id: uuid.UUID
 ) -> HTMLResponse:
-    item, scope = what.load(session, actor, item_id)
-    return error_page(request, session, actor, what, item, scope)
+    """The page that asks before an item is marked entered in error."""
+    return _Flow.open(request, session, actor, what, item_id).error_page()
 
 
 def mark_in_error(
@@ -358,21 +291,13 @@ def mark_in_error(
     version: str,
 ) -> Response:
     """Marks the item entered in error through its room's service, as the API's PATCH does."""
-    item, scope = what.load(session, actor, item_id)
+    flow = _Flow.open(request, session, actor, what, item_id)
     field_name, value = correction_service.ERROR_FIELD[what.record_type]
-
-    return save(
-        request,
-        session,
-        actor,
-        what,
-        item,
-        scope,
-        data={field_name: value},
-        reason=reason,
-        version=version,
-        messages=error_messages(what),
-        redraw=error_page,
-        form={"reason": reason},
+    return flow.save(
+        {field_name: value},
+        {"reason": reason},
+        version,
+        messages={"reason": REASON_TOO_LONG, field_name: NO_LONGER, "version": ERROR_VERSION},
+        redraw=flow.error_page,
         saved="entered_in_error",
     )

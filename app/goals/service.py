@@ -168,12 +168,10 @@ def update_goal(
     correction_service.record(
         session,
         actor,
-        record_type=CorrectedRecord.goal,
-        record_id=goal.id,
-        family_id=goal.family_id,
+        CorrectedRecord.goal,
+        goal,
+        changes,
         canvas_id=goal.canvas_id,
-        changes=changes,
-        record_version=goal.version,
         reason=reason,
     )
     purpose = "entered_in_error" if in_error else "correction" if changes else None

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.catalogue import service as catalogue_service
 from app.corrections import page_flow
+from app.corrections import service as correction_service
 from app.kit import forms
 from app.kit.forms import FormCode, FormCodes, FormText
 from app.kit.i18n import N_, request_language
@@ -103,7 +104,7 @@ def _goes_with(request: Request, session: Session, need: Need) -> tuple[list[str
             request_language(request),
         ).get(need.id, [])
     ]
-    return referrals, [a.text for a in need_corrections.lone_actions_of(session, need.id)]
+    return referrals, [a.text for a in correction_service.lone_actions_of(session, need.id)]
 
 
 NEED = page_flow.Corrected(

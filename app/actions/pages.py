@@ -34,7 +34,7 @@ from app.kit.templating import render
 from app.models import Action, Canvas
 from app.models.enums import ActionStatus, AuditAction, ResponsibleKind
 from app.needs import service as need_service
-from app.web.case import case_context
+from app.web.case import Asked, case_context
 from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -62,11 +62,8 @@ ACTION_MESSAGES = {
 
 
 def _actions_page(
-    request: Request,
-    session: Session,
-    actor: Actor,
+    asked: Asked,
     canvas: Canvas,
-    scope: FamilyScope,
     *,
     saved: str | None = None,
     form: Mapping[str, Any] | None = None,
@@ -75,6 +72,7 @@ def _actions_page(
     action_form: Mapping[uuid.UUID, Mapping[str, str]] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    request, session, actor, scope = asked
     lang = request_language(request)
     template = template_store.template_of(session, canvas)
     needs = need_service.needs_of(session, canvas.id)
@@ -136,7 +134,7 @@ def actions_page(
     saved: str | None = None,
 ) -> HTMLResponse:
     canvas, scope = canvas_scope(session, actor, canvas_id)
-    return _actions_page(request, session, actor, canvas, scope, saved=saved)
+    return _actions_page(Asked(request, session, actor, scope), canvas, saved=saved)
 
 
 @router.post("/canvases/{canvas_id}/actions", name="action_create")
@@ -198,7 +196,7 @@ def create_action(
             field = "responsible.unit_id" if kind == "unit" else "responsible.kind"
             errors.setdefault(field, translations(lang).gettext(ACTION_MESSAGES[field]))
         return _actions_page(
-            request, session, actor, canvas, scope, form=form, errors=errors, status_code=422
+            Asked(request, session, actor, scope), canvas, form=form, errors=errors, status_code=422
         )
     target = request.app.url_path_for("actions_page", canvas_id=canvas.id)
     return RedirectResponse(f"{target}?saved=action", status_code=303)
@@ -223,11 +221,8 @@ def change_action_status(
     if errors:
         canvas, scope = canvas_scope(session, actor, canvas_id)
         return _actions_page(
-            request,
-            session,
-            actor,
+            Asked(request, session, actor, scope),
             canvas,
-            scope,
             action_errors={action_id: errors},
             action_form={action_id: form},
             status_code=422,

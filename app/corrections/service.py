@@ -34,9 +34,8 @@ from app.models import (
     Service,
     Unit,
     User,
-    action_goal,
-    action_need,
 )
+from app.models.action import action_goal, action_need
 from app.models.enums import (
     ActionStatus,
     AuditAction,

@@ -39,6 +39,7 @@ from app.models.enums import (
 from app.plans import document as plan_doc
 from app.plans import service as plan_service
 from app.plans.schemas import FamilyApproval, PlanClose, PlanOut
+from app.web.case import Asked
 from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -192,17 +193,15 @@ def _action_changes(
 
 
 def _plan_page(
-    request: Request,
-    session: Session,
-    actor: Actor,
+    asked: Asked,
     plan: Plan,
-    scope: FamilyScope,
     *,
     saved: str | None = None,
     approval_form: dict[str, str] | None = None,
     approval_errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    request, session, actor, scope = asked
     out = plan_service.read_plan(session, actor, scope, plan)
     # The page around the plan speaks the user's language; the plan itself the family's.
     lang = request_language(request)
@@ -246,7 +245,7 @@ def plan_page(
     saved: str | None = None,
 ) -> HTMLResponse:
     plan, scope = plan_service.plan_in_scope(session, actor, plan_id)
-    return _plan_page(request, session, actor, plan, scope, saved=saved)
+    return _plan_page(Asked(request, session, actor, scope), plan, saved=saved)
 
 
 # --- the family's approval and closing ------------------------------------------------------
@@ -276,11 +275,8 @@ def family_approval(
     )
     if approved is None:
         return _plan_page(
-            request,
-            session,
-            actor,
+            Asked(request, session, actor, scope),
             plan,
-            scope,
             approval_form=data,
             approval_errors=errors,
             status_code=422,
@@ -295,16 +291,14 @@ CLOSE_MESSAGES = {
 
 
 def _close_page(
-    request: Request,
-    session: Session,
-    actor: Actor,
+    asked: Asked,
     plan: Plan,
-    scope: FamilyScope,
     *,
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    request, session, actor, scope = asked
     scope.require_edit()
     out = plan_service.read_plan(session, actor, scope, plan)
     return render(
@@ -327,7 +321,7 @@ def close_form(
     request: Request, plan_id: uuid.UUID, actor: PageActor, session: SessionDep
 ) -> HTMLResponse:
     plan, scope = plan_service.plan_in_scope(session, actor, plan_id)
-    return _close_page(request, session, actor, plan, scope)
+    return _close_page(Asked(request, session, actor, scope), plan)
 
 
 @router.post("/plans/{plan_id}/close", name="plan_close")
@@ -352,7 +346,7 @@ def close(
     if closed is None:
         form = {"outcome": outcome, "note": note}
         return _close_page(
-            request, session, actor, plan, scope, form=form, errors=errors, status_code=422
+            Asked(request, session, actor, scope), plan, form=form, errors=errors, status_code=422
         )
     return RedirectResponse(f"/plans/{plan_id}?saved=closed", status_code=303)
 

@@ -4,14 +4,29 @@ template, whether the asker may change things, and which part of the conversatio
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from app.access.actor import Actor
 from app.access.policy import can_edit_case
 from app.access.scope import FamilyScope
 from app.models import Canvas
 
 if TYPE_CHECKING:
     from app.catalogue.template_schema import CanvasTemplateDef
+
+
+class Asked(NamedTuple):
+    """Who asks for a page about one family, in which request and transaction, and what they
+    may do there (``FamilyScope``): what a page's drawing function takes beside the record it
+    draws (the canvas, the plan)."""
+
+    request: Request
+    session: Session
+    actor: Actor
+    scope: FamilyScope
 
 
 def case_context(

@@ -34,7 +34,7 @@ from app.kit.templating import render
 from app.models import Action, Canvas
 from app.models.enums import ActionStatus, AuditAction, ResponsibleKind
 from app.needs import service as need_service
-from app.web.case import Asked, case_context
+from app.web.case import Asked, add_tab_page, case_context
 from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -125,16 +125,7 @@ def _actions_page(
     return render(request, "actions/actions.html", context, status_code=status_code)
 
 
-@router.get("/canvases/{canvas_id}/actions", name="actions_page")
-def actions_page(
-    request: Request,
-    actor: PageActor,
-    session: SessionDep,
-    canvas_id: uuid.UUID,
-    saved: str | None = None,
-) -> HTMLResponse:
-    canvas, scope = canvas_scope(session, actor, canvas_id)
-    return _actions_page(Asked(request, session, actor, scope), canvas, saved=saved)
+add_tab_page(router, "actions", _actions_page)
 
 
 @router.post("/canvases/{canvas_id}/actions", name="action_create")

@@ -28,7 +28,7 @@ from app.kit.i18n import N_, request_language
 from app.kit.templating import render
 from app.models import Canvas, Goal
 from app.models.enums import AuditAction, GoalAchievement, GoalHorizon, GoalLifecycle
-from app.web.case import Asked, case_context
+from app.web.case import Asked, add_tab_page, case_context
 from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -122,16 +122,7 @@ def _goals_page(
     return render(request, "goals/goals.html", context, status_code=status_code)
 
 
-@router.get("/canvases/{canvas_id}/goals", name="goals_page")
-def goals_page(
-    request: Request,
-    actor: PageActor,
-    session: SessionDep,
-    canvas_id: uuid.UUID,
-    saved: str | None = None,
-) -> HTMLResponse:
-    canvas, scope = canvas_scope(session, actor, canvas_id)
-    return _goals_page(Asked(request, session, actor, scope), canvas, saved=saved)
+add_tab_page(router, "goals", _goals_page)
 
 
 @router.post("/canvases/{canvas_id}/goals", name="goal_create")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from fastapi import APIRouter, Request
@@ -236,16 +236,32 @@ def _plan_page(
 PLAN_SAVED = frozenset({"family_approval", "closed"})
 
 
-@router.get("/plans/{plan_id}", name="plan_page")
-def plan_page(
-    request: Request,
-    plan_id: uuid.UUID,
-    actor: PageActor,
-    session: SessionDep,
-    saved: str | None = None,
-) -> HTMLResponse:
-    plan, scope = plan_service.plan_in_scope(session, actor, plan_id)
-    return _plan_page(Asked(request, session, actor, scope), plan, saved=saved)
+class DrawPlanPage(Protocol):
+    """Draws a page about one plan."""
+
+    def __call__(self, asked: Asked, plan: Plan, *, saved: str | None = None) -> HTMLResponse: ...
+
+
+def add_plan_page(router: APIRouter, path: str, name: str, draw: DrawPlanPage) -> None:
+    """The GET of a page about one plan (``path`` has ``{plan_id}``): the plan in the asker's
+    view of its family, drawn with the confirmation code a redirect left in ``saved``. The
+    plan's own page, and its review (app/reviews)."""
+
+    def plan_page(
+        request: Request,
+        plan_id: uuid.UUID,
+        actor: PageActor,
+        session: SessionDep,
+        saved: str | None = None,
+    ) -> HTMLResponse:
+        plan, scope = plan_service.plan_in_scope(session, actor, plan_id)
+        return draw(Asked(request, session, actor, scope), plan, saved=saved)
+
+    plan_page.__name__ = plan_page.__qualname__ = name
+    router.add_api_route(path, plan_page, methods=["GET"], name=name)
+
+
+add_plan_page(router, "/plans/{plan_id}", "plan_page", _plan_page)
 
 
 # --- the family's approval and closing ------------------------------------------------------

@@ -30,6 +30,7 @@ from app.models.enums import ActionStatus, PlanStatus, ReferralOutcome, Referral
 from app.needs import pages as need_pages
 from app.needs import service as need_service
 from app.plans import document as plan_doc
+from app.plans import pages as plan_pages
 from app.plans import service as plan_service
 from app.reviews import service as review_service
 from app.reviews.schemas import PLAN_NUMBER_MAX, ReviewDecision
@@ -152,16 +153,7 @@ def _review_page(
     return render(request, "reviews/review.html", context, status_code=status_code)
 
 
-@router.get("/plans/{plan_id}/review", name="plan_review")
-def review_page(
-    request: Request,
-    plan_id: uuid.UUID,
-    actor: PageActor,
-    session: SessionDep,
-    saved: str | None = None,
-) -> HTMLResponse:
-    plan, scope = plan_service.plan_in_scope(session, actor, plan_id)
-    return _review_page(Asked(request, session, actor, scope), plan, saved=saved)
+plan_pages.add_plan_page(router, "/plans/{plan_id}/review", "plan_review", _review_page)
 
 
 @router.post("/plans/{plan_id}/reviews", name="plan_review_decide")

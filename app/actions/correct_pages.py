@@ -17,15 +17,16 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
+from app.actions import form as action_fields
 from app.actions import service as action_service
 from app.actions.schemas import ActionPatch
 from app.corrections import page_flow
 from app.goals import service as goal_service
 from app.kit import forms
 from app.kit.forms import FormCode, FormCodes, FormText
-from app.kit.i18n import N_, request_language, translations
+from app.kit.i18n import N_, request_language
 from app.models import Action
-from app.models.enums import CorrectedRecord, ResponsibleKind
+from app.models.enums import CorrectedRecord
 from app.needs import service as need_service
 from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
@@ -33,15 +34,7 @@ router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
 NOTHING_CHANGED = N_("Change at least one thing, or go back.")
 ACTION_CORRECT_MESSAGES = {
-    "text": N_("Write what will be done."),
-    "responsible": N_("Say who is responsible: the family or a service."),
-    "responsible.kind": N_("Say who is responsible: the family or a service."),
-    "responsible.unit_id": N_("Choose the service that is responsible."),
-    "responsible.member": N_("Write the family member's name, at most 200 characters."),
-    "responsible.user_id": N_("Choose a person who works in the chosen service, or nobody."),
-    "due": N_("Give the date as year-month-day, for example 2026-12-31."),
-    "need_ids": N_("Choose only needs of this canvas."),
-    "goal_ids": N_("Choose only goals of this canvas."),
+    **action_fields.FIELD_MESSAGES,
     "reason": page_flow.REASON_TOO_LONG,
     "form": NOTHING_CHANGED,
     "version": N_(
@@ -66,18 +59,6 @@ def _action_form(session: Session, action: Action) -> dict[str, Any]:
     }
 
 
-def _responsible(kind: str, member: str, unit_id: str, user_id: str) -> dict[str, Any]:
-    """Who is responsible, as the form says it, in the schema's shape."""
-    responsible: dict[str, Any] = {"kind": kind or None}
-    if kind == ResponsibleKind.unit.value:
-        responsible["unit_id"] = forms.parse_id(unit_id) if unit_id else None
-        if user_id:
-            responsible["user_id"] = forms.parse_id(user_id)
-    elif member.strip():
-        responsible["member"] = member.strip()
-    return responsible
-
-
 def _context(
     _request: Request, session: Session, action: Action, _form: Mapping[str, Any]
 ) -> dict[str, Any]:
@@ -88,11 +69,7 @@ def _context(
         "needs": need_service.needs_of(session, action.canvas_id),
         "goals": goal_service.goals_of(session, action.canvas_id),
         "units": units,
-        "members_by_unit": [
-            (unit, [user for unit_id, user in members if unit_id == unit.id])
-            for unit in units
-            if any(unit_id == unit.id for unit_id, _ in members)
-        ],
+        "members_by_unit": action_fields.members_by_unit(units, members),
     }
 
 
@@ -102,8 +79,10 @@ def _changes(session: Session, action: Action, form: Mapping[str, Any]) -> dict[
     data: dict[str, Any] = {}
     if form["text"].strip() != action.text:
         data["text"] = form["text"].strip()
-    responsible = _responsible(form["kind"], form["member"], form["unit_id"], form["user_id"])
-    if responsible != _responsible(
+    responsible = action_fields.responsible(
+        form["kind"], form["member"], form["unit_id"], form["user_id"]
+    )
+    if responsible != action_fields.responsible(
         stored["kind"], stored["member"], stored["unit_id"], stored["user_id"]
     ):
         data["responsible"] = responsible
@@ -167,13 +146,6 @@ def correct_action(
         "reason": reason,
     }
 
-    def responsible_where_shown(errors: dict[str, str]) -> None:
-        if "responsible" in errors:  # the schema's own check: a unit is responsible, but which?
-            del errors["responsible"]
-            field = "responsible.unit_id" if kind == "unit" else "responsible.kind"
-            lang = request_language(request)
-            errors.setdefault(field, translations(lang).gettext(ACTION_CORRECT_MESSAGES[field]))
-
     return page_flow.correct(
         request,
         session,
@@ -183,7 +155,9 @@ def correct_action(
         form=form,
         version=version,
         nothing_changed=NOTHING_CHANGED,
-        fix_errors=responsible_where_shown,
+        fix_errors=lambda errors: action_fields.responsible_where_shown(
+            errors, kind, request_language(request)
+        ),
     )
 
 

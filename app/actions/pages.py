@@ -20,6 +20,7 @@ from app.access.policy import Reach
 from app.access.scope import FamilyScope, canvas_scope, record_scope
 from app.accounts import service as account_service
 from app.actions import correct_pages
+from app.actions import form as action_fields
 from app.actions import service as action_service
 from app.actions.schemas import ActionCreate, ActionStatusForm
 from app.audit import service as audit
@@ -29,10 +30,10 @@ from app.corrections import service as correction_service
 from app.goals import service as goal_service
 from app.kit import forms
 from app.kit.forms import FormCode, FormCodes, FormText
-from app.kit.i18n import N_, local_today, request_language, translations
+from app.kit.i18n import N_, local_today, request_language
 from app.kit.templating import render
 from app.models import Action, Canvas
-from app.models.enums import ActionStatus, AuditAction, ResponsibleKind
+from app.models.enums import ActionStatus, AuditAction
 from app.needs import service as need_service
 from app.web.case import Asked, add_tab_page, case_context
 from app.web.deps import PageActor, SessionDep, TransactionalRoute
@@ -48,15 +49,7 @@ ACTION_STATUS_MESSAGES = {
     "version": N_("Someone else changed this action just now. Look at it again and retry."),
 }
 ACTION_MESSAGES = {
-    "text": N_("Write what will be done."),
-    "responsible": N_("Say who is responsible: the family or a service."),
-    "responsible.kind": N_("Say who is responsible: the family or a service."),
-    "responsible.unit_id": N_("Choose the service that is responsible."),
-    "responsible.member": N_("Write the family member's name, at most 200 characters."),
-    "responsible.user_id": N_("Choose a person who works in the chosen service, or nobody."),
-    "due": N_("Give the date as year-month-day, for example 2026-12-31."),
-    "need_ids": N_("Choose only needs of this canvas."),
-    "goal_ids": N_("Choose only goals of this canvas."),
+    **action_fields.FIELD_MESSAGES,
     "referral_id": N_("Choose only referrals of this canvas."),
 }
 
@@ -100,11 +93,7 @@ def _actions_page(
             },
             "units": units,
             "unit_names": unit_names,
-            "members_by_unit": [
-                (unit, [user for unit_id, user in members if unit_id == unit.id])
-                for unit in units
-                if any(unit_id == unit.id for unit_id, _ in members)
-            ],
+            "members_by_unit": action_fields.members_by_unit(units, members),
             "member_names": {user.id: user.display_name for _, user in members},
             # The lead side sees what was entered in error apart, folded.
             "erroneous_actions": [a for a in every_action if a not in actions],
@@ -157,16 +146,9 @@ def create_action(
         "goal_ids": goal_ids,
         "referral_id": referral_id,
     }
-    responsible: dict[str, Any] = {"kind": kind or None}
-    if kind == ResponsibleKind.unit.value:
-        responsible["unit_id"] = forms.parse_id(unit_id) if unit_id else None
-        if user_id:
-            responsible["user_id"] = forms.parse_id(user_id)
-    elif member.strip():
-        responsible["member"] = member.strip()
     data = {
         "text": text.strip(),
-        "responsible": responsible,
+        "responsible": action_fields.responsible(kind, member, unit_id, user_id),
         "due": due or None,
         "need_ids": [forms.parse_id(n) for n in need_ids],
         "goal_ids": [forms.parse_id(g) for g in goal_ids],
@@ -182,10 +164,7 @@ def create_action(
         lang,
     )
     if action is None:
-        if "responsible" in errors:  # the schema's own check: a unit is responsible, but which?
-            del errors["responsible"]
-            field = "responsible.unit_id" if kind == "unit" else "responsible.kind"
-            errors.setdefault(field, translations(lang).gettext(ACTION_MESSAGES[field]))
+        action_fields.responsible_where_shown(errors, kind, lang)
         return _actions_page(
             Asked(request, session, actor, scope), canvas, form=form, errors=errors, status_code=422
         )

@@ -151,6 +151,31 @@ def lone_actions_of(session: Session, need_id: uuid.UUID) -> list[Action]:
     )
 
 
+def keep(
+    session: Session,
+    actor: Actor,
+    record_type: CorrectedRecord,
+    item: Recorded,
+    changes: list[dict[str, Any]],
+    *,
+    canvas_id: uuid.UUID,
+    reason: str | None,
+    purpose: str | None,
+) -> None:
+    """A change of an item by the lead side: its correction kept in the item's history (none
+    when nothing changed), and the change on the audit trail with its ``purpose``."""
+    record(session, actor, record_type, item, changes, canvas_id=canvas_id, reason=reason)
+    audit.record(
+        session,
+        actor,
+        AuditAction.update,
+        record_type.value,
+        item.id,
+        family_id=item.family_id,
+        purpose=purpose,
+    )
+
+
 def mark_action_in_error(
     session: Session, actor: Actor, action: Action, reason: str | None
 ) -> None:
@@ -175,7 +200,7 @@ def mark_action_in_error(
     action.cancel_reason = reason
     action.updated_at = utcnow()
     session.flush()
-    record(
+    keep(
         session,
         actor,
         CorrectedRecord.action,
@@ -183,14 +208,6 @@ def mark_action_in_error(
         [{"field": "status", "before": previous.value, "after": action.status.value}],
         canvas_id=action.canvas_id,
         reason=reason,
-    )
-    audit.record(
-        session,
-        actor,
-        AuditAction.update,
-        "action",
-        action.id,
-        family_id=action.family_id,
         purpose="entered_in_error",
     )
 

@@ -165,7 +165,8 @@ def update_goal(
         changes = [
             {"field": "lifecycle_status", "before": previous.value, "after": lifecycle.value}
         ]
-    correction_service.record(
+    purpose = "entered_in_error" if in_error else "correction" if changes else None
+    correction_service.keep(
         session,
         actor,
         CorrectedRecord.goal,
@@ -173,15 +174,6 @@ def update_goal(
         changes,
         canvas_id=goal.canvas_id,
         reason=reason,
-    )
-    purpose = "entered_in_error" if in_error else "correction" if changes else None
-    audit.record(
-        session,
-        actor,
-        AuditAction.update,
-        "goal",
-        goal.id,
-        family_id=goal.family_id,
         purpose=purpose,
     )
     return goal

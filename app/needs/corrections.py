@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
 from app.access.scope import FamilyScope
-from app.audit import service as audit
 from app.catalogue import template_store
 from app.corrections import service as correction_service
 from app.db import utcnow
@@ -33,7 +32,6 @@ from app.models import (
     Service,
 )
 from app.models.enums import (
-    AuditAction,
     CorrectedRecord,
     NeedStatus,
     ReferralOutcome,
@@ -115,7 +113,7 @@ def correct_need(
     # The version_id_col makes this flush an UPDATE ... WHERE version = <the one read>: a save
     # racing ours between the check above and here fails with StaleDataError (412), not lost.
     session.flush()
-    correction_service.record(
+    correction_service.keep(
         session,
         actor,
         CorrectedRecord.need,
@@ -123,14 +121,6 @@ def correct_need(
         changes,
         canvas_id=need.canvas_id,
         reason=reason,
-    )
-    audit.record(
-        session,
-        actor,
-        AuditAction.update,
-        "need",
-        need.id,
-        family_id=need.family_id,
         purpose="correction",
     )
     return need
@@ -156,7 +146,7 @@ def mark_need_in_error(session: Session, actor: Actor, need: Need, reason: str |
     previous = need.status
     need.status = NeedStatus.entered_in_error
     session.flush()
-    correction_service.record(
+    correction_service.keep(
         session,
         actor,
         CorrectedRecord.need,
@@ -164,14 +154,6 @@ def mark_need_in_error(session: Session, actor: Actor, need: Need, reason: str |
         [{"field": "status", "before": previous.value, "after": need.status.value}],
         canvas_id=need.canvas_id,
         reason=reason,
-    )
-    audit.record(
-        session,
-        actor,
-        AuditAction.update,
-        "need",
-        need.id,
-        family_id=need.family_id,
         purpose="entered_in_error",
     )
     follows = reason or "The need was entered in error."
@@ -254,7 +236,7 @@ def correct_referral(
         return referral
     referral.updated_at = utcnow()
     session.flush()
-    correction_service.record(
+    correction_service.keep(
         session,
         actor,
         CorrectedRecord.referral,
@@ -262,14 +244,6 @@ def correct_referral(
         changes,
         canvas_id=need.canvas_id,
         reason=(data.reason or "").strip() or None,
-    )
-    audit.record(
-        session,
-        actor,
-        AuditAction.update,
-        "referral",
-        referral.id,
-        family_id=referral.family_id,
         purpose="correction",
     )
     return referral

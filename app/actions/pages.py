@@ -20,6 +20,7 @@ from app.access.policy import Reach
 from app.access.scope import FamilyScope, canvas_scope, record_scope
 from app.accounts import service as account_service
 from app.actions import correct_pages
+from app.actions import form as action_fields
 from app.actions import service as action_service
 from app.actions.schemas import ActionCreate, ActionStatusForm
 from app.audit import service as audit
@@ -29,12 +30,12 @@ from app.corrections import service as correction_service
 from app.goals import service as goal_service
 from app.kit import forms
 from app.kit.forms import FormCode, FormCodes, FormText
-from app.kit.i18n import N_, local_today, request_language, translations
+from app.kit.i18n import N_, local_today, request_language
 from app.kit.templating import render
 from app.models import Action, Canvas
-from app.models.enums import ActionStatus, AuditAction, ResponsibleKind
+from app.models.enums import ActionStatus, AuditAction
 from app.needs import service as need_service
-from app.web.case import case_context
+from app.web.case import Asked, add_tab_page, case_context
 from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -48,25 +49,14 @@ ACTION_STATUS_MESSAGES = {
     "version": N_("Someone else changed this action just now. Look at it again and retry."),
 }
 ACTION_MESSAGES = {
-    "text": N_("Write what will be done."),
-    "responsible": N_("Say who is responsible: the family or a service."),
-    "responsible.kind": N_("Say who is responsible: the family or a service."),
-    "responsible.unit_id": N_("Choose the service that is responsible."),
-    "responsible.member": N_("Write the family member's name, at most 200 characters."),
-    "responsible.user_id": N_("Choose a person who works in the chosen service, or nobody."),
-    "due": N_("Give the date as year-month-day, for example 2026-12-31."),
-    "need_ids": N_("Choose only needs of this canvas."),
-    "goal_ids": N_("Choose only goals of this canvas."),
+    **action_fields.FIELD_MESSAGES,
     "referral_id": N_("Choose only referrals of this canvas."),
 }
 
 
 def _actions_page(
-    request: Request,
-    session: Session,
-    actor: Actor,
+    asked: Asked,
     canvas: Canvas,
-    scope: FamilyScope,
     *,
     saved: str | None = None,
     form: Mapping[str, Any] | None = None,
@@ -75,6 +65,7 @@ def _actions_page(
     action_form: Mapping[uuid.UUID, Mapping[str, str]] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    request, session, actor, scope = asked
     lang = request_language(request)
     template = template_store.template_of(session, canvas)
     needs = need_service.needs_of(session, canvas.id)
@@ -102,11 +93,7 @@ def _actions_page(
             },
             "units": units,
             "unit_names": unit_names,
-            "members_by_unit": [
-                (unit, [user for unit_id, user in members if unit_id == unit.id])
-                for unit in units
-                if any(unit_id == unit.id for unit_id, _ in members)
-            ],
+            "members_by_unit": action_fields.members_by_unit(units, members),
             "member_names": {user.id: user.display_name for _, user in members},
             # The lead side sees what was entered in error apart, folded.
             "erroneous_actions": [a for a in every_action if a not in actions],
@@ -127,16 +114,7 @@ def _actions_page(
     return render(request, "actions/actions.html", context, status_code=status_code)
 
 
-@router.get("/canvases/{canvas_id}/actions", name="actions_page")
-def actions_page(
-    request: Request,
-    actor: PageActor,
-    session: SessionDep,
-    canvas_id: uuid.UUID,
-    saved: str | None = None,
-) -> HTMLResponse:
-    canvas, scope = canvas_scope(session, actor, canvas_id)
-    return _actions_page(request, session, actor, canvas, scope, saved=saved)
+add_tab_page(router, "actions", _actions_page)
 
 
 @router.post("/canvases/{canvas_id}/actions", name="action_create")
@@ -168,16 +146,9 @@ def create_action(
         "goal_ids": goal_ids,
         "referral_id": referral_id,
     }
-    responsible: dict[str, Any] = {"kind": kind or None}
-    if kind == ResponsibleKind.unit.value:
-        responsible["unit_id"] = forms.parse_id(unit_id) if unit_id else None
-        if user_id:
-            responsible["user_id"] = forms.parse_id(user_id)
-    elif member.strip():
-        responsible["member"] = member.strip()
     data = {
         "text": text.strip(),
-        "responsible": responsible,
+        "responsible": action_fields.responsible(kind, member, unit_id, user_id),
         "due": due or None,
         "need_ids": [forms.parse_id(n) for n in need_ids],
         "goal_ids": [forms.parse_id(g) for g in goal_ids],
@@ -193,12 +164,9 @@ def create_action(
         lang,
     )
     if action is None:
-        if "responsible" in errors:  # the schema's own check: a unit is responsible, but which?
-            del errors["responsible"]
-            field = "responsible.unit_id" if kind == "unit" else "responsible.kind"
-            errors.setdefault(field, translations(lang).gettext(ACTION_MESSAGES[field]))
+        action_fields.responsible_where_shown(errors, kind, lang)
         return _actions_page(
-            request, session, actor, canvas, scope, form=form, errors=errors, status_code=422
+            Asked(request, session, actor, scope), canvas, form=form, errors=errors, status_code=422
         )
     target = request.app.url_path_for("actions_page", canvas_id=canvas.id)
     return RedirectResponse(f"{target}?saved=action", status_code=303)
@@ -223,11 +191,8 @@ def change_action_status(
     if errors:
         canvas, scope = canvas_scope(session, actor, canvas_id)
         return _actions_page(
-            request,
-            session,
-            actor,
+            Asked(request, session, actor, scope),
             canvas,
-            scope,
             action_errors={action_id: errors},
             action_form={action_id: form},
             status_code=422,

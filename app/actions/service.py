@@ -375,12 +375,10 @@ def update_action(
         correction_service.record(
             session,
             actor,
-            record_type=CorrectedRecord.action,
-            record_id=action.id,
-            family_id=action.family_id,
+            CorrectedRecord.action,
+            action,
+            correction_service.changes_between(before, after),
             canvas_id=action.canvas_id,
-            changes=correction_service.changes_between(before, after),
-            record_version=action.version,
             # A reason given with a status change is the status change's.
             reason=None if status_changed else reason,
         )

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
-from app.access.scope import FamilyScope, canvas_scope
+from app.access.scope import canvas_scope
 from app.canvases import edits
 from app.canvases import service as canvas_service
 from app.canvases.schemas import CanvasOut, CanvasPatch, ParticipantRole, ParticipantsForm
@@ -23,7 +23,7 @@ from app.kit.i18n import long_date, request_language
 from app.kit.templating import render
 from app.models import Canvas
 from app.models.enums import UnitLevel
-from app.web.case import case_context
+from app.web.case import Asked, case_context
 from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -62,18 +62,16 @@ def canvas_page(
     return render(
         request,
         "canvases/canvas.html",
-        _canvas_context(request, session, actor, canvas, scope, saved),
+        _canvas_context(Asked(request, session, actor, scope), canvas, saved),
     )
 
 
 def _canvas_context(
-    request: Request,
-    session: Session,
-    actor: Actor,
+    asked: Asked,
     canvas: Canvas,
-    scope: FamilyScope,
     saved: str | None = None,
 ) -> dict[str, Any]:
+    request, session, actor, scope = asked
     lang = request_language(request)
     doc = canvas_service.read_canvas(session, actor, canvas)
     template = template_store.template_of(session, canvas)
@@ -157,7 +155,7 @@ def _rerender_section(
     status_code: int,
 ) -> HTMLResponse:
     canvas, scope = canvas_scope(session, actor, canvas_id)
-    context = _canvas_context(request, session, actor, canvas, scope)
+    context = _canvas_context(Asked(request, session, actor, scope), canvas)
     context.update(updates)
     return render(request, "canvases/canvas.html", context, status_code=status_code)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +35,7 @@ from app.models import (
     Unit,
     User,
 )
+from app.models.action import action_goal, action_need
 from app.models.enums import (
     ActionStatus,
     AuditAction,
@@ -80,35 +81,99 @@ def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> list
     return changes
 
 
+class Recorded(Protocol):
+    """A need, goal, action or referral, as a correction names it."""
+
+    id: uuid.UUID
+    family_id: uuid.UUID
+    version: int
+
+
 def record(
     session: Session,
     actor: Actor,
-    *,
     record_type: CorrectedRecord,
-    record_id: uuid.UUID,
-    family_id: uuid.UUID,
-    canvas_id: uuid.UUID,
+    item: Recorded,
     changes: list[dict[str, Any]],
-    record_version: int,
+    *,
+    canvas_id: uuid.UUID,
     reason: str | None = None,
     unit_id: uuid.UUID | None = None,
 ) -> Correction | None:
-    """Keeps one correction of an item; none when nothing changed."""
+    """Keeps one correction of an item, at the version it has now; none when nothing
+    changed."""
     if not changes:
         return None
     correction = Correction(
-        family_id=family_id,
+        family_id=item.family_id,
         canvas_id=canvas_id,
         record_type=record_type,
-        record_id=record_id,
+        record_id=item.id,
         changes=changes,
         reason=reason,
-        record_version=record_version,
+        record_version=item.version,
         user_id=actor.user_id,
         unit_id=actor.acting_unit_in(unit_id),
     )
     session.add(correction)
     return correction
+
+
+OPEN_ACTION = (ActionStatus.planned, ActionStatus.in_progress)
+
+
+def lone_actions_of(session: Session, need_id: uuid.UUID) -> list[Action]:
+    """The open actions that serve this need and no other standing need or goal: with the need
+    entered in error, they would stand in the plan for nothing, so they go with it
+    (``mark_action_in_error``)."""
+    linked = select(action_need.c.action_id).where(action_need.c.need_id == need_id)
+    other_need = (
+        select(action_need.c.action_id)
+        .join(Need, Need.id == action_need.c.need_id)
+        .where(action_need.c.need_id != need_id, Need.status == NeedStatus.active)
+    )
+    other_goal = (
+        select(action_goal.c.action_id)
+        .join(Goal, Goal.id == action_goal.c.goal_id)
+        .where(Goal.lifecycle_status != GoalLifecycle.entered_in_error)
+    )
+    return list(
+        session.scalars(
+            select(Action)
+            .where(
+                Action.id.in_(linked),
+                Action.id.not_in(other_need),
+                Action.id.not_in(other_goal),
+                Action.status.in_(OPEN_ACTION),
+            )
+            .order_by(Action.created_at, Action.id)
+        )
+    )
+
+
+def keep(
+    session: Session,
+    actor: Actor,
+    record_type: CorrectedRecord,
+    item: Recorded,
+    changes: list[dict[str, Any]],
+    *,
+    canvas_id: uuid.UUID,
+    reason: str | None,
+    purpose: str | None,
+) -> None:
+    """A change of an item by the lead side: its correction kept in the item's history (none
+    when nothing changed), and the change on the audit trail with its ``purpose``."""
+    record(session, actor, record_type, item, changes, canvas_id=canvas_id, reason=reason)
+    audit.record(
+        session,
+        actor,
+        AuditAction.update,
+        record_type.value,
+        item.id,
+        family_id=item.family_id,
+        purpose=purpose,
+    )
 
 
 def mark_action_in_error(
@@ -135,24 +200,14 @@ def mark_action_in_error(
     action.cancel_reason = reason
     action.updated_at = utcnow()
     session.flush()
-    record(
+    keep(
         session,
         actor,
-        record_type=CorrectedRecord.action,
-        record_id=action.id,
-        family_id=action.family_id,
+        CorrectedRecord.action,
+        action,
+        [{"field": "status", "before": previous.value, "after": action.status.value}],
         canvas_id=action.canvas_id,
-        changes=[{"field": "status", "before": previous.value, "after": action.status.value}],
-        record_version=action.version,
         reason=reason,
-    )
-    audit.record(
-        session,
-        actor,
-        AuditAction.update,
-        "action",
-        action.id,
-        family_id=action.family_id,
         purpose="entered_in_error",
     )
 

@@ -13,11 +13,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
-from app.access.actor import Actor
 from app.access.policy import Reach
-from app.access.scope import FamilyScope, canvas_scope, record_scope
+from app.access.scope import canvas_scope, record_scope
 from app.audit import service as audit
 from app.catalogue import template_store
 from app.corrections import service as correction_service
@@ -30,7 +28,7 @@ from app.kit.i18n import N_, request_language
 from app.kit.templating import render
 from app.models import Canvas, Goal
 from app.models.enums import AuditAction, GoalAchievement, GoalHorizon, GoalLifecycle
-from app.web.case import case_context
+from app.web.case import Asked, add_tab_page, case_context
 from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -77,11 +75,8 @@ GOAL_ACHIEVEMENTS = (
 
 
 def _goals_page(
-    request: Request,
-    session: Session,
-    actor: Actor,
+    asked: Asked,
     canvas: Canvas,
-    scope: FamilyScope,
     *,
     saved: str | None = None,
     form: Mapping[str, Any] | None = None,
@@ -90,6 +85,7 @@ def _goals_page(
     goal_form: Mapping[uuid.UUID, Mapping[str, str]] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    request, session, actor, scope = asked
     template = template_store.template_of(session, canvas)
     every_goal = goal_service.goals_of(session, canvas.id, include_erroneous=True)
     goals = [g for g in every_goal if g.lifecycle_status is not GoalLifecycle.entered_in_error]
@@ -126,16 +122,7 @@ def _goals_page(
     return render(request, "goals/goals.html", context, status_code=status_code)
 
 
-@router.get("/canvases/{canvas_id}/goals", name="goals_page")
-def goals_page(
-    request: Request,
-    actor: PageActor,
-    session: SessionDep,
-    canvas_id: uuid.UUID,
-    saved: str | None = None,
-) -> HTMLResponse:
-    canvas, scope = canvas_scope(session, actor, canvas_id)
-    return _goals_page(request, session, actor, canvas, scope, saved=saved)
+add_tab_page(router, "goals", _goals_page)
 
 
 @router.post("/canvases/{canvas_id}/goals", name="goal_create")
@@ -168,7 +155,7 @@ def create_goal(
     )
     if goal is None:
         return _goals_page(
-            request, session, actor, canvas, scope, form=form, errors=errors, status_code=422
+            Asked(request, session, actor, scope), canvas, form=form, errors=errors, status_code=422
         )
     target = request.app.url_path_for("goals_page", canvas_id=canvas.id)
     return RedirectResponse(f"{target}?saved=goal", status_code=303)
@@ -214,11 +201,8 @@ def record_goal_progress(
         # lead decide on what is there; otherwise their choices stay in the form (422).
         stale = "version" in errors
         return _goals_page(
-            request,
-            session,
-            actor,
+            Asked(request, session, actor, scope),
             canvas,
-            scope,
             goal_errors={goal_id: errors},
             goal_form={} if stale else {goal_id: form},
             status_code=409 if stale else 422,

@@ -165,25 +165,15 @@ def update_goal(
         changes = [
             {"field": "lifecycle_status", "before": previous.value, "after": lifecycle.value}
         ]
-    correction_service.record(
-        session,
-        actor,
-        record_type=CorrectedRecord.goal,
-        record_id=goal.id,
-        family_id=goal.family_id,
-        canvas_id=goal.canvas_id,
-        changes=changes,
-        record_version=goal.version,
-        reason=reason,
-    )
     purpose = "entered_in_error" if in_error else "correction" if changes else None
-    audit.record(
+    correction_service.keep(
         session,
         actor,
-        AuditAction.update,
-        "goal",
-        goal.id,
-        family_id=goal.family_id,
+        CorrectedRecord.goal,
+        goal,
+        changes,
+        canvas_id=goal.canvas_id,
+        reason=reason,
         purpose=purpose,
     )
     return goal

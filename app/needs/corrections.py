@@ -19,28 +19,20 @@ from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
 from app.access.scope import FamilyScope
-from app.audit import service as audit
 from app.catalogue import template_store
 from app.corrections import service as correction_service
 from app.db import utcnow
 from app.kit.concurrency import check_version
 from app.kit.errors import Conflict, FieldError, Invalid
 from app.models import (
-    Action,
     Canvas,
-    Goal,
     Need,
     NeedIndicator,
     Referral,
     Service,
-    action_goal,
-    action_need,
 )
 from app.models.enums import (
-    ActionStatus,
-    AuditAction,
     CorrectedRecord,
-    GoalLifecycle,
     NeedStatus,
     ReferralOutcome,
     ReferralStatus,
@@ -121,24 +113,14 @@ def correct_need(
     # The version_id_col makes this flush an UPDATE ... WHERE version = <the one read>: a save
     # racing ours between the check above and here fails with StaleDataError (412), not lost.
     session.flush()
-    correction_service.record(
+    correction_service.keep(
         session,
         actor,
-        record_type=CorrectedRecord.need,
-        record_id=need.id,
-        family_id=need.family_id,
+        CorrectedRecord.need,
+        need,
+        changes,
         canvas_id=need.canvas_id,
-        changes=changes,
-        record_version=need.version,
         reason=reason,
-    )
-    audit.record(
-        session,
-        actor,
-        AuditAction.update,
-        "need",
-        need.id,
-        family_id=need.family_id,
         purpose="correction",
     )
     return need
@@ -156,37 +138,6 @@ def open_referrals_of(session: Session, need_id: uuid.UUID) -> list[Referral]:
     )
 
 
-OPEN_ACTION = (ActionStatus.planned, ActionStatus.in_progress)
-
-
-def lone_actions_of(session: Session, need_id: uuid.UUID) -> list[Action]:
-    """The open actions that serve this need and no other standing need or goal: with the need
-    entered in error, they would stand in the plan for nothing."""
-    linked = select(action_need.c.action_id).where(action_need.c.need_id == need_id)
-    other_need = (
-        select(action_need.c.action_id)
-        .join(Need, Need.id == action_need.c.need_id)
-        .where(action_need.c.need_id != need_id, Need.status == NeedStatus.active)
-    )
-    other_goal = (
-        select(action_goal.c.action_id)
-        .join(Goal, Goal.id == action_goal.c.goal_id)
-        .where(Goal.lifecycle_status != GoalLifecycle.entered_in_error)
-    )
-    return list(
-        session.scalars(
-            select(Action)
-            .where(
-                Action.id.in_(linked),
-                Action.id.not_in(other_need),
-                Action.id.not_in(other_goal),
-                Action.status.in_(OPEN_ACTION),
-            )
-            .order_by(Action.created_at, Action.id)
-        )
-    )
-
-
 def mark_need_in_error(session: Session, actor: Actor, need: Need, reason: str | None) -> None:
     """The need was written by mistake: it leaves the plan, the suggestions and the reports and
     stays in its history. Its open referrals are cancelled as entered in error, and its open
@@ -195,24 +146,14 @@ def mark_need_in_error(session: Session, actor: Actor, need: Need, reason: str |
     previous = need.status
     need.status = NeedStatus.entered_in_error
     session.flush()
-    correction_service.record(
+    correction_service.keep(
         session,
         actor,
-        record_type=CorrectedRecord.need,
-        record_id=need.id,
-        family_id=need.family_id,
+        CorrectedRecord.need,
+        need,
+        [{"field": "status", "before": previous.value, "after": need.status.value}],
         canvas_id=need.canvas_id,
-        changes=[{"field": "status", "before": previous.value, "after": need.status.value}],
-        record_version=need.version,
         reason=reason,
-    )
-    audit.record(
-        session,
-        actor,
-        AuditAction.update,
-        "need",
-        need.id,
-        family_id=need.family_id,
         purpose="entered_in_error",
     )
     follows = reason or "The need was entered in error."
@@ -226,7 +167,7 @@ def mark_need_in_error(session: Session, actor: Actor, need: Need, reason: str |
             ReferralOutcome.entered_in_error,
             None,
         )
-    for action in lone_actions_of(session, need.id):
+    for action in correction_service.lone_actions_of(session, need.id):
         correction_service.mark_action_in_error(session, actor, action, follows)
 
 
@@ -295,24 +236,14 @@ def correct_referral(
         return referral
     referral.updated_at = utcnow()
     session.flush()
-    correction_service.record(
+    correction_service.keep(
         session,
         actor,
-        record_type=CorrectedRecord.referral,
-        record_id=referral.id,
-        family_id=referral.family_id,
+        CorrectedRecord.referral,
+        referral,
+        changes,
         canvas_id=need.canvas_id,
-        changes=changes,
-        record_version=referral.version,
         reason=(data.reason or "").strip() or None,
-    )
-    audit.record(
-        session,
-        actor,
-        AuditAction.update,
-        "referral",
-        referral.id,
-        family_id=referral.family_id,
         purpose="correction",
     )
     return referral

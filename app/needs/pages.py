@@ -34,7 +34,7 @@ from app.models.enums import AuditAction, NeedStatus, ReferralOutcome
 from app.needs import correct_pages
 from app.needs import service as need_service
 from app.needs.schemas import NeedCreate, NeedOut, ReferralCreate, ReferralPatch
-from app.web.case import case_context
+from app.web.case import Asked, case_context
 from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -68,11 +68,8 @@ REFERRAL_STATUS_MESSAGES = {
 
 
 def _needs_page(
-    request: Request,
-    session: Session,
-    actor: Actor,
+    asked: Asked,
     canvas: Canvas,
-    scope: FamilyScope,
     *,
     domain: str | None = None,
     saved: str | None = None,
@@ -82,6 +79,7 @@ def _needs_page(
     referral_form: Mapping[uuid.UUID, Mapping[str, str]] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    request, session, actor, scope = asked
     lang = request_language(request)
     template = template_store.template_of(session, canvas)
     every_need = need_service.needs_of(session, canvas.id, include_erroneous=True)
@@ -136,7 +134,7 @@ def needs_page(
     saved: str | None = None,
 ) -> HTMLResponse:
     canvas, scope = canvas_scope(session, actor, canvas_id)
-    return _needs_page(request, session, actor, canvas, scope, domain=domain, saved=saved)
+    return _needs_page(Asked(request, session, actor, scope), canvas, domain=domain, saved=saved)
 
 
 @router.get("/canvases/{canvas_id}/needs/indicators", name="need_indicators")
@@ -189,11 +187,8 @@ def create_need(
     )
     if need is None:
         return _needs_page(
-            request,
-            session,
-            actor,
+            Asked(request, session, actor, scope),
             canvas,
-            scope,
             domain=domain,
             form=form,
             errors=errors,
@@ -336,11 +331,8 @@ def change_referral_status(
     if errors:
         canvas, scope = canvas_scope(session, actor, need.canvas_id)
         return _needs_page(
-            request,
-            session,
-            actor,
+            Asked(request, session, actor, scope),
             canvas,
-            scope,
             referral_errors={referral_id: errors},
             referral_form={referral_id: form},
             status_code=422,

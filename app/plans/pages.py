@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from fastapi import APIRouter, Request
@@ -38,6 +38,7 @@ from app.models.enums import (
 from app.plans import document as plan_doc
 from app.plans import service as plan_service
 from app.plans.schemas import FamilyApproval, PlanClose, PlanOut
+from app.web.case import Asked
 from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -183,17 +184,15 @@ def _action_changes(
 
 
 def _plan_page(
-    request: Request,
-    session: Session,
-    actor: Actor,
+    asked: Asked,
     plan: Plan,
-    scope: FamilyScope,
     *,
     saved: str | None = None,
     approval_form: dict[str, str] | None = None,
     approval_errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    request, session, actor, scope = asked
     out = plan_service.read_plan(session, actor, scope, plan)
     # The page around the plan speaks the user's language; the plan itself the family's.
     lang = request_language(request)
@@ -228,16 +227,32 @@ def _plan_page(
 PLAN_SAVED = frozenset({"family_approval", "closed"})
 
 
-@router.get("/plans/{plan_id}", name="plan_page")
-def plan_page(
-    request: Request,
-    plan_id: uuid.UUID,
-    actor: PageActor,
-    session: SessionDep,
-    saved: str | None = None,
-) -> HTMLResponse:
-    plan, scope = plan_service.plan_in_scope(session, actor, plan_id)
-    return _plan_page(request, session, actor, plan, scope, saved=saved)
+class DrawPlanPage(Protocol):
+    """Draws a page about one plan."""
+
+    def __call__(self, asked: Asked, plan: Plan, *, saved: str | None = None) -> HTMLResponse: ...
+
+
+def add_plan_page(router: APIRouter, path: str, name: str, draw: DrawPlanPage) -> None:
+    """The GET of a page about one plan (``path`` has ``{plan_id}``): the plan in the asker's
+    view of its family, drawn with the confirmation code a redirect left in ``saved``. The
+    plan's own page, and its review (app/reviews)."""
+
+    def plan_page(
+        request: Request,
+        plan_id: uuid.UUID,
+        actor: PageActor,
+        session: SessionDep,
+        saved: str | None = None,
+    ) -> HTMLResponse:
+        plan, scope = plan_service.plan_in_scope(session, actor, plan_id)
+        return draw(Asked(request, session, actor, scope), plan, saved=saved)
+
+    plan_page.__name__ = plan_page.__qualname__ = name
+    router.add_api_route(path, plan_page, methods=["GET"], name=name)
+
+
+add_plan_page(router, "/plans/{plan_id}", "plan_page", _plan_page)
 
 
 # --- the family's approval and closing ------------------------------------------------------
@@ -267,11 +282,8 @@ def family_approval(
     )
     if approved is None:
         return _plan_page(
-            request,
-            session,
-            actor,
+            Asked(request, session, actor, scope),
             plan,
-            scope,
             approval_form=data,
             approval_errors=errors,
             status_code=422,
@@ -286,16 +298,14 @@ CLOSE_MESSAGES = {
 
 
 def _close_page(
-    request: Request,
-    session: Session,
-    actor: Actor,
+    asked: Asked,
     plan: Plan,
-    scope: FamilyScope,
     *,
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    request, session, actor, scope = asked
     scope.require_edit()
     out = plan_service.read_plan(session, actor, scope, plan)
     return render(
@@ -318,7 +328,7 @@ def close_form(
     request: Request, plan_id: uuid.UUID, actor: PageActor, session: SessionDep
 ) -> HTMLResponse:
     plan, scope = plan_service.plan_in_scope(session, actor, plan_id)
-    return _close_page(request, session, actor, plan, scope)
+    return _close_page(Asked(request, session, actor, scope), plan)
 
 
 @router.post("/plans/{plan_id}/close", name="plan_close")
@@ -343,7 +353,7 @@ def close(
     if closed is None:
         form = {"outcome": outcome, "note": note}
         return _close_page(
-            request, session, actor, plan, scope, form=form, errors=errors, status_code=422
+            Asked(request, session, actor, scope), plan, form=form, errors=errors, status_code=422
         )
     return RedirectResponse(f"/plans/{plan_id}?saved=closed", status_code=303)
 

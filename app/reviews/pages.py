@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
 from app.access.policy import FamilyAccess, Reach
-from app.access.scope import FamilyScope, record_scope
+from app.access.scope import record_scope
 from app.accounts import service as account_service
 from app.actions import pages as action_pages
 from app.canvases import assignments
@@ -30,9 +30,11 @@ from app.models.enums import ActionStatus, PlanStatus, ReferralOutcome, Referral
 from app.needs import pages as need_pages
 from app.needs import service as need_service
 from app.plans import document as plan_doc
+from app.plans import pages as plan_pages
 from app.plans import service as plan_service
 from app.reviews import service as review_service
 from app.reviews.schemas import PLAN_NUMBER_MAX, ReviewDecision
+from app.web.case import Asked
 from app.web.deps import PageActor, SessionDep, TransactionalRoute
 
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
@@ -88,11 +90,8 @@ def _provided_services(session: Session, units: frozenset[uuid.UUID]) -> dict[uu
 
 
 def _review_page(
-    request: Request,
-    session: Session,
-    actor: Actor,
+    asked: Asked,
     plan: Plan,
-    scope: FamilyScope,
     *,
     saved: str | None = None,
     form: dict[str, str] | None = None,
@@ -101,6 +100,7 @@ def _review_page(
     item_form: dict[uuid.UUID, dict[str, str]] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    request, session, actor, scope = asked
     lang = request_language(request)
     out = plan_service.read_plan(session, actor, scope, plan)
     context = plan_doc.plan_context(session, scope, plan, out, lang)
@@ -153,16 +153,7 @@ def _review_page(
     return render(request, "reviews/review.html", context, status_code=status_code)
 
 
-@router.get("/plans/{plan_id}/review", name="plan_review")
-def review_page(
-    request: Request,
-    plan_id: uuid.UUID,
-    actor: PageActor,
-    session: SessionDep,
-    saved: str | None = None,
-) -> HTMLResponse:
-    plan, scope = plan_service.plan_in_scope(session, actor, plan_id)
-    return _review_page(request, session, actor, plan, scope, saved=saved)
+plan_pages.add_plan_page(router, "/plans/{plan_id}/review", "plan_review", _review_page)
 
 
 @router.post("/plans/{plan_id}/reviews", name="plan_review_decide")
@@ -192,7 +183,7 @@ def decide_review(
     if errors:
         form = {"decision": decision, "comment": comment, "unit_id": unit_id}
         return _review_page(
-            request, session, actor, plan, scope, form=form, errors=errors, status_code=422
+            Asked(request, session, actor, scope), plan, form=form, errors=errors, status_code=422
         )
     return RedirectResponse(f"/plans/{plan_id}/review?saved=review", status_code=303)
 
@@ -210,11 +201,8 @@ def _status_failed(
     wrong with it (the refused change is undone already)."""
     plan, scope = plan_service.plan_in_scope(session, actor, plan_id)
     return _review_page(
-        request,
-        session,
-        actor,
+        Asked(request, session, actor, scope),
         plan,
-        scope,
         item_errors={item_id: errors},
         item_form={item_id: form},
         status_code=422,

@@ -85,10 +85,13 @@
   // --- Autosave (canvas page and domain editor) ----------------------------------------------
   // Every element with data-autosave-field saves itself: text after a pause in typing and on
   // blur, scores and toggles on change. One request in flight per canvas, carrying the canvas
-  // version (data-canvas-version on the root). Every unsent change is also kept in
-  // localStorage (keyed by canvas id and field, never by name) until the server confirms it,
-  // so a dropped network or an expired session loses nothing. A conflict shows both texts.
+  // version (data-canvas-version on the root). Every unsent change is also kept in the tab's
+  // sessionStorage (keyed by canvas id and field, never by name, and marked with the user)
+  // until the server confirms it, so a dropped network, a reload or an expired session loses
+  // nothing, and nothing typed outlives the tab on a shared tablet. Signing out with unsent
+  // text asks first. A conflict shows both texts.
   var DEBOUNCE_MS = 800;
+  var DRAFT_PREFIX = "duk:draft:";
   var RETRY_MS = 15000;
 
   function setupAutosave(root) {
@@ -156,21 +159,27 @@
       return String(value);
     }
 
-    // Drafts in localStorage: {value, base, at}. Storage may be full or forbidden: then the
-    // text is still in the page, which is the best we can do.
-    function draftKey(field) { return "duk:draft:" + canvasId + ":" + field; }
+    // Drafts in sessionStorage: {value, base, user, at}. Storage may be full or forbidden:
+    // then the text is still in the page, which is the best we can do.
+    function draftKey(field) { return DRAFT_PREFIX + canvasId + ":" + field; }
     function saveDraft(f) {
       try {
-        localStorage.setItem(draftKey(f.field),
-          JSON.stringify({ value: valueOf(f), base: f.base, at: Date.now() }));
+        sessionStorage.setItem(draftKey(f.field), JSON.stringify(
+          { value: valueOf(f), base: f.base, user: signedInUser(), at: Date.now() }));
       } catch (e) { /* ignore */ }
     }
     function readDraft(field) {
-      try { return JSON.parse(localStorage.getItem(draftKey(field)) || "null"); }
+      var draft;
+      try { draft = JSON.parse(sessionStorage.getItem(draftKey(field)) || "null"); }
       catch (e) { return null; }
+      if (draft && draft.user !== signedInUser()) {
+        clearDraft(field); // someone else signed in on this tab: not theirs to see
+        return null;
+      }
+      return draft;
     }
     function clearDraft(field) {
-      try { localStorage.removeItem(draftKey(field)); } catch (e) { /* ignore */ }
+      try { sessionStorage.removeItem(draftKey(field)); } catch (e) { /* ignore */ }
     }
 
     function setState(f, state, text) {
@@ -412,7 +421,7 @@
       order.forEach(function (name) { if (pending[name]) setState(fields[name], "offline"); });
     });
     pump();
-    // Every unsent change is in localStorage already: the page drawn anew puts it back.
+    // Every unsent change is in sessionStorage already: the page drawn anew puts it back.
     return function stop() {
       gone = true;
       clearTimeout(retryTimer);
@@ -550,12 +559,18 @@
     } catch (e) { /* ignore */ }
     return false;
   }
+  // Signing out forgets every form and canvas text still waiting in this tab.
   function forgetAllForms() {
     try {
       Object.keys(sessionStorage).forEach(function (name) {
-        if (name.indexOf(FORM_PREFIX) === 0) sessionStorage.removeItem(name);
+        if (name.indexOf(FORM_PREFIX) === 0 || name.indexOf(DRAFT_PREFIX) === 0) {
+          sessionStorage.removeItem(name);
+        }
       });
     } catch (e) { /* ignore */ }
+  }
+  function anythingWaiting() {
+    return kept(FORM_PREFIX, sessionStorage) || kept(DRAFT_PREFIX, sessionStorage);
   }
 
   function actionButton(text, onClick) {
@@ -924,7 +939,11 @@
     event.preventDefault();
     var st = stateOf(form);
     if (st.busy) return; // on its way already: a second tap does not send it twice
-    if (form.hasAttribute("data-signs-out")) forgetAllForms();
+    if (form.hasAttribute("data-signs-out")) {
+      // Text not yet saved would be lost: the worker chooses, in the page's language.
+      if (anythingWaiting() && !window.confirm(form.getAttribute("data-unsent-warning") || "")) return;
+      forgetAllForms();
+    }
     var action = actionOf(form, submitter);
     st.action = action.pathname + action.search;
     st.submitter = submitter && submitter.name ? [submitter.name, submitter.value || ""] : null;
@@ -960,7 +979,7 @@
     });
     // The sign-in page says when something typed waits for the user to sign in again.
     var notice = root.querySelector("[data-draft-notice]");
-    if (notice) notice.hidden = !(kept(FORM_PREFIX, sessionStorage) || kept("duk:draft:", localStorage));
+    if (notice) notice.hidden = !anythingWaiting();
   }
 
   function enhance(root) {
@@ -981,6 +1000,13 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    // Earlier versions kept canvas drafts in localStorage, where they outlived the tab and
+    // the sign-out on a shared tablet: they go.
+    try {
+      Object.keys(localStorage).forEach(function (name) {
+        if (name.indexOf(DRAFT_PREFIX) === 0) localStorage.removeItem(name);
+      });
+    } catch (e) { /* ignore */ }
     enhance(document);
   });
 

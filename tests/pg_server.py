@@ -151,8 +151,9 @@ def _connect_kwargs(url: str) -> dict[str, Any]:
     return kwargs
 
 
-def create_database(admin_url: str, name: str) -> str:
-    """Create an empty database ``name`` on the server of ``admin_url`` and return its URL.
+def create_database(admin_url: str, name: str, *, template: str | None = None) -> str:
+    """Create an empty database ``name`` on the server of ``admin_url`` and return its URL;
+    with ``template``, a copy of that database (which nobody may be connected to).
 
     An existing database of that name is dropped first (its connections are terminated), so a
     test run against a long-lived server starts clean.
@@ -166,7 +167,14 @@ def create_database(admin_url: str, name: str) -> str:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        if template is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        else:
+            conn.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(template)
+                )
+            )
     return parsed.set(database=name).render_as_string(hide_password=False)
 
 

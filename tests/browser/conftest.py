@@ -15,7 +15,9 @@ tests fail, they are never skipped.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,7 +33,7 @@ from playwright.sync_api import (
     StorageState,
     sync_playwright,
 )
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 from sqlalchemy.orm import Session
 
 from app.db import make_engine
@@ -57,24 +59,47 @@ CHROMIUM_ARGS: Final = [
 ]
 
 
-@pytest.fixture(scope="module")
-def demo_database_url(
-    db_kind: str,
-    database_server: str,
-    tmp_path_factory: pytest.TempPathFactory,
-    request: pytest.FixtureRequest,
+@pytest.fixture(scope="session")
+def demo_template_url(
+    db_kind: str, database_server: str, tmp_path_factory: pytest.TempPathFactory
 ) -> str:
-    """A database of the run's kind for this module only, set up with ``duk init`` and
-    ``duk demo`` run as processes."""
+    """The demo municipality, set up once for the run with ``duk init`` and ``duk demo`` run as
+    processes, as an operator would: each module gets a copy of it (``demo_database_url``).
+    Both commands have ended when this returns, so nothing holds the database open."""
     if db_kind == "postgres":
-        module = request.module.__name__.rsplit(".", 1)[-1].lower()
-        url = create_database(database_server, "browser_" + re.sub(r"[^a-z0-9]", "_", module)[:40])
+        url = create_database(database_server, f"browser_demo_{uuid.uuid4().hex[:8]}")
     else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'duk.db'}"
+        url = f"sqlite:///{tmp_path_factory.mktemp('browser-demo') / 'duk.db'}"
     for command in ("init", "demo"):
         done = run_duk(command, database_url=url)
         assert done.returncode == 0, f"duk {command} failed:\n{done.stdout}\n{done.stderr}"
     return url
+
+
+@pytest.fixture(scope="module")
+def demo_database_url(
+    db_kind: str,
+    database_server: str,
+    demo_template_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> str:
+    """A database of the run's kind for this module only: a copy of the demo municipality, so
+    what one module's tests write is never seen by another's."""
+    if db_kind == "postgres":
+        module = request.module.__name__.rsplit(".", 1)[-1].lower()
+        name = "browser_" + re.sub(r"[^a-z0-9]", "_", module)[:40]
+        template = make_url(demo_template_url).database
+        assert template
+        return create_database(database_server, name, template=template)
+    source = make_url(demo_template_url).database
+    target = tmp_path_factory.mktemp("browser") / "duk.db"
+    assert source
+    # SQLite's own backup: a consistent copy whatever the journal holds.
+    with contextlib.closing(sqlite3.connect(source)) as src:
+        with contextlib.closing(sqlite3.connect(target)) as dst:
+            src.backup(dst)
+    return f"sqlite:///{target}"
 
 
 @dataclass(frozen=True)

@@ -430,11 +430,11 @@ def expect_save_state(page: Page, field: str, state: str) -> None:
 
 
 def drafts(page: Page) -> dict[str, Any]:
-    """Unsaved text the page keeps on the tablet (localStorage "duk:draft:<canvas>:<field>")."""
+    """Unsaved text the page keeps in the tab (sessionStorage "duk:draft:<canvas>:<field>")."""
     found: dict[str, Any] = page.evaluate(
-        """() => Object.fromEntries(Object.keys(localStorage)
+        """() => Object.fromEntries(Object.keys(sessionStorage)
              .filter((k) => k.startsWith("duk:draft:"))
-             .map((k) => [k, JSON.parse(localStorage.getItem(k))]))"""
+             .map((k) => [k, JSON.parse(sessionStorage.getItem(k))]))"""
     )
     return found
 

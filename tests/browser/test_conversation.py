@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import httpx2
 import pytest
-from playwright.sync_api import Browser, Page, StorageState, expect
+from playwright.sync_api import Browser, Dialog, Page, StorageState, expect
 from pypdf import PdfReader
 
 from app.demo import DEMO_PASSWORD
@@ -581,6 +581,51 @@ def test_text_typed_while_the_network_is_gone_is_kept_and_sent_when_it_returns(
     expect_save_state(page, field, "saved")
     assert stored_canvas(api, str(berg.canvas_id))["centre"]["what_matters"] == before + after
     assert not [key for key in drafts(page) if key.endswith(":" + field)]
+
+
+def test_signing_out_with_unsaved_text_asks_first_and_then_leaves_nothing_on_the_tablet(
+    open_tablet: TabletFactory, berg: DemoFamily
+) -> None:
+    """A shared tablet: what the worker typed but the server never got is kept in this tab
+    only, and signing out asks before it is thrown away, and then throws it away."""
+    page = open_tablet("portrait")
+    sign_in(page, KARI.username, KARI.password)  # its own session: this test signs out
+    choose_language(page, "en")
+    page.goto(f"/canvases/{berg.canvas_id}")
+    field = "centre.what_matters"
+    centre = page.get_by_label("What matters to the family, in their own words")
+    saves = page.locator("[data-autosave-url]").first.get_attribute("data-autosave-url")
+    assert saves
+    page.route(f"**{saves}", lambda route: route.abort())  # the server never hears of it
+    watch_of(page).allow_console_error("Failed to load resource")
+    typed = f"At vi kan bo her ({uuid.uuid4().hex[:6]})"
+    centre.fill(typed)
+    centre.blur()
+    expect(save_state(page, field)).not_to_have_attribute("data-state", "saving")
+    expect(save_state(page, field)).not_to_have_attribute("data-state", "saved")
+    assert [d["value"] for d in drafts(page).values()] == [typed]
+    assert page.evaluate("() => Object.keys(localStorage)") == [], "text left beyond the tab"
+
+    sign_out = page.get_by_role("button", name="Sign out")
+    asked: list[str] = []
+
+    def stay(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()  # the worker chooses to stay: nothing is lost
+
+    page.once("dialog", stay)
+    sign_out.tap()  # returns once the question is answered
+    assert len(asked) == 1 and "has not been saved yet" in asked[0], asked
+    expect(centre).to_have_value(typed)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    assert [d["value"] for d in drafts(page).values()] == [typed]
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        sign_out.tap()
+    expect(page.locator("#username")).to_be_visible()
+    assert drafts(page) == {}
+    assert page.evaluate("() => Object.keys(sessionStorage)") == []
 
 
 # --- 5. the size of the duk over the wire ----------------------------------------------------

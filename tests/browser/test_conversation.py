@@ -615,7 +615,8 @@ def test_signing_out_with_unsaved_text_asks_first_and_then_leaves_nothing_on_the
 
     page.once("dialog", stay)
     sign_out.tap()  # returns once the question is answered
-    assert len(asked) == 1 and "has not been saved yet" in asked[0], asked
+    assert len(asked) == 1, asked
+    assert "has not been saved yet" in asked[0]
     expect(centre).to_have_value(typed)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     assert [d["value"] for d in drafts(page).values()] == [typed]

@@ -130,7 +130,11 @@ class CSRFMiddleware:
         self.inner = app
 
         async def checked(scope: Scope, receive: Receive, send: Send) -> None:
-            scope[_PASSED] = True
+            # asgi-csrf hands on a copy of the scope: the mark goes into the one dict the copy
+            # shares with the scope the except below looks at.
+            mark = scope.get(_PASSED)  # none for the lifespan, which takes no forms
+            if mark is not None:
+                mark["passed"] = True
             await app(scope, receive, send)
 
         self.app = asgi_csrf(
@@ -151,6 +155,7 @@ class CSRFMiddleware:
             return
         scope = dict(scope)
         scope["headers"] = [(k, v) for k, v in scope["headers"] if k.lower() != b"authorization"]
+        passed = scope[_PASSED] = {"passed": False}
         started = False
 
         async def tracking_send(message: Message) -> None:
@@ -163,6 +168,6 @@ class CSRFMiddleware:
         except Exception:
             # Raised while asgi-csrf read the form, before any route: the form is unreadable.
             # Anything a route raises (it was reached) goes on to the error handlers.
-            if scope.get(_PASSED) or started:
+            if passed["passed"] or started:
                 raise
             await _bad_form(send)

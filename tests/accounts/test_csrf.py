@@ -4,9 +4,14 @@ route, never a 500; and no header a forged request can carry lets it past the ch
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import Request
+from starlette.responses import Response
 
+from app.config import Settings
+from app.main import create_app
 from app.models import Family
 from tests.factories import make_unit, make_user
 from tests.pages import PageClient, SignedIn
@@ -68,3 +73,21 @@ def test_a_bearer_header_does_not_let_a_forged_form_past_the_check(
 
     assert forged.status_code == 403, forged.text
     assert _families(session) == before
+
+
+def test_a_page_that_fails_after_the_check_is_a_server_error_not_a_bad_form(
+    settings: Settings, session_factory: sessionmaker[Session]
+) -> None:
+    """The 400 above is for a body the check cannot read; a page that fails once the check let
+    the request through is the server's fault (500, logged), never blamed on the form."""
+    app = create_app(settings, session_factory=session_factory)
+
+    async def fails(request: Request) -> Response:
+        raise RuntimeError("a fault in a page, after the form was read")
+
+    app.router.add_route("/a-page-that-fails", fails)
+    with TestClient(app, raise_server_exceptions=False) as http:
+        response = http.get("/a-page-that-fails")
+
+    assert response.status_code == 500, response.text
+    assert "could not be read" not in response.text

@@ -28,6 +28,7 @@ from tests.access.test_page_matrix import (
     PageCall,
     PageRule,
     expected_page_status,
+    let_in,
 )
 from tests.access.through_provider.conftest import SignedIn
 from tests.factories import build_world
@@ -63,4 +64,5 @@ def test_page_matrix_signed_in_through_the_provider(
     assert response.status_code == expected, response.text[:2000]
     if expected in (403, 404):
         assert response.headers["content-type"].startswith("text/html")
-    page.check(PageCall(oidc_client, session, world, persona, response, allowed=expected < 400))
+    allowed = let_in(page, persona, expected)
+    page.check(PageCall(oidc_client, session, world, persona, response, allowed=allowed))

@@ -1,0 +1,55 @@
+"""Messages from the family to the plan lead (DESIGN §12): written by a member on the family's
+pages, read by the plan lead's side, with the time it was read.
+
+Revision ID: a1c3e5f7b9d2
+Revises: c3e5a7b9d1f3
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import app.db
+
+revision: str = "a1c3e5f7b9d2"
+down_revision: str | None = "c3e5a7b9d1f3"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "family_message",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("family_id", sa.Uuid(), nullable=False),
+        sa.Column("member_id", sa.Uuid(), nullable=True),
+        sa.Column("text", sa.String(length=2000), nullable=False),
+        sa.Column("created_at", app.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("read_at", app.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["family_id"],
+            ["family.id"],
+            name=op.f("fk_family_message_family_id_family"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["family_member.id"],
+            name=op.f("fk_family_message_member_id_family_member"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_family_message")),
+    )
+    with op.batch_alter_table("family_message", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_family_message_family_id"), ["family_id"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("family_message", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_family_message_family_id"))
+    op.drop_table("family_message")

@@ -1212,6 +1212,7 @@ PAGES = (
     Page("GET", "/familie/logget-ut", PUBLIC, _none),
     Page("GET", "/familie/", PageRule.family_door, _none, check=check_family_home),
     Page("GET", "/familie/plan/{plan_id}/utskrift", PageRule.family_door, _plan),
+    Page("GET", "/familie/plan/{plan_id}/pdf", PageRule.family_door, _plan),
     Page(
         "POST",
         "/familie/plan/{plan_id}/godkjenn",

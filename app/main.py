@@ -38,6 +38,7 @@ from app.consents.routes import router as consents_router
 from app.db import make_engine, make_session_factory
 from app.families.pages import router as families_pages
 from app.families.routes import router as families_router
+from app.family.consent_pages import router as family_consent_pages
 from app.family.message_pages import router as family_message_pages
 from app.family.pages import router as family_pages
 from app.family.signin_pages import router as family_signin_pages
@@ -211,6 +212,7 @@ def create_app(
         family_signin_pages,
         family_pages,
         family_message_pages,
+        family_consent_pages,
     ):
         app.include_router(router)
     app.add_api_route(

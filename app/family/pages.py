@@ -135,7 +135,8 @@ def family_consents(
     context = {
         "visitor": visitor,
         "consents": consents,
-        "done": done if done in ("withdrawn",) else None,
+        "proposed": family_service.proposed_units(session, visitor),
+        "done": done if done in ("withdrawn", "given") else None,
     }
     return render(request, "family/consents.html", context, lang=visitor.language)
 

@@ -1,7 +1,8 @@
 """Messages from the family to the plan lead (DESIGN §12): written by a member on the family's
 pages, read by the plan lead's side, with the time it was read. And a member's language can be
 any of the seven a family's can (the members migration allowed only nb, nn and en, so a member
-recorded in Arabic or Somali was refused by the database).
+recorded in Arabic or Somali was refused by the database). A consent can be given by a family
+member on the family's pages: who (given_by_member_id), and no user recorded it.
 
 Revision ID: a1c3e5f7b9d2
 Revises: c3e5a7b9d1f3
@@ -58,6 +59,17 @@ def upgrade() -> None:
         batch_op.create_check_constraint(
             "member_language", sa.text(f"language IN ({', '.join(repr(c) for c in LANGUAGES)})")
         )
+
+    with op.batch_alter_table("consent", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("given_by_member_id", sa.Uuid(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_consent_given_by_member_id_family_member"),
+            "family_member",
+            ["given_by_member_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+        batch_op.alter_column("recorded_by_id", existing_type=sa.Uuid(), nullable=True)
 
 
 def downgrade() -> None:

@@ -1223,6 +1223,23 @@ PAGES = (
         check=check_family_approved,
     ),
     Page("GET", "/familie/samtykker", PageRule.family_door, _none),
+    Page(
+        "GET",
+        "/familie/samtykker/ny/{unit_id}",
+        PageRule.family_door,
+        _none,
+        setup=member_checks.consent_b_withdrawn,
+    ),
+    Page(
+        "POST",
+        "/familie/samtykker/ny/{unit_id}",
+        PageRule.family_door,
+        _none,
+        303,
+        form=lambda _w: {"confirm": "yes"},
+        setup=member_checks.consent_b_withdrawn,
+        check=member_checks.check_consent_given,
+    ),
     Page("GET", "/familie/oppgaver", PageRule.family_door, _none),
     Page("GET", "/familie/innsyn", PageRule.family_door, _none, check=check_family_trail),
     Page(

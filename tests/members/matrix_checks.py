@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import FamilyMember, FamilyMessage
+from app.db import utcnow
+from app.models import Consent, FamilyMember, FamilyMessage
 from tests.factories import MOR_NATIONAL_ID
 
 if TYPE_CHECKING:
@@ -129,3 +130,19 @@ def check_message_shown(call: PageCall) -> None:
 def check_message_read(call: PageCall) -> None:
     [read_at] = call.stored(select(FamilyMessage.read_at))
     assert (read_at is not None) is call.allowed
+
+
+# --- a consent given on the family's pages (issue 15) ---------------------------------------
+
+
+def consent_b_withdrawn(session: Session, world: World) -> dict[str, uuid.UUID | str]:
+    """Unit B, responsible for an action in the plan, without a consent: proposed."""
+    consent = session.get_one(Consent, world.consent_b_id)
+    consent.withdrawn_at = utcnow()
+    session.commit()
+    return {"unit_id": world.unit_b.id}
+
+
+def check_consent_given(call: PageCall) -> None:
+    given = call.stored(select(Consent.given_by_member_id).where(Consent.withdrawn_at.is_(None)))
+    assert (call.world.mother.id in given) is call.allowed

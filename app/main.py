@@ -38,6 +38,8 @@ from app.consents.routes import router as consents_router
 from app.db import make_engine, make_session_factory
 from app.families.pages import router as families_pages
 from app.families.routes import router as families_router
+from app.family.consent_pages import router as family_consent_pages
+from app.family.message_pages import router as family_message_pages
 from app.family.pages import router as family_pages
 from app.family.signin_pages import router as family_signin_pages
 from app.goals.pages import router as goals_pages
@@ -46,6 +48,7 @@ from app.inbox import reminders
 from app.inbox.pages import router as inbox_pages
 from app.inbox.routes import router as inbox_router
 from app.kit.templating import STATIC_DIR, static_url
+from app.members.message_pages import router as members_message_pages
 from app.members.pages import router as members_pages
 from app.members.routes import router as members_router
 from app.needs.pages import router as needs_pages
@@ -194,6 +197,7 @@ def create_app(
         families_pages,
         consents_pages,
         members_pages,
+        members_message_pages,
         audit_pages,
         needs_pages,
         goals_pages,
@@ -207,6 +211,8 @@ def create_app(
         reports_pages,
         family_signin_pages,
         family_pages,
+        family_message_pages,
+        family_consent_pages,
     ):
         app.include_router(router)
     app.add_api_route(

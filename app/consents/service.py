@@ -17,7 +17,7 @@ from app.consents.schemas import ConsentBatchCreate, ConsentCreate
 from app.db import utcnow
 from app.kit.errors import Conflict, FieldError, Invalid, NotFound
 from app.models import Consent, Unit
-from app.models.enums import AuditAction
+from app.models.enums import AuditAction, ConsentPurpose
 
 
 def _refusal(scope: FamilyScope, unit_id: uuid.UUID, found: Mapping[uuid.UUID, Unit]) -> str:
@@ -91,6 +91,33 @@ def _record(
         consent.id,
         family_id=scope.family.id,
         purpose=terms.purpose.value,
+    )
+    return consent
+
+
+def give_by_member(session: Session, visitor: Visitor, unit: Unit) -> Consent:
+    """A family member gives the consent themselves, on the family's own pages, after reading
+    the statement: recorded as given by them through ID-porten, with no expiry and no user
+    who recorded it. The unit reads the plan from the next request (DESIGN §4)."""
+    if unit.id in consented_units(session, visitor.family_id):
+        raise Conflict("The plan is shared with this service already.")
+    consent = Consent(
+        family_id=visitor.family_id,
+        unit_id=unit.id,
+        purpose=ConsentPurpose.share_plan,
+        given_by=visitor.name,
+        given_by_member_id=visitor.member_id,
+    )
+    session.add(consent)
+    session.flush()
+    audit.record(
+        session,
+        visitor,
+        AuditAction.consent_given,
+        "consent",
+        consent.id,
+        family_id=visitor.family_id,
+        purpose=consent.purpose.value,
     )
     return consent
 

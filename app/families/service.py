@@ -44,6 +44,7 @@ from app.models import (
     Correction,
     Family,
     FamilyMember,
+    FamilyMessage,
     Goal,
     Need,
     Plan,
@@ -248,6 +249,7 @@ def erase_family(session: Session, actor: Actor, family: Family, reason: Erasure
         Reading,
         Canvas,
         Consent,
+        FamilyMessage,
         FamilyMember,
     ):
         session.execute(delete(model).where(model.family_id == family_id))

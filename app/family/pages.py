@@ -19,7 +19,7 @@ from app.kit.forms import FormCode
 from app.kit.i18n import long_date
 from app.kit.templating import part_in, render
 from app.models import Action, Consent
-from app.models.enums import PlanStatus
+from app.models.enums import AuditAction, PlanStatus
 from app.plans import document as plan_doc
 from app.plans import service as plan_service
 from app.web.deps import FamilyVisitor, SessionDep, TransactionalRoute
@@ -79,6 +79,29 @@ def family_plan_print(
     )
 
 
+@router.get("/familie/plan/{plan_id}/pdf", name="family_plan_pdf")
+def family_plan_pdf(
+    request: Request, plan_id: uuid.UUID, visitor: FamilyVisitor, session: SessionDep
+) -> Response:
+    """The family's copy as a PDF, in the member's own language: the print view's words."""
+    plan = family_service.own_plan(session, visitor, plan_id)
+    scope = family_service.family_scope(session, visitor)
+    out = plan_service.plan_document(session, plan, scope.access)
+    audit.record(
+        session,
+        visitor,
+        AuditAction.export,
+        "plan",
+        plan.id,
+        family_id=visitor.family_id,
+        purpose="family_door_pdf",
+    )
+    lang = visitor.language
+    context = plan_doc.plan_context(session, scope, plan, out, lang)
+    html = plan_doc.print_html(request, context, lang, pdf=True)
+    return plan_doc.pdf_response(html, plan_doc.pdf_filename(plan.family_id, out.number), lang)
+
+
 # --- approving the plan, signed in --------------------------------------------------------
 
 
@@ -112,7 +135,8 @@ def family_consents(
     context = {
         "visitor": visitor,
         "consents": consents,
-        "done": done if done in ("withdrawn",) else None,
+        "proposed": family_service.proposed_units(session, visitor),
+        "done": done if done in ("withdrawn", "given") else None,
     }
     return render(request, "family/consents.html", context, lang=visitor.language)
 

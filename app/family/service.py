@@ -17,7 +17,7 @@ from app.audit import service as audit
 from app.consents import service as consent_service
 from app.db import utcnow
 from app.kit.errors import NotFound
-from app.models import Consent, Family, Plan
+from app.models import Consent, Family, Plan, PlanReview, Unit
 from app.models.enums import AuditAction, PlanStatus
 
 # Which version the family's pages show: the one in force, else the one waiting for them.
@@ -95,3 +95,23 @@ def own_consent(session: Session, visitor: Visitor, consent_id: object) -> tuple
         raise NotFound("No such consent.")
     unit = consent_service.units_by_id(session, [consent.unit_id])[consent.unit_id]
     return consent, unit.name
+
+
+def proposed_units(session: Session, visitor: Visitor) -> list[Unit]:
+    """The units the plan lead proposed to share the plan with: those responsible for actions
+    in the plan waiting or in force (the units asked to review it), with no consent in force."""
+    plan = shown_plan(session, visitor)
+    if plan is None:
+        return []
+    asked = set(session.scalars(select(PlanReview.unit_id).where(PlanReview.plan_id == plan.id)))
+    wanted = asked - consent_service.consented_units(session, visitor.family_id)
+    units = consent_service.units_by_id(session, sorted(wanted))
+    return sorted(units.values(), key=lambda u: u.name)
+
+
+def proposed_unit(session: Session, visitor: Visitor, unit_id: object) -> Unit:
+    """One of the proposed units; any other (shared already, not in the plan) is not there."""
+    for unit in proposed_units(session, visitor):
+        if unit.id == unit_id:
+            return unit
+    raise NotFound("No such unit.")

@@ -9,13 +9,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor
 from app.access.policy import FamilyAccess, family_access
 from app.access.scope import consent_in_force
-from app.models import Action, Consent, Family, Plan, PlanReview
+from app.models import Action, Consent, Family, FamilyMessage, Plan, PlanReview
 from app.models.enums import (
     ActionStatus,
     FamilyStatus,
@@ -59,6 +59,8 @@ class Rows:
     consents: Sequence[Consent]
     # The reviews due within the week or overdue, of the families the actor leads.
     reviews: Mapping[uuid.UUID, reading_service.NextReview]
+    # Per family the actor leads: how many messages from the family are unread, the newest when.
+    messages: Sequence[tuple[uuid.UUID, int, datetime]]
 
     def family_ids(self) -> set[uuid.UUID]:
         ids = {row[2] for row in self.pending_reviews}
@@ -67,6 +69,7 @@ class Rows:
         ids |= {a.family_id for a in self.actions}
         ids |= {c.family_id for c in self.consents}
         ids |= set(self.reviews)
+        ids |= {row[0] for row in self.messages}
         return ids
 
     def unit_ids(self) -> set[uuid.UUID]:
@@ -138,6 +141,11 @@ def load_rows(session: Session, actor: Actor, now: datetime, today: date) -> Row
         if review.state
         in (reading_service.ReviewState.due_soon, reading_service.ReviewState.overdue)
     }
+    messages = session.execute(
+        select(FamilyMessage.family_id, func.count(), func.max(FamilyMessage.created_at))
+        .where(FamilyMessage.family_id.in_(led), FamilyMessage.read_at.is_(None))
+        .group_by(FamilyMessage.family_id)
+    ).all()
     return Rows(
         pending_reviews=pending,
         changes=changes,
@@ -145,6 +153,7 @@ def load_rows(session: Session, actor: Actor, now: datetime, today: date) -> Row
         actions=actions,
         consents=consents,
         reviews=reviews,
+        messages=[(family_id, count, newest) for family_id, count, newest in messages],
     )
 
 

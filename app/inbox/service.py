@@ -49,10 +49,12 @@ class InboxKind(enum.StrEnum):
     review_due_soon = "review_due_soon"
     consent_expiring = "consent_expiring"
     plan_active = "plan_active"
+    family_message = "family_message"
 
 
-# The order of the headings on the inbox page: what needs a decision first.
-KIND_ORDER = tuple(InboxKind)
+# The order of the headings on the inbox page: what needs a decision first; a family waiting
+# for an answer before what is only news.
+KIND_ORDER = (*tuple(InboxKind)[:-2], InboxKind.family_message, InboxKind.plan_active)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,7 @@ class InboxItem:
     detail: str | None = None  # the action's text or the review's comment, as written
     new: bool = False
     text: str = ""
+    count: int = 0  # unread messages from the family
 
     @property
     def key(self) -> tuple[object, ...]:
@@ -231,6 +234,23 @@ def _review_reminders(rows: Rows, seen: dict[uuid.UUID, Seen]) -> Iterable[Inbox
         )
 
 
+def _message_items(rows: Rows, seen: dict[uuid.UUID, Seen]) -> Iterable[InboxItem]:
+    """Unread messages from the families the actor leads: one item per family, saying how
+    many. The text stays on the family's messages page (personal data, read there)."""
+    for family_id, count, newest in rows.messages:
+        view = seen.get(family_id)
+        if view is None or not view.is_plan_lead:
+            continue
+        yield InboxItem(
+            kind=InboxKind.family_message,
+            at=newest,
+            family_id=family_id,
+            family_name=view.family.display_name,
+            link=f"/families/{family_id}/messages",
+            count=count,
+        )
+
+
 def _collect(session: Session, actor: Actor) -> list[InboxItem]:
     # Coordinators and admins never see case content (DESIGN §4.3): their inbox is empty.
     if not can_list_families(actor):
@@ -251,6 +271,7 @@ def _collect(session: Session, actor: Actor) -> list[InboxItem]:
         *_action_items(rows, seen, plans, today, shared_actions),
         *_consent_items(rows, seen),
         *_review_reminders(rows, seen),
+        *_message_items(rows, seen),
     ):
         named = replace(item, unit_name=unit_names.get(item.unit_id)) if item.unit_id else item
         unique.setdefault(named.key, named)
@@ -366,6 +387,12 @@ def describe(item: InboxItem, lang: str) -> str:
                 "Follow-up in %(num)d days: the plan's next review is %(date)s.",
                 item.days,
             ) % {"num": item.days, "date": long_date(item.due, lang)}
+        case InboxKind.family_message:
+            return ngettext(
+                "%(num)d unread message from the family.",
+                "%(num)d unread messages from the family.",
+                item.count,
+            ) % {"num": item.count}
         case InboxKind.review_overdue:
             return _(
                 "Follow-up overdue: the plan's next review was %(date)s. Record the follow-up "
@@ -384,5 +411,6 @@ def kind_heading(kind: InboxKind, lang: str) -> str:
         InboxKind.review_due_soon: _("Follow-ups within a week"),
         InboxKind.consent_expiring: _("Consents expiring soon"),
         InboxKind.plan_active: _("Plans now in force"),
+        InboxKind.family_message: _("Messages from families"),
     }
     return headings[kind]

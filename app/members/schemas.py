@@ -7,11 +7,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, StrictBool, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from app.kit import national_id
 from app.kit.schema import In, Name
 from app.models.enums import Language, MemberRelation
+from app.models.family_message import MESSAGE_MAX
 
 
 def _valid_national_id(value: str) -> str:
@@ -80,3 +81,19 @@ class MemberOut(BaseModel):
         "in through ID-porten to the family's pages"
     )
     version: int
+
+
+class FamilyMessageCreate(BaseModel):
+    """A message from the family to the plan lead: some words, not a correspondence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, Field(min_length=1, max_length=MESSAGE_MAX)]
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("Write a message")
+        return value

@@ -11,17 +11,17 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.access.actor import Actor
+from app.access.actor import Actor, Visitor
 from app.access.policy import Reach
 from app.access.scope import FamilyScope, record_scope
 from app.audit import service as audit
 from app.config import Settings
-from app.db import new_id
+from app.db import new_id, utcnow
 from app.kit import crypto, national_id
 from app.kit.errors import FieldError, Invalid
 from app.kit.i18n import N_
-from app.members.schemas import MemberCreate, MemberOut, MemberPatch
-from app.models import FamilyMember
+from app.members.schemas import FamilyMessageCreate, MemberCreate, MemberOut, MemberPatch
+from app.models import FamilyMember, FamilyMessage
 from app.models.enums import AuditAction, MemberRelation
 
 # The relations in the plan lead's words (msgids; the pages translate them).
@@ -207,3 +207,66 @@ def rotate_national_ids(session: Session, settings: Settings) -> int:
         member.national_id_key = keys.lookup_hash(number)
         moved += 1
     return moved
+
+
+# --- messages from the family to the plan lead (DESIGN §12) ----------------------------------
+# The text is personal data: it goes in the table and on the two pages that show it, and the
+# audit trail names only the message's id.
+
+
+def send_message(session: Session, visitor: Visitor, data: FamilyMessageCreate) -> FamilyMessage:
+    """A member's message to the plan lead, from the family's pages; audited as theirs."""
+    message = FamilyMessage(
+        family_id=visitor.family_id, member_id=visitor.member_id, text=data.text
+    )
+    session.add(message)
+    session.flush()
+    audit.record(
+        session,
+        visitor,
+        AuditAction.create,
+        "family_message",
+        message.id,
+        family_id=visitor.family_id,
+        purpose="family_door",
+    )
+    return message
+
+
+def family_messages(session: Session, family_id: uuid.UUID) -> Sequence[FamilyMessage]:
+    """The family's messages, newest first. The caller has decided who may read them and
+    records the read."""
+    return session.scalars(
+        select(FamilyMessage)
+        .where(FamilyMessage.family_id == family_id)
+        .order_by(FamilyMessage.created_at.desc(), FamilyMessage.id)
+    ).all()
+
+
+def writers(session: Session, messages: Sequence[FamilyMessage]) -> dict[uuid.UUID, str]:
+    """The name of each member who wrote one of ``messages``."""
+    ids = {m.member_id for m in messages if m.member_id is not None}
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(FamilyMember.id, FamilyMember.name).where(FamilyMember.id.in_(ids))
+    )
+    return dict(rows.all())
+
+
+def mark_message_read(session: Session, actor: Actor, message: FamilyMessage) -> None:
+    """The plan lead's side has read the message: it leaves the inbox. Marking it again
+    changes nothing."""
+    if message.read_at is not None:
+        return
+    message.read_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditAction.update,
+        "family_message",
+        message.id,
+        family_id=message.family_id,
+        purpose="message_read",
+    )

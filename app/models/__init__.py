@@ -9,6 +9,7 @@ from app.models.canvas_template import CanvasTemplate
 from app.models.consent import Consent
 from app.models.correction import Correction
 from app.models.family import Family, PlanLeadChange
+from app.models.family_message import FamilyMessage
 from app.models.family_session import FamilySession
 from app.models.goal import Goal
 from app.models.idempotency import IdempotentRequest
@@ -37,6 +38,7 @@ __all__ = [
     "Correction",
     "Family",
     "FamilyMember",
+    "FamilyMessage",
     "FamilySession",
     "Goal",
     "IdempotentRequest",

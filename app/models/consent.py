@@ -27,7 +27,12 @@ class Consent(Base):
     given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    recorded_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
+    # The user who recorded it; none when a family member gave it themselves (below).
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
+    # Given by a family member themselves, signed in through ID-porten (DESIGN §12).
+    given_by_member_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("family_member.id", ondelete="SET NULL")
+    )
     withdrawn_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user_account.id"))
     # Withdrawn by a family member themselves, signed in through ID-porten (DESIGN §12).
     withdrawn_by_member_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -8,9 +8,12 @@ to PDF, where no browser formats them.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
@@ -26,7 +29,8 @@ from app.corrections import service as correction_service
 from app.kit.errors import FieldError, NotFound
 from app.kit.i18n import long_date
 from app.kit.municipalities import municipality_name
-from app.kit.templating import templates
+from app.kit.responses import MadeLater
+from app.kit.templating import STATIC_DIR, templates
 from app.models import Plan, User
 from app.plans.schemas import PlanOut
 
@@ -393,3 +397,71 @@ def print_html(request: Request, context: dict[str, Any], lang: str, *, pdf: boo
         **context,
     }
     return templates(request, lang).get_template("plans/print.html").render(values)
+
+
+# --- PDF, for the plan lead's side and the family's pages alike --------------------------------
+
+# The print view's HTML is resolved against this made-up origin; the fetcher below serves
+# only files under static/ for it and refuses everything else, so rendering a PDF never
+# reaches the network or the rest of the file system.
+PDF_BASE_URL = "http://duk.pdf/"
+
+
+def static_only_fetcher(url: str) -> tuple[bytes, str]:
+    """The bytes and media type of a static file the print view links to; anything else is
+    refused."""
+    parts = urlsplit(url)
+    if f"{parts.scheme}://{parts.netloc}/" != PDF_BASE_URL or not parts.path.startswith("/static/"):
+        raise ValueError(f"refusing to fetch {url!r} for a PDF")
+    root = Path(STATIC_DIR).resolve()
+    path = (root / unquote(parts.path.removeprefix("/static/"))).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise ValueError(f"no static file for {url!r}")
+    mime = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}.get(
+        path.suffix, "application/octet-stream"
+    )
+    return path.read_bytes(), mime
+
+
+@functools.cache
+def _weasyprint() -> tuple[Any, Any]:
+    """WeasyPrint and a fetcher for it, on first use: importing it loads pango and fonts."""
+    import weasyprint  # type: ignore[import-untyped]
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
+
+    class StaticOnly(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            body, mime = static_only_fetcher(url)
+            return URLFetcherResponse(url, body, {"Content-Type": mime})
+
+    return weasyprint, StaticOnly
+
+
+def pdf_filename(family_id: uuid.UUID, number: int) -> str:
+    """``plan-1a2b3c4d-v2.pdf``: the family by the start of its id, never by a name, since the
+    file name travels in e-mails and download folders."""
+    return f"plan-{family_id.hex[:8]}-v{number}.pdf"
+
+
+def html_to_pdf(html: str) -> bytes:
+    """A tagged PDF (PDF/UA-1): a structure tree a screen reader follows, in the language of
+    the page's ``<html lang>``, the plan's."""
+    weasyprint, fetcher = _weasyprint()
+    document = weasyprint.HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher())
+    pdf = document.write_pdf(pdf_variant="pdf/ua-1")
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+def pdf_response(html: str, filename: str, lang: str) -> MadeLater:
+    """The plan as a PDF download. It is rendered after the transaction has committed, so the
+    seconds WeasyPrint takes hold no database lock or connection."""
+    return MadeLater(
+        lambda: html_to_pdf(html),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+            "Content-Language": lang,
+        },
+    )

@@ -5,11 +5,8 @@ what changed between two versions, are the reviews room's (app/reviews/pages.py)
 
 from __future__ import annotations
 
-import functools
 import uuid
-from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import unquote, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -27,8 +24,7 @@ from app.kit import forms
 from app.kit.errors import Invalid, NotFound
 from app.kit.forms import FormCode, FormText
 from app.kit.i18n import N_, long_date, request_language
-from app.kit.responses import MadeLater
-from app.kit.templating import STATIC_DIR, part_in, render
+from app.kit.templating import part_in, render
 from app.models import Canvas, Plan
 from app.models.enums import (
     AuditAction,
@@ -135,18 +131,7 @@ def plan_pdf(
     html = plan_doc.print_html(
         request, plan_doc.plan_context(session, scope, plan, out), lang, pdf=True
     )
-    filename = pdf_filename(plan.family_id, out.number)
-    # The PDF is rendered after the transaction has committed, so the seconds WeasyPrint takes
-    # hold no database lock or connection.
-    return MadeLater(
-        lambda: html_to_pdf(html),
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-            "Content-Language": lang,
-        },
-    )
+    return plan_doc.pdf_response(html, plan_doc.pdf_filename(plan.family_id, out.number), lang)
 
 
 @router.get("/plans/{plan_id}/print", name="plan_print")
@@ -356,57 +341,3 @@ def close(
             Asked(request, session, actor, scope), plan, form=form, errors=errors, status_code=422
         )
     return RedirectResponse(f"/plans/{plan_id}?saved=closed", status_code=303)
-
-
-# --- PDF ------------------------------------------------------------------------------------
-
-# The print view's HTML is resolved against this made-up origin; the fetcher below serves
-# only files under static/ for it and refuses everything else, so rendering a PDF never
-# reaches the network or the rest of the file system.
-PDF_BASE_URL = "http://duk.pdf/"
-
-
-def static_only_fetcher(url: str) -> tuple[bytes, str]:
-    """The bytes and media type of a static file the print view links to; anything else is
-    refused."""
-    parts = urlsplit(url)
-    if f"{parts.scheme}://{parts.netloc}/" != PDF_BASE_URL or not parts.path.startswith("/static/"):
-        raise ValueError(f"refusing to fetch {url!r} for a PDF")
-    root = Path(STATIC_DIR).resolve()
-    path = (root / unquote(parts.path.removeprefix("/static/"))).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise ValueError(f"no static file for {url!r}")
-    mime = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}.get(
-        path.suffix, "application/octet-stream"
-    )
-    return path.read_bytes(), mime
-
-
-@functools.cache
-def _weasyprint() -> tuple[Any, Any]:
-    """WeasyPrint and a fetcher for it, on first use: importing it loads pango and fonts."""
-    import weasyprint  # type: ignore[import-untyped]
-    from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
-
-    class StaticOnly(URLFetcher):  # type: ignore[misc]
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            body, mime = static_only_fetcher(url)
-            return URLFetcherResponse(url, body, {"Content-Type": mime})
-
-    return weasyprint, StaticOnly
-
-
-def pdf_filename(family_id: uuid.UUID, number: int) -> str:
-    """``plan-1a2b3c4d-v2.pdf``: the family by the start of its id, never by a name, since the
-    file name travels in e-mails and download folders."""
-    return f"plan-{family_id.hex[:8]}-v{number}.pdf"
-
-
-def html_to_pdf(html: str) -> bytes:
-    """A tagged PDF (PDF/UA-1): a structure tree a screen reader follows, in the language of
-    the page's ``<html lang>``, the plan's."""
-    weasyprint, fetcher = _weasyprint()
-    document = weasyprint.HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher())
-    pdf = document.write_pdf(pdf_variant="pdf/ua-1")
-    assert isinstance(pdf, bytes)
-    return pdf

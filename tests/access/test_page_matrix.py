@@ -761,6 +761,24 @@ PAGES = (
     # --- family side: consents, audit, timeline, handover, erasure (issue 4): rows below ---
     # The plan lead's side only, in the browser as in the API. Handover and erasure are
     # lead-side pages too: the admin's way to them is the API (they show the family).
+    Page(
+        "GET",
+        "/families/{family_id}/messages",
+        Kind.case,
+        _none,
+        setup=member_checks.a_message,
+        check=member_checks.check_message_shown,
+    ),
+    Page(
+        "POST",
+        "/families/{family_id}/messages/{message_id}/read",
+        Kind.case,
+        _none,
+        303,
+        form=lambda _w: {},
+        setup=member_checks.a_message,
+        check=member_checks.check_message_read,
+    ),
     Page("GET", "/families/{family_id}/consents", Kind.case, _family),
     Page(
         "POST",
@@ -1194,6 +1212,7 @@ PAGES = (
     Page("GET", "/familie/logget-ut", PUBLIC, _none),
     Page("GET", "/familie/", PageRule.family_door, _none, check=check_family_home),
     Page("GET", "/familie/plan/{plan_id}/utskrift", PageRule.family_door, _plan),
+    Page("GET", "/familie/plan/{plan_id}/pdf", PageRule.family_door, _plan),
     Page(
         "POST",
         "/familie/plan/{plan_id}/godkjenn",
@@ -1204,8 +1223,42 @@ PAGES = (
         check=check_family_approved,
     ),
     Page("GET", "/familie/samtykker", PageRule.family_door, _none),
+    Page(
+        "GET",
+        "/familie/samtykker/ny/{unit_id}",
+        PageRule.family_door,
+        _none,
+        setup=member_checks.consent_b_withdrawn,
+    ),
+    Page(
+        "POST",
+        "/familie/samtykker/ny/{unit_id}",
+        PageRule.family_door,
+        _none,
+        303,
+        form=lambda _w: {"confirm": "yes"},
+        setup=member_checks.consent_b_withdrawn,
+        check=member_checks.check_consent_given,
+    ),
     Page("GET", "/familie/oppgaver", PageRule.family_door, _none),
     Page("GET", "/familie/innsyn", PageRule.family_door, _none, check=check_family_trail),
+    Page(
+        "GET",
+        "/familie/melding",
+        PageRule.family_door,
+        _none,
+        setup=member_checks.a_message,
+        check=member_checks.check_message_shown,
+    ),
+    Page(
+        "POST",
+        "/familie/melding",
+        PageRule.family_door,
+        _none,
+        303,
+        form=member_checks.message_form,
+        check=member_checks.check_message_sent,
+    ),
     Page(
         "POST",
         "/familie/oppgaver/{action_id}/ferdig",

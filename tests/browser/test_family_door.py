@@ -2,7 +2,9 @@
 real OpenID Connect provider process (tests/oidc_provider.py) and ``duk serve`` is configured
 to it (DUK_IDPORTEN_*). Amina, recorded by her plan lead in Familien Haddad with her national
 ID number, signs in and reads the family's plan in English, what it shares and its tasks; a
-person with no family gets only the kind page. Every page axe-clean, portrait and landscape.
+person with no family gets only the kind page. Hodan, her Somali-speaking co-parent, reads the
+plan in Somali and sends the plan lead a message, which kari finds in her inbox. Every page
+axe-clean, portrait and landscape.
 """
 
 from __future__ import annotations
@@ -25,13 +27,23 @@ from app.members.schemas import MemberCreate
 from app.models import Family, User
 from app.models.enums import Language, MemberRelation
 from tests.browser.conftest import TabletFactory
-from tests.browser.helpers import KARI, check_tablet_page, tap_and_wait, watch_of
+from tests.browser.helpers import (
+    KARI,
+    check_tablet_page,
+    expect_message,
+    page_lang,
+    sign_in,
+    tap_and_wait,
+    watch_of,
+)
 from tests.cli.duk_process import DukServer, serving
 from tests.conftest import TEST_SECRET
 from tests.members.numbers import fodselsnummer
 from tests.oidc_provider import Provider, running_provider
 
 AMINA = fodselsnummer(date(1984, 5, 20))
+HODAN = fodselsnummer(date(1986, 2, 11))
+MESSAGE = "Waan soo daahi doonaa kulanka Khamiista."
 HIGH = "idporten-loa-high"
 
 
@@ -58,20 +70,24 @@ def live_server(
                 select(Family).where(Family.display_name == "Familien Haddad")
             ).one()
             actor = actor_from_user(kari)
-            member_service.add_member(
-                session,
-                actor,
-                scope_for(session, actor, family),
-                MemberCreate(
-                    name="Amina Haddad",
-                    relation=MemberRelation.parent,
-                    birth_year=1984,
-                    language=Language.en,
-                    parental_responsibility=True,
-                    national_id=AMINA,
-                ),
-                settings,
-            )
+            for name, year, language, number in (
+                ("Amina Haddad", 1984, Language.en, AMINA),
+                ("Hodan Haddad", 1986, Language.so, HODAN),
+            ):
+                member_service.add_member(
+                    session,
+                    actor,
+                    scope_for(session, actor, family),
+                    MemberCreate(
+                        name=name,
+                        relation=MemberRelation.parent,
+                        birth_year=year,
+                        language=language,
+                        parental_responsibility=True,
+                        national_id=number,
+                    ),
+                    settings,
+                )
             session.commit()
     finally:
         engine.dispose()
@@ -138,3 +154,44 @@ def test_a_person_with_no_family_sees_only_the_kind_page(
     check_tablet_page(page, "family-refused")
     page.goto("/familie/")
     assert urlsplit(page.url).path == "/familie/logg-inn"
+
+
+def test_a_somali_speaking_parent_reads_the_plan_in_somali_and_writes_to_the_plan_lead(
+    open_tablet: TabletFactory, idporten: Provider, base_url: str
+) -> None:
+    page = open_tablet("landscape")
+    watch_of(page).allow_origin(idporten.issuer)
+
+    _sign_in(page, idporten, "hodan", HODAN)
+
+    assert urlsplit(page.url).path == "/familie/"
+    assert page_lang(page) == "so"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Qorshaheena")
+    check_tablet_page(page, "family-home-so")
+    tap_and_wait(page, page.get_by_role("link", name="Fariin", exact=True))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fariin u dir qofka xiriirka")
+    check_tablet_page(page, "family-message-so")
+    page.get_by_label("Fariintaada").fill(MESSAGE)
+    tap_and_wait(page, page.get_by_role("button", name="Dir fariinta"))
+    expect_message(page, "Waa la diray.")
+    expect(page.locator(".message-text")).to_have_text([MESSAGE])
+    check_tablet_page(page, "family-message-sent-so")
+
+    kari = open_tablet("portrait")
+    sign_in(kari, KARI.username, KARI.password)
+    kari.goto("/inbox")
+    item = kari.locator('section[aria-labelledby="inbox-family_message"] li')
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("Familien Haddad")
+    expect(item.locator(".inbox-text")).to_have_text("1 ulest melding fra familien.")
+    # The words stay on the family's page: the inbox only says that there is a message.
+    expect(kari.locator("main")).not_to_contain_text(MESSAGE)
+    check_tablet_page(kari, "family-message-inbox-nb")
+    tap_and_wait(kari, item.get_by_role("link"))
+    expect(kari.locator(".message-text")).to_have_text([MESSAGE])
+    expect(kari.locator(".card-meta")).to_contain_text("Hodan Haddad")
+    check_tablet_page(kari, "family-message-lead-nb")
+    tap_and_wait(kari, kari.get_by_role("button", name="Merk som lest"))
+    expect(kari.locator(".card-meta")).to_contain_text("Lest")
+    kari.goto("/inbox")
+    expect(kari.locator('section[aria-labelledby="inbox-family_message"]')).to_have_count(0)

@@ -19,6 +19,7 @@ from app.models import (
     Canvas,
     Consent,
     Family,
+    FamilyMessage,
     Goal,
     IdempotentRequest,
     Need,
@@ -117,6 +118,11 @@ def world_with_history(session: Session, settings: Settings) -> World:
             to_user_id=world.lead.id,
             to_unit_id=world.unit_a.id,
             changed_by_id=world.lead.id,
+        )
+    )
+    session.add(
+        FamilyMessage(
+            family_id=world.family.id, member_id=world.mother.id, text="Vi kommer på torsdag."
         )
     )
     session.commit()

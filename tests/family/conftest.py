@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.main import create_app
-from tests.family.door import Browser
+from tests.factories import MOR_NATIONAL_ID, World, build_world
+from tests.family.door import Browser, sign_in
 from tests.oidc_provider import Provider, running_provider
 
 
@@ -51,3 +52,18 @@ def door(
     yield open_browser
     for client in clients:
         client.close()
+
+
+@pytest.fixture
+def world(session: Session, settings: Settings) -> World:
+    world = build_world(session, settings)
+    session.commit()
+    return world
+
+
+@pytest.fixture
+def mother(door: Browser, idporten: Provider, world: World) -> TestClient:
+    """The world's mother, signed in through ID-porten at the highest level."""
+    browser = door()
+    assert sign_in(browser, idporten, "mor-sub", MOR_NATIONAL_ID).status_code == 303
+    return browser

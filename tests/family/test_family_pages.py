@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,28 +13,13 @@ from sqlalchemy.orm import Session
 from app.access.scope import scope_for
 from app.actions import service as action_service
 from app.actions.schemas import ActionCreate, Responsible
-from app.config import Settings
 from app.kit.i18n import local_today
 from app.models import Action, AuditEvent, Consent, Plan
 from app.models.enums import ResponsibleKind
-from tests.factories import MOR_NATIONAL_ID, World, actor_of, build_world
+from tests.factories import MOR_NATIONAL_ID, World, actor_of
 from tests.family.door import Browser, csrf_of, sign_in
 from tests.html import page
 from tests.oidc_provider import Provider
-
-
-@pytest.fixture
-def world(session: Session, settings: Settings) -> World:
-    world = build_world(session, settings)
-    session.commit()
-    return world
-
-
-@pytest.fixture
-def mother(door: Browser, idporten: Provider, world: World) -> TestClient:
-    browser = door()
-    assert sign_in(browser, idporten, "mor-sub", MOR_NATIONAL_ID).status_code == 303
-    return browser
 
 
 def test_a_parent_approves_the_plan_waiting_for_her_signed_in(

@@ -11,8 +11,10 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from app.models import FamilyMember
+from app.db import utcnow
+from app.models import Consent, FamilyMember, FamilyMessage
 from tests.factories import MOR_NATIONAL_ID
 
 if TYPE_CHECKING:
@@ -98,3 +100,49 @@ def check_page_update(call: PageCall) -> None:
 
 def check_page_remove(call: PageCall) -> None:
     assert _stored(call) == ([] if call.allowed else ["Mor Test"])
+
+
+# --- messages from the family (issue 15): written on the family's pages, read on the lead's --
+
+MESSAGE = "Kan vi flytte møtet?"
+
+
+def a_message(session: Session, world: World) -> dict[str, uuid.UUID | str]:
+    message = FamilyMessage(family_id=world.family.id, member_id=world.mother.id, text=MESSAGE)
+    session.add(message)
+    session.commit()
+    return {"family_id": world.family.id, "message_id": message.id}
+
+
+def message_form(_world: World) -> dict[str, str]:
+    return {"text": MESSAGE}
+
+
+def check_message_sent(call: PageCall) -> None:
+    stored = call.stored(select(FamilyMessage.text))
+    assert stored == ([MESSAGE] if call.allowed else [])
+
+
+def check_message_shown(call: PageCall) -> None:
+    assert (MESSAGE in call.response.text) is call.allowed
+
+
+def check_message_read(call: PageCall) -> None:
+    [read_at] = call.stored(select(FamilyMessage.read_at))
+    assert (read_at is not None) is call.allowed
+
+
+# --- a consent given on the family's pages (issue 15) ---------------------------------------
+
+
+def consent_b_withdrawn(session: Session, world: World) -> dict[str, uuid.UUID | str]:
+    """Unit B, responsible for an action in the plan, without a consent: proposed."""
+    consent = session.get_one(Consent, world.consent_b_id)
+    consent.withdrawn_at = utcnow()
+    session.commit()
+    return {"unit_id": world.unit_b.id}
+
+
+def check_consent_given(call: PageCall) -> None:
+    given = call.stored(select(Consent.given_by_member_id).where(Consent.withdrawn_at.is_(None)))
+    assert (call.world.mother.id in given) is call.allowed

@@ -27,7 +27,7 @@ from app.models import AuditEvent, Canvas, Family, Plan, Unit, User
 from app.models.enums import GoalHorizon, Language, ResponsibleKind
 from app.needs import service as need_service
 from app.needs.schemas import NeedCreate
-from app.plans.pages import static_only_fetcher
+from app.plans.document import static_only_fetcher
 from tests.factories import (
     actor_of,
     build_world,

@@ -20,7 +20,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Locator, Page, Route, StorageState, expect
+from playwright.sync_api import Dialog, Locator, Page, Route, StorageState, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -299,9 +299,20 @@ def test_signing_out_forgets_the_forms_the_tab_kept(
     expect(form_status(form)).to_contain_text(WAITS_FOR_NETWORK)
     assert len(kept_forms(page)) == 1
 
+    asked: list[str] = []
+
+    def sign_out_anyway(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", sign_out_anyway)
     with page.expect_navigation():
         page.get_by_role("button", name="Logg ut").tap()
 
+    assert asked == [
+        "Noe du har skrevet, er ikke lagret ennå. Logger du ut nå, blir det borte fra dette "
+        "nettbrettet. Logge ut likevel?"
+    ]
     assert urlsplit(page.url).path == "/login"
     assert kept_forms(page) == {}
     expect(page.get_by_text(SIGN_IN_NOTICE)).to_be_hidden()

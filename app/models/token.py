@@ -24,6 +24,14 @@ class ApiToken(Base):
     # Sessions and bearer tokens alike end after a while without use (the idle timeout of
     # DESIGN §11, accounts.service.actor_for_token), and at expires_at however busy.
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Family mode (DESIGN §12): while set, this browser session shows only this family's own
+    # things, and every other staff page and form is refused (app/web/deps.py) until the
+    # worker signs in again; ``family_mode_return`` is the page the worker left from. A
+    # family erased meanwhile takes the session with it: signed out is safe.
+    family_mode_family_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("family.id", ondelete="CASCADE")
+    )
+    family_mode_return: Mapped[str | None] = mapped_column(String(500))
 
 
 class LoginAttempt(Base):

@@ -48,3 +48,14 @@ class Visitor:
     name: str
     language: str
     session_id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyMode:
+    """A staff browser session and the family it is showing its own things to, if any (DESIGN
+    §12, family mode on the tablet): ``family_id`` is None when the session is not in family
+    mode."""
+
+    actor: Actor
+    session_id: uuid.UUID
+    family_id: uuid.UUID | None

@@ -25,9 +25,9 @@ from app.web.deps import (
     SESSION_COOKIE_HTTP,
     SESSION_COOKIE_HTTPS,
     PageActor,
-    PageSession,
     SessionDep,
     SettingsDep,
+    SigningOut,
     TransactionalRoute,
     in_transaction,
     session_cookie_name,
@@ -263,7 +263,9 @@ async def totp_code_submit(
 
 
 @router.post("/logout", name="logout")
-def logout(request: Request, found: PageSession, session: SessionDep) -> Response:
+def logout(request: Request, found: SigningOut, session: SessionDep) -> Response:
+    # Allowed in family mode (DESIGN §12): signing out ends the session and family mode with
+    # it; coming back takes a whole sign-in, which ends in a session of no family mode.
     actor, token_id = found
     account_service.revoke_token(session, token_id)
     audit.record(session, actor, AuditAction.logout, "session", token_id)

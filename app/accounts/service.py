@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from app.access.actor import Actor, UnitRef
+from app.access.actor import Actor, FamilyMode, UnitRef
 from app.accounts.security import (
     hash_password,
     keyed_digest,
@@ -187,6 +187,7 @@ def _actor_by_token_statement() -> Select[tuple[Any, ...]]:
             user.role,
             token.id,
             token.last_seen_at,
+            token.family_mode_family_id,
             unit.id,
             unit.slug,
             unit.name,
@@ -216,10 +217,12 @@ SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
 
 def actor_for_token(
     session: Session, secret: str, *, kind: str, idle: timedelta
-) -> tuple[Actor, uuid.UUID] | None:
+) -> FamilyMode | None:
     """The actor behind a live token of ``kind`` ("bearer" for the API, "session" for pages),
-    in one query (every request makes it). A token unused for ``idle`` has ended, and so has one
-    past its absolute expiry; the idle clock slides, written at most once a minute."""
+    with the token's id and the family a session is in family mode for (DESIGN §12; never for
+    a bearer token), in one query (every request makes it). A token unused for ``idle`` has
+    ended, and so has one past its absolute expiry; the idle clock slides, written at most once
+    a minute."""
     now = utcnow()
     rows = (
         session.connection()
@@ -231,14 +234,15 @@ def actor_for_token(
     )
     if not rows:
         return None
-    user_id, username, display_name, role, token_id, last_seen_at = rows[0][:6]
+    user_id, username, display_name, role, token_id, last_seen_at, family_mode = rows[0][:7]
     units = sorted(
         (UnitRef(unit_id, slug, name) for *_, unit_id, slug, name in rows if unit_id is not None),
         key=lambda unit: unit.slug,
     )
     if last_seen_at is None or last_seen_at < now - SESSION_TOUCH_INTERVAL:
         session.connection().execute(_TOUCH_TOKEN, {"token_id": token_id, "now": now})
-    return Actor(user_id, username, display_name, role, tuple(units)), token_id
+    actor = Actor(user_id, username, display_name, role, tuple(units))
+    return FamilyMode(actor, token_id, family_mode if kind == "session" else None)
 
 
 _TOUCH_TOKEN = (

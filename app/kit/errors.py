@@ -36,6 +36,13 @@ class Forbidden(DukError):
     status, slug, title = 403, "forbidden", "Not allowed"
 
 
+class FamilyModeOn(Forbidden):
+    """A staff page or form asked for by a browser session in family mode (DESIGN §12): the
+    tablet shows only the family's own things until the worker signs in again."""
+
+    slug = "family-mode"
+
+
 class NotFound(DukError):
     status, slug, title = 404, "not-found", "Not found"
 

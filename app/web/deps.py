@@ -8,10 +8,18 @@ A route states what it needs in its signature, by type:
     found: CurrentToken           the same, with the token's id (to revoke it)
     actor: PageActor              who is asking, by the browser's session cookie
     found: PageSession            the same, with the session's id
+    found: SigningOut             the same, also in family mode (signing out ends it)
+    shown: InFamilyMode           the same with the family the session is in family mode
+                                  for, or None: the family-mode pages only (DESIGN §12)
     visitor: FamilyVisitor        a family member on the family's own pages, by the family
                                   session's cookie (ID-porten): never a staff session
     idem: IdempotencyDep          the Idempotency-Key of a creating request
     settings: SettingsDep         the installation's settings
+
+Family mode (DESIGN §12) is decided here, once for every page: a browser session in family
+mode reaches only the routes that ask for ``InFamilyMode`` or ``SigningOut``; every other route
+signed in by the cookie raises ``FamilyModeOn`` before it runs (a page is sent to the family
+view, a form refused: app/web/problems.py). A bearer token is never in family mode.
 
 Every page form (a POST signed in by cookie) also honours an ``Idempotency-Key`` header, with
 no parameter for it: static/app.js sends one with each form, and sends a form again under the
@@ -56,11 +64,11 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.access.actor import Actor, Visitor
+from app.access.actor import Actor, FamilyMode, Visitor
 from app.accounts import service as account_service
 from app.config import Settings
 from app.db import sqlite_lane_for
-from app.kit.errors import BadRequest, LoginRequired, Unauthorized
+from app.kit.errors import BadRequest, FamilyModeOn, LoginRequired, Unauthorized
 from app.members import sessions as member_sessions
 from app.web.idempotency import (
     PAGE_KEY_PATTERN,
@@ -79,8 +87,17 @@ class Needs:
     """What a route parameter receives from ``TransactionalRoute`` (see the module doc)."""
 
     what: Literal[
-        "session", "bearer", "bearer_token", "page", "page_token", "family", "idempotency"
+        "session",
+        "bearer",
+        "bearer_token",
+        "page",
+        "page_token",
+        "family_mode",
+        "family",
+        "idempotency",
     ]
+    # Whether a browser session in family mode may use the route (DESIGN §12).
+    in_family_mode: bool = False
 
 
 SessionDep = Annotated[Session, Needs("session")]
@@ -88,6 +105,8 @@ CurrentActor = Annotated[Actor, Needs("bearer")]
 CurrentToken = Annotated[tuple[Actor, uuid.UUID], Needs("bearer_token")]
 PageActor = Annotated[Actor, Needs("page")]
 PageSession = Annotated[tuple[Actor, uuid.UUID], Needs("page_token")]
+SigningOut = Annotated[tuple[Actor, uuid.UUID], Needs("page_token", in_family_mode=True)]
+InFamilyMode = Annotated[FamilyMode, Needs("family_mode", in_family_mode=True)]
 FamilyVisitor = Annotated[Visitor, Needs("family")]
 IdempotencyDep = Annotated[Idempotency, Needs("idempotency")]
 
@@ -141,8 +160,8 @@ async def in_transaction(request: Request, work: Callable[..., T], /, **kwargs: 
 
 
 def _resolve_actor(
-    session: Session, request: Request, secret: str | None, *, page: bool
-) -> tuple[Actor, uuid.UUID]:
+    session: Session, request: Request, secret: str | None, *, page: bool, in_family_mode: bool
+) -> FamilyMode:
     settings: Settings = request.app.state.settings
     idle = timedelta(minutes=settings.session_idle_minutes)
     kind = "session" if page else "bearer"
@@ -153,7 +172,10 @@ def _resolve_actor(
         raise LoginRequired("Sign in to continue.")
     if found is None:
         raise Unauthorized("Sign in first: send a valid bearer token.")
-    request.state.actor = found[0]
+    if found.family_id is not None and not in_family_mode:
+        # Before the actor is known to the page: the refusal is drawn without staff menus.
+        raise FamilyModeOn("The tablet shows the family's own things: family mode is on.")
+    request.state.actor = found.actor
     return found
 
 
@@ -210,7 +232,9 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     and with what it takes to give them (the request, the bearer header, the key)."""
     hints = get_type_hints(endpoint, include_extras=True)
     signature = inspect.signature(endpoint)
-    needs = {name: n.what for name in signature.parameters if (n := _needs_of(hints.get(name)))}
+    found_needs = {name: n for name in signature.parameters if (n := _needs_of(hints.get(name)))}
+    needs = {name: n.what for name, n in found_needs.items()}
+    in_family_mode = any(n.in_family_mode for n in found_needs.values())
     if not needs:
         return endpoint
     where = f"{endpoint.__module__}.{endpoint.__qualname__}"
@@ -220,7 +244,7 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         raise TypeError(f"{where} needs a SessionDep to resolve {sorted(needs.values())}")
     kinds = set(needs.values())
     bearer = bool(kinds & {"bearer", "bearer_token"})
-    page = bool(kinds & {"page", "page_token"})
+    page = bool(kinds & {"page", "page_token", "family_mode"})
     family = "family" in kinds
     if bearer + page + family > 1:
         raise TypeError(
@@ -262,11 +286,15 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         page_form: tuple[str, str] | None,
         kwargs: dict[str, Any],
     ) -> Any:
-        found = _resolve_actor(session, request, secret, page=page) if bearer or page else None
+        found = (
+            _resolve_actor(session, request, secret, page=page, in_family_mode=in_family_mode)
+            if bearer or page
+            else None
+        )
         visitor = _resolve_visitor(session, request, secret) if family else None
         if page_form is not None:
             assert found is not None
-            again = page_answer_again(session, found[0], *page_form)
+            again = page_answer_again(session, found.actor, *page_form)
             if again is not None:
                 return again
         for name, what in needs.items():
@@ -274,8 +302,11 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
                 kwargs[name] = session
             elif what in ("bearer", "page"):
                 assert found is not None
-                kwargs[name] = found[0]
+                kwargs[name] = found.actor
             elif what in ("bearer_token", "page_token"):
+                assert found is not None
+                kwargs[name] = (found.actor, found.session_id)
+            elif what == "family_mode":
                 kwargs[name] = found
             elif what == "family":
                 kwargs[name] = visitor
@@ -283,11 +314,11 @@ def _one_transaction(endpoint: Callable[..., Any]) -> Callable[..., Any]:
                 assert found is not None
                 assert idempotency is not None
                 key, fingerprint, response = idempotency
-                kwargs[name] = begin_idempotent(session, found[0], key, fingerprint, response)
+                kwargs[name] = begin_idempotent(session, found.actor, key, fingerprint, response)
         answer = endpoint(**kwargs)
         if page_form is not None:
             assert found is not None
-            keep_page_answer(session, found[0], *page_form, answer)
+            keep_page_answer(session, found.actor, *page_form, answer)
         return answer
 
     @functools.wraps(endpoint)

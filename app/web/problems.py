@@ -18,6 +18,7 @@ from starlette.routing import compile_path
 
 from app.kit.errors import (
     DukError,
+    FamilyModeOn,
     FieldError,
     Invalid,
     LoginRequired,
@@ -151,7 +152,32 @@ def _page_error(request: Request, status: int, slug: str) -> Response:
         # Said in a header too, for a form static/app.js sent: it keeps the form until the
         # user has signed in again (app/web/browser.py).
         return RedirectResponse(target, status_code=303, headers={"Duk-Problem": "signed-out"})
+    if slug == FamilyModeOn.slug:
+        return _family_mode_on(request)
     return render(request, "error.html", {"status": status, "slug": slug}, status_code=status)
+
+
+FAMILY_VIEW = "/family-mode"
+
+
+def _family_mode_on(request: Request) -> Response:
+    """A staff page or form asked for while the tablet is in family mode (DESIGN §12): a page
+    is sent back to the family view; htmx is told to go there; a form is refused (403) and
+    changes nothing, with a page (no menus) that leads back. Said in a header too, for a form
+    static/app.js sent: it shows the refusal and keeps nothing for later."""
+    from app.kit.templating import render
+
+    if request.headers.get("hx-request") == "true":
+        return Response(status_code=403, headers={"HX-Redirect": FAMILY_VIEW})
+    if request.method in ("GET", "HEAD"):
+        return RedirectResponse(FAMILY_VIEW, status_code=303)
+    return render(
+        request,
+        "family_mode_refused.html",
+        {"family_view": FAMILY_VIEW},
+        status_code=403,
+        headers={"Duk-Problem": "family-mode"},
+    )
 
 
 async def _duk_error(request: Request, exc: Exception) -> Response:

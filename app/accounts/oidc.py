@@ -139,7 +139,9 @@ class Flow:
     """What a sign-in under way remembers besides Authlib's own (state, nonce, verifier)."""
 
     next: str
-    purpose: str  # "page": a browser session; "api": a bearer token shown once
+    # "page": a browser session; "api": a bearer token shown once; "leave": no new session,
+    # but the signed-in worker proving it is them again, to leave family mode (DESIGN §12)
+    purpose: str
 
 
 def _origin(url: str) -> str | None:
@@ -172,6 +174,11 @@ async def start(configured: Configured, request: Request, flow: Flow) -> str:
     extra: dict[str, Any] = {}
     if provider.acr:
         extra["acr_values"] = provider.acr[0]
+    if flow.purpose == "leave":
+        # A sign-in made now, with the person at the provider's form: not the provider's own
+        # session from this morning, which would let anyone at the tablet through.
+        extra["prompt"] = "login"
+        extra["max_age"] = 0
     found = await client.create_authorization_url(redirect_uri, **extra)
     await client.save_authorize_data(
         request,

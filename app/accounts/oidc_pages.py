@@ -9,7 +9,7 @@ import httpx
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.accounts import oidc
+from app.accounts import family_mode, oidc
 from app.accounts import service as account_service
 from app.accounts.pages import provider_name, safe_next, set_session_cookie
 from app.config import Settings
@@ -59,7 +59,7 @@ async def oidc_login(
     request: Request,
     settings: SettingsDep,
     next: Annotated[str, Query(max_length=500)] = "/",
-    for_: Annotated[str, Query(alias="for", pattern="^(page|api)$")] = "page",
+    for_: Annotated[str, Query(alias="for", pattern="^(page|api|leave)$")] = "page",
 ) -> Response:
     client = _client(request)
     try:
@@ -77,6 +77,8 @@ async def oidc_callback(request: Request, settings: SettingsDep) -> Response:
     except oidc.Refused as refused:
         await in_transaction(request, account_service.record_oidc_refusal, reason=refused.reason)
         return _refusal_page(request, settings, refused.reason)
+    if proven.flow.purpose == "leave":
+        return await _leave_family_mode(request, settings, proven)
     kind = "bearer" if proven.flow.purpose == "api" else "session"
     signed_in = await in_transaction(
         request,
@@ -105,6 +107,25 @@ async def oidc_callback(request: Request, settings: SettingsDep) -> Response:
     response = RedirectResponse(proven.flow.next, status_code=303)
     set_session_cookie(response, request, settings, secret)
     return response
+
+
+async def _leave_family_mode(request: Request, settings: Settings, proven: oidc.Proven) -> Response:
+    """The worker signed in at the provider again to leave family mode (DESIGN §12): only as
+    the same person, freshly; then back where they were, in the same session."""
+    secret = request.cookies.get(session_cookie_name(request))
+    auth_time = proven.claims.get("auth_time")
+    back = await in_transaction(
+        request,
+        family_mode.leave_through_provider,
+        settings=settings,
+        secret=secret,
+        subject=proven.subject,
+        auth_time=auth_time if isinstance(auth_time, int) else None,
+    )
+    if back is None:
+        return RedirectResponse("/family-mode/leave?refused=provider", status_code=303)
+    request.session[oidc.ID_TOKEN_KEY] = proven.id_token
+    return RedirectResponse(back, status_code=303)
 
 
 @router.get("/auth/oidc/logout", name="oidc_logout")

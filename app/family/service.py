@@ -7,6 +7,8 @@ audited, with the member as who."""
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -36,9 +38,15 @@ def family_scope(session: Session, visitor: Visitor) -> FamilyScope:
 def shown_plan(session: Session, visitor: Visitor) -> Plan | None:
     """The plan version the family's pages show: in force, else waiting for the family's
     approval; None before a plan is submitted or after the last one closed."""
+    return plan_shown_to(session, visitor.family_id)
+
+
+def plan_shown_to(session: Session, family_id: uuid.UUID) -> Plan | None:
+    """The plan version the family's own pages show the family (``shown_plan``), also on the
+    caseworker's tablet in family mode."""
     plans = session.scalars(
         select(Plan)
-        .where(Plan.family_id == visitor.family_id, Plan.status.in_(_SHOWN_FIRST))
+        .where(Plan.family_id == family_id, Plan.status.in_(_SHOWN_FIRST))
         .order_by(Plan.number.desc())
     ).all()
     for status in _SHOWN_FIRST:

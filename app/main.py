@@ -42,6 +42,7 @@ from app.family.consent_pages import router as family_consent_pages
 from app.family.message_pages import router as family_message_pages
 from app.family.pages import router as family_pages
 from app.family.signin_pages import router as family_signin_pages
+from app.family_mode.pages import router as family_mode_pages
 from app.goals.pages import router as goals_pages
 from app.goals.routes import router as goals_router
 from app.inbox import reminders
@@ -211,6 +212,7 @@ def create_app(
         reports_pages,
         family_signin_pages,
         family_pages,
+        family_mode_pages,
         family_message_pages,
         family_consent_pages,
     ):

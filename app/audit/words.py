@@ -53,6 +53,8 @@ WHAT_BY_PURPOSE: dict[tuple[str, str, str], str] = {
     ("read", "goal", "history"): N_("read the earlier wording of a goal"),
     ("read", "action", "history"): N_("read the earlier wording of an action"),
     ("read", "referral", "history"): N_("read the earlier wording of a referral"),
+    ("update", "session", "family_mode_on"): N_("showed the family its own things on the tablet"),
+    ("update", "session", "family_mode_off"): N_("signed in again after showing the family"),
 }
 ACTION_WORDS: dict[str, str] = {
     "read": N_("read the family's data"),
@@ -69,6 +71,7 @@ PURPOSES: dict[str, str] = {
     "handover": N_("handover to a new plan lead"),
     "suggestions": N_("to find services that may help"),
     "consent_statement": N_("for the family to sign"),
+    "family_mode": N_("shown to the family on the tablet"),
 }
 ROLES: dict[str, str] = {
     "caseworker": N_("caseworker"),

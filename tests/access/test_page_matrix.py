@@ -41,6 +41,7 @@ from app.kit.crypto import data_keys
 from app.kit.i18n import local_today
 from app.models import (
     Action,
+    ApiToken,
     Barrier,
     Canvas,
     CanvasDomain,
@@ -133,6 +134,11 @@ class PageRule(enum.Enum):
         "the family's own pages (DESIGN §12): a family session only, of the family's own;"
         " everyone else, staff sessions included, is sent to the family's sign-in (303)"
     )
+    family_mode = (
+        "the tablet's family mode (DESIGN §12): only a staff session in family mode; no"
+        " persona here is in it, so staff are sent home (303 to /) and no one else has signed"
+        " in (303 to /login); tests/family_mode runs them in family mode"
+    )
     idporten = (
         "signing in through ID-porten: not there (404) for anyone where ID-porten is not"
         " configured, as in this matrix's app; tests/family runs them against a real provider"
@@ -217,7 +223,7 @@ def expected_page_status(page: Page, persona: str) -> int:
             return 404
         case PageRule.family_door:
             return page.success if persona == FAMILY_MEMBER else 303
-        case PageRule.second_factor:
+        case PageRule.second_factor | PageRule.family_mode:
             return 303
         case _ if who.role is None:
             return 303
@@ -340,6 +346,20 @@ def check_logout(call: PageCall) -> None:
     if call.allowed:
         assert call.response.headers["location"] == "/login"
         assert call.client.get("/", follow_redirects=False).status_code == 303
+
+
+def check_family_mode_on(call: PageCall) -> None:
+    """The persona's session is in family mode for the family exactly when let in."""
+    shown = call.stored(select(ApiToken.family_mode_family_id).where(ApiToken.kind == "session"))
+    assert (call.world.family.id in shown) is call.allowed
+    if call.allowed:
+        assert call.response.headers["location"] == "/family-mode"
+
+
+def check_not_in_family_mode(call: PageCall) -> None:
+    """A staff session in no family mode is sent home from the family-mode pages."""
+    if call.allowed:
+        assert call.response.headers["location"] == "/"
 
 
 def check_back_to_login(call: PageCall) -> None:
@@ -1205,6 +1225,27 @@ PAGES = (
     # --- the family's own pages (issue 15): the family member persona's; for every staff
     # persona they are the family's sign-in, and every staff page is the staff sign-in for
     # the family member (tests/family: another family's, and no family's) ---
+    # family mode on the caseworker's tablet (DESIGN §12)
+    Page(
+        "POST",
+        "/families/{family_id}/family-mode",
+        Kind.case,
+        _family,
+        303,
+        form=lambda _w: {"next": "/"},
+        check=check_family_mode_on,
+    ),
+    Page("GET", "/family-mode", PageRule.family_mode, _none, check=check_not_in_family_mode),
+    Page("GET", "/family-mode/leave", PageRule.family_mode, _none, check=check_not_in_family_mode),
+    Page(
+        "POST",
+        "/family-mode/leave",
+        PageRule.family_mode,
+        _none,
+        303,
+        form=lambda _w: {"password": PASSWORD},
+        check=check_not_in_family_mode,
+    ),
     Page("GET", "/familie/logg-inn", PageRule.idporten, _none),
     Page("GET", "/familie/auth/login", PageRule.idporten, _none),
     Page("GET", "/familie/auth/callback", PageRule.idporten, _none),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pyotp
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts.security import hash_password
 from app.config import Settings
+from app.db import utcnow
+from app.kit.crypto import data_keys
 from app.models import ApiToken, AuditEvent, Family
 from app.models.enums import Language
 from tests.access.test_need_to_know import secrets_of, tick_everything
@@ -261,3 +264,28 @@ def test_only_the_plan_leads_side_can_show_a_family(
 
     assert response.status_code == 404
     assert browser.get("/").status_code == 200
+
+
+def test_a_worker_with_a_second_factor_leaves_with_the_password_and_a_code(
+    session: Session, settings: Settings, signed_in: SignedIn
+) -> None:
+    world = build_world(session, settings)
+    browser = signed_in(world.lead)
+    secret = pyotp.random_base32()
+    world.lead.totp_secret_encrypted = data_keys(settings).encrypt(secret)
+    world.lead.totp_enrolled_at = utcnow()
+    session.commit()
+    came_from = turn_on(browser, world)
+    assert page(browser.get(LEAVE)).one("#leave-code")
+
+    without = leave_with(browser, password=PASSWORD, code="000000")
+
+    assert without.status_code == 401
+    assert in_family_mode(session, world)
+    assert purposes(session, "login_failed")[-1] == "family_mode_leave:code"
+
+    right = leave_with(browser, password=PASSWORD, code=pyotp.TOTP(secret).now())
+
+    assert right.status_code == 303
+    assert right.headers["location"] == came_from
+    assert not in_family_mode(session, world)

@@ -62,6 +62,19 @@ async def oidc_login(
     for_: Annotated[str, Query(alias="for", pattern="^(page|api|leave)$")] = "page",
 ) -> Response:
     client = _client(request)
+    secret = request.cookies.get(session_cookie_name(request))
+    if for_ != "leave" and secret:
+        # A tablet in family mode whose worker's provider session is still alive would be
+        # signed in again without anyone typing anything: from family mode, any sign-in
+        # through the provider is the one that leaves it (a fresh one, by the same person).
+        shown = await in_transaction(
+            request,
+            family_mode.in_session,
+            settings=settings,
+            secret=secret,
+        )
+        if shown is not None and shown.family_id is not None:
+            for_ = "leave"
     try:
         url = await oidc.start(client, request, oidc.Flow(next=safe_next(next), purpose=for_))
     except httpx.HTTPError:

@@ -122,16 +122,16 @@ def view(request: Request, shown: InFamilyMode, session: SessionDep) -> Response
         # The family's copy: what a consent shares, as the family's own pages show it.
         as_family = FamilyScope(family, FamilyAccess.consented)
         out = plan_service.plan_document(session, plan, as_family.access)
-        session_audit(session, shown, "plan", plan.id)
+        _record_read(session, shown, "plan", plan.id)
         words = plan_doc.plan_context(session, as_family, plan, out, lang)
         context["plan"] = plan
         context["plan_body"] = part_in(request, "_plan_body.html", words, lang)
     if canvas is None and plan is None:
-        session_audit(session, shown, "family", family.id)
+        _record_read(session, shown, "family", family.id)
     return render(request, "family_mode/view.html", context, lang=lang)
 
 
-def session_audit(session: Session, shown: FamilyMode, record_type: str, record_id: Any) -> None:
+def _record_read(session: Session, shown: FamilyMode, record_type: str, record_id: Any) -> None:
     assert shown.family_id is not None
     audit.record(
         session,

@@ -89,6 +89,10 @@ def test_leaving_asks_the_provider_for_a_new_sign_in_by_the_same_person(
     start = browser.get("/auth/oidc/login?for=leave", follow_redirects=False)
     asked = parse_qs(urlsplit(start.headers["location"]).query)
     assert (asked["prompt"], asked["max_age"]) == (["login"], ["0"])
+    # "Sign in with …" on the sign-in page, from family mode, is no way round: the provider's
+    # session of this morning does not count there either.
+    plain = browser.get("/auth/oidc/login", follow_redirects=False)
+    assert parse_qs(urlsplit(plain.headers["location"]).query)["prompt"] == ["login"]
 
     # Someone else at the provider's form, or the worker's sign-in of this morning: kept on.
     provider.set_user("someone-else", {"auth_time": int(time.time())})

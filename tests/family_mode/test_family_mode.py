@@ -4,6 +4,7 @@ and leaving takes the worker's own sign-in again."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pyotp
@@ -11,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.security import hash_password
@@ -289,3 +290,23 @@ def test_a_worker_with_a_second_factor_leaves_with_the_password_and_a_code(
     assert right.status_code == 303
     assert right.headers["location"] == came_from
     assert not in_family_mode(session, world)
+
+
+def test_the_idle_timeout_still_ends_a_session_in_family_mode(
+    session: Session, settings: Settings, signed_in: SignedIn
+) -> None:
+    world = build_world(session, settings)
+    browser = signed_in(world.lead)
+    turn_on(browser, world)
+    idle_since = utcnow() - timedelta(minutes=settings.session_idle_minutes + 1)
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == world.lead.id, ApiToken.kind == "session")
+        .values(last_seen_at=idle_since)
+    )
+    session.commit()
+
+    view = browser.get(VIEW, follow_redirects=False)
+
+    assert view.status_code == 303
+    assert view.headers["location"] == f"/login?next={VIEW}"

@@ -18,6 +18,7 @@ real Chromium through Playwright, against a real ``duk serve``:
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import weakref
 from collections.abc import Iterator
@@ -49,6 +50,9 @@ from tests.cli.duk_process import run_duk
 HERE: Final = Path(__file__).resolve().parent
 AXE_SOURCE: Final = HERE / "vendor" / "axe.min.js"
 SCREENSHOTS: Final = HERE.parent / ".artifacts" / "screenshots"
+# Pictures for people to look at cost a second or so each on a busy machine and check nothing:
+# taken only when asked for (DUK_SCREENSHOTS=1 make test-sqlite), never in CI.
+TAKE_SCREENSHOTS: Final = os.environ.get("DUK_SCREENSHOTS") == "1"
 
 # A 10" tablet (DESIGN §5): 820×1180 CSS px in portrait, 1180×820 in landscape.
 Orientation = Literal["portrait", "landscape"]
@@ -355,14 +359,15 @@ def orientation_of(page: Page) -> Orientation:
     return "portrait" if size["width"] < size["height"] else "landscape"
 
 
-def screenshot(page: Page, name: str, *, scale: Literal["css", "device"] = "css") -> Path:
-    """The whole page as a PNG in tests/.artifacts/screenshots/<name>-<orientation>.png
-    (ignored by git), for people to look at. One pixel per CSS px unless ``scale="device"``
-    (the tablet's 2×, sharper and three times slower: for a picture in the README)."""
+def screenshot(page: Page, name: str, *, scale: Literal["css", "device"] = "css") -> None:
+    """With DUK_SCREENSHOTS=1: the whole page as a PNG in tests/.artifacts/screenshots/
+    <name>-<orientation>.png (ignored by git), for people to look at. One pixel per CSS px
+    unless ``scale="device"`` (the tablet's 2×, sharper and three times slower)."""
+    if not TAKE_SCREENSHOTS:
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}-{orientation_of(page)}.png"
     page.screenshot(path=str(path), full_page=True, animations="disabled", scale=scale)
-    return path
 
 
 @contextlib.contextmanager
@@ -552,8 +557,8 @@ _COUNT_TARGETS: Final = "() => {" + _TARGETS_JS + "return targets().length; }"
 
 
 def check_tablet_page(page: Page, name: str) -> None:
-    """The page as it is now, on the tablet held both ways: touch targets and a screenshot in
-    each orientation; axe-core and 200% zoom in the orientation it came in (portrait for the
+    """The page as it is now, on the tablet held both ways: touch targets (and a screenshot,
+    with DUK_SCREENSHOTS=1) in each orientation; axe-core and 200% zoom in the orientation it came in (portrait for the
     zoom: that is where a wide layout breaks). Turning the tablet is a change of viewport, as
     on a real one. The page is left in the orientation it came in."""
     start = orientation_of(page)

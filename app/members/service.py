@@ -37,6 +37,13 @@ RELATIONS = {
     MemberRelation.other_adult.value: N_("Other adult"),
 }
 
+# The channels of the member's notices, in the plan lead's words (msgids).
+CHANNELS = {
+    NotificationChannel.email.value: N_("By e-mail"),
+    NotificationChannel.sms.value: N_("By SMS"),
+    NotificationChannel.none.value: N_("No notices"),
+}
+
 
 def this_year() -> int:
     return datetime.now(UTC).year
@@ -221,12 +228,18 @@ def remove_member(session: Session, actor: Actor, scope: FamilyScope, member: Fa
     )
 
 
-def choose_channel(session: Session, visitor: Visitor, data: NotifyChoice) -> FamilyMember:
-    """The member's own choice of channel, on the family's pages: to one the plan lead has
-    recorded an address or number for, or none. Audited as the member's."""
+def visitor_member(session: Session, visitor: Visitor) -> FamilyMember:
+    """The signed-in member's own record (a member removed since signing in: 404)."""
     member = session.get(FamilyMember, visitor.member_id)
     if member is None or member.family_id != visitor.family_id:
         raise NotFound("No such family member.")
+    return member
+
+
+def choose_channel(session: Session, visitor: Visitor, data: NotifyChoice) -> FamilyMember:
+    """The member's own choice of channel, on the family's pages: to one the plan lead has
+    recorded an address or number for, or none. Audited as the member's."""
+    member = visitor_member(session, visitor)
     member.notify_channel = data.notify_channel
     errors = _channel_errors(member)
     if errors:

@@ -262,3 +262,27 @@ def family_approval_requested(session: Session, plan_id: uuid.UUID, family_id: u
     return enqueue_family(
         session, NotificationKind.family_approval_requested, str(plan_id), family_id
     )
+
+
+def family_notifications(session: Session, family_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The messages queued or sent to the family's members, oldest first, for the family's
+    export: what kind, to whom, by which channel, and how it went (no address: the members'
+    own records carry those)."""
+    rows = session.scalars(
+        select(Notification)
+        .join(FamilyMember, FamilyMember.id == Notification.member_id)
+        .where(FamilyMember.family_id == family_id)
+        .order_by(Notification.created_at, Notification.id)
+    ).all()
+    return [
+        {
+            "member_id": str(n.member_id),
+            "kind": n.kind.value,
+            "channel": n.channel.value,
+            "language": n.language,
+            "status": n.status.value,
+            "created_at": n.created_at.isoformat(),
+            "sent_at": n.sent_at.isoformat() if n.sent_at else None,
+        }
+        for n in rows
+    ]

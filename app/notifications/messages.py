@@ -125,10 +125,12 @@ def email(message: Message, to: str, lang: str, settings: Settings) -> EmailMess
     mail["From"] = settings.smtp_from
     mail["To"] = to
     mail["Date"] = formatdate(usegmt=True)
-    mail["Content-Language"] = lang
     mail["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or None)
     mail.set_content(message.text)
     mail.add_alternative(message.html, subtype="html")
+    # After the parts: making the message multipart moves every Content-* header into its
+    # first part, and the language is the whole message's.
+    mail["Content-Language"] = lang
     return mail
 
 

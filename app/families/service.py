@@ -36,7 +36,6 @@ from app.families.timeline import timeline_entries
 from app.kit import crypto
 from app.kit.errors import Forbidden, Invalid, NotFound
 from app.members import service as member_service
-from app.notifications import service as notification_service
 from app.models import (
     Action,
     AuditEvent,
@@ -56,6 +55,7 @@ from app.models import (
     User,
 )
 from app.models.enums import AuditAction, ErasureReason, FamilyStatus, Language, Role
+from app.notifications import service as notification_service
 from app.plans import service as plan_service
 from app.readings import service as reading_service
 

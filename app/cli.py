@@ -334,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_notify_send
     )
     notify.add_parser(
-        "scan", help="queue today's reminders (actions due, consents expiring)"
+        "scan", help="queue today's reminders (actions due, consents expiring, next meetings)"
     ).set_defaults(func=cmd_notify_scan)
     restore = sub.add_parser("restore", help="restore a backup into an empty database")
     restore.add_argument("file")

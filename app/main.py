@@ -40,6 +40,7 @@ from app.families.pages import router as families_pages
 from app.families.routes import router as families_router
 from app.family.consent_pages import router as family_consent_pages
 from app.family.message_pages import router as family_message_pages
+from app.family.notify_pages import router as family_notify_pages
 from app.family.pages import router as family_pages
 from app.family.signin_pages import router as family_signin_pages
 from app.family_mode.pages import router as family_mode_pages
@@ -214,6 +215,7 @@ def create_app(
         family_pages,
         family_mode_pages,
         family_message_pages,
+        family_notify_pages,
         family_consent_pages,
     ):
         app.include_router(router)

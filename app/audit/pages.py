@@ -20,7 +20,7 @@ from app.access.policy import Reach
 from app.access.scope import FamilyScope, family_scope
 from app.audit import service as audit
 from app.audit.words import describe_event
-from app.kit.i18n import LANGUAGES, local, local_today, request_language
+from app.kit.i18n import local, local_today, request_language
 from app.kit.pagination import decode_keyset, encode_keyset
 from app.kit.templating import render
 from app.models import AuditEvent
@@ -93,12 +93,11 @@ def audit_page(
 def audit_print(
     request: Request, family_id: uuid.UUID, actor: PageActor, session: SessionDep
 ) -> HTMLResponse:
-    """The trail for the family to take home, in the family's language where the staff's pages
-    have it: its words are the staff's (the gettext domain "messages"), so a family that reads
-    Arabic, Somali, Ukrainian or Polish gets it in bokmål, marked as such."""
+    """The trail for the family to take home, in the family's language, any of the seven (its
+    words are the family's gettext domain, as the consent statement's), right to left in
+    Arabic."""
     scope = _lead_scope(session, actor, family_id)
     lang = scope.family.language.value
-    lang = lang if lang in LANGUAGES else "nb"
     events, more = audit.audit_trail(session, actor, scope, after=None, limit=TRAIL_PRINT)
     return render(
         request,

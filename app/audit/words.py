@@ -1,6 +1,7 @@
 """How the audit trail is told to the family, in plain words (DESIGN §4.5, "who has seen our
 data"): each event's action and record in a sentence, the role it was done in, and why. The
-trail itself keeps codes, and the API gives them as codes."""
+trail itself keeps codes, and the API gives them as codes. The words are in the family's
+gettext domain (babel-family.cfg): the print the family takes home is in its own language."""
 
 from __future__ import annotations
 
@@ -78,6 +79,7 @@ ROLES: dict[str, str] = {
     "reviewer": N_("another service"),
     "coordinator": N_("coordinator"),
     "admin": N_("administrator"),
+    "family_member": N_("family member"),
 }
 ERASURE_REASONS: dict[str, str] = {
     ErasureReason.family_request.value: N_("The family asked us to delete its data"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -95,10 +96,15 @@ def _record(
     return consent
 
 
-def give_by_member(session: Session, visitor: Visitor, unit: Unit) -> Consent:
+def give_by_member(
+    session: Session, visitor: Visitor, unit: Unit, expires_at: datetime | None
+) -> Consent:
     """A family member gives the consent themselves, on the family's own pages, after reading
-    the statement: recorded as given by them through ID-porten, with no expiry and no user
-    who recorded it. The unit reads the plan from the next request (DESIGN §4)."""
+    the statement: recorded as given by them through ID-porten, until the moment they chose
+    (never one already past), with no user who recorded it. The unit reads the plan from the
+    next request (DESIGN §4)."""
+    if expires_at is not None and (expires_at.tzinfo is None or expires_at <= utcnow()):
+        raise Invalid.field("expires_at", "The consent must end after today.")
     if unit.id in consented_units(session, visitor.family_id):
         raise Conflict("The plan is shared with this service already.")
     consent = Consent(
@@ -107,6 +113,7 @@ def give_by_member(session: Session, visitor: Visitor, unit: Unit) -> Consent:
         purpose=ConsentPurpose.share_plan,
         given_by=visitor.name,
         given_by_member_id=visitor.member_id,
+        expires_at=expires_at,
     )
     session.add(consent)
     session.flush()

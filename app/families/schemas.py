@@ -172,6 +172,11 @@ class TimelineEntry(BaseModel):
     family_member: str | None = Field(
         default=None, description="Who in the family gave consent or approved the plan"
     )
+    member_actor: str | None = Field(
+        default=None,
+        description="The family member who did it themselves, signed in through ID-porten on "
+        "the family's pages (then actor is null)",
+    )
     from_lead: NamedRef | None = None
     to_lead: NamedRef | None = None
     next_review_date: date | None = Field(

@@ -55,6 +55,7 @@ from app.models import (
     User,
 )
 from app.models.enums import AuditAction, ErasureReason, FamilyStatus, Language, Role
+from app.notifications import service as notification_service
 from app.plans import service as plan_service
 from app.readings import service as reading_service
 
@@ -373,11 +374,13 @@ def export_family(
             "created_at": family.created_at.isoformat(),
             "closed_at": family.closed_at.isoformat() if family.closed_at else None,
         },
-        # The national ID numbers stay out, as in every answer of the API.
+        # The national ID numbers stay out, as in every answer of the API; each member's
+        # e-mail address, mobile number and choice of notices are in.
         "members": [
             member_service.member_out(m).model_dump(mode="json")
             for m in member_service.family_members(session, family.id)
         ],
+        "notifications": notification_service.family_notifications(session, family.id),
         "consents": [
             {
                 "id": str(c.id),

@@ -175,11 +175,7 @@ def _action_entries(session: Session, family_id: uuid.UUID) -> Iterator[Timeline
         .join(Action, Action.id == ActionEvent.action_id)
         .where(Action.family_id == family_id)
     ).all()
-    members = dict(
-        session.execute(
-            select(FamilyMember.id, FamilyMember.name).where(FamilyMember.family_id == family_id)
-        ).all()
-    )
+    members = _member_names(session, family_id)
     for event, text, unit_id in rows:
         yield TimelineEntry(
             at=event.at,
@@ -189,6 +185,7 @@ def _action_entries(session: Session, family_id: uuid.UUID) -> Iterator[Timeline
             unit=_ref(unit_id),
             action_id=event.action_id,
             family_member=members.get(event.member_id) if event.member_id else None,
+            member_actor=members.get(event.member_id) if event.member_id else None,
             text=text,
             from_status=event.from_status.value if event.from_status else None,
             to_status=event.to_status.value,
@@ -221,7 +218,16 @@ def _referral_entries(session: Session, family_id: uuid.UUID) -> Iterator[Timeli
         )
 
 
+def _member_names(session: Session, family_id: uuid.UUID) -> dict[uuid.UUID, str]:
+    return dict(
+        session.execute(
+            select(FamilyMember.id, FamilyMember.name).where(FamilyMember.family_id == family_id)
+        ).all()
+    )
+
+
 def _consent_entries(session: Session, family_id: uuid.UUID) -> Iterator[TimelineEntry]:
+    members = _member_names(session, family_id)
     for consent in session.scalars(select(Consent).where(Consent.family_id == family_id)):
         common = {
             "unit": _ref(consent.unit_id),
@@ -229,17 +235,30 @@ def _consent_entries(session: Session, family_id: uuid.UUID) -> Iterator[Timelin
             "family_member": consent.given_by,
             "actor_unit": None,
         }
+        # Given or withdrawn by a member on the family's pages: no user did it, the member did.
+        # A consent no user recorded was given there, by the member it names (kept as given_by
+        # when the member has been removed from the family since).
+        giver = None
+        if consent.recorded_by_id is None:
+            giver = consent.given_by
+            if consent.given_by_member_id is not None:
+                giver = members.get(consent.given_by_member_id, giver)
         yield TimelineEntry(
             at=consent.given_at,
             kind=K.consent_given,
             actor=_ref(consent.recorded_by_id),
+            member_actor=giver,
             **common,
         )
         if consent.withdrawn_at is not None:
+            withdrawer = None
+            if consent.withdrawn_by_member_id is not None:
+                withdrawer = members.get(consent.withdrawn_by_member_id)
             yield TimelineEntry(
                 at=consent.withdrawn_at,
                 kind=K.consent_withdrawn,
                 actor=_ref(consent.withdrawn_by_id),
+                member_actor=withdrawer,
                 **common,
             )
 

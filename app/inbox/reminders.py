@@ -3,6 +3,9 @@ is due in 3 days" and "a consent expires in 14 days". It asks the inbox what wai
 user who wants word, so a message goes to exactly those whom the inbox would show the item,
 by the same access rules (a withdrawn consent, a family handed to another lead, an action
 not yet in a submitted plan: no message), and queues one message per item and user, once.
+And to the family: "your next meeting", a few days before the follow-up meeting set on the
+canvas the family is followed up on, once per meeting, to the members who may sign in and
+chose a channel.
 """
 
 from __future__ import annotations
@@ -14,15 +17,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts import service as account_service
+from app.canvases import service as canvas_service
 from app.inbox import service as inbox_service
 from app.inbox.service import InboxItem, InboxKind
 from app.kit.i18n import local_today
-from app.models import Action
-from app.models.enums import NotificationKind
+from app.models import Action, Canvas, Family
+from app.models.enums import FamilyStatus, NotificationKind
 from app.notifications import service as notification_service
 
 ACTION_NOTICE = timedelta(days=3)
 CONSENT_NOTICE = timedelta(days=14)
+# Time to ask for a day off work or find someone to mind the children, near enough to remember.
+MEETING_NOTICE = timedelta(days=3)
 
 
 def _named_users(session: Session, items: list[InboxItem]) -> dict[uuid.UUID, uuid.UUID | None]:
@@ -85,4 +91,29 @@ def scan(session: Session, today: date | None = None) -> int:
                     f"{item.consent_id}:{item.due}",
                     [user.id],
                 )
+    return queued + _next_meetings(session, today)
+
+
+def _next_meetings(session: Session, today: date) -> int:
+    """ "Your next meeting" to the families of active cases whose next review falls within the
+    notice, once per meeting date: a meeting moved to another day is told again."""
+    last = today + MEETING_NOTICE
+    # Only the families with a canvas dated within the notice, not every family there is;
+    # next_reviews then keeps the date of the canvas each is followed up on.
+    candidates = session.scalars(
+        select(Canvas.family_id)
+        .join(Family, Family.id == Canvas.family_id)
+        .where(
+            Family.status == FamilyStatus.active,
+            Canvas.next_review_date >= today,
+            Canvas.next_review_date <= last,
+        )
+        .distinct()
+    ).all()
+    queued = 0
+    for family_id, when in sorted(canvas_service.next_reviews(session, candidates).items()):
+        if today <= when <= last:
+            queued += notification_service.enqueue_family(
+                session, NotificationKind.family_next_meeting, f"{family_id}:{when}", family_id
+            )
     return queued

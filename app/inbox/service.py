@@ -293,21 +293,19 @@ def _unit_names(session: Session, unit_ids: set[uuid.UUID]) -> dict[uuid.UUID | 
     return dict(rows)
 
 
-def _mark_new(items: list[InboxItem], seen_at: datetime | None) -> list[InboxItem]:
+def _marked(session: Session, actor: Actor) -> list[InboxItem]:
+    """What waits for the actor, each item marked new if it arose since they last looked."""
+    items = _collect(session, actor)
+    seen_at = session.scalar(select(User.inbox_seen_at).where(User.id == actor.user_id))
     return [replace(item, new=seen_at is None or item.at > seen_at) for item in items]
-
-
-def _seen_at(session: Session, actor: Actor) -> datetime | None:
-    return session.scalar(select(User.inbox_seen_at).where(User.id == actor.user_id))
 
 
 def inbox(session: Session, actor: Actor, lang: str) -> Inbox:
     """The actor's inbox, newest first, each item described in ``lang``. Every family it names
     is recorded in the family's audit trail as read for the inbox."""
-    items = _collect(session, actor)
-    for family_id in sorted({item.family_id for item in items}):
+    marked = _marked(session, actor)
+    for family_id in sorted({item.family_id for item in marked}):
         audit.record_family_read(session, actor, family_id, purpose="inbox")
-    marked = _mark_new(items, _seen_at(session, actor))
     described = [replace(item, text=describe(item, lang)) for item in marked]
     return Inbox(items=described, unseen=sum(item.new for item in described))
 
@@ -318,8 +316,7 @@ def unseen_count(session: Session, actor: Actor) -> int | None:
     family's trail."""
     if not can_list_families(actor):
         return None
-    items = _collect(session, actor)
-    return sum(item.new for item in _mark_new(items, _seen_at(session, actor)))
+    return sum(item.new for item in _marked(session, actor))
 
 
 def mark_seen(session: Session, actor: Actor) -> None:

@@ -16,6 +16,17 @@ NO_NUL = r"^[^\x00]*$"
 
 FreeText = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=NO_NUL)]
 RequiredText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT, pattern=NO_NUL)]
+# One e-mail address, as an SMTP server takes it: something@host, no spaces, no angle brackets.
+Email = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        max_length=254,
+        pattern=r"^[^@\s<>,;\x00]+@[^@\s<>,;\x00]+\.[^@\s<>,;\x00]+$",
+    ),
+]
+# A phone number in international form or Norwegian eight digits: + and 8 to 15 digits.
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9]{8,15}$")]
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
 ]

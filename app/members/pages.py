@@ -39,6 +39,9 @@ MEMBER_FIELDS: dict[str, str] = {
     "national_id": N_(
         "Write the 11 digits of a valid national ID number or D-number, or leave it empty."
     ),
+    "email": N_("Write an e-mail address like name@example.no, or leave it empty."),
+    "phone": N_("Write a mobile number of 8 digits, or with + and the country code."),
+    "notify_channel": N_("Choose e-mail, SMS or no notices."),
     "version": N_(
         "Someone else changed this person while you were writing. Check what is saved now "
         "and try again."
@@ -50,6 +53,8 @@ MEMBER_RULES: dict[str, str] = {
     "birth_year": N_("The birth year does not match the national ID number."),
     "national_id": N_("Another member of the family has this national ID number."),
     "parental_responsibility": N_("A child has no parental responsibility."),
+    "email": N_("Write the e-mail address to send notices to, or choose no notices."),
+    "phone": N_("Write the mobile number to send notices to, or choose no notices."),
 }
 
 
@@ -59,6 +64,9 @@ def _typed(
     birth_year: FormCode = "",
     language: FormCode = "",
     parental_responsibility: FormCode = "",
+    email: FormCode = "",
+    phone: FormCode = "",
+    notify_channel: FormCode = "",
 ) -> dict[str, str]:
     """The member form's fields as typed, to draw again after a refusal. The national ID
     number is not among them: it is never drawn back into the form."""
@@ -68,6 +76,9 @@ def _typed(
         "birth_year": birth_year,
         "language": language,
         "parental_responsibility": parental_responsibility,
+        "email": email,
+        "phone": phone,
+        "notify_channel": notify_channel,
     }
 
 
@@ -96,6 +107,7 @@ def _form_page(
             "family": scope.family,
             "member": member,
             "relations": member_service.RELATIONS,
+            "channels": member_service.CHANNELS,
             "form": form,
             "errors": errors or {},
             "this_year": datetime.now(UTC).year,
@@ -112,6 +124,9 @@ def _form_of(member: FamilyMember) -> dict[str, str]:
         "birth_year": str(member.birth_year),
         "language": member.language.value,
         "parental_responsibility": "yes" if member.parental_responsibility else "",
+        "email": member.email or "",
+        "phone": member.phone or "",
+        "notify_channel": member.notify_channel.value,
     }
 
 
@@ -124,6 +139,10 @@ def _data(form: Mapping[str, str], *, national_id: str) -> dict[str, Any]:
         "birth_year": int(year) if year.isdigit() else year,
         "language": form["language"],
         "parental_responsibility": form["parental_responsibility"] == "yes",
+        # An emptied field forgets the address or the number.
+        "email": form["email"].strip() or None,
+        "phone": "".join(form["phone"].split()) or None,
+        "notify_channel": form["notify_channel"] or "none",
     }
     number = "".join(national_id.split())
     if number:
@@ -152,7 +171,11 @@ def member_new(
 ) -> HTMLResponse:
     scope = _lead_scope(session, actor, family_id)
     audit.record_family_read(session, actor, scope.family_id, purpose="member_form")
-    form = {"language": scope.family.language.value, "relation": "parent"}
+    form = {
+        "language": scope.family.language.value,
+        "relation": "parent",
+        "notify_channel": "none",
+    }
     return _form_page(request, scope, None, form=form)
 
 

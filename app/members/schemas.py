@@ -10,8 +10,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from app.kit import national_id
-from app.kit.schema import In, Name
-from app.models.enums import Language, MemberRelation
+from app.kit.schema import Email, In, Name, Phone
+from app.models.enums import Language, MemberRelation, NotificationChannel
 from app.models.family_message import MESSAGE_MAX
 
 
@@ -50,12 +50,20 @@ class MemberCreate(In):
     language: Language = Language.nb
     parental_responsibility: StrictBool = False
     national_id: NationalId | None = None
+    email: Email | None = Field(None, description="Where the member's e-mail notices go")
+    phone: Phone | None = Field(None, description="The member's mobile number, for SMS notices")
+    notify_channel: NotificationChannel = Field(
+        NotificationChannel.none,
+        description="How the member hears that something waits on the family's pages: "
+        "email needs an e-mail address, sms a mobile number",
+    )
 
     _birth_year = field_validator("birth_year")(_not_in_future)
 
 
 class MemberPatch(In):
-    """Fields given are changed; ``national_id: null`` forgets the number."""
+    """Fields given are changed; ``national_id: null`` forgets the number, ``email: null`` and
+    ``phone: null`` forget the address and the number."""
 
     name: Name | None = None
     relation: MemberRelation | None = None
@@ -63,6 +71,9 @@ class MemberPatch(In):
     language: Language | None = None
     parental_responsibility: StrictBool | None = None
     national_id: NationalId | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    notify_channel: NotificationChannel | None = None
 
     _birth_year = field_validator("birth_year")(_not_in_future)
 
@@ -80,7 +91,16 @@ class MemberOut(BaseModel):
         description="An adult, or a young person from 16, with a national ID number: may sign "
         "in through ID-porten to the family's pages"
     )
+    email: str | None
+    phone: str | None
+    notify_channel: NotificationChannel
     version: int
+
+
+class NotifyChoice(In):
+    """A member's own choice of channel, on the family's pages."""
+
+    notify_channel: NotificationChannel
 
 
 class FamilyMessageCreate(BaseModel):

@@ -18,17 +18,30 @@ from app.audit import service as audit
 from app.config import Settings
 from app.db import new_id, utcnow
 from app.kit import crypto, national_id
-from app.kit.errors import FieldError, Invalid
+from app.kit.errors import FieldError, Invalid, NotFound
 from app.kit.i18n import N_
-from app.members.schemas import FamilyMessageCreate, MemberCreate, MemberOut, MemberPatch
+from app.members.schemas import (
+    FamilyMessageCreate,
+    MemberCreate,
+    MemberOut,
+    MemberPatch,
+    NotifyChoice,
+)
 from app.models import FamilyMember, FamilyMessage
-from app.models.enums import AuditAction, MemberRelation
+from app.models.enums import AuditAction, MemberRelation, NotificationChannel
 
 # The relations in the plan lead's words (msgids; the pages translate them).
 RELATIONS = {
     MemberRelation.parent.value: N_("Parent"),
     MemberRelation.child.value: N_("Child"),
     MemberRelation.other_adult.value: N_("Other adult"),
+}
+
+# The channels of the member's notices, in the plan lead's words (msgids).
+CHANNELS = {
+    NotificationChannel.email.value: N_("By e-mail"),
+    NotificationChannel.sms.value: N_("By SMS"),
+    NotificationChannel.none.value: N_("No notices"),
 }
 
 
@@ -47,6 +60,9 @@ def member_out(member: FamilyMember) -> MemberOut:
         parental_responsibility=member.parental_responsibility,
         has_national_id=member.national_id_key is not None,
         may_sign_in=member.national_id_key is not None and member.may_sign_in(this_year()),
+        email=member.email,
+        phone=member.phone,
+        notify_channel=member.notify_channel,
         version=member.version,
     )
 
@@ -97,7 +113,7 @@ def _check(
     number: str | None,
 ) -> None:
     """What the fields must agree on, whatever else is right about them."""
-    errors = []
+    errors = list(_channel_errors(member))
     if member.parental_responsibility and member.relation is MemberRelation.child:
         errors.append(("parental_responsibility", "A child has no parental responsibility."))
     if number is not None:
@@ -116,6 +132,15 @@ def _check(
             errors.append(("national_id", "Another member of the family has this number."))
     if errors:
         raise Invalid([FieldError(field, message) for field, message in errors])
+
+
+def _channel_errors(member: FamilyMember) -> list[tuple[str, str]]:
+    """A channel needs somewhere to send: e-mail an address, SMS a mobile number."""
+    if member.notify_channel is NotificationChannel.email and not member.email:
+        return [("email", "Give the e-mail address to send to, or choose no notices.")]
+    if member.notify_channel is NotificationChannel.sms and not member.phone:
+        return [("phone", "Give the mobile number to send to, or choose no notices.")]
+    return []
 
 
 def _set_number(settings: Settings, member: FamilyMember, number: str | None) -> None:
@@ -140,6 +165,9 @@ def add_member(
         birth_year=data.birth_year,
         language=data.language,
         parental_responsibility=data.parental_responsibility,
+        email=data.email,
+        phone=data.phone,
+        notify_channel=data.notify_channel,
     )
     _check(session, settings, scope.family.id, member, data.national_id)
     _set_number(settings, member, data.national_id)
@@ -167,6 +195,13 @@ def update_member(
             raise Invalid.field(field, "This field cannot be empty.")
         if field in given:
             setattr(member, field, value)
+    if "notify_channel" in given:
+        if data.notify_channel is None:
+            raise Invalid.field("notify_channel", "This field cannot be empty.")
+        member.notify_channel = data.notify_channel
+    for field in ("email", "phone"):  # null forgets them
+        if field in given:
+            setattr(member, field, getattr(data, field))
     number_given = "national_id" in given
     if number_given:
         _check(session, settings, scope.family.id, member, data.national_id)
@@ -191,6 +226,35 @@ def remove_member(session: Session, actor: Actor, scope: FamilyScope, member: Fa
     audit.record(
         session, actor, AuditAction.delete, "family_member", member.id, family_id=scope.family.id
     )
+
+
+def visitor_member(session: Session, visitor: Visitor) -> FamilyMember:
+    """The signed-in member's own record (a member removed since signing in: 404)."""
+    member = session.get(FamilyMember, visitor.member_id)
+    if member is None or member.family_id != visitor.family_id:
+        raise NotFound("No such family member.")
+    return member
+
+
+def choose_channel(session: Session, visitor: Visitor, data: NotifyChoice) -> FamilyMember:
+    """The member's own choice of channel, on the family's pages: to one the plan lead has
+    recorded an address or number for, or none. Audited as the member's."""
+    member = visitor_member(session, visitor)
+    member.notify_channel = data.notify_channel
+    errors = _channel_errors(member)
+    if errors:
+        raise Invalid([FieldError(field, message) for field, message in errors])
+    session.flush()
+    audit.record(
+        session,
+        visitor,
+        AuditAction.update,
+        "family_member",
+        member.id,
+        family_id=visitor.family_id,
+        purpose="notify_choice",
+    )
+    return member
 
 
 def rotate_national_ids(session: Session, settings: Settings) -> int:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, new_id, utcnow
 from app.models._types import enum_column_type
-from app.models.enums import Language, MemberRelation
+from app.models.enums import Language, MemberRelation, NotificationChannel
 
 # A young person consents for themselves, and signs in, from this age (DESIGN §3).
 SELF_CONSENT_AGE = 16
@@ -37,6 +37,15 @@ class FamilyMember(Base):
     national_id_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     # HMAC-SHA256 of the number under a key derived from the data key (app/kit/crypto.py).
     national_id_key: Mapped[str | None] = mapped_column(String(64))
+    # How the member hears that something waits for them on the family's pages (DESIGN §12):
+    # personal data, shown to the member and the plan lead's side only, never in a message, a
+    # log line or a URL. The plan lead records them; the member chooses the channel too.
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    notify_channel: Mapped[NotificationChannel] = mapped_column(
+        enum_column_type(NotificationChannel, "member_notify_channel"),
+        default=NotificationChannel.none,
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
 

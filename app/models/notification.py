@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, new_id, utcnow
@@ -41,14 +41,22 @@ class NotificationSetting(Base):
 
 class Notification(Base):
     """One message in the outbox: queued when the event that causes it is written, in the same
-    transaction, and sent by the worker (app/notifications/delivery.py)."""
+    transaction, and sent by the worker (app/notifications/delivery.py). Its recipient is a
+    user (staff) or a family member, never both: a member's message goes when the member is
+    erased with the family (the foreign key cascades)."""
 
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_notification_due", "status", "next_attempt_at"),
+        CheckConstraint("(user_id IS NULL) <> (member_id IS NULL)", name="one_recipient"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    user_id: Mapped[uuid.UUID] = mapped_column(
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("family_member.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[NotificationKind] = mapped_column(
         enum_column_type(NotificationKind, "notification_kind")

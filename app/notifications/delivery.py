@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import session_scope, utcnow
-from app.models import Notification, NotificationSetting
+from app.models import FamilyMember, Notification, NotificationSetting
 from app.models.enums import NotificationChannel, NotificationKind, NotificationStatus
 from app.notifications import messages
 
@@ -86,8 +86,8 @@ class SmtpMailer:
 
 
 class LoggingSms:
-    """For development: logs that an SMS of a kind would go to a user (by the user's opaque
-    id), never the number or the text. A real provider implements ``SmsSender``."""
+    """For development: logs that an SMS of a kind would go to a user or a family member (by
+    their opaque id), never the number or the text. A real provider implements ``SmsSender``."""
 
     def send(self, recipient_id: str, phone: str, kind: str, text: str) -> None:
         log.info("sms not sent (logging provider): kind=%s recipient=%s", kind, recipient_id)
@@ -109,7 +109,7 @@ class Outcome:
 @dataclass(frozen=True, slots=True)
 class _Claimed:
     id: uuid.UUID
-    user_id: uuid.UUID
+    recipient_id: uuid.UUID  # the user's, or the family member's
     kind: str
     channel: NotificationChannel
     language: str
@@ -152,18 +152,27 @@ def _claim(session: Session, notification_id: uuid.UUID, now: datetime) -> _Clai
     if taken.rowcount != 1:  # type: ignore[attr-defined]
         return None
     row = session.execute(
-        select(Notification, NotificationSetting)
+        select(Notification, NotificationSetting, FamilyMember)
         .outerjoin(NotificationSetting, NotificationSetting.user_id == Notification.user_id)
+        .outerjoin(FamilyMember, FamilyMember.id == Notification.member_id)
         .where(Notification.id == notification_id)
     ).one()
-    notification, setting = row
+    notification, setting, member = row
     # The address of now: one changed since the message was queued is the one used.
+    if member is not None:
+        chosen, email, phone = member.notify_channel, member.email, member.phone
+    elif setting is not None:
+        chosen, email, phone = setting.channel, setting.email, setting.phone
+    else:
+        chosen, email, phone = NotificationChannel.none, None, None
     address = None
-    if setting is not None and setting.channel is notification.channel:
-        address = setting.email if setting.channel is NotificationChannel.email else setting.phone
+    if chosen is notification.channel:
+        address = email if chosen is NotificationChannel.email else phone
+    recipient = notification.member_id or notification.user_id
+    assert recipient is not None  # the table's check: a user or a member
     return _Claimed(
         notification.id,
-        notification.user_id,
+        recipient,
         notification.kind.value,
         notification.channel,
         notification.language,
@@ -179,7 +188,9 @@ def _send(claimed: _Claimed, settings: Settings, mailer: Mailer, sms: SmsSender)
     if claimed.channel is NotificationChannel.email:
         mailer.send(messages.email(message, claimed.address, claimed.language, settings))
     else:
-        sms.send(str(claimed.user_id), claimed.address, claimed.kind, messages.sms_text(message))
+        sms.send(
+            str(claimed.recipient_id), claimed.address, claimed.kind, messages.sms_text(message)
+        )
 
 
 def _record(session: Session, claimed: _Claimed, error: SendFailed | None, now: datetime) -> str:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from app.config import Settings
-from app.kit.i18n import LANGUAGES, N_, translations
+from app.config import FAMILY_LANGUAGES, Settings
+from app.kit.i18n import LANGUAGES, N_, direction, translations
 from app.models.enums import NotificationKind
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -51,14 +51,22 @@ WORDING = {
     NotificationKind.family_approval_requested: Wording(
         N_("A plan waits for your approval"),
         N_("Your plan waits for your approval."),
-        "/familie",
+        "/familie/",
     ),
     NotificationKind.family_next_meeting: Wording(
         N_("Your next meeting"),
         N_("You have a meeting about your plan coming up."),
-        "/familie",
+        "/familie/",
     ),
 }
+
+
+# The messages to a family member: in any of the family's languages, and the way to change how
+# they hear is on the family's own pages.
+FAMILY_KINDS = frozenset(
+    {NotificationKind.family_approval_requested, NotificationKind.family_next_meeting}
+)
+FAMILY_SETTINGS_PATH = "/familie/varsler"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +78,7 @@ class Message:
     link: str
 
 
-@lru_cache(maxsize=len(LANGUAGES))
+@lru_cache(maxsize=len(FAMILY_LANGUAGES))
 def _environment(lang: str) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -85,17 +93,21 @@ def _environment(lang: str) -> Environment:
 
 
 def render(kind: NotificationKind, lang: str, public_url: str) -> Message:
-    """The message of ``kind`` in ``lang`` (bokmål for a language the messages are not in)."""
-    lang = lang if lang in LANGUAGES else "nb"
+    """The message of ``kind`` in ``lang`` (bokmål for a language the messages are not in):
+    a family member's in any of the family's languages, a user's in the staff's."""
+    family = kind in FAMILY_KINDS
+    offered = FAMILY_LANGUAGES if family else LANGUAGES
+    lang = lang if lang in offered else "nb"
     wording = WORDING[kind]
     _ = translations(lang).gettext
     base = public_url.rstrip("/")
     context = {
         "lang": lang,
+        "dir": direction(lang),
         "subject": _(wording.subject),
         "sentence": _(wording.sentence),
         "link": base + wording.path,
-        "settings_link": base + "/account/notifications",
+        "settings_link": base + (FAMILY_SETTINGS_PATH if family else "/account/notifications"),
     }
     env = _environment(lang)
     return Message(
@@ -113,10 +125,12 @@ def email(message: Message, to: str, lang: str, settings: Settings) -> EmailMess
     mail["From"] = settings.smtp_from
     mail["To"] = to
     mail["Date"] = formatdate(usegmt=True)
-    mail["Content-Language"] = lang
     mail["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or None)
     mail.set_content(message.text)
     mail.add_alternative(message.html, subtype="html")
+    # After the parts: making the message multipart moves every Content-* header into its
+    # first part, and the language is the whole message's.
+    mail["Content-Language"] = lang
     return mail
 
 

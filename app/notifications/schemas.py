@@ -1,23 +1,10 @@
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import StringConstraints
-
-from app.kit.schema import In, Out
+from app.kit.schema import Email, In, Out, Phone
 from app.models.enums import NotificationChannel
 
-# One address, as an SMTP server takes it: something@host, no spaces, no angle brackets.
-Email = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True,
-        max_length=254,
-        pattern=r"^[^@\s<>,;\x00]+@[^@\s<>,;\x00]+\.[^@\s<>,;\x00]+$",
-    ),
-]
-# A phone number in international form or Norwegian eight digits: + and 8 to 15 digits.
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9]{8,15}$")]
 MessageLanguage = Literal["nb", "nn", "en"]
 
 

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -23,8 +23,18 @@ from app.access.actor import Actor
 from app.db import utcnow
 from app.kit.concurrency import check_version
 from app.kit.errors import Invalid
-from app.models import Family, Notification, NotificationSetting, PlanReview, User, user_unit
-from app.models.enums import NotificationChannel, NotificationKind, Role
+from app.kit.i18n import local_today
+from app.models import (
+    Family,
+    FamilyMember,
+    Notification,
+    NotificationSetting,
+    PlanReview,
+    User,
+    user_unit,
+)
+from app.models.enums import MemberRelation, NotificationChannel, NotificationKind, Role
+from app.models.member import SELF_CONSENT_AGE
 from app.notifications.schemas import NotificationSettingsIn
 
 # The roles that work on families' plans, and so may be told that something waits there.
@@ -108,6 +118,7 @@ def enqueue(
     rows = [
         {
             "user_id": user_id,
+            "member_id": None,
             "kind": kind,
             "channel": channel,
             "language": language,
@@ -116,6 +127,10 @@ def enqueue(
         }
         for user_id, channel, language in _wanting_word(session, user_ids)
     ]
+    return _queue(session, rows)
+
+
+def _queue(session: Session, rows: list[dict[str, Any]]) -> int:
     if not rows:
         return 0
     fresh = session.scalars(
@@ -187,3 +202,87 @@ def users_wanting_word(session: Session) -> Sequence[User]:
         .options(selectinload(User.units))
         .order_by(User.username)
     ).all()
+
+
+# --- word to the family (DESIGN §12) -----------------------------------------------------------
+
+
+def _members_wanting_word(session: Session, family_id: uuid.UUID) -> Sequence[Any]:
+    """The family's members who may sign in to the family's pages (an adult, or a young person
+    from 16, with a national ID number that ID-porten's sign-in is found by) and chose a
+    channel with somewhere to send it: (member id, channel, language). A message with nothing
+    to sign in to is no use, and a child under 16 never signs in."""
+    youngest = local_today().year - SELF_CONSENT_AGE
+    return session.execute(
+        select(FamilyMember.id, FamilyMember.notify_channel, FamilyMember.language)
+        .where(
+            FamilyMember.family_id == family_id,
+            FamilyMember.national_id_key.is_not(None),
+            or_(
+                FamilyMember.relation != MemberRelation.child,
+                FamilyMember.birth_year <= youngest,
+            ),
+            (
+                (FamilyMember.notify_channel == NotificationChannel.email)
+                & FamilyMember.email.is_not(None)
+            )
+            | (
+                (FamilyMember.notify_channel == NotificationChannel.sms)
+                & FamilyMember.phone.is_not(None)
+            ),
+        )
+        .order_by(FamilyMember.id)
+    ).all()
+
+
+def enqueue_family(
+    session: Session, kind: NotificationKind, event: str, family_id: uuid.UUID
+) -> int:
+    """Queue a message of ``kind`` for each member of the family who wants word and may sign
+    in, in the member's own language, in the caller's transaction; deduplicated as
+    ``enqueue``'s. Returns how many were queued now."""
+    rows = [
+        {
+            "user_id": None,
+            "member_id": member_id,
+            "kind": kind,
+            "channel": channel,
+            "language": language.value,
+            "next_attempt_at": utcnow(),
+            "dedupe_key": f"{kind.value}:{event}:{member_id}",
+        }
+        for member_id, channel, language in _members_wanting_word(session, family_id)
+    ]
+    return _queue(session, rows)
+
+
+def family_approval_requested(session: Session, plan_id: uuid.UUID, family_id: uuid.UUID) -> int:
+    """ "A plan waits for your approval": to the family's members, when a plan version is put
+    to them (submitted: it waits for the family's approval from then on)."""
+    return enqueue_family(
+        session, NotificationKind.family_approval_requested, str(plan_id), family_id
+    )
+
+
+def family_notifications(session: Session, family_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The messages queued or sent to the family's members, oldest first, for the family's
+    export: what kind, to whom, by which channel, and how it went (no address: the members'
+    own records carry those)."""
+    rows = session.scalars(
+        select(Notification)
+        .join(FamilyMember, FamilyMember.id == Notification.member_id)
+        .where(FamilyMember.family_id == family_id)
+        .order_by(Notification.created_at, Notification.id)
+    ).all()
+    return [
+        {
+            "member_id": str(n.member_id),
+            "kind": n.kind.value,
+            "channel": n.channel.value,
+            "language": n.language,
+            "status": n.status.value,
+            "created_at": n.created_at.isoformat(),
+            "sent_at": n.sent_at.isoformat() if n.sent_at else None,
+        }
+        for n in rows
+    ]

@@ -143,6 +143,8 @@ def submit_plan(session: Session, actor: Actor, scope: FamilyScope, canvas: Canv
     reading_service.ensure_first_reading(session, actor, canvas)  # the first canvas: reading 1
     audit.record(session, actor, AuditAction.create, "plan", plan.id, family_id=plan.family_id)
     notification_service.plan_submitted(session, plan.id, plan.reviews)
+    # From submission the version waits for the family's approval too (their pages show it).
+    notification_service.family_approval_requested(session, plan.id, plan.family_id)
     return plan
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
 from app.config import Settings
+from app.kit.i18n import translations
 from app.models import AuditEvent, Family
 from app.models.enums import AuditAction, Language
 from tests.factories import World, actor_of, build_world
@@ -150,3 +151,38 @@ def test_only_the_plan_lead_side_sees_the_trail_in_the_browser(
 
     assert browser.get(audit_url(world)).status_code == status
     assert browser.get(f"{audit_url(world)}/print").status_code == status
+
+
+@pytest.mark.parametrize(("language", "direction"), [(Language.so, "ltr"), (Language.ar, "rtl")])
+def test_the_printable_trail_speaks_somali_and_arabic_right_to_left(
+    client: TestClient,
+    signed_in: SignedIn,
+    session: Session,
+    world: World,
+    language: Language,
+    direction: str,
+) -> None:
+    """Its words are the family's gettext domain: the print a Somali or Arabic family takes home
+    is in its language, not in bokmål (the staff's pages stay in the plan lead's)."""
+    family = session.get_one(Family, world.family.id)
+    family.language = language
+    session.commit()
+    client.get(f"/api/v1/plans/{world.plan.id}", headers=world.headers["consented"])
+    browser = signed_in(world.lead, language="nb")
+    words = translations(language.value)
+    _ = words.gettext
+
+    response = browser.get(f"{audit_url(world)}/print")
+
+    assert response.status_code == 200
+    printed = page(response)
+    assert (printed["lang"], printed["dir"]) == (language.value, direction)
+    assert printed.one("h1").text == _("Who has seen our data")
+    newest = entries(printed)[0]
+    assert _("read the plan") in newest
+    assert _("another service") in newest
+    assert "leste planen" not in newest  # not the bokmål of the plan lead's pages
+    for english in ("Every access, newest first", "In short", "another service"):
+        assert _(english) != english, f"{english!r} has no {language.value} translation"
+        assert _(english) in response.text
+    assert words.ngettext("%(num)d unit", "%(num)d units", 2) % {"num": 2} in response.text

@@ -136,6 +136,9 @@ def test_a_parent_reads_the_plan_what_it_shares_and_the_tasks(
     tap_and_wait(page, page.get_by_role("link", name="Who has seen our data"))
     expect(page.locator(".trail-summary")).to_contain_text("NAV")
     check_tablet_page(page, "family-trail-en")
+    tap_and_wait(page, page.get_by_role("link", name="Notices"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Notices")
+    check_tablet_page(page, "family-notices-en")
 
 
 def test_a_person_with_no_family_sees_only_the_kind_page(

@@ -1,7 +1,7 @@
-"""The family's plan and consent statement in the family's language, on a real Chromium (DESIGN
-§12, §5): in Arabic the page is mirrored (``dir="rtl"``: what stands first stands on the right,
-the accent border of an action on its right edge), in Somali it is not; every language's pages
-pass axe-core, on a tablet held both ways.
+"""The family's plan, consent statement and "who has seen our data" print in the family's
+language, on a real Chromium (DESIGN §12, §5): in Arabic the page is mirrored (``dir="rtl"``:
+what stands first stands on the right, the accent border of an action on its right edge), in
+Somali it is not; every language's pages pass axe-core, on a tablet held both ways.
 
 The demo family Haddad (kari's, with a submitted plan) is given each language in turn through
 the API, as a caseworker's client would change it."""
@@ -119,6 +119,7 @@ def test_the_familys_pages_pass_axe_in_every_language(
     for path in (
         f"/plans/{haddad.plan_id}/print",
         f"/families/{haddad.family_id}/consents/{haddad.consent_id}/statement",
+        f"/families/{haddad.family_id}/audit/print",
     ):
         page = open_in(lang, orientation, path)
         assert page.locator("html").get_attribute("lang") == lang

@@ -23,12 +23,13 @@ from app.models import (
     Goal,
     IdempotentRequest,
     Need,
+    Notification,
     Plan,
     PlanLeadChange,
     Reading,
     Referral,
 )
-from app.models.enums import AuditAction
+from app.models.enums import AuditAction, NotificationChannel, NotificationKind
 from app.needs import corrections as need_corrections
 from app.needs.schemas import NeedPatch
 from tests.factories import World, actor_of, build_world
@@ -80,7 +81,8 @@ def dependants_left(session: Session, ids: dict[str, set[uuid.UUID]]) -> list[st
 
 def world_with_history(session: Session, settings: Settings) -> World:
     """The world, plus a reading, a plan lead handover, a stored idempotent answer (which
-    holds the family's words) and a corrected need, so every family table holds rows."""
+    holds the family's words), a corrected need, a message from the family and one queued to
+    it, so every family table holds rows."""
     world = build_world(session, settings)
     lead = actor_of(session, world.lead)
     need_corrections.correct_need(
@@ -123,6 +125,19 @@ def world_with_history(session: Session, settings: Settings) -> World:
     session.add(
         FamilyMessage(
             family_id=world.family.id, member_id=world.mother.id, text="Vi kommer på torsdag."
+        )
+    )
+    # Mor's e-mail address and a message queued to her: they go with her (the outbox has no
+    # family_id; dependants_left finds a message left pointing at an erased member).
+    world.mother.email = "mor@familie.test"
+    world.mother.notify_channel = NotificationChannel.email
+    session.add(
+        Notification(
+            member_id=world.mother.id,
+            kind=NotificationKind.family_next_meeting,
+            channel=NotificationChannel.email,
+            language="nb",
+            dedupe_key=f"family_next_meeting:erasure:{world.mother.id}",
         )
     )
     session.commit()

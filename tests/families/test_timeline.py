@@ -3,6 +3,7 @@ who did it for which unit and the records it is about. The plan lead's side only
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,8 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.access.actor import Visitor
 from app.config import Settings
-from app.models import AuditEvent, Plan, PlanLeadChange, PlanReview
+from app.consents import service as consent_service
+from app.models import AuditEvent, Consent, Plan, PlanLeadChange, PlanReview
 from app.models.enums import PlanStatus, ReviewStatus
 from tests.factories import World, build_world
 from tests.html import page
@@ -213,3 +216,39 @@ def test_the_timeline_page_is_for_the_plan_lead_side(
 ) -> None:
     browser = signed_in(getattr(world, persona))
     assert browser.get(f"/families/{world.family.id}/timeline").status_code == status
+
+
+def test_a_consent_a_member_gave_or_withdrew_through_id_porten_shows_the_member(
+    signed_in: SignedIn, client: TestClient, session: Session, world: World
+) -> None:
+    """The member did it on the family's pages: no user is the actor, the member is, and the
+    plan lead's side is told so by name (it is their case)."""
+    mother = Visitor(
+        member_id=world.mother.id,
+        family_id=world.family.id,
+        name=world.mother.name,
+        language="nb",
+        session_id=uuid.uuid4(),
+    )
+    consent_service.withdraw_by_member(
+        session, mother, session.get_one(Consent, world.consent_b_id)
+    )
+    consent_service.give_by_member(session, mother, world.unit_c, None)
+    session.commit()
+
+    entries = timeline(client, world)
+    consents = of_kind(entries, "consent_given") + of_kind(entries, "consent_withdrawn")
+    by_member = {
+        (e["kind"], e["unit"]["name"], e["member_actor"], e["actor"] is None) for e in consents
+    }
+    assert ("consent_given", "Skole Test", "Mor Test", True) in by_member
+    assert ("consent_withdrawn", "Barnevern Test", "Mor Test", True) in by_member
+    browser = signed_in(world.lead)
+    response = browser.get(f"/families/{world.family.id}/timeline")
+
+    assert response.status_code == 200
+    shown = [e for e in page(response).all("[data-kind^=consent_]") if "ID-porten" in e.text]
+    assert [(e["data-kind"], e.one(".trail-who").text) for e in shown] == [
+        ("consent_given", "Av Mor Test (via ID-porten)"),
+        ("consent_withdrawn", "Av Mor Test (via ID-porten)"),
+    ]

@@ -5,13 +5,17 @@ recorded as given by her. The unit reads the plan on its next request."""
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.access.scope import scope_for
 from app.consents import service as consent_service
-from app.models import AuditEvent, Consent
+from app.kit.i18n import LOCAL_TIME, local_today, long_date
+from app.models import AuditEvent, Consent, Plan
 from tests.factories import World, actor_of
 from tests.family.door import csrf_of
 from tests.html import page
@@ -84,3 +88,85 @@ def test_a_unit_not_proposed_cannot_be_given_a_consent(
     assert session.scalars(select(Consent).where(Consent.unit_id == world.unit_c.id)).all() == []
     listed = page(mother.get("/familie/samtykker"))
     assert listed.all("section[aria-labelledby=proposed-heading]") == []
+
+
+def _given_expiry(session: Session, world: World) -> datetime | None:
+    session.expire_all()
+    consents = session.scalars(
+        select(Consent).where(Consent.unit_id == world.unit_b.id, Consent.withdrawn_at.is_(None))
+    ).all()
+    if not consents:
+        return None
+    [consent] = consents
+    assert consent.expires_at is not None
+    return consent.expires_at
+
+
+def test_the_member_chooses_how_long_the_consent_lasts_a_year_unless_they_choose(
+    mother: TestClient, session: Session, world: World
+) -> None:
+    _withdrawn_by_the_lead(session, world)
+    link = f"/familie/samtykker/ny/{world.unit_b.id}"
+    question = mother.get(link)
+    terms = page(question).all("input[name=term]")
+    # The world's plan's period ends in 90 days: "until the plan ends" is offered too.
+    assert [t["value"] for t in terms] == ["6m", "1y", "plan"]
+    assert [t["value"] for t in terms if t.get("checked") is not None] == ["1y"]
+    today = local_today()
+    plan_end = today + timedelta(days=90)
+    assert long_date(plan_end, "nb") in page(question).one("fieldset").text
+
+    given = mother.post(
+        link,
+        data={"csrftoken": csrf_of(question), "confirm": "yes", "term": "plan"},
+        follow_redirects=False,
+    )
+
+    assert given.status_code == 303
+    expires = _given_expiry(session, world)
+    assert expires is not None
+    assert expires.astimezone(LOCAL_TIME).date() == plan_end
+    assert expires.astimezone(LOCAL_TIME).time() == time(23, 59, 59)
+
+
+@pytest.mark.parametrize("term", ["forever", "10y", "2020-01-01", "6M"])
+def test_a_term_not_offered_is_422_and_nothing_is_given(
+    mother: TestClient, session: Session, world: World, term: str
+) -> None:
+    _withdrawn_by_the_lead(session, world)
+    link = f"/familie/samtykker/ny/{world.unit_b.id}"
+    question = mother.get(link)
+
+    refused = mother.post(
+        link, data={"csrftoken": csrf_of(question), "confirm": "yes", "term": term}
+    )
+
+    assert refused.status_code == 422
+    assert page(refused).one("#give-error").text == "Velg hvor lenge samtykket varer."
+    assert _given_expiry(session, world) is None
+
+
+def test_until_the_plan_ends_is_not_offered_when_the_plan_has_ended(
+    mother: TestClient, session: Session, world: World
+) -> None:
+    _withdrawn_by_the_lead(session, world)
+    plan = session.get_one(Plan, world.plan.id)
+    plan.content = {**plan.content, "period": {"from": "2020-01-01", "to": "2020-06-30"}}
+    session.commit()
+    link = f"/familie/samtykker/ny/{world.unit_b.id}"
+    question = mother.get(link)
+    assert [t["value"] for t in page(question).all("input[name=term]")] == ["6m", "1y"]
+
+    refused = mother.post(
+        link, data={"csrftoken": csrf_of(question), "confirm": "yes", "term": "plan"}
+    )
+    six = mother.post(
+        link,
+        data={"csrftoken": csrf_of(question), "confirm": "yes", "term": "6m"},
+        follow_redirects=False,
+    )
+
+    assert (refused.status_code, six.status_code) == (422, 303)
+    expires = _given_expiry(session, world)
+    assert expires is not None
+    assert 181 <= (expires.astimezone(LOCAL_TIME).date() - local_today()).days <= 184

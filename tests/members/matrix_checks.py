@@ -146,3 +146,23 @@ def consent_b_withdrawn(session: Session, world: World) -> dict[str, uuid.UUID |
 def check_consent_given(call: PageCall) -> None:
     given = call.stored(select(Consent.given_by_member_id).where(Consent.withdrawn_at.is_(None)))
     assert (call.world.mother.id in given) is call.allowed
+
+
+# --- the member's own choice of notices, on the family's pages (issue 15) ---------------------
+
+
+def mother_with_email(session: Session, world: World) -> dict[str, uuid.UUID | str]:
+    """The plan lead has recorded an e-mail address for Mor; she has chosen no notices yet."""
+    mother = session.get_one(FamilyMember, world.mother.id)
+    mother.email = "mor@familie.test"
+    session.commit()
+    return {}
+
+
+def check_notices_shown(call: PageCall) -> None:
+    assert ("mor@familie.test" in call.response.text) is call.allowed
+
+
+def check_notices_chosen(call: PageCall) -> None:
+    [channel] = call.stored(select(FamilyMember.notify_channel))
+    assert (channel.value == "email") is call.allowed

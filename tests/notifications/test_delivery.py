@@ -32,6 +32,12 @@ from tests.smtp_server import SmtpServer, running_server
 API = "/api/v1"
 
 
+@pytest.fixture
+def berit_wants_mail(session: Session, world: World) -> None:
+    """Berit, of the consented unit asked to review the world's plan, wants word by e-mail."""
+    choose(session, world.consented, NotificationChannel.email, email="berit@bv.test")
+
+
 def _submit_again(client: TestClient, world: World) -> None:
     """The plan lead submits the plan anew (version 2), as the tablet does."""
     answer = client.post(f"{API}/canvases/{world.canvas.id}/plans", headers=world.headers["lead"])
@@ -114,6 +120,7 @@ def test_changes_asked_for_reach_the_plan_lead_without_the_comment(
         assert secret not in body, f"the message holds {secret!r}"
 
 
+@pytest.mark.usefixtures("berit_wants_mail")
 def test_a_dead_mail_server_delays_no_request_and_loses_no_message(
     client: TestClient,
     session: Session,
@@ -122,7 +129,6 @@ def test_a_dead_mail_server_delays_no_request_and_loses_no_message(
     world: World,
     tmp_path: Path,
 ) -> None:
-    choose(session, world.consented, NotificationChannel.email, email="berit@bv.test")
     port = free_port()  # nothing listens here yet
     dead = smtp_settings(settings, port)
 
@@ -149,9 +155,8 @@ def test_a_dead_mail_server_delays_no_request_and_loses_no_message(
     assert (done.status, done.attempts, done.last_error) == (NotificationStatus.sent, 2, None)
 
 
+@pytest.mark.usefixtures("berit_wants_mail")
 def test_the_same_event_never_notifies_anyone_twice(session: Session, world: World) -> None:
-    choose(session, world.consented, NotificationChannel.email, email="berit@bv.test")
-
     first = notification_service.plan_submitted(session, world.plan.id, world.plan.reviews)
     second = notification_service.plan_submitted(session, world.plan.id, world.plan.reviews)
 
@@ -161,6 +166,7 @@ def test_the_same_event_never_notifies_anyone_twice(session: Session, world: Wor
     ]
 
 
+@pytest.mark.usefixtures("berit_wants_mail")
 def test_a_user_who_chose_none_gets_nothing(
     client: TestClient,
     session: Session,
@@ -168,7 +174,6 @@ def test_a_user_who_chose_none_gets_nothing(
     mail: SmtpServer,
     deliver: Callable[[], delivery.Outcome],
 ) -> None:
-    choose(session, world.consented, NotificationChannel.email, email="berit@bv.test")
     choose(session, world.consented, NotificationChannel.none, email="berit@bv.test")
 
     _submit_again(client, world)
@@ -178,6 +183,7 @@ def test_a_user_who_chose_none_gets_nothing(
     assert mail.messages() == []
 
 
+@pytest.mark.usefixtures("berit_wants_mail")
 def test_a_message_queued_before_the_user_turned_word_off_is_not_sent(
     client: TestClient,
     session: Session,
@@ -185,7 +191,6 @@ def test_a_message_queued_before_the_user_turned_word_off_is_not_sent(
     mail: SmtpServer,
     deliver: Callable[[], delivery.Outcome],
 ) -> None:
-    choose(session, world.consented, NotificationChannel.email, email="berit@bv.test")
     _submit_again(client, world)
     choose(session, world.consented, NotificationChannel.none, email="berit@bv.test")
 

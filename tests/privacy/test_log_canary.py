@@ -44,7 +44,12 @@ COMMENT = "Planen mangler avtalen med Rognstadkollektivet."
 APPROVED_BY = "Torbjørg Flatebygdsen"
 CLOSING_NOTE = "Familien flyttet til Lundeborgtunet."
 HANDOVER_NOTE = "Overtas etter Varangerturen."
+# A family member's contact data (issue 15): as personal as a name.
+MEMBER_EMAIL = "solfrid@trandemyr-post.test"
+MEMBER_PHONE = "+4798761234"
 CANARIES = (
+    MEMBER_EMAIL,
+    MEMBER_PHONE,
     NATIONAL_ID,
     FAMILY_NAME,
     CENTRE,
@@ -120,6 +125,22 @@ def _run_api_case(case: Case) -> dict[str, str]:
         },
     ).json()
     family_url = f"{API}/families/{family['id']}"
+    member = {"name": GIVEN_BY, "relation": "parent", "birth_year": 1980}
+    case.send(
+        "POST",
+        f"{family_url}/members",
+        "lead",
+        201,
+        json={**member, "email": MEMBER_EMAIL, "phone": MEMBER_PHONE, "notify_channel": "sms"},
+    )
+    # Each in the other's field: refused, and neither may reach the log on the way.
+    case.send(
+        "POST",
+        f"{family_url}/members",
+        "lead",
+        422,
+        json={**member, "email": MEMBER_PHONE, "phone": MEMBER_EMAIL},
+    )
     canvas = case.send(
         "POST", f"{family_url}/canvases", "lead", 201, json={"template_key": "familie"}
     ).json()

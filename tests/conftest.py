@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import migrate
@@ -133,6 +133,36 @@ def session_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
     yield factory
     outer.rollback()
     connection.close()
+
+
+def savepoint_factory(connection: Connection) -> sessionmaker[Session]:
+    """Sessions on ``connection`` whose commits release a SAVEPOINT of its open transaction."""
+    return sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+
+
+@pytest.fixture(scope="module")
+def module_connection(engine: Engine) -> Iterator[Connection]:
+    """A transaction open for the whole module, rolled back at its end: for a module whose
+    tests share what is costly to make (a world, a sign-in through a provider), each test in a
+    savepoint of it (``test_in_savepoint``)."""
+    connection = engine.connect()
+    outer = connection.begin()
+    yield connection
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def test_in_savepoint(module_connection: Connection) -> Iterator[sessionmaker[Session]]:
+    """Sessions for one test in a savepoint of the module's transaction, rolled back after it:
+    what the test writes goes, what the module made stays. A module takes it as its
+    ``session_factory``."""
+    savepoint = module_connection.begin_nested()
+    yield savepoint_factory(module_connection)
+    if savepoint.is_active:
+        savepoint.rollback()
 
 
 @pytest.fixture

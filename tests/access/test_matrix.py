@@ -1,8 +1,9 @@
 """The authorization matrix of DESIGN §4: every /api/v1 endpoint × every persona of the world.
 
 The expected status of each cell is computed from a small rule table (the endpoint's kind and
-who is asking), never typed out per cell. Each case runs in a fresh world, so a write in one
-cell cannot change what another cell sees. A new endpoint fails ``test_every_endpoint_is_in_
+who is asking), never typed out per cell. The world is built once for the module and each case
+runs in a savepoint rolled back after it, so every cell finds the world as built and a write in
+one cell cannot change what another cell sees. A new endpoint fails ``test_every_endpoint_is_in_
 the_matrix`` until it is classified here.
 """
 
@@ -18,8 +19,8 @@ from typing import Any
 import httpx2
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.kit.i18n import local_today
@@ -27,8 +28,16 @@ from app.models import Consent, PlanReview
 from app.models.enums import ConsentPurpose, ReviewStatus, Role
 from tests.barriers import matrix_checks as barrier_checks
 from tests.canvases import matrix_checks as goal_checks
+from tests.conftest import savepoint_factory
 from tests.corrections import matrix_checks as correction_checks
-from tests.factories import PASSWORD, PERSONAS, World, build_world
+from tests.factories import (
+    PASSWORD,
+    PERSONAS,
+    World,
+    build_world,
+    build_world_once,
+    world_for_cell,
+)
 from tests.family.door import family_session_of
 from tests.inbox import matrix_checks as inbox_checks
 from tests.members import matrix_checks as member_checks
@@ -924,11 +933,27 @@ def _problem(response: httpx2.Response) -> Json:
     return body
 
 
+@pytest.fixture
+def session_factory(test_in_savepoint: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Every test of the module in a savepoint of the module's transaction, which holds the
+    matrix's world (``matrix_world``)."""
+    return test_in_savepoint
+
+
+@pytest.fixture(scope="module")
+def matrix_world(module_connection: Connection, settings: Settings) -> World:
+    return build_world_once(savepoint_factory(module_connection), settings)
+
+
 @pytest.mark.parametrize(("endpoint", "persona"), CASES)
 def test_access_matrix(
-    endpoint: Endpoint, persona: str, client: TestClient, session: Session, settings: Settings
+    endpoint: Endpoint,
+    persona: str,
+    client: TestClient,
+    session: Session,
+    matrix_world: World,
 ) -> None:
-    world = build_world(session, settings)
+    world = world_for_cell(matrix_world, session)
     if persona == FAMILY_MEMBER:
         # The family session's secret, sent the ways a client could: as the family's cookie
         # and as a bearer token.

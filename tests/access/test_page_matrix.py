@@ -26,8 +26,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.access.scope import scope_for
 from app.accounts import service as account_service
@@ -59,8 +59,18 @@ from app.models import (
 from app.models.enums import ResponsibleKind, Role
 from tests.access.test_matrix import FAMILY_MEMBER, PERSONA, Kind, Side, expected_status
 from tests.canvases import matrix_checks as goal_checks
+from tests.conftest import savepoint_factory
 from tests.corrections import matrix_checks as correction_checks
-from tests.factories import PASSWORD, PERSONAS, World, actor_of, build_world, make_user
+from tests.factories import (
+    PASSWORD,
+    PERSONAS,
+    World,
+    actor_of,
+    build_world,
+    build_world_once,
+    make_user,
+    world_for_cell,
+)
 from tests.family.door import family_session_of
 from tests.html import page as read_page
 from tests.members import matrix_checks as member_checks
@@ -378,7 +388,8 @@ def check_link_subject(call: PageCall) -> None:
 
 
 def a_linked_user(session: Session, world: World) -> dict[str, uuid.UUID | str]:
-    world.same_unit.oidc_subject = "linked-sub"
+    user = session.get_one(User, world.same_unit.id)
+    user.oidc_subject = "linked-sub"
     session.commit()
     return {}
 
@@ -389,8 +400,9 @@ def check_unlink_subject(call: PageCall) -> None:
 
 
 def an_enrolled_user(session: Session, world: World) -> dict[str, uuid.UUID | str]:
-    world.other_unit.totp_secret_encrypted = data_keys(world.settings).encrypt("A" * 32)
-    world.other_unit.totp_enrolled_at = utcnow()
+    user = session.get_one(User, world.other_unit.id)
+    user.totp_secret_encrypted = data_keys(world.settings).encrypt("A" * 32)
+    user.totp_enrolled_at = utcnow()
     session.commit()
     return {}
 
@@ -1361,11 +1373,23 @@ CASES = [
 ]
 
 
+@pytest.fixture
+def session_factory(test_in_savepoint: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Every test of the module in a savepoint of the module's transaction, which holds the
+    matrix's world (``matrix_world``), built once."""
+    return test_in_savepoint
+
+
+@pytest.fixture(scope="module")
+def matrix_world(module_connection: Connection, settings: Settings) -> World:
+    return build_world_once(savepoint_factory(module_connection), settings)
+
+
 @pytest.mark.parametrize(("page", "persona"), CASES)
 def test_page_matrix(
-    page: Page, persona: str, client: TestClient, session: Session, settings: Settings
+    page: Page, persona: str, client: TestClient, session: Session, matrix_world: World
 ) -> None:
-    world = build_world(session, settings)
+    world = world_for_cell(matrix_world, session)
     browser = sign_in_as(client, session, world, persona)
     expected = expected_page_status(page, persona)
     ids = {**page.ids(world), **page.setup(session, world)}

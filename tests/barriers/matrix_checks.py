@@ -6,8 +6,6 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import object_session
-
 from app.barriers import service as barrier_service
 from app.barriers.schemas import BarrierCreate
 from tests.factories import World, actor_of
@@ -37,7 +35,7 @@ def _list(call: Call, persona: str) -> list[dict[str, Any]]:
 
 def pending_barrier(world: World) -> dict[str, uuid.UUID]:
     """A barrier the lead wrote, waiting for a coordinator (made in the test's own session)."""
-    session = object_session(world.family)
+    session = world.session
     assert session is not None
     barrier = barrier_service.record_barrier(
         session, actor_of(session, world.lead), BarrierCreate.model_validate(barrier_body(world))

@@ -558,9 +558,9 @@ _COUNT_TARGETS: Final = "() => {" + _TARGETS_JS + "return targets().length; }"
 
 def check_tablet_page(page: Page, name: str) -> None:
     """The page as it is now, on the tablet held both ways: touch targets (and a screenshot,
-    with DUK_SCREENSHOTS=1) in each orientation; axe-core and 200% zoom in the orientation it came in (portrait for the
-    zoom: that is where a wide layout breaks). Turning the tablet is a change of viewport, as
-    on a real one. The page is left in the orientation it came in."""
+    with DUK_SCREENSHOTS=1) in each orientation; axe-core and 200% zoom in the orientation it
+    came in (portrait for the zoom: that is where a wide layout breaks). Turning the tablet is
+    a change of viewport, as on a real one. The page is left in the orientation it came in."""
     start = orientation_of(page)
     assert_no_axe_violations(page)
     for orientation in (start, "landscape" if start == "portrait" else "portrait"):

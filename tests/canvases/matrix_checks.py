@@ -11,7 +11,6 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import object_session
 
 from app.models import Goal
 from app.models.enums import GoalAchievement, GoalLifecycle
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
 
 def _goal(world: World) -> Goal:
     """The world's goal, read in the test's own session (the world does not hold it)."""
-    session = object_session(world.family)
+    session = world.session
     assert session is not None
     return session.scalars(select(Goal).where(Goal.canvas_id == world.canvas.id)).one()
 

@@ -3,11 +3,11 @@
 
 Signing in through the provider takes a few round trips between three parties, so each persona
 signs in once for the module, not once per cell: its users are made and signed in inside a
-transaction that stays open for the module, and each cell builds its world inside a savepoint
-of it, rolled back after the cell (``session_factory`` here stands in for the run's). The users
-stand in each new world (``build_world(..., people=...)``), so every request of every cell
-carries what the provider's sign-in gave: a device's API token (the module's ``CREDENTIAL =
-"bearer"``) or a browser's page session (``"session"``).
+transaction that stays open for the module, the module's world is built in it once with them
+standing in it (``build_world(..., people=...)``), and each cell runs in a savepoint of it,
+rolled back after the cell (``session_factory`` here stands in for the run's). So every
+request of every cell carries what the provider's sign-in gave: a device's API token (the
+module's ``CREDENTIAL = "bearer"``) or a browser's page session (``"session"``).
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.main import create_app
 from app.models.enums import Role
-from tests.factories import PERSONA_ROLES, PERSONAS, make_user
+from tests.conftest import savepoint_factory
+from tests.factories import PERSONA_ROLES, PERSONAS, World, build_world_once, make_user
 from tests.oidc_provider import Provider, running_provider
 
 
@@ -62,22 +63,6 @@ def oidc_app(settings: Settings, provider: Provider) -> Iterator[FastAPI]:
         yield create_app(configured, session_factory=sessionmaker())
 
 
-@pytest.fixture(scope="module")
-def module_connection(engine: Engine) -> Iterator[Connection]:
-    """A transaction open for the whole module, rolled back at its end."""
-    connection = engine.connect()
-    outer = connection.begin()
-    yield connection
-    outer.rollback()
-    connection.close()
-
-
-def _factory(connection: Connection) -> sessionmaker[Session]:
-    return sessionmaker(
-        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
-    )
-
-
 def _page_session(client: TestClient, provider: Provider, sub: str) -> str:
     """The browser's session after "Sign in with …" and the provider's form."""
     start = client.get("/auth/oidc/login", follow_redirects=False)
@@ -101,7 +86,7 @@ def signed_in(
     says. "anonymous" holds a page session either way: sent as a bearer token it opens no
     API (DESIGN §11); the page matrix leaves it out (anonymous has no session there)."""
     credential = request.module.CREDENTIAL
-    factory = _factory(module_connection)
+    factory = savepoint_factory(module_connection)
     with factory() as session:
         roles = {"anonymous": Role.caseworker, **PERSONA_ROLES}
         users = {persona: make_user(session, role=roles[persona]) for persona in PERSONAS}
@@ -124,14 +109,22 @@ def signed_in(
     return SignedIn(people, headers, secrets)
 
 
+@pytest.fixture(scope="module")
+def provider_world(module_connection: Connection, signed_in: SignedIn, settings: Settings) -> World:
+    """The module's world, its people the ones signed in through the provider, each with the
+    credential the provider's sign-in gave it; built once, each cell in a savepoint."""
+    world = build_world_once(
+        savepoint_factory(module_connection), settings, people=signed_in.people
+    )
+    world.headers.update(signed_in.headers)
+    return world
+
+
 @pytest.fixture
-def session_factory(module_connection: Connection) -> Iterator[sessionmaker[Session]]:
+def session_factory(test_in_savepoint: sessionmaker[Session]) -> sessionmaker[Session]:
     """Each cell in a savepoint of the module's transaction, rolled back after it: the cell's
-    world and writes go, the people and their sign-ins stay."""
-    cell = module_connection.begin_nested()
-    yield _factory(module_connection)
-    if cell.is_active:
-        cell.rollback()
+    writes go, the people, their sign-ins and the module's world stay."""
+    return test_in_savepoint
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.config import Settings
 from tests.access.test_matrix import (
     API,
     ENDPOINTS,
@@ -29,7 +28,7 @@ from tests.access.test_matrix import (
     expected_status,
 )
 from tests.access.through_provider.conftest import SignedIn
-from tests.factories import PERSONAS, build_world
+from tests.factories import PERSONAS, World, world_for_cell
 
 CREDENTIAL = "bearer"
 
@@ -47,10 +46,9 @@ def test_access_matrix_signed_in_through_the_provider(
     oidc_client: TestClient,
     signed_in: SignedIn,
     session: Session,
-    settings: Settings,
+    provider_world: World,
 ) -> None:
-    world = build_world(session, settings, people=signed_in.people)
-    world.headers.update(signed_in.headers)
+    world = world_for_cell(provider_world, session)
     expected = expected_status(endpoint.kind, PERSONA[persona], endpoint.success)
     ids = endpoint.ids(world)
 
@@ -65,11 +63,10 @@ def test_access_matrix_signed_in_through_the_provider(
 
 
 def test_the_credentials_are_the_providers(
-    oidc_client: TestClient, signed_in: SignedIn, session: Session, settings: Settings
+    oidc_client: TestClient, signed_in: SignedIn, provider_world: World
 ) -> None:
     """What the matrix sends is what the provider's sign-in gave each persona: a bearer
     token of that very user, and a page session that is no bearer token."""
-    build_world(session, settings, people=signed_in.people)
     for persona in PERSONAS[1:]:
         me = oidc_client.get(f"{API}/me", headers=signed_in.headers[persona])
         assert me.status_code == 200, persona

@@ -21,7 +21,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from app.config import Settings
 from tests.access.test_page_matrix import (
     PAGES,
     Page,
@@ -31,7 +30,7 @@ from tests.access.test_page_matrix import (
     let_in,
 )
 from tests.access.through_provider.conftest import SignedIn
-from tests.factories import build_world
+from tests.factories import World, world_for_cell
 from tests.pages import PageClient
 
 CREDENTIAL = "session"
@@ -51,9 +50,9 @@ def test_page_matrix_signed_in_through_the_provider(
     oidc_client: TestClient,
     signed_in: SignedIn,
     session: Session,
-    settings: Settings,
+    provider_world: World,
 ) -> None:
-    world = build_world(session, settings, people=signed_in.people)
+    world = world_for_cell(provider_world, session)
     oidc_client.cookies.set("duk_session", signed_in.secrets[persona])
     browser = PageClient(oidc_client)
     expected = expected_page_status(page, persona)

@@ -117,11 +117,23 @@ def own_consent(session: Session, visitor: Visitor, consent_id: object) -> tuple
 
 def proposed_units(session: Session, visitor: Visitor) -> list[Unit]:
     """The units the plan lead proposed to share the plan with: those responsible for actions
-    in the plan waiting or in force (the units asked to review it), with no consent in force."""
+    in the plan waiting or in force (the units asked to review it), with no consent in force.
+    A unit asked only for a child's actions the visitor may not see is not proposed to them:
+    its name would tell what the plan hides."""
     plan = shown_plan(session, visitor)
     if plan is None:
         return []
     asked = set(session.scalars(select(PlanReview.unit_id).where(PlanReview.plan_id == plan.id)))
+    hidden = hidden_ids(session, visitor, [plan.content])
+    if hidden:
+        asked &= {
+            uuid.UUID(str(action["responsible"]["unit_id"]))
+            for action in plan.content.get("actions") or ()
+            if isinstance(action, Mapping)
+            and str(action.get("id")) not in hidden
+            and isinstance(action.get("responsible"), Mapping)
+            and action["responsible"].get("unit_id")
+        }
     wanted = asked - consent_service.consented_units(session, visitor.family_id)
     units = consent_service.units_by_id(session, sorted(wanted))
     return sorted(units.values(), key=lambda u: u.name)

@@ -21,6 +21,8 @@ from app.actions import service as action_service
 from app.actions.schemas import ActionCreate, Responsible
 from app.audit import service as audit
 from app.config import Settings
+from app.consents import service as consent_service
+from app.consents.schemas import ConsentCreate
 from app.goals import service as goal_service
 from app.goals.schemas import GoalCreate
 from app.kit.i18n import local_today
@@ -47,7 +49,8 @@ OLA_ACTION = "Mor leser med Ola hver kveld."
 SARA_NEED = "Sara vil snakke med helsesykepleier."
 SARA_ACTION = "Sara bestiller time selv."
 STEP_NEED = "Stefar trenger arbeid."
-OLA_TEXTS = (OLA_NEED, OLA_GOAL, OLA_ACTION)
+OLA_SCHOOL = "Skolen lager et leseopplegg for Ola."
+OLA_TEXTS = (OLA_NEED, OLA_GOAL, OLA_ACTION, OLA_SCHOOL)
 SARA_TEXTS = (SARA_NEED, SARA_ACTION)
 
 
@@ -117,7 +120,25 @@ def household(session: Session, settings: Settings) -> Household:
     )
     ola_action = action(OLA_ACTION, ola)
     sara_action = action(SARA_ACTION, sara)
+    # The school is asked for Ola's action only; its consent, withdrawn since, is proposed
+    # again on the family's pages: not to a member who may not see Ola's items.
+    action_service.add_action(
+        session,
+        actor,
+        scope,
+        canvas,
+        ActionCreate(
+            text=OLA_SCHOOL,
+            responsible=Responsible(kind=ResponsibleKind.unit, unit_id=world.unit_c.id),
+            due=due,
+            concerns_member_id=ola.id,
+        ),
+    )
+    school = consent_service.add_consent(
+        session, actor, scope, ConsentCreate(unit_id=world.unit_c.id, given_by="Mor")
+    )
     plan = plan_service.submit_plan(session, actor, scope, canvas)
+    consent_service.withdraw_consent(session, actor, scope, school)
     # A unit reads Ola's action only: the trail of a member who may not see it leaves it out.
     audit.record(
         session,
@@ -163,6 +184,10 @@ def test_a_step_parent_without_parental_responsibility_sees_no_childs_item(
     for text in (OLA_ACTION, SARA_ACTION):
         assert text not in actions.text
     assert "Skole Test" not in trail.text
+    consents = browser.get("/familie/samtykker")
+    assert "Skole Test" not in consents.text
+    school = household.world.unit_c.id
+    assert browser.get(f"/familie/samtykker/ny/{school}").status_code == 404
     # Marking a child's action done is as for an action that does not exist.
     done = browser.post(
         f"/familie/oppgaver/{household.ola_action}/ferdig",
@@ -189,6 +214,7 @@ def test_the_parent_with_parental_responsibility_sees_the_childrens_items(
     assert OLA_ACTION in actions.text
     assert SARA_ACTION in actions.text
     assert "Skole Test" in page(trail).one("main").text
+    assert "Skole Test" in browser.get("/familie/samtykker").text
 
 
 def test_a_sixteen_year_old_sees_her_own_items_and_not_her_brothers(

@@ -80,7 +80,8 @@ def dependants_left(session: Session, ids: dict[str, set[uuid.UUID]]) -> list[st
 
 def world_with_history(session: Session, settings: Settings) -> World:
     """The world, plus a reading, a plan lead handover, a stored idempotent answer (which
-    holds the family's words) and a corrected need, so every family table holds rows."""
+    holds the family's words), a corrected need and a goal that concerns a member, so every
+    family table holds rows."""
     world = build_world(session, settings)
     lead = actor_of(session, world.lead)
     need_corrections.correct_need(
@@ -125,6 +126,7 @@ def world_with_history(session: Session, settings: Settings) -> World:
             family_id=world.family.id, member_id=world.mother.id, text="Vi kommer på torsdag."
         )
     )
+    world.goal.concerns_member_id = world.mother.id  # whom it concerns ("gjelder")
     session.commit()
     return world
 

@@ -54,6 +54,8 @@ def test_the_plan_lead_marks_whom_a_goal_and_a_need_concern(
     session.expire_all()
     goal = session.scalars(select(Goal).where(Goal.text == "Ola på svømming.")).one()
     assert goal.concerns_member_id == ola.id
+    listed = page(browser.get(goals)).one(f"#goal-{goal.id}")
+    assert "Concerns: Ola" in listed.text
     correct = f"/goals/{goal.id}/correct"
     shown = page(browser.get(correct)).one('select[name="concerns_member_id"] option[selected]')
     assert shown.text == "Ola"

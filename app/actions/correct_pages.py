@@ -25,6 +25,7 @@ from app.goals import service as goal_service
 from app.kit import forms
 from app.kit.forms import FormCode, FormCodes, FormText
 from app.kit.i18n import N_, request_language
+from app.members import service as member_service
 from app.models import Action
 from app.models.enums import CorrectedRecord
 from app.needs import service as need_service
@@ -55,6 +56,7 @@ def _action_form(session: Session, action: Action) -> dict[str, Any]:
         "due": action.due_date.isoformat() if action.due_date else "",
         "need_ids": [str(i) for i in need_ids],
         "goal_ids": [str(i) for i in goal_ids],
+        "concerns_member_id": str(action.concerns_member_id or ""),
         "reason": "",
     }
 
@@ -70,6 +72,7 @@ def _context(
         "goals": goal_service.goals_of(session, action.canvas_id),
         "units": units,
         "members_by_unit": action_fields.members_by_unit(units, members),
+        "family_members": member_service.family_members(session, action.family_id),
     }
 
 
@@ -92,6 +95,10 @@ def _changes(session: Session, action: Action, form: Mapping[str, Any]) -> dict[
         data["need_ids"] = [forms.parse_id(n) for n in form["need_ids"]]
     if sorted(form["goal_ids"]) != sorted(stored["goal_ids"]):
         data["goal_ids"] = [forms.parse_id(g) for g in form["goal_ids"]]
+    stored_concerns = stored["concerns_member_id"]
+    if form["concerns_member_id"] != stored_concerns:
+        chosen = form["concerns_member_id"]
+        data["concerns_member_id"] = forms.parse_id(chosen) if chosen else None
     return data
 
 
@@ -131,6 +138,7 @@ def correct_action(
     due: FormCode = "",
     need_ids: FormCodes = [],  # noqa: B006 (FastAPI copies the default)
     goal_ids: FormCodes = [],  # noqa: B006
+    concerns_member_id: FormCode = "",
     reason: FormText = "",
     version: FormCode = "",
 ) -> Response:
@@ -143,6 +151,7 @@ def correct_action(
         "due": due,
         "need_ids": need_ids,
         "goal_ids": goal_ids,
+        "concerns_member_id": concerns_member_id,
         "reason": reason,
     }
 

@@ -20,6 +20,7 @@ FIELD_MESSAGES = {
     "due": N_("Give the date as year-month-day, for example 2026-12-31."),
     "need_ids": N_("Choose only needs of this canvas."),
     "goal_ids": N_("Choose only goals of this canvas."),
+    "concerns_member_id": N_("Choose a member of this family, or the whole family."),
 }
 
 

@@ -32,6 +32,7 @@ from app.kit import forms
 from app.kit.forms import FormCode, FormCodes, FormText
 from app.kit.i18n import N_, local_today, request_language
 from app.kit.templating import render
+from app.members import service as member_service
 from app.models import Action, Canvas
 from app.models.enums import ActionStatus, AuditAction
 from app.needs import service as need_service
@@ -103,6 +104,7 @@ def _actions_page(
             ),
             # Entered in error is said on its own page, with a confirmation.
             "statuses": [s.value for s in ActionStatus if s is not ActionStatus.entered_in_error],
+            "family_members": member_service.family_members(session, canvas.family_id),
             "form": dict(form or {"kind": "", "need_ids": [], "goal_ids": []}),
             "errors": dict(errors or {}),
             "action_errors": action_errors or {},
@@ -132,6 +134,7 @@ def create_action(
     need_ids: FormCodes = [],  # noqa: B006 (FastAPI copies the default)
     goal_ids: FormCodes = [],  # noqa: B006
     referral_id: FormCode = "",
+    concerns_member_id: FormCode = "",
 ) -> Response:
     canvas, scope = canvas_scope(session, actor, canvas_id)
     scope.require_edit()
@@ -145,6 +148,7 @@ def create_action(
         "need_ids": need_ids,
         "goal_ids": goal_ids,
         "referral_id": referral_id,
+        "concerns_member_id": concerns_member_id,
     }
     data = {
         "text": text.strip(),
@@ -153,6 +157,7 @@ def create_action(
         "need_ids": [forms.parse_id(n) for n in need_ids],
         "goal_ids": [forms.parse_id(g) for g in goal_ids],
         "referral_id": forms.parse_id(referral_id) if referral_id else None,
+        "concerns_member_id": forms.parse_id(concerns_member_id) if concerns_member_id else None,
     }
     lang = request_language(request)
     action, errors = forms.submit(

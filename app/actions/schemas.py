@@ -7,7 +7,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.kit.schema import FreeText, In, Name, RequiredText
+from app.kit.schema import ConcernsMember, FreeText, In, Name, RequiredText
 from app.models.enums import (
     ActionStatus,
     ResponsibleKind,
@@ -36,6 +36,7 @@ class ActionCreate(In):
     need_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
     goal_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
     referral_id: uuid.UUID | None = None
+    concerns_member_id: ConcernsMember = None
 
 
 class ActionPatch(In):
@@ -46,6 +47,7 @@ class ActionPatch(In):
     reason: FreeText | None = None
     need_ids: list[uuid.UUID] | None = Field(default=None, max_length=50)
     goal_ids: list[uuid.UUID] | None = Field(default=None, max_length=50)
+    concerns_member_id: ConcernsMember = None
 
 
 class ResponsibleOut(BaseModel):
@@ -65,6 +67,7 @@ class ActionOut(BaseModel):
     need_ids: list[uuid.UUID]
     goal_ids: list[uuid.UUID]
     referral_id: uuid.UUID | None
+    concerns_member_id: uuid.UUID | None = None
     version: int
 
 

@@ -23,6 +23,7 @@ from app.corrections import service as correction_service
 from app.db import utcnow
 from app.kit.concurrency import check_version
 from app.kit.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from app.members import service as member_service
 from app.models import (
     Action,
     ActionEvent,
@@ -56,6 +57,7 @@ _ALL_ACTION_ROWS = (
         Action.status,
         Action.cancel_reason,
         Action.referral_id,
+        Action.concerns_member_id,
         Action.version,
     )
     .where(Action.canvas_id == bindparam("canvas_id"))
@@ -122,6 +124,7 @@ def action_out(
         need_ids=list(need_ids),
         goal_ids=list(goal_ids),
         referral_id=action.referral_id,
+        concerns_member_id=action.concerns_member_id,
         version=action.version,
     )
 
@@ -220,6 +223,7 @@ def add_action(
     scope.require_edit()
     errors = _check_links(session, canvas.id, data.need_ids, data.goal_ids, data.referral_id)
     errors += _check_responsible(session, data.responsible.unit_id, data.responsible.user_id)
+    errors += member_service.concerns_errors(session, canvas.family_id, data.concerns_member_id)
     if errors:
         raise Invalid(errors)
     action = Action(
@@ -233,6 +237,7 @@ def add_action(
         due_date=data.due,
         status=ActionStatus.planned,
         referral_id=data.referral_id,
+        concerns_member_id=data.concerns_member_id,
         created_by_id=actor.user_id,
     )
     session.add(action)
@@ -281,10 +286,13 @@ def _action_values(session: Session, action: Action) -> dict[str, Any]:
         "due": action.due_date,
         "need_ids": need_ids,
         "goal_ids": goal_ids,
+        "concerns_member_id": action.concerns_member_id,
     }
 
 
-CORRECTED_FIELDS = frozenset({"text", "responsible", "due", "need_ids", "goal_ids"})
+CORRECTED_FIELDS = frozenset(
+    {"text", "responsible", "due", "need_ids", "goal_ids", "concerns_member_id"}
+)
 
 
 def update_action(
@@ -331,6 +339,8 @@ def update_action(
     errors += _check_links(session, action.canvas_id, data.need_ids, data.goal_ids, None)
     if data.responsible is not None:
         errors += _check_responsible(session, data.responsible.unit_id, data.responsible.user_id)
+    if "concerns_member_id" in given:
+        errors += member_service.concerns_errors(session, action.family_id, data.concerns_member_id)
     if errors:
         raise Invalid(errors)
     check_version(action.version, expected_version)
@@ -351,6 +361,8 @@ def update_action(
         action.responsible_member = data.responsible.member
     if "due" in given:
         action.due_date = data.due
+    if "concerns_member_id" in given:
+        action.concerns_member_id = data.concerns_member_id
     status_changed = new is not None and new != action.status
     if new is not None and status_changed:
         session.add(

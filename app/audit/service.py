@@ -5,12 +5,12 @@ the response is sent. The app never updates or deletes an event."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, and_, distinct, func, insert, or_, select
+from sqlalchemy import ColumnElement, Table, and_, distinct, func, insert, or_, select, true
 from sqlalchemy.orm import Session
 
 from app.access.actor import Actor, Visitor
@@ -145,8 +145,19 @@ def audit_trail(
     return events, more
 
 
-def trail_summary(session: Session, family_id: uuid.UUID) -> list[TrailSummary]:
-    """Which units have been at the family's data and how many people in each, most first."""
+def _not_of(leave_out: Collection[str]) -> ColumnElement[bool]:
+    """Events of any record but those in ``leave_out`` (ids as the trail keeps them)."""
+    if not leave_out:
+        return true()
+    return or_(AuditEvent.record_id.is_(None), AuditEvent.record_id.not_in(sorted(leave_out)))
+
+
+def trail_summary(
+    session: Session, family_id: uuid.UUID, leave_out: Collection[str] = ()
+) -> list[TrailSummary]:
+    """Which units have been at the family's data and how many people in each, most first;
+    without the events of the records in ``leave_out`` (a child's, for a member who may not
+    see the child's items: app/family/service.py)."""
     rows = session.execute(
         select(
             AuditEvent.unit,
@@ -154,19 +165,24 @@ def trail_summary(session: Session, family_id: uuid.UUID) -> list[TrailSummary]:
             func.count(),
             func.max(AuditEvent.at),
         )
-        .where(AuditEvent.family_id == family_id, AuditEvent.user_id.is_not(None))
+        .where(
+            AuditEvent.family_id == family_id,
+            AuditEvent.user_id.is_not(None),
+            _not_of(leave_out),
+        )
         .group_by(AuditEvent.unit)
     ).all()
     summary = [TrailSummary(unit, people, accesses, last) for unit, people, accesses, last in rows]
     return sorted(summary, key=lambda s: (-s.people, -s.accesses, s.unit or ""))
 
 
-def trail_people(session: Session, family_id: uuid.UUID) -> int:
-    """How many different people have been at the family's data."""
+def trail_people(session: Session, family_id: uuid.UUID, leave_out: Collection[str] = ()) -> int:
+    """How many different people have been at the family's data (but the records in
+    ``leave_out``)."""
     return (
         session.scalar(
             select(func.count(distinct(AuditEvent.user_id))).where(
-                AuditEvent.family_id == family_id
+                AuditEvent.family_id == family_id, _not_of(leave_out)
             )
         )
         or 0

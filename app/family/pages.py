@@ -14,11 +14,11 @@ from app.actions import service as action_service
 from app.audit import service as audit
 from app.consents import service as consent_service
 from app.family import service as family_service
-from app.kit.errors import Conflict, NotFound
+from app.kit.errors import Conflict
 from app.kit.forms import FormCode
 from app.kit.i18n import long_date
 from app.kit.templating import part_in, render
-from app.models import Action, Consent
+from app.models import Consent
 from app.models.enums import AuditAction, PlanStatus
 from app.plans import document as plan_doc
 from app.plans import service as plan_service
@@ -48,7 +48,7 @@ def family_home(
     if plan is None:
         family_service.record_read(session, visitor, "family", visitor.family_id, "family_door")
     else:
-        out = plan_service.plan_document(session, plan, scope.access)
+        out = family_service.plan_document(session, visitor, plan)
         family_service.record_read(session, visitor, "plan", plan.id, "family_door")
         words = plan_doc.plan_context(session, scope, plan, out, lang)
         context.update(
@@ -69,7 +69,7 @@ def family_plan_print(
 ) -> HTMLResponse:
     plan = family_service.own_plan(session, visitor, plan_id)
     scope = family_service.family_scope(session, visitor)
-    out = plan_service.plan_document(session, plan, scope.access)
+    out = family_service.plan_document(session, visitor, plan)
     family_service.record_read(session, visitor, "plan", plan.id, "family_door_print")
     html = plan_doc.print_html(
         request, plan_doc.plan_context(session, scope, plan, out), visitor.language, pdf=False
@@ -86,7 +86,7 @@ def family_plan_pdf(
     """The family's copy as a PDF, in the member's own language: the print view's words."""
     plan = family_service.own_plan(session, visitor, plan_id)
     scope = family_service.family_scope(session, visitor)
-    out = plan_service.plan_document(session, plan, scope.access)
+    out = family_service.plan_document(session, visitor, plan)
     audit.record(
         session,
         visitor,
@@ -182,7 +182,7 @@ def family_withdraw(
 def family_actions(
     request: Request, visitor: FamilyVisitor, session: SessionDep, done: Done = None
 ) -> HTMLResponse:
-    actions = action_service.family_actions(session, visitor.family_id)
+    actions = family_service.own_actions(session, visitor)
     family_service.record_read(session, visitor, "action", None, "family_door")
     context = {
         "visitor": visitor,
@@ -197,9 +197,7 @@ def family_actions(
 def family_action_done(
     request: Request, action_id: uuid.UUID, visitor: FamilyVisitor, session: SessionDep
 ) -> Response:
-    action = session.get(Action, action_id)
-    if action is None:
-        raise NotFound("No such action.")
+    action = family_service.own_action(session, visitor, action_id)
     try:
         with session.begin_nested():
             action_service.mark_done_by_member(session, visitor, action)
@@ -215,8 +213,7 @@ def family_action_done(
 def family_trail(request: Request, visitor: FamilyVisitor, session: SessionDep) -> HTMLResponse:
     """Which services have been at the family's data, how many people and how often, from
     the audit trail: the same summary the plan lead shows the family."""
-    summary = audit.trail_summary(session, visitor.family_id)
-    people = audit.trail_people(session, visitor.family_id)
+    summary, people = family_service.trail(session, visitor)
     family_service.record_read(session, visitor, "audit", None, "family_door")
     context = {
         "visitor": visitor,

@@ -3,11 +3,21 @@ through ID-porten. A member sees only their own family: every record is loaded t
 visitor's family, and one of another family does not exist (404). Of the plan they see what
 the family agreed to share with the services, the plan as submitted: not the worker's scores,
 not the statistics-only codes (app/access/shared.py's whitelist). Every read and write is
-audited, with the member as who."""
+audited, with the member as who.
+
+A child's data is shown to the adults who have parental responsibility (DESIGN §12): a need,
+goal or action that concerns a child (``concerns_member_id``, recorded by the plan lead) is
+shown only to the members with parental responsibility and to the child themself; not to
+another adult (an adult sibling, a step-parent without it) nor to another child. An item of an
+adult member is the family's, as one of nobody in particular is. ``hidden_items`` decides it,
+here and nowhere else; every page that shows plan items, the member's own actions and "who has
+seen our data" ask it."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,12 +25,18 @@ from sqlalchemy.orm import Session
 from app.access.actor import Visitor
 from app.access.policy import FamilyAccess
 from app.access.scope import FamilyScope
+from app.access.shared import shared_plan_content
+from app.actions import service as action_service
 from app.audit import service as audit
+from app.audit.service import TrailSummary
 from app.consents import service as consent_service
 from app.db import utcnow
 from app.kit.errors import NotFound
-from app.models import Consent, Family, Plan, PlanReview, Unit
+from app.kit.i18n import local_today
+from app.models import Action, Consent, Family, FamilyMember, Goal, Need, Plan, PlanReview, Unit
 from app.models.enums import AuditAction, PlanStatus
+from app.plans import service as plan_service
+from app.plans.schemas import PlanOut
 
 # Which version the family's pages show: the one in force, else the one waiting for them.
 _SHOWN_FIRST = (PlanStatus.active, PlanStatus.in_review)
@@ -107,11 +123,23 @@ def own_consent(session: Session, visitor: Visitor, consent_id: object) -> tuple
 
 def proposed_units(session: Session, visitor: Visitor) -> list[Unit]:
     """The units the plan lead proposed to share the plan with: those responsible for actions
-    in the plan waiting or in force (the units asked to review it), with no consent in force."""
+    in the plan waiting or in force (the units asked to review it), with no consent in force.
+    A unit asked only for a child's actions the visitor may not see is not proposed to them:
+    its name would tell what the plan hides."""
     plan = shown_plan(session, visitor)
     if plan is None:
         return []
     asked = set(session.scalars(select(PlanReview.unit_id).where(PlanReview.plan_id == plan.id)))
+    hidden = hidden_ids(session, visitor, [plan.content])
+    if hidden:
+        asked &= {
+            uuid.UUID(str(action["responsible"]["unit_id"]))
+            for action in plan.content.get("actions") or ()
+            if isinstance(action, Mapping)
+            and str(action.get("id")) not in hidden
+            and isinstance(action.get("responsible"), Mapping)
+            and action["responsible"].get("unit_id")
+        }
     wanted = asked - consent_service.consented_units(session, visitor.family_id)
     units = consent_service.units_by_id(session, sorted(wanted))
     return sorted(units.values(), key=lambda u: u.name)
@@ -123,3 +151,105 @@ def proposed_unit(session: Session, visitor: Visitor, unit_id: object) -> Unit:
         if unit.id == unit_id:
             return unit
     raise NotFound("No such unit.")
+
+
+# --- a child's data: to the adults with parental responsibility, and the child -------------
+
+# The age of majority (vergemålsloven § 2). Only the birth year is kept, so a member counts as
+# a child through the year they turn 18: the safe side, as a child's item is shown to fewer
+# members than an adult's, never to more.
+ADULT_AGE = 18
+
+
+def is_child(member: FamilyMember, year: int) -> bool:
+    return member.age_in(year) <= ADULT_AGE
+
+
+def _may_see(
+    viewer: FamilyMember | None, concerned: str, members: Mapping[str, FamilyMember], year: int
+) -> bool:
+    if viewer is not None and concerned == str(viewer.id):
+        return True
+    member = members.get(concerned)
+    if member is not None and not is_child(member, year):
+        return True
+    # A child's item, or one of a member no longer recorded (whose age is not known: the safe
+    # side): the adults with parental responsibility only.
+    return viewer is not None and viewer.parental_responsibility and not is_child(viewer, year)
+
+
+def hidden_ids(
+    session: Session, visitor: Visitor, contents: Iterable[Mapping[str, Any]] = ()
+) -> frozenset[str]:
+    """The ids of the family's needs, goals and actions the visitor may not see, and of the
+    members whose items those are: an item is hidden when the member it concerns, as the live
+    item says it or as a frozen plan version in ``contents`` does, is a child the visitor is
+    not, and the visitor has no parental responsibility. Marked on the live item, it takes
+    effect at once in the plan versions already submitted too."""
+    members = {
+        str(m.id): m
+        for m in session.scalars(
+            select(FamilyMember).where(FamilyMember.family_id == visitor.family_id)
+        )
+    }
+    viewer = members.get(str(visitor.member_id))
+    concerns: dict[str, set[str]] = {}
+    for content in contents:
+        for kind in ("needs", "goals", "actions"):
+            for item in content.get(kind) or ():
+                if isinstance(item, Mapping) and item.get("id") and item.get("concerns_member_id"):
+                    concerns.setdefault(str(item["id"]), set()).add(str(item["concerns_member_id"]))
+    for model in (Need, Goal, Action):
+        for item_id, member_id in session.execute(
+            select(model.id, model.concerns_member_id).where(
+                model.family_id == visitor.family_id, model.concerns_member_id.is_not(None)
+            )
+        ):
+            concerns.setdefault(str(item_id), set()).add(str(member_id))
+    year = local_today().year
+    unseen = {
+        m for whom in concerns.values() for m in whom if not _may_see(viewer, m, members, year)
+    }
+    return frozenset({item for item, whom in concerns.items() if whom & unseen} | unseen)
+
+
+def plan_document(session: Session, visitor: Visitor, plan: Plan) -> PlanOut:
+    """A plan version as the visitor may read it: what a consent shares (the plan as
+    submitted), without the items of a child the visitor may not see, the referrals of such
+    needs and the links to them."""
+    out = plan_service.plan_document(session, plan, FamilyAccess.consented)
+    hidden = hidden_ids(session, visitor, [plan.content])
+    if not hidden:
+        return out
+    return out.model_copy(update={"content": shared_plan_content(out.content, hidden)})
+
+
+def own_actions(session: Session, visitor: Visitor) -> Sequence[Action]:
+    """The family's own actions the visitor may see, the earliest due first."""
+    plan = shown_plan(session, visitor)
+    hidden = hidden_ids(session, visitor, [plan.content] if plan is not None else [])
+    return [
+        a
+        for a in action_service.family_actions(session, visitor.family_id)
+        if str(a.id) not in hidden
+    ]
+
+
+def own_action(session: Session, visitor: Visitor, action_id: uuid.UUID) -> Action:
+    """One of the family's actions the visitor may see; any other is not there (404)."""
+    action = session.get(Action, action_id)
+    if action is None or action.family_id != visitor.family_id:
+        raise NotFound("No such action.")
+    plan = shown_plan(session, visitor)
+    if str(action.id) in hidden_ids(session, visitor, [plan.content] if plan else []):
+        raise NotFound("No such action.")
+    return action
+
+
+def trail(session: Session, visitor: Visitor) -> tuple[list[TrailSummary], int]:
+    """ "Who has seen our data", as the visitor may read it: which units and how many people,
+    without what they did with the items of a child the visitor may not see."""
+    contents = plan_service.family_plan_contents(session, visitor.family_id)
+    hidden = hidden_ids(session, visitor, contents)
+    summary = audit.trail_summary(session, visitor.family_id, hidden)
+    return summary, audit.trail_people(session, visitor.family_id, hidden)

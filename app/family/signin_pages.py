@@ -1,15 +1,19 @@
 """The family's way in (DESIGN §11, §12): ID-porten at level high, a session of the family's
 own (its own cookie; staff pages and the API never read it), and the way out through
 ID-porten's sign-out. A person ID-porten proves but no plan lead has recorded sees a kind
-page saying whom to ask, and nothing else."""
+page saying whom to ask, and nothing else. A person recorded in two families (a parent in two
+households) chooses which one after signing in; the session is for that family only, and
+switching means choosing again ("bytt familie")."""
 
 from __future__ import annotations
 
+import time
+import uuid
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.accounts import oidc
@@ -31,8 +35,14 @@ from app.web.deps import (
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
 # The refusals of the family's own: who ID-porten proved is not someone Duk lets in here.
-FAMILY_REFUSALS = {"unknown_person": 403, "several_families": 403, "too_young": 403, "no_pid": 403}
+FAMILY_REFUSALS = {"unknown_person": 403, "too_young": 403, "no_pid": 403}
 FAMILY_HOME = "/familie/"
+CHOOSE = "/familie/velg-familie"
+# In the signed sign-in cookie: the person's members while they choose a family (for as long
+# as a sign-in at the provider may take), and whether the session's person has several.
+CHOICE_KEY = "family_choice"
+SEVERAL_KEY = "family_several"
+CHOICE_SECONDS = 600
 
 
 def _idporten(request: Request) -> oidc.Configured:
@@ -94,10 +104,83 @@ async def family_callback(request: Request, settings: SettingsDep) -> Response:
     )
     if isinstance(signed_in, str):
         return _refused(request, signed_in)
-    secret, _visitor = signed_in
     request.session[configured.provider.id_token_key] = proven.id_token
+    if isinstance(signed_in, member_sessions.Choice):
+        _keep_choice(request, signed_in, _family_next(proven.flow.next))
+        return RedirectResponse(CHOOSE, status_code=303)
+    secret, _visitor = signed_in
+    request.session.pop(SEVERAL_KEY, None)
     response = RedirectResponse(_family_next(proven.flow.next), status_code=303)
     _set_cookie(response, request, settings, secret)
+    return response
+
+
+# --- a person in two families: which one now ----------------------------------------------
+
+
+def _keep_choice(request: Request, choice: member_sessions.Choice, next: str) -> None:
+    request.session[CHOICE_KEY] = {
+        "members": [str(m) for m in choice.member_ids],
+        "next": next,
+        "until": int(time.time()) + CHOICE_SECONDS,
+    }
+
+
+def _pending(request: Request) -> tuple[member_sessions.Choice, str]:
+    """The choice a sign-in through ID-porten left in this browser; without one (or an old
+    one) the page is not there."""
+    _idporten(request)
+    kept: Any = request.session.get(CHOICE_KEY)
+    if not isinstance(kept, dict) or int(kept.get("until", 0)) < time.time():
+        raise NotFound("No sign-in waits for a choice.")
+    members = tuple(uuid.UUID(m) for m in kept.get("members", ()))
+    return member_sessions.Choice(members), _family_next(str(kept.get("next", FAMILY_HOME)))
+
+
+@router.get(CHOOSE, name="family_choose")
+def family_choose(request: Request, session: SessionDep) -> HTMLResponse:
+    choice, _next = _pending(request)
+    options = member_sessions.family_options(session, choice)
+    if not options:
+        raise NotFound("No family to choose.")
+    return render(
+        request,
+        "family/choose.html",
+        {"options": options},
+        lang=member_sessions.choice_language(session, choice),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.post(CHOOSE, name="family_chosen")
+def family_chosen(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    family_id: Annotated[uuid.UUID, Form()],
+) -> Response:
+    """The session for the family chosen, and for it only; a family the person is not in is
+    not there (404), and nothing changes."""
+    choice, next = _pending(request)
+    secret, _visitor = member_sessions.choose_family(session, settings, choice, family_id)
+    request.session.pop(CHOICE_KEY, None)
+    request.session[SEVERAL_KEY] = True
+    response = RedirectResponse(next, status_code=303)
+    _set_cookie(response, request, settings, secret)
+    return response
+
+
+@router.post("/familie/bytt-familie", name="family_switch")
+def family_switch(request: Request, visitor: FamilyVisitor, session: SessionDep) -> Response:
+    """Choosing again: this family's session ends, and the person chooses among their
+    families as after signing in (never two at once)."""
+    choice = member_sessions.switch_choice(session, visitor)
+    if choice is None:
+        return RedirectResponse(FAMILY_HOME, status_code=303)
+    member_sessions.end_session(session, visitor)
+    _keep_choice(request, choice, FAMILY_HOME)
+    response = RedirectResponse(CHOOSE, status_code=303)
+    _delete_cookies(response)
     return response
 
 
@@ -116,10 +199,16 @@ def _set_cookie(response: Response, request: Request, settings: Settings, secret
 @router.post("/familie/logg-ut", name="family_logout")
 def family_logout(request: Request, visitor: FamilyVisitor, session: SessionDep) -> Response:
     member_sessions.end_session(session, visitor)
+    if "session" in request.scope:  # the sign-in cookie, there when ID-porten is
+        request.session.pop(SEVERAL_KEY, None)
     response = RedirectResponse("/familie/auth/logout", status_code=303)
+    _delete_cookies(response)
+    return response
+
+
+def _delete_cookies(response: Response) -> None:
     for name in ("__Host-duk_family", "duk_family"):
         response.delete_cookie(name, path="/", secure=name.startswith("__Host-"))
-    return response
 
 
 @router.get("/familie/auth/logout", name="family_auth_logout")

@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 from app.corrections import page_flow
 from app.goals import service as goal_service
 from app.goals.schemas import GoalOut, GoalPatch
+from app.kit import forms
 from app.kit.forms import FormCode, FormCodes, FormText
 from app.kit.i18n import N_
+from app.members import service as member_service
 from app.models import Goal
 from app.models.enums import CorrectedRecord, GoalHorizon
 from app.web.deps import PageActor, SessionDep, TransactionalRoute
@@ -28,6 +30,7 @@ from app.web.deps import PageActor, SessionDep, TransactionalRoute
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
 GOAL_CORRECT_MESSAGES = {
+    "concerns_member_id": N_("Choose a member of this family, or the whole family."),
     "horizon": N_("Choose a dream, a long-term goal or a short-term goal."),
     "text": N_("Write the goal in the family's own words."),
     "domains": N_("Choose only life domains of this canvas."),
@@ -47,15 +50,17 @@ def _goal_form(_session: Session, goal: Goal) -> dict[str, Any]:
         "horizon": goal.horizon.value,
         "domains": list(goal.domains),
         "target_date": goal.target_date.isoformat() if goal.target_date else "",
+        "concerns_member_id": str(goal.concerns_member_id or ""),
         "reason": "",
     }
 
 
 def _context(
-    _request: Request, _session: Session, goal: Goal, _form: Mapping[str, Any]
+    _request: Request, session: Session, goal: Goal, _form: Mapping[str, Any]
 ) -> dict[str, Any]:
     return {
         "goal": GoalOut.model_validate(goal),
+        "family_members": member_service.family_members(session, goal.family_id),
         "horizons": [h.value for h in (GoalHorizon.dream, GoalHorizon.long, GoalHorizon.short)],
     }
 
@@ -72,6 +77,10 @@ def _changes(session: Session, goal: Goal, form: Mapping[str, Any]) -> dict[str,
         data["domains"] = form["domains"]
     if form["target_date"] != stored["target_date"]:
         data["target_date"] = form["target_date"] or None
+    stored_concerns = stored["concerns_member_id"]
+    if form["concerns_member_id"] != stored_concerns:
+        chosen = form["concerns_member_id"]
+        data["concerns_member_id"] = forms.parse_id(chosen) if chosen else None
     return data
 
 
@@ -107,6 +116,7 @@ def correct_goal(
     horizon: FormCode = "",
     domains: FormCodes = [],  # noqa: B006 (FastAPI copies the default)
     target_date: FormCode = "",
+    concerns_member_id: FormCode = "",
     reason: FormText = "",
     version: FormCode = "",
 ) -> Response:
@@ -115,6 +125,7 @@ def correct_goal(
         "horizon": horizon,
         "domains": domains,
         "target_date": target_date,
+        "concerns_member_id": concerns_member_id,
         "reason": reason,
     }
     return page_flow.correct(request, session, actor, GOAL, goal_id, form=form, version=version)

@@ -26,6 +26,7 @@ from app.kit import forms
 from app.kit.forms import FormCode, FormCodes, FormText
 from app.kit.i18n import N_, request_language
 from app.kit.templating import render
+from app.members import service as member_service
 from app.models import Canvas, Goal
 from app.models.enums import AuditAction, GoalAchievement, GoalHorizon, GoalLifecycle
 from app.web.case import Asked, add_tab_page, case_context
@@ -37,6 +38,7 @@ router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 SAVED_CODES = frozenset({"goal", "progress", "corrected", "entered_in_error"})
 
 GOAL_MESSAGES = {
+    "concerns_member_id": N_("Choose a member of this family, or the whole family."),
     "horizon": N_("Choose a dream, a long-term goal or a short-term goal."),
     "text": N_("Write the goal in the family's own words."),
     "domains": N_("Choose only life domains of this canvas."),
@@ -107,6 +109,7 @@ def _goals_page(
                 [c for entries in history.values() for c in entries],
                 request_language(request),
             ),
+            "family_members": member_service.family_members(session, canvas.family_id),
             "form": dict(form or {"horizon": "", "domains": []}),
             "errors": dict(errors or {}),
             # Entered in error is said on its own page, with a confirmation.
@@ -135,15 +138,23 @@ def create_goal(
     text: FormText = "",
     domains: FormCodes = [],  # noqa: B006 (FastAPI copies the default)
     target_date: FormCode = "",
+    concerns_member_id: FormCode = "",
 ) -> Response:
     canvas, scope = canvas_scope(session, actor, canvas_id)
     scope.require_edit()
-    form = {"horizon": horizon, "text": text, "domains": domains, "target_date": target_date}
+    form = {
+        "horizon": horizon,
+        "text": text,
+        "domains": domains,
+        "target_date": target_date,
+        "concerns_member_id": concerns_member_id,
+    }
     data = {
         "horizon": horizon or None,
         "text": text.strip(),
         "domains": domains,
         "target_date": target_date or None,
+        "concerns_member_id": forms.parse_id(concerns_member_id) if concerns_member_id else None,
     }
     goal, errors = forms.submit(
         session,

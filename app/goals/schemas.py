@@ -7,7 +7,7 @@ from datetime import date
 
 from pydantic import ConfigDict, Field, model_validator
 
-from app.kit.schema import Code, FreeText, In, Out, RequiredText
+from app.kit.schema import Code, ConcernsMember, FreeText, In, Out, RequiredText
 from app.models.enums import (
     GoalAchievement,
     GoalHorizon,
@@ -22,6 +22,7 @@ class GoalCreate(In):
     target_date: date | None = Field(
         default=None, description="When the family hopes to have reached it"
     )
+    concerns_member_id: ConcernsMember = None
 
 
 class GoalPatch(In):
@@ -41,6 +42,7 @@ class GoalPatch(In):
     horizon: GoalHorizon | None = None
     domains: list[Code] | None = Field(default=None, max_length=20)
     target_date: date | None = None
+    concerns_member_id: ConcernsMember = None
     reason: FreeText | None = Field(
         default=None, description="Why it is corrected or was entered in error (optional)"
     )
@@ -50,7 +52,7 @@ class GoalPatch(In):
         if not self.model_fields_set - {"reason"}:
             raise ValueError(
                 "Give lifecycle_status, achievement_status, or what to correct: text, horizon, "
-                "domains or target_date"
+                "domains, target_date or concerns_member_id"
             )
         return self
 
@@ -63,4 +65,5 @@ class GoalOut(Out):
     target_date: date | None = None
     lifecycle_status: GoalLifecycle
     achievement_status: GoalAchievement | None
+    concerns_member_id: uuid.UUID | None = None
     version: int

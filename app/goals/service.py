@@ -20,6 +20,7 @@ from app.corrections import service as correction_service
 from app.goals.schemas import GoalCreate, GoalOut, GoalPatch
 from app.kit.concurrency import check_version
 from app.kit.errors import Conflict, FieldError, Invalid
+from app.members import service as member_service
 from app.models import (
     Canvas,
     Goal,
@@ -40,6 +41,7 @@ _ALL_GOAL_ROWS = (
         Goal.target_date,
         Goal.lifecycle_status,
         Goal.achievement_status,
+        Goal.concerns_member_id,
         Goal.version,
     )
     .where(Goal.canvas_id == bindparam("canvas_id"))
@@ -73,6 +75,7 @@ def add_goal(
 ) -> Goal:
     scope.require_edit()
     errors = _domain_errors(session, canvas.id, data.domains)
+    errors += member_service.concerns_errors(session, canvas.family_id, data.concerns_member_id)
     if errors:
         raise Invalid(errors)
     goal = Goal(
@@ -82,6 +85,7 @@ def add_goal(
         text=data.text,
         domains=list(dict.fromkeys(data.domains)),
         target_date=data.target_date,
+        concerns_member_id=data.concerns_member_id,
         created_by_id=actor.user_id,
     )
     session.add(goal)
@@ -103,6 +107,7 @@ def _goal_values(goal: Goal) -> dict[str, Any]:
         "horizon": goal.horizon,
         "domains": list(goal.domains),
         "target_date": goal.target_date,
+        "concerns_member_id": goal.concerns_member_id,
     }
 
 
@@ -141,6 +146,8 @@ def update_goal(
         )
     if data.domains:
         errors += _domain_errors(session, goal.canvas_id, data.domains)
+    if "concerns_member_id" in given:
+        errors += member_service.concerns_errors(session, goal.family_id, data.concerns_member_id)
     if errors:
         raise Invalid(errors)
     check_version(goal.version, expected_version)
@@ -157,6 +164,8 @@ def update_goal(
         goal.domains = list(dict.fromkeys(data.domains))
     if "target_date" in given:
         goal.target_date = data.target_date
+    if "concerns_member_id" in given:
+        goal.concerns_member_id = data.concerns_member_id
     # The version_id_col makes this flush an UPDATE ... WHERE version = <the one read>: a save
     # racing ours between the check above and here fails with StaleDataError (412), not lost.
     session.flush()

@@ -34,6 +34,16 @@ MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=NO_NUL)]
 Score = Annotated[int, Field(ge=1, le=10)]
 Id = uuid.UUID
+# Whom in the family a need, goal or action concerns ("gjelder", DESIGN §12); null: the whole
+# family.
+ConcernsMember = Annotated[
+    uuid.UUID | None,
+    Field(
+        description="The family member it concerns (gjelder); null: the whole family. A "
+        "child's is shown on the family's pages only to the adults with parental "
+        "responsibility and to the child"
+    ),
+]
 
 
 class In(BaseModel):

@@ -84,6 +84,19 @@ def family_members(session: Session, family_id: uuid.UUID) -> Sequence[FamilyMem
     )
 
 
+def concerns_errors(
+    session: Session, family_id: uuid.UUID, member_id: uuid.UUID | None
+) -> list[FieldError]:
+    """Whom a need, goal or action concerns must be a member of its own family: one of
+    another family (or none at all) is refused as unknown, telling nothing of it."""
+    if member_id is None:
+        return []
+    member = session.get(FamilyMember, member_id)
+    if member is None or member.family_id != family_id:
+        return [FieldError("concerns_member_id", "No such member in this family")]
+    return []
+
+
 def member_scope(
     session: Session, actor: Actor, member_id: uuid.UUID
 ) -> tuple[FamilyMember, FamilyScope]:

@@ -52,6 +52,10 @@ class Action(Base):
     referral_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("referral.id", ondelete="SET NULL")
     )
+    # Whom in the family it concerns ("gjelder"); none: the whole family (DESIGN §12).
+    concerns_member_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("family_member.id", ondelete="SET NULL"), index=True
+    )
     created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -35,6 +35,10 @@ class Goal(Base):
     achievement_status: Mapped[GoalAchievement | None] = mapped_column(
         enum_column_type(GoalAchievement, "goal_achievement")
     )
+    # Whom in the family it concerns ("gjelder"); none: the whole family (DESIGN §12).
+    concerns_member_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("family_member.id", ondelete="SET NULL"), index=True
+    )
     created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -48,6 +48,12 @@ class Need(Base):
     status: Mapped[NeedStatus] = mapped_column(
         enum_column_type(NeedStatus, "need_status"), default=NeedStatus.active
     )
+    # Whom in the family it concerns ("gjelder"); none: the whole family. A child's item is
+    # shown on the family's pages only to the adults with parental responsibility and the
+    # child (DESIGN §12; app/family/visibility.py).
+    concerns_member_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("family_member.id", ondelete="SET NULL"), index=True
+    )
     created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)

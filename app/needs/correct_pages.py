@@ -24,6 +24,7 @@ from app.corrections import service as correction_service
 from app.kit import forms
 from app.kit.forms import FormCode, FormCodes, FormText
 from app.kit.i18n import N_, request_language
+from app.members import service as member_service
 from app.models import Need, Referral
 from app.models.enums import CorrectedRecord, NeedStatus, ReferralStatus
 from app.needs import corrections as need_corrections
@@ -34,6 +35,7 @@ from app.web.deps import PageActor, SessionDep, TransactionalRoute
 router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 
 NEED_CORRECT_MESSAGES = {
+    "concerns_member_id": N_("Choose a member of this family, or the whole family."),
     "domain": N_("Choose a life domain."),
     "text": N_("Write the need in the family's own words."),
     "priority": N_("Choose how important this is."),
@@ -63,15 +65,17 @@ def _need_form(_session: Session, need: Need) -> dict[str, Any]:
         "domain": need.domain,
         "priority": str(need.priority),
         "indicators": list(need.indicators),
+        "concerns_member_id": str(need.concerns_member_id or ""),
         "reason": "",
     }
 
 
 def _need_context(
-    _request: Request, _session: Session, need: Need, form: Mapping[str, Any]
+    _request: Request, session: Session, need: Need, form: Mapping[str, Any]
 ) -> dict[str, Any]:
     return {
         "need": NeedOut.model_validate(need),
+        "family_members": member_service.family_members(session, need.family_id),
         "chosen_domain": form.get("domain") or need.domain,
     }
 
@@ -87,6 +91,10 @@ def _need_changes(_session: Session, need: Need, form: Mapping[str, Any]) -> dic
         data["priority"] = form["priority"] or None
     if "domain" in data or sorted(form["indicators"]) != sorted(need.indicators):
         data["indicators"] = form["indicators"]
+    stored_concerns = str(need.concerns_member_id or "")
+    if form["concerns_member_id"] != stored_concerns:
+        chosen = form["concerns_member_id"]
+        data["concerns_member_id"] = forms.parse_id(chosen) if chosen else None
     return data
 
 
@@ -140,6 +148,7 @@ def correct_need(
     domain: FormCode = "",
     priority: FormCode = "",
     indicators: FormCodes = [],  # noqa: B006 (FastAPI copies the default)
+    concerns_member_id: FormCode = "",
     reason: FormText = "",
     version: FormCode = "",
 ) -> Response:
@@ -148,6 +157,7 @@ def correct_need(
         "domain": domain,
         "priority": priority,
         "indicators": indicators,
+        "concerns_member_id": concerns_member_id,
         "reason": reason,
     }
     return page_flow.correct(request, session, actor, NEED, need_id, form=form, version=version)

@@ -24,6 +24,7 @@ from app.corrections import service as correction_service
 from app.db import utcnow
 from app.kit.concurrency import check_version
 from app.kit.errors import Conflict, FieldError, Invalid
+from app.members import service as member_service
 from app.models import (
     Canvas,
     Need,
@@ -48,6 +49,7 @@ def _need_values(need: Need) -> dict[str, Any]:
         "domain": need.domain,
         "priority": need.priority,
         "indicators": list(need.indicators),
+        "concerns_member_id": need.concerns_member_id,
     }
 
 
@@ -81,6 +83,8 @@ def correct_need(
         errors.append(FieldError("domain", f"Unknown domain {domain!r}"))
     elif data.indicators is not None:
         errors += template_store.indicator_errors(template, domain, data.indicators, "indicators")
+    if "concerns_member_id" in given:
+        errors += member_service.concerns_errors(session, need.family_id, data.concerns_member_id)
     if errors:
         raise Invalid(errors)
     check_version(need.version, expected_version)
@@ -103,6 +107,8 @@ def correct_need(
     need.domain = domain
     if data.priority is not None:
         need.priority = data.priority
+    if "concerns_member_id" in given:
+        need.concerns_member_id = data.concerns_member_id
     if indicators != need.indicators:
         need.indicators = indicators
         session.execute(delete(NeedIndicator).where(NeedIndicator.need_id == need.id))

@@ -29,6 +29,7 @@ from app.kit.errors import Conflict
 from app.kit.forms import FormCode, FormCodes, FormText
 from app.kit.i18n import N_, request_language
 from app.kit.templating import render
+from app.members import service as member_service
 from app.models import Canvas, Need, Referral
 from app.models.enums import AuditAction, NeedStatus, ReferralOutcome
 from app.needs import correct_pages
@@ -43,6 +44,7 @@ router = APIRouter(route_class=TransactionalRoute, include_in_schema=False)
 SAVED_CODES = frozenset({"need", "referral", "status", "corrected", "entered_in_error"})
 
 NEED_MESSAGES = {
+    "concerns_member_id": N_("Choose a member of this family, or the whole family."),
     "domain": N_("Choose a life domain."),
     "text": N_("Write the need in the family's own words."),
     "priority": N_("Choose how important this is."),
@@ -112,6 +114,7 @@ def _needs_page(
                 [c for entries in history.values() for c in entries],
                 lang,
             ),
+            "family_members": member_service.family_members(session, canvas.family_id),
             "chosen_domain": chosen,
             "form": dict(form or {"domain": chosen or "", "priority": "2", "indicators": []}),
             "errors": dict(errors or {}),
@@ -168,11 +171,23 @@ def create_need(
     text: FormText = "",
     priority: FormCode = "",
     indicators: FormCodes = [],  # noqa: B006 (FastAPI copies the default)
+    concerns_member_id: FormCode = "",
 ) -> Response:
     canvas, scope = canvas_scope(session, actor, canvas_id)
     scope.require_edit()
-    form = {"domain": domain, "text": text, "priority": priority, "indicators": indicators}
-    data = {"domain": domain, "text": text.strip(), "priority": priority or None}
+    form = {
+        "domain": domain,
+        "text": text,
+        "priority": priority,
+        "indicators": indicators,
+        "concerns_member_id": concerns_member_id,
+    }
+    data = {
+        "domain": domain,
+        "text": text.strip(),
+        "priority": priority or None,
+        "concerns_member_id": forms.parse_id(concerns_member_id) if concerns_member_id else None,
+    }
     need, errors = forms.submit(
         session,
         lambda: need_service.add_need(

@@ -6,7 +6,7 @@ import uuid
 
 from pydantic import ConfigDict, Field, model_validator
 
-from app.kit.schema import Code, FreeText, In, Name, Out, RequiredText
+from app.kit.schema import Code, ConcernsMember, FreeText, In, Name, Out, RequiredText
 from app.models.enums import (
     NeedStatus,
     ReferralOutcome,
@@ -19,6 +19,7 @@ class NeedCreate(In):
     text: RequiredText
     priority: int = Field(ge=1, le=3)
     indicators: list[Code] = Field(default_factory=list, max_length=20)
+    concerns_member_id: ConcernsMember = None
 
 
 class NeedPatch(In):
@@ -35,6 +36,7 @@ class NeedPatch(In):
     priority: int | None = Field(default=None, ge=1, le=3)
     indicators: list[Code] | None = Field(default=None, max_length=20)
     status: NeedStatus | None = None
+    concerns_member_id: ConcernsMember = None
     reason: FreeText | None = Field(
         default=None, description="Why it is corrected or was entered in error (optional)"
     )
@@ -42,7 +44,10 @@ class NeedPatch(In):
     @model_validator(mode="after")
     def _not_empty(self) -> NeedPatch:
         if not self.model_fields_set - {"reason"}:
-            raise ValueError("Give what to correct: text, domain, priority, indicators or status")
+            raise ValueError(
+                "Give what to correct: text, domain, priority, indicators, "
+                "concerns_member_id or status"
+            )
         return self
 
 
@@ -53,6 +58,7 @@ class NeedOut(Out):
     priority: int
     indicators: list[str]
     status: NeedStatus = NeedStatus.active
+    concerns_member_id: uuid.UUID | None = None
     version: int
 
 

@@ -23,6 +23,7 @@ from app.catalogue import template_store
 from app.db import utcnow
 from app.kit.concurrency import check_version
 from app.kit.errors import Conflict, FieldError, Forbidden, Invalid, NotFound
+from app.members import service as member_service
 from app.models import (
     Canvas,
     Need,
@@ -55,6 +56,7 @@ _ALL_NEED_ROWS = (
         Need.priority,
         Need.indicators,
         Need.status,
+        Need.concerns_member_id,
         Need.version,
     )
     .where(Need.canvas_id == bindparam("canvas_id"))
@@ -110,6 +112,7 @@ def add_need(
     if template.domain(data.domain) is None:
         raise Invalid.field("domain", f"Unknown domain {data.domain!r}")
     errors = template_store.indicator_errors(template, data.domain, data.indicators, "indicators")
+    errors += member_service.concerns_errors(session, canvas.family_id, data.concerns_member_id)
     if errors:
         raise Invalid(errors)
     need = Need(
@@ -120,6 +123,7 @@ def add_need(
         text=data.text,
         priority=data.priority,
         indicators=list(dict.fromkeys(data.indicators)),
+        concerns_member_id=data.concerns_member_id,
         created_by_id=actor.user_id,
     )
     session.add(need)

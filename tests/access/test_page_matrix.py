@@ -347,6 +347,13 @@ def check_family_signed_out(call: PageCall) -> None:
         assert call.client.get("/familie/", follow_redirects=False).status_code == 303
 
 
+def check_family_not_switched(call: PageCall) -> None:
+    """A member of one family has no other to change to: still signed in, at home."""
+    if call.allowed:
+        assert call.response.headers["location"] == "/familie/"
+        assert call.client.get("/familie/", follow_redirects=False).status_code == 200
+
+
 def check_signed_in(call: PageCall) -> None:
     assert call.response.headers["location"] == "/"
     assert call.client.get("/", follow_redirects=False).status_code == 200
@@ -1263,6 +1270,25 @@ PAGES = (
     Page("GET", "/familie/auth/callback", PageRule.idporten, _none),
     Page("GET", "/familie/auth/logout", PageRule.idporten, _none),
     Page("GET", "/familie/logget-ut", PUBLIC, _none),
+    # A person in two families chooses one: only with a sign-in through ID-porten waiting
+    # for the choice (tests/family/test_sign_in.py); without ID-porten, not there.
+    Page("GET", "/familie/velg-familie", PageRule.idporten, _none),
+    Page(
+        "POST",
+        "/familie/velg-familie",
+        PageRule.idporten,
+        _none,
+        form=lambda w: {"family_id": str(w.family.id)},
+    ),
+    Page(
+        "POST",
+        "/familie/bytt-familie",
+        PageRule.family_door,
+        _none,
+        303,
+        form=lambda _w: {},
+        check=check_family_not_switched,
+    ),
     Page("GET", "/familie/", PageRule.family_door, _none, check=check_family_home),
     Page("GET", "/familie/plan/{plan_id}/utskrift", PageRule.family_door, _plan),
     Page("GET", "/familie/plan/{plan_id}/pdf", PageRule.family_door, _plan),

@@ -126,6 +126,7 @@ def test_action_for_a_family_member_links_needs_and_goals(
         "need_ids": [str(world.need.id)],
         "goal_ids": [goal],
         "referral_id": str(world.referral.id),
+        "concerns_member_id": None,
         "version": 1,
     }
     assert response.headers["etag"] == '"1"'

@@ -43,6 +43,7 @@ from tests.oidc_provider import Provider, running_provider
 
 AMINA = fodselsnummer(date(1984, 5, 20))
 HODAN = fodselsnummer(date(1986, 2, 11))
+LEILA = fodselsnummer(date(1982, 9, 14))  # recorded in Familien Haddad and Familien Berg
 MESSAGE = "Waan soo daahi doonaa kulanka Khamiista."
 HIGH = "idporten-loa-high"
 
@@ -85,6 +86,29 @@ def live_server(
                         language=language,
                         parental_responsibility=True,
                         national_id=number,
+                    ),
+                    settings,
+                )
+            # Leila is a parent in two households, each with its own plan lead.
+            for name in ("Familien Haddad", "Familien Berg"):
+                household = session.scalars(select(Family).where(Family.display_name == name)).one()
+                lead = session.scalars(
+                    select(User)
+                    .where(User.id == household.plan_lead_id)
+                    .options(selectinload(User.units))
+                ).one()
+                leads = actor_from_user(lead)
+                member_service.add_member(
+                    session,
+                    leads,
+                    scope_for(session, leads, household),
+                    MemberCreate(
+                        name="Leila Haddad",
+                        relation=MemberRelation.parent,
+                        birth_year=1982,
+                        language=Language.en,
+                        parental_responsibility=True,
+                        national_id=LEILA,
                     ),
                     settings,
                 )
@@ -139,6 +163,27 @@ def test_a_parent_reads_the_plan_what_it_shares_and_the_tasks(
     tap_and_wait(page, page.get_by_role("link", name="Notices"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Notices")
     check_tablet_page(page, "family-notices-en")
+
+
+def test_a_parent_in_two_families_chooses_one_and_can_change(
+    open_tablet: TabletFactory, idporten: Provider, base_url: str
+) -> None:
+    page = open_tablet("portrait")
+    watch_of(page).allow_origin(idporten.issuer)
+
+    _sign_in(page, idporten, "leila", LEILA)
+
+    assert urlsplit(page.url).path == "/familie/velg-familie"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose your family")
+    expect(page.locator(".who")).to_have_count(0)
+    check_tablet_page(page, "family-choose-en")
+    tap_and_wait(page, page.get_by_role("button", name="Familien Berg"))
+    assert urlsplit(page.url).path == "/familie/"
+    tap_and_wait(page, page.get_by_role("button", name="Change family"))
+    assert urlsplit(page.url).path == "/familie/velg-familie"
+    tap_and_wait(page, page.get_by_role("button", name="Familien Haddad"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Our plan")
+    check_tablet_page(page, "family-home-two-families-en")
 
 
 def test_a_person_with_no_family_sees_only_the_kind_page(

@@ -82,7 +82,7 @@ def dependants_left(session: Session, ids: dict[str, set[uuid.UUID]]) -> list[st
 def world_with_history(session: Session, settings: Settings) -> World:
     """The world, plus a reading, a plan lead handover, a stored idempotent answer (which
     holds the family's words), a corrected need, a message from the family and one queued to
-    it, so every family table holds rows."""
+    it, and a goal that concerns a member, so every family table holds rows."""
     world = build_world(session, settings)
     lead = actor_of(session, world.lead)
     need_corrections.correct_need(
@@ -140,6 +140,7 @@ def world_with_history(session: Session, settings: Settings) -> World:
             dedupe_key=f"family_next_meeting:erasure:{world.mother.id}",
         )
     )
+    world.goal.concerns_member_id = world.mother.id  # whom it concerns ("gjelder")
     session.commit()
     return world
 

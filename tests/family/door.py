@@ -45,6 +45,6 @@ def family_session_of(session: Session, world: World) -> str:
     found = member_sessions.finish_sign_in(
         session, world.settings, claims={"sub": "mor", "pid": MOR_NATIONAL_ID}
     )
-    assert not isinstance(found, str), found
+    assert isinstance(found, tuple), found
     session.commit()
     return found[0]

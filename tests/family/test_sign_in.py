@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.access.scope import scope_for
@@ -19,7 +19,7 @@ from app.members import service as member_service
 from app.members.schemas import MemberCreate
 from app.models import AuditEvent, FamilySession
 from app.models.enums import MemberRelation
-from tests.factories import MOR_NATIONAL_ID, World, actor_of, build_world
+from tests.factories import MOR_NATIONAL_ID, World, actor_of, build_world, make_family
 from tests.family.door import HIGH, Browser, csrf_of, sign_in
 from tests.html import page
 from tests.members.numbers import fodselsnummer
@@ -188,6 +188,93 @@ def test_a_member_of_another_family_finds_nothing_of_this_one(
     assert (theirs.status_code, missing.status_code) == (404, 404)
     # The same page as for a plan that never existed (it names the path it was asked for).
     assert theirs.text.replace(str(world.plan.id), unknown) == missing.text
+
+
+def test_a_person_in_two_families_chooses_one_and_sees_only_that_one(
+    door: Browser, idporten: Provider, session: Session, settings: Settings, world: World
+) -> None:
+    # The mother's other household, led elsewhere: she is recorded there too (build_world).
+    other = build_world(session, settings)
+    other.family.display_name = "Familien Berg"
+    other.unit_a.name = "Barnevern Berg"
+    stranger = make_family(session, world.lead, settings, display_name="Familien Fremmed")
+    session.commit()
+    sessions_before = session.scalar(select(func.count()).select_from(FamilySession))
+    browser = door()
+
+    back = sign_in(browser, idporten, "mor-sub", MOR_NATIONAL_ID)
+
+    assert back.status_code == 303, back.text
+    assert back.headers["location"] == "/familie/velg-familie"
+    assert "duk_family" not in browser.cookies
+    assert browser.get("/familie/", follow_redirects=False).status_code == 303
+    choose = browser.get("/familie/velg-familie")
+    assert choose.status_code == 200
+    buttons = [b.text for b in page(choose).all("main button")]
+    assert len(buttons) == 2
+    assert ("Familien Test" in buttons[0], "NAV Test" in buttons[0]) == (True, True)
+    assert ("Familien Berg" in buttons[1], "Barnevern Berg" in buttons[1]) == (True, True)
+    assert "Vi trenger større bolig." not in choose.text  # nothing of either case
+    token = csrf_of(choose)
+
+    # A family the person is not in: as for one that does not exist, and nothing changes.
+    tampered = browser.post(
+        "/familie/velg-familie", data={"csrftoken": token, "family_id": str(stranger.id)}
+    )
+    assert tampered.status_code == 404
+    assert "duk_family" not in browser.cookies
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(FamilySession)) == sessions_before
+
+    chosen = browser.post(
+        "/familie/velg-familie",
+        data={"csrftoken": token, "family_id": str(other.family.id)},
+        follow_redirects=False,
+    )
+    assert chosen.status_code == 303
+    assert chosen.headers["location"] == "/familie/"
+    home = browser.get("/familie/")
+    assert "Barnevern Berg" in home.text  # the plan lead of that family
+    assert browser.get(f"/familie/plan/{other.plan.id}/utskrift").status_code == 200
+    assert browser.get(f"/familie/plan/{world.plan.id}/utskrift").status_code == 404
+    login = session.execute(
+        select(AuditEvent.family_id, AuditEvent.member_id).where(
+            AuditEvent.action == "login", AuditEvent.purpose == "idporten:chosen"
+        )
+    ).one()
+    assert tuple(login) == (other.family.id, other.mother.id)
+    # The choice was spent: the page is gone until the next sign-in or "change family".
+    assert browser.get("/familie/velg-familie").status_code == 404
+
+    assert page(home).one('form[action="/familie/bytt-familie"] button').text == "Bytt familie"
+    switched = browser.post(
+        "/familie/bytt-familie", data={"csrftoken": csrf_of(home)}, follow_redirects=False
+    )
+    assert switched.status_code == 303
+    assert switched.headers["location"] == "/familie/velg-familie"
+    assert browser.get("/familie/", follow_redirects=False).status_code == 303  # never both
+    again = browser.get("/familie/velg-familie")
+    browser.post(
+        "/familie/velg-familie",
+        data={"csrftoken": csrf_of(again), "family_id": str(world.family.id)},
+    )
+    assert "Barnevern Berg" not in browser.get("/familie/").text
+    assert browser.get(f"/familie/plan/{other.plan.id}/utskrift").status_code == 404
+
+
+def test_the_choosing_page_needs_a_sign_in_waiting_for_a_choice(
+    door: Browser, world: World
+) -> None:
+    browser = door()
+    login = browser.get("/familie/logg-inn")
+
+    assert browser.get("/familie/velg-familie").status_code == 404
+    posted = browser.post(
+        "/familie/velg-familie",
+        data={"csrftoken": csrf_of(login), "family_id": str(world.family.id)},
+    )
+    assert posted.status_code == 404
+    assert "duk_family" not in browser.cookies
 
 
 def test_the_session_ends_after_30_idle_minutes(

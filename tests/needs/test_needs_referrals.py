@@ -52,6 +52,7 @@ def test_plan_lead_adds_a_need_in_the_familys_words(
         "priority": 2,
         "indicators": ["okonomi.gjeld", "okonomi.inkasso"],
         "status": "active",
+        "concerns_member_id": None,
         "version": 1,
     }
     uuid.UUID(body["id"])

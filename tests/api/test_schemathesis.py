@@ -1,9 +1,10 @@
 """Every operation keeps its OpenAPI contract under fuzzing (DESIGN §8, §9).
 
 Schemathesis generates requests from the app's own `/openapi.json`, valid and invalid ones, and
-sends them as the plan lead of a fresh world. Each operation runs twice in its own world: once
-with generated path ids (mostly unknown records: the 404 and 422 paths) and once with the
-world's real ids, so reads, updates and erasure get past the lookup and do real work. No answer
+sends them as the plan lead of a world (built once; each operation in a savepoint rolled back
+after it, so each finds the world as built). Each operation runs twice: once with generated
+path ids (mostly unknown records: the 404 and 422 paths) and once with the world's real ids,
+so reads, updates and erasure get past the lookup and do real work. No answer
 may be a 5xx; every answer must be documented, with a body that matches its documented schema;
 every 4xx must be a problem document.
 """
@@ -25,15 +26,15 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.main import create_app
 from app.models import Action, Canvas, Family, Goal, Referral
 from tests.canvases.matrix_checks import goal_ids
-from tests.conftest import TEST_HOSTS, TEST_SECRET
-from tests.factories import World, auth_headers, build_world
+from tests.conftest import TEST_HOSTS, TEST_SECRET, savepoint_factory
+from tests.factories import World, auth_headers, build_world_once, world_for_cell
 
 EXAMPLES_PER_OPERATION = 50
 PROBLEM_JSON = "application/problem+json"
@@ -110,6 +111,18 @@ def _current_if_match(session: Session, path_parameters: dict[str, Any]) -> str 
     return None
 
 
+@pytest.fixture
+def session_factory(test_in_savepoint: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Each operation's examples in a savepoint of the module's transaction, rolled back after
+    the operation: every operation finds the world as built (``fuzzed_world``)."""
+    return test_in_savepoint
+
+
+@pytest.fixture(scope="module")
+def fuzzed_world(module_connection: Connection, settings: Settings) -> World:
+    return build_world_once(savepoint_factory(module_connection), settings)
+
+
 @pytest.mark.parametrize("path_ids", ["generated", "real"])
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_operation_keeps_its_documented_contract_under_fuzzing(
@@ -117,11 +130,12 @@ def test_operation_keeps_its_documented_contract_under_fuzzing(
     app: FastAPI,
     session: Session,
     settings: Settings,
+    fuzzed_world: World,
     method: str,
     path: str,
     path_ids: str,
 ) -> None:
-    world = build_world(session, settings)
+    world = world_for_cell(fuzzed_world, session)
     operation = api_schema[path][method]
     real_ids = path_ids == "real"
     fixed_ids = (

@@ -220,9 +220,18 @@ def _check_both_ways(page: Page, lang: str, mirrored: Callable[[Page], None] | N
     assert html.get_attribute("dir") == ("rtl" if lang == "ar" else "ltr"), page.url
     for _ in range(2):
         assert_no_axe_violations(page)
+        _fits_its_width(page)
         if mirrored is not None:
             mirrored(page)
         _turn(page)
+
+
+def _fits_its_width(page: Page) -> None:
+    """Nothing sticks out sideways, to the left (right to left) or to the right."""
+    widths: list[int] = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1], f"{page.url} scrolls sideways: {widths}"
 
 
 def _visit(
@@ -307,7 +316,8 @@ def test_every_family_page_passes_axe_in_its_language_both_ways(
     # The plan waits for the family: the page is also where it is approved, signed in.
     expect(page.locator("form[action$='/godkjenn']")).to_have_count(1)
     _check_both_ways(page, lang, _mirrored_in(lang, "main h1"))
-    screenshot(page, f"family-home-{lang}")
+    if lang in ("ar", "so"):
+        screenshot(page, f"family-home-{lang}")
     page.goto(pages.pop("/familie/plan/{plan_id}/utskrift"))
     _check_both_ways(page, lang, _mirrored_in(lang, ".plan-print-family"))
     kind_page = pages.pop("/familie/auth/callback")
@@ -329,7 +339,8 @@ def test_every_family_page_passes_axe_in_its_language_both_ways(
     kari = open_tablet("portrait", kari_state_en)
     kari.set_viewport_size(PORTRAIT)
     _visit(kari, f"/plans/{haddad.plan_id}/print", lang, _mirrored_in(lang, ".plan-print-family"))
-    screenshot(kari, f"family-plan-{lang}")
+    if lang in ("ar", "so"):
+        screenshot(kari, f"family-plan-{lang}")
     _visit(kari, f"/families/{haddad.family_id}/consents/{haddad.consent_id}/statement", lang)
     # The worker's page around the plan stays in the worker's language, the plan in the
     # family's, mirrored as a part of its own.

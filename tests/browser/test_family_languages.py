@@ -204,12 +204,16 @@ def family_mode_state(browser: Browser, base_url: str, haddad: DemoFamily) -> St
 # --- what each page is checked for ---------------------------------------------------------
 
 
-def _turn(page: Page) -> str:
+def _turn(page: Page) -> None:
     size = page.viewport_size
     assert size is not None
-    turned = LANDSCAPE if size == PORTRAIT else PORTRAIT
-    page.set_viewport_size(turned)
-    return "landscape" if turned == LANDSCAPE else "portrait"
+    page.set_viewport_size(LANDSCAPE if size == PORTRAIT else PORTRAIT)
+
+
+def _open(page: Page, path: str) -> None:
+    response = page.goto(path)
+    assert response is not None, path
+    assert response.status == 200, f"{path}: {response.status}"
 
 
 def _check_both_ways(page: Page, lang: str, mirrored: Callable[[Page], None] | None = None) -> None:
@@ -237,9 +241,7 @@ def _fits_its_width(page: Page) -> None:
 def _visit(
     page: Page, path: str, lang: str, mirrored: Callable[[Page], None] | None = None
 ) -> None:
-    response = page.goto(path)
-    assert response is not None, path
-    assert response.status == 200, f"{path}: {response.status}"
+    _open(page, path)
     _check_both_ways(page, lang, mirrored)
 
 
@@ -306,11 +308,11 @@ def test_every_family_page_passes_axe_in_its_language_both_ways(
     staff_api.set_language(lang)
     pages = family_pages(haddad, shared)
 
-    # Amina's own pages, in her language; an Arabic browser (say) before she signs in.
+    # Amina's own pages, in her own language; her browser asks for the same language, which
+    # the pages drawn before anyone signs in (the way in, signed out) speak.
     page = open_tablet("portrait", amina_state, locale=lang)
     page.set_viewport_size(PORTRAIT)
-    home = pages.pop("/familie/")
-    page.goto(home)
+    _open(page, pages.pop("/familie/"))
     if lang in HEADING:
         expect(page.locator("h1")).to_have_text(HEADING[lang])
     # The plan waits for the family: the page is also where it is approved, signed in.
@@ -318,8 +320,12 @@ def test_every_family_page_passes_axe_in_its_language_both_ways(
     _check_both_ways(page, lang, _mirrored_in(lang, "main h1"))
     if lang in ("ar", "so"):
         screenshot(page, f"family-home-{lang}")
-    page.goto(pages.pop("/familie/plan/{plan_id}/utskrift"))
-    _check_both_ways(page, lang, _mirrored_in(lang, ".plan-print-family"))
+    _visit(
+        page,
+        pages.pop("/familie/plan/{plan_id}/utskrift"),
+        lang,
+        _mirrored_in(lang, ".plan-print-family"),
+    )
     kind_page = pages.pop("/familie/auth/callback")
     for path in pages.values():
         _visit(page, path, lang)
@@ -344,7 +350,7 @@ def test_every_family_page_passes_axe_in_its_language_both_ways(
     _visit(kari, f"/families/{haddad.family_id}/consents/{haddad.consent_id}/statement", lang)
     # The worker's page around the plan stays in the worker's language, the plan in the
     # family's, mirrored as a part of its own.
-    kari.goto(f"/plans/{haddad.plan_id}")
+    _open(kari, f"/plans/{haddad.plan_id}")
     part = kari.locator(".plan-preview > div[lang]")
     assert part.get_attribute("lang") == lang
     assert part.get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")

@@ -21,6 +21,7 @@ from app.accounts.oidc_pages import REFUSAL_STATUS
 from app.accounts.pages import safe_next
 from app.config import Settings
 from app.kit.errors import NotFound
+from app.kit.i18n import family_request_language
 from app.kit.templating import render
 from app.members import sessions as member_sessions
 from app.web.deps import (
@@ -58,6 +59,12 @@ def _family_next(target: str) -> str:
     return target if target.startswith(FAMILY_HOME) else FAMILY_HOME
 
 
+def _lang(request: Request) -> str:
+    """Nobody is signed in yet: the browser's language, among those offered to families."""
+    settings: Settings = request.app.state.settings
+    return family_request_language(request, settings.offered_languages)
+
+
 def _refused(request: Request, reason: str) -> HTMLResponse:
     status = FAMILY_REFUSALS.get(reason) or REFUSAL_STATUS.get(reason, 400)
     return render(
@@ -65,6 +72,7 @@ def _refused(request: Request, reason: str) -> HTMLResponse:
         "family/refused.html",
         {"reason": reason},
         status_code=status,
+        lang=_lang(request),
         headers={"Cache-Control": "no-store"},
     )
 
@@ -74,7 +82,7 @@ def family_login(
     request: Request, next: Annotated[str, Query(max_length=500)] = FAMILY_HOME
 ) -> HTMLResponse:
     _idporten(request)
-    return render(request, "family/login.html", {"next": _family_next(next)})
+    return render(request, "family/login.html", {"next": _family_next(next)}, lang=_lang(request))
 
 
 @router.get("/familie/auth/login", name="family_auth_start")
@@ -226,4 +234,4 @@ async def family_auth_logout(request: Request) -> Response:
 
 @router.get("/familie/logget-ut", name="family_signed_out")
 def family_signed_out(request: Request) -> HTMLResponse:
-    return render(request, "family/signed_out.html", {})
+    return render(request, "family/signed_out.html", {}, lang=_lang(request))

@@ -7,6 +7,7 @@ languages (``DUK_LANGUAGES``)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -64,7 +65,7 @@ def translations(lang: str) -> NullTranslations:
     return family
 
 
-def _from_accept_language(header: str) -> str | None:
+def _from_accept_language(header: str, known: Collection[str] = LANGUAGES) -> str | None:
     best: tuple[float, str] | None = None
     for part in header.split(","):
         tag, _, params = part.strip().partition(";")
@@ -77,8 +78,8 @@ def _from_accept_language(header: str) -> str | None:
                 continue
         primary = tag.split("-")[0]
         # Browsers say "no" for Norwegian without saying which written standard.
-        lang = {"no": "nb", "nb": "nb", "nn": "nn", "en": "en"}.get(primary)
-        if lang and (best is None or quality > best[0]):
+        lang = "nb" if primary == "no" else primary
+        if lang in known and (best is None or quality > best[0]):
             best = (quality, lang)
     return best[1] if best else None
 
@@ -89,6 +90,18 @@ def request_language(request: Request) -> str:
     if chosen in LANGUAGES:
         return chosen
     return _from_accept_language(request.headers.get("accept-language", "")) or DEFAULT_LANGUAGE
+
+
+def family_request_language(request: Request, offered: Collection[str]) -> str:
+    """The language of a family page drawn before anyone is signed in (the way in, the kind
+    page for someone with no family, signed out): as ``request_language``, but the browser's
+    may be any the installation offers families (an Arabic phone gets the page in Arabic).
+    Once signed in, a member reads their own language (``FamilyMember.language``)."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGES and chosen in offered:
+        return chosen
+    header = request.headers.get("accept-language", "")
+    return _from_accept_language(header, offered) or DEFAULT_LANGUAGE
 
 
 def N_(message: str) -> str:

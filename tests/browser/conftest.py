@@ -209,20 +209,30 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 class TabletFactory(Protocol):
     def __call__(
-        self, orientation: Orientation = "portrait", storage_state: StorageState | None = None
+        self,
+        orientation: Orientation = "portrait",
+        storage_state: StorageState | None = None,
+        *,
+        locale: str = "nb-NO",
     ) -> Page: ...
 
 
 @pytest.fixture
 def open_tablet(browser: Browser, base_url: str) -> Iterator[TabletFactory]:
-    """``open_tablet(orientation="portrait", storage_state=None) -> Page``: as many tablets as
-    the test needs (each its own browser context), all checked and closed when it ends."""
+    """``open_tablet(orientation="portrait", storage_state=None, locale="nb-NO") -> Page``: as
+    many tablets as the test needs (each its own browser context), all checked and closed when
+    it ends."""
     opened: list[tuple[BrowserContext, ContextWatch, Orientation]] = []
 
     def open_one(
-        orientation: Orientation = "portrait", storage_state: StorageState | None = None
+        orientation: Orientation = "portrait",
+        storage_state: StorageState | None = None,
+        *,
+        locale: str = "nb-NO",
     ) -> Page:
-        context, watch = new_tablet(browser, base_url, orientation, storage_state=storage_state)
+        context, watch = new_tablet(
+            browser, base_url, orientation, storage_state=storage_state, locale=locale
+        )
         opened.append((context, watch, orientation))
         return context.new_page()
 

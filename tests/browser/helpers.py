@@ -231,11 +231,13 @@ def new_tablet(
     orientation: Orientation,
     *,
     storage_state: StorageState | None = None,
+    locale: str = "nb-NO",
 ) -> tuple[BrowserContext, ContextWatch]:
     """A fresh tablet (its own cookies and storage) whose every request is watched;
-    ``storage_state`` (from ``signed_in_state``) puts an earlier session on it."""
+    ``storage_state`` (from ``signed_in_state``) puts an earlier session on it; ``locale`` is
+    the language its browser asks for (``Accept-Language``)."""
     context = browser.new_context(
-        **tablet_context_options(orientation, base_url), storage_state=storage_state
+        **tablet_context_options(orientation, base_url, locale=locale), storage_state=storage_state
     )
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     return context, watch_context(context, base_url)

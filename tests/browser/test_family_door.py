@@ -14,19 +14,11 @@ from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from playwright.sync_api import expect
 
-from app.access.scope import scope_for
-from app.accounts.service import actor_from_user
-from app.config import Settings
-from app.db import make_engine
-from app.members import service as member_service
-from app.members.schemas import MemberCreate
-from app.models import Family, User
-from app.models.enums import Language, MemberRelation
+from app.models.enums import Language
 from tests.browser.conftest import TabletFactory
+from tests.browser.family_door import add_parents, idporten_env, sign_in_member
 from tests.browser.helpers import (
     KARI,
     check_tablet_page,
@@ -37,7 +29,6 @@ from tests.browser.helpers import (
     watch_of,
 )
 from tests.cli.duk_process import DukServer, serving
-from tests.conftest import TEST_SECRET
 from tests.members.numbers import fodselsnummer
 from tests.oidc_provider import Provider, running_provider
 
@@ -45,7 +36,6 @@ AMINA = fodselsnummer(date(1984, 5, 20))
 HODAN = fodselsnummer(date(1986, 2, 11))
 LEILA = fodselsnummer(date(1982, 9, 14))  # recorded in Familien Haddad and Familien Berg
 MESSAGE = "Waan soo daahi doonaa kulanka Khamiista."
-HIGH = "idporten-loa-high"
 
 
 @pytest.fixture(scope="module")
@@ -58,83 +48,23 @@ def idporten() -> Iterator[Provider]:
 def live_server(
     demo_database_url: str, idporten: Provider, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DukServer]:
-    """``duk serve`` on the module's demo database, with ID-porten configured and Amina
-    recorded as a parent in Familien Haddad by kari, its plan lead."""
-    settings = Settings(env="test", database_url=demo_database_url, secret_key=TEST_SECRET)
-    engine = make_engine(demo_database_url)
-    try:
-        with Session(engine) as session:
-            kari = session.scalars(
-                select(User).where(User.username == KARI.username).options(selectinload(User.units))
-            ).one()
-            family = session.scalars(
-                select(Family).where(Family.display_name == "Familien Haddad")
-            ).one()
-            actor = actor_from_user(kari)
-            for name, year, language, number in (
-                ("Amina Haddad", 1984, Language.en, AMINA),
-                ("Hodan Haddad", 1986, Language.so, HODAN),
-            ):
-                member_service.add_member(
-                    session,
-                    actor,
-                    scope_for(session, actor, family),
-                    MemberCreate(
-                        name=name,
-                        relation=MemberRelation.parent,
-                        birth_year=year,
-                        language=language,
-                        parental_responsibility=True,
-                        national_id=number,
-                    ),
-                    settings,
-                )
-            # Leila is a parent in two households, each with its own plan lead.
-            for name in ("Familien Haddad", "Familien Berg"):
-                household = session.scalars(select(Family).where(Family.display_name == name)).one()
-                lead = session.scalars(
-                    select(User)
-                    .where(User.id == household.plan_lead_id)
-                    .options(selectinload(User.units))
-                ).one()
-                leads = actor_from_user(lead)
-                member_service.add_member(
-                    session,
-                    leads,
-                    scope_for(session, leads, household),
-                    MemberCreate(
-                        name="Leila Haddad",
-                        relation=MemberRelation.parent,
-                        birth_year=1982,
-                        language=Language.en,
-                        parental_responsibility=True,
-                        national_id=LEILA,
-                    ),
-                    settings,
-                )
-            session.commit()
-    finally:
-        engine.dispose()
+    """``duk serve`` on the module's demo database, with ID-porten configured, Amina and
+    Hodan recorded as parents in Familien Haddad by kari, its plan lead, and Leila as a parent
+    in two households, Haddad and Berg, each by its own plan lead."""
+    leila = ("Leila Haddad", 1982, Language.en, LEILA)
+    add_parents(
+        demo_database_url,
+        "Familien Haddad",
+        [
+            ("Amina Haddad", 1984, Language.en, AMINA),
+            ("Hodan Haddad", 1986, Language.so, HODAN),
+            leila,
+        ],
+    )
+    add_parents(demo_database_url, "Familien Berg", [leila])
     log = tmp_path_factory.mktemp("serve") / "duk-serve.log"
-    env = {
-        "DUK_IDPORTEN_ISSUER": idporten.issuer,
-        "DUK_IDPORTEN_CLIENT_ID": "duk-familie",
-        "DUK_IDPORTEN_CLIENT_SECRET": "duk-familie-secret",
-        "AUTHLIB_INSECURE_TRANSPORT": "1",
-    }
-    with serving(demo_database_url, log, env=env) as server:
+    with serving(demo_database_url, log, env=idporten_env(idporten)) as server:
         yield server
-
-
-def _sign_in(page: Page, idporten: Provider, sub: str, pid: str) -> None:
-    idporten.set_user(sub, {"pid": pid, "acr": HIGH})
-    page.goto("/familie/")
-    assert urlsplit(page.url).path == "/familie/logg-inn"
-    tap_and_wait(page, page.locator("a.button-primary"))
-    assert page.url.startswith(idporten.issuer), page.url
-    page.locator("input[name=sub]").fill(sub)
-    with page.expect_navigation(url=lambda url: not url.startswith(idporten.issuer)):
-        page.get_by_role("button", name="Authorize", exact=True).tap()
 
 
 def test_a_parent_reads_the_plan_what_it_shares_and_the_tasks(
@@ -145,7 +75,7 @@ def test_a_parent_reads_the_plan_what_it_shares_and_the_tasks(
     page.goto("/familie/logg-inn")
     check_tablet_page(page, "family-sign-in")
 
-    _sign_in(page, idporten, "amina", AMINA)
+    sign_in_member(page, idporten, "amina", AMINA)
 
     assert urlsplit(page.url).path == "/familie/"
     expect(page.get_by_role("heading", level=1)).to_have_text("Our plan")
@@ -194,7 +124,7 @@ def test_a_person_with_no_family_sees_only_the_kind_page(
     watch.allow_origin(idporten.issuer)
     watch.allow_console_error("status of 403")
 
-    _sign_in(page, idporten, "stranger", fodselsnummer(date(1979, 8, 30)))
+    sign_in_member(page, idporten, "stranger", fodselsnummer(date(1979, 8, 30)))
 
     assert urlsplit(page.url).path == "/familie/auth/callback"
     expect(page.locator("nav")).to_have_count(0)
@@ -210,7 +140,7 @@ def test_a_somali_speaking_parent_reads_the_plan_in_somali_and_writes_to_the_pla
     page = open_tablet("landscape")
     watch_of(page).allow_origin(idporten.issuer)
 
-    _sign_in(page, idporten, "hodan", HODAN)
+    sign_in_member(page, idporten, "hodan", HODAN)
 
     assert urlsplit(page.url).path == "/familie/"
     assert page_lang(page) == "so"

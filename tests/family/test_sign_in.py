@@ -102,6 +102,27 @@ def test_a_person_with_no_family_sees_only_the_kind_page(
     assert refusal[-1] == "idporten:unknown_person"
 
 
+def test_before_sign_in_the_pages_speak_the_browsers_family_language(
+    door: Browser, idporten: Provider, world: World
+) -> None:
+    """No member is known yet: an Arabic phone gets the way in, the kind page and the page
+    after signing out in Arabic, mirrored; a language the installation does not offer
+    families, bokmål."""
+    browser = door()
+    browser.headers["accept-language"] = "ar-SA,ar;q=0.9,en;q=0.5"
+    for path in ("/familie/logg-inn", "/familie/logget-ut"):
+        shown = browser.get(path)
+        assert shown.headers["content-language"] == "ar", path
+        html = page(shown).one("html")
+        assert (html["lang"], html["dir"]) == ("ar", "rtl"), path
+    refused = sign_in(browser, idporten, "stranger-ar", fodselsnummer(date(1979, 8, 30)))
+    assert refused.status_code == 403
+    assert page(refused).one("h1").text == "لم نتمكن من العثور على عائلتك"
+
+    browser.headers["accept-language"] = "de-DE,de;q=0.9"
+    assert browser.get("/familie/logg-inn").headers["content-language"] == "nb"
+
+
 def test_a_child_under_16_is_not_let_in(
     door: Browser, idporten: Provider, session: Session, world: World
 ) -> None:

@@ -186,14 +186,17 @@ def base_url(live_server: DukServer) -> str:
     return live_server.base_url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser(playwright: Playwright) -> Iterator[Browser]:
+    """One Chromium for the run (starting it and Playwright's driver costs a few seconds of
+    CPU); every test's tablet is a browser context of its own, with no cookies or storage
+    from any other."""
     if not CHROMIUM.is_file():
         pytest.fail(
             f"The browser tests need Chromium at {CHROMIUM}, which is missing. Install it with "

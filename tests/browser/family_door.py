@@ -20,7 +20,7 @@ from app.members import service as member_service
 from app.members.schemas import MemberCreate
 from app.models import Family, User
 from app.models.enums import Language, MemberRelation
-from tests.browser.helpers import KARI, tap_and_wait
+from tests.browser.helpers import tap_and_wait
 from tests.conftest import TEST_SECRET
 from tests.oidc_provider import Provider
 
@@ -48,9 +48,7 @@ def add_parents(
         with Session(engine) as session:
             family = session.scalars(select(Family).where(Family.display_name == family_name)).one()
             lead = session.scalars(
-                select(User)
-                .where(User.id == family.plan_lead_id)
-                .options(selectinload(User.units))
+                select(User).where(User.id == family.plan_lead_id).options(selectinload(User.units))
             ).one()
             actor = actor_from_user(lead)
             for name, year, language, number in parents:

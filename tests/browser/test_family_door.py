@@ -101,7 +101,7 @@ def test_a_parent_in_two_families_chooses_one_and_can_change(
     page = open_tablet("portrait")
     watch_of(page).allow_origin(idporten.issuer)
 
-    _sign_in(page, idporten, "leila", LEILA)
+    sign_in_member(page, idporten, "leila", LEILA)
 
     assert urlsplit(page.url).path == "/familie/velg-familie"
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose your family")

@@ -18,7 +18,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx2
@@ -39,6 +39,9 @@ from app.config import Settings
 from app.db import utcnow
 from app.kit.crypto import data_keys
 from app.kit.i18n import local_today
+from app.members import service as member_service
+from app.members import sessions as member_sessions
+from app.members.schemas import MemberCreate
 from app.models import (
     Action,
     ApiToken,
@@ -56,7 +59,7 @@ from app.models import (
     Referral,
     User,
 )
-from app.models.enums import ResponsibleKind, Role
+from app.models.enums import MemberRelation, ResponsibleKind, Role
 from tests.access.test_matrix import FAMILY_MEMBER, PERSONA, Kind, Side, expected_status
 from tests.canvases import matrix_checks as goal_checks
 from tests.conftest import savepoint_factory
@@ -68,12 +71,14 @@ from tests.factories import (
     actor_of,
     build_world,
     build_world_once,
+    make_family,
     make_user,
     world_for_cell,
 )
 from tests.family.door import family_session_of
 from tests.html import page as read_page
 from tests.members import matrix_checks as member_checks
+from tests.members.numbers import fodselsnummer
 from tests.pages import PageClient
 
 Form = Mapping[str, str | Sequence[str]]
@@ -1446,6 +1451,85 @@ def test_page_matrix(
     page.check(
         PageCall(client, session, world, persona, response, allowed=let_in(page, persona, expected))
     )
+
+
+# --- the family's pages for a member of another family, and for someone of no family ----------
+
+OTHER_FAMILY, NO_FAMILY = "member_of_another_family", "no_family"
+MOR_B = fodselsnummer(date(1990, 2, 2))  # a parent in a second family, led in another unit
+NOBODY = fodselsnummer(date(1980, 1, 1))  # proved by ID-porten, recorded in no family
+
+
+def _signed_in_elsewhere(session: Session, world: World, persona: str) -> str | None:
+    """The family session of ``persona``: Mor B's, of a family of her own; none for someone no
+    plan lead has recorded (ID-porten's sign-in ends at the kind page)."""
+    if persona == NO_FAMILY:
+        refused = member_sessions.finish_sign_in(
+            session, world.settings, claims={"sub": "nobody", "pid": NOBODY}
+        )
+        assert refused == "unknown_person", refused
+        session.commit()
+        return None
+    lead = actor_of(session, world.other_unit)
+    family = make_family(session, world.other_unit, world.settings, display_name="Familien B")
+    member_service.add_member(
+        session,
+        lead,
+        scope_for(session, lead, family),
+        MemberCreate(
+            name="Mor B",
+            relation=MemberRelation.parent,
+            birth_year=1990,
+            parental_responsibility=True,
+            national_id=MOR_B,
+        ),
+        world.settings,
+    )
+    found = member_sessions.finish_sign_in(
+        session, world.settings, claims={"sub": "mor-b", "pid": MOR_B}
+    )
+    assert not isinstance(found, str | member_sessions.Choice), found
+    session.commit()
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("page", "persona"),
+    [
+        pytest.param(page, persona, id=f"{page.method} {page.path} {persona}")
+        for page in PAGES
+        if page.kind is PageRule.family_door
+        for persona in (OTHER_FAMILY, NO_FAMILY)
+    ],
+)
+def test_the_familys_pages_for_another_family_and_for_no_family(
+    page: Page, persona: str, client: TestClient, session: Session, matrix_world: World
+) -> None:
+    """DESIGN §12: a member sees only their own family. A member of another family gets 404
+    for whatever names one of this family's records, and on the pages of no record sees their
+    own family's, with nothing of this one; someone of no family has no session, and every
+    family page is the way to sign in. Neither changes anything of this family."""
+    world = world_for_cell(matrix_world, session)
+    secret = _signed_in_elsewhere(session, world, persona)
+    if secret is not None:
+        client.cookies.set("duk_family", secret)
+    ids = {**page.ids(world), **page.setup(session, world)}
+    names_a_record = any(
+        isinstance(value, uuid.UUID) and f"{{{name}}}" in page.path for name, value in ids.items()
+    )
+
+    response = page.send(PageClient(client), world, ids)
+
+    if persona == NO_FAMILY:
+        assert response.status_code == 303, response.text[:2000]
+        assert response.headers["location"] == f"/familie/logg-inn?next={page.url(ids)}"
+    elif names_a_record:
+        assert response.status_code == 404, response.text[:2000]
+    else:
+        assert response.status_code < 500, response.text[:2000]
+        for theirs in (world.family.display_name, "Mor Test", "Vi trenger større bolig."):
+            assert theirs not in response.text
+    page.check(PageCall(client, session, world, persona, response, allowed=False))
 
 
 def let_in(page: Page, persona: str, expected: int) -> bool:

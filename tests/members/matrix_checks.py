@@ -119,7 +119,9 @@ def message_form(_world: World) -> dict[str, str]:
 
 
 def check_message_sent(call: PageCall) -> None:
-    stored = call.stored(select(FamilyMessage.text))
+    stored = call.stored(
+        select(FamilyMessage.text).where(FamilyMessage.family_id == call.world.family.id)
+    )
     assert stored == ([MESSAGE] if call.allowed else [])
 
 
@@ -164,5 +166,7 @@ def check_notices_shown(call: PageCall) -> None:
 
 
 def check_notices_chosen(call: PageCall) -> None:
-    [channel] = call.stored(select(FamilyMember.notify_channel))
+    [channel] = call.stored(
+        select(FamilyMember.notify_channel).where(FamilyMember.id == call.world.mother.id)
+    )
     assert (channel.value == "email") is call.allowed

@@ -11,7 +11,11 @@ shown only to the members with parental responsibility and to the child themself
 another adult (an adult sibling, a step-parent without it) nor to another child. An item of an
 adult member is the family's, as one of nobody in particular is. ``hidden_items`` decides it,
 here and nowhere else; every page that shows plan items, the member's own actions and "who has
-seen our data" ask it."""
+seen our data" ask it.
+
+Who decides for the family (a consent, the plan's approval) follows from the same law: those
+with parental responsibility, for a plan that holds a child's item. ``may_decide_for_the_family``
+decides it, and the pages and their templates ask it."""
 
 from __future__ import annotations
 

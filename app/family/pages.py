@@ -50,13 +50,15 @@ def family_home(
     else:
         out = family_service.plan_document(session, visitor, plan)
         family_service.record_read(session, visitor, "plan", plan.id, "family_door")
+        waiting = plan.status is PlanStatus.in_review and plan.family_approved_at is None
         words = plan_doc.plan_context(session, scope, plan, out, lang)
         context.update(
             {
                 "plan": plan,
                 "record": out,
-                "waiting": plan.status is PlanStatus.in_review and plan.family_approved_at is None,
-                "may_decide": family_service.may_decide_for_the_family(session, visitor, plan),
+                "waiting": waiting,
+                "may_decide": waiting
+                and family_service.may_decide_for_the_family(session, visitor, plan),
                 "approved_on": long_date(plan.family_approved_at, lang),
                 "plan_body": part_in(request, "_plan_body.html", words, lang),
             }

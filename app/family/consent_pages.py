@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.accounts import service as account_service
 from app.consents import service as consent_service
 from app.family import service as family_service
+from app.family.pages import decided_by_others
 from app.kit.errors import Conflict, Invalid
 from app.kit.forms import FormCode
 from app.kit.i18n import LOCAL_TIME, N_, local_today, long_date, translations
@@ -102,6 +103,7 @@ def _give_page(
         "terms": terms,
         "term": term,
         "statement": part_in(request, "consents/_statement.html", statement, lang),
+        "may_decide": family_service.may_decide_for_the_family(session, visitor, None),
     }
     return render(request, "family/give.html", context, lang=lang, status_code=status)
 
@@ -123,8 +125,11 @@ def family_give(
     confirm: FormCode = "",
     term: FormCode = DEFAULT_TERM,
 ) -> Response:
-    """Given only when confirmed, after the statement was shown, for a term offered."""
+    """Given only when confirmed, after the statement was shown, for a term offered, and only
+    by a member who may decide it for the family (else 403, and nothing is given)."""
     unit = family_service.proposed_unit(session, visitor, unit_id)
+    if not family_service.may_decide_for_the_family(session, visitor, None):
+        return decided_by_others(request, visitor, "/familie/samtykker")
     _ = translations(visitor.language).gettext
     day = _term_days(session, visitor).get(term)
     if day is None:

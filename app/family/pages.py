@@ -50,12 +50,15 @@ def family_home(
     else:
         out = family_service.plan_document(session, visitor, plan)
         family_service.record_read(session, visitor, "plan", plan.id, "family_door")
+        waiting = plan.status is PlanStatus.in_review and plan.family_approved_at is None
         words = plan_doc.plan_context(session, scope, plan, out, lang)
         context.update(
             {
                 "plan": plan,
                 "record": out,
-                "waiting": plan.status is PlanStatus.in_review and plan.family_approved_at is None,
+                "waiting": waiting,
+                "may_decide": waiting
+                and family_service.may_decide_for_the_family(session, visitor, plan),
                 "approved_on": long_date(plan.family_approved_at, lang),
                 "plan_body": part_in(request, "_plan_body.html", words, lang),
             }
@@ -105,6 +108,20 @@ def family_plan_pdf(
 # --- approving the plan, signed in --------------------------------------------------------
 
 
+def decided_by_others(request: Request, visitor: FamilyVisitor, back: str) -> HTMLResponse:
+    """A consent or an approval asked for by a member who may not decide it for the family
+    (``family_service.may_decide_for_the_family``): refused (403) in the member's language,
+    before anything changes, with no word of what in the plan made it so. Not audited, as no
+    refused request is: nothing was read or changed."""
+    return render(
+        request,
+        "family/decided_by_others.html",
+        {"visitor": visitor, "back": back},
+        lang=visitor.language,
+        status_code=403,
+    )
+
+
 @router.post("/familie/plan/{plan_id}/godkjenn", name="family_approve")
 def family_approve(
     request: Request,
@@ -114,6 +131,8 @@ def family_approve(
     confirm: FormCode = "",
 ) -> Response:
     plan = family_service.own_plan(session, visitor, plan_id)
+    if not family_service.may_decide_for_the_family(session, visitor, plan):
+        return decided_by_others(request, visitor, "/familie/")
     if confirm != "yes":
         return RedirectResponse("/familie/?done=approve_unconfirmed", status_code=303)
     try:
@@ -136,6 +155,7 @@ def family_consents(
         "visitor": visitor,
         "consents": consents,
         "proposed": family_service.proposed_units(session, visitor),
+        "may_decide": family_service.may_decide_for_the_family(session, visitor, None),
         "done": done if done in ("withdrawn", "given") else None,
     }
     return render(request, "family/consents.html", context, lang=visitor.language)
@@ -167,7 +187,9 @@ def family_withdraw(
     session: SessionDep,
     confirm: FormCode = "",
 ) -> Response:
-    """Withdrawn only when confirmed: the unit loses the plan on its next request."""
+    """Withdrawn only when confirmed: the unit loses the plan on its next request. Any
+    member may withdraw, parental responsibility or not: withdrawing stops the sharing
+    (``family_service.may_decide_for_the_family`` says why)."""
     consent, unit = family_service.own_consent(session, visitor, consent_id)
     if confirm != "yes":
         return _withdraw_page(request, visitor, consent, unit, status=422)

@@ -11,7 +11,11 @@ shown only to the members with parental responsibility and to the child themself
 another adult (an adult sibling, a step-parent without it) nor to another child. An item of an
 adult member is the family's, as one of nobody in particular is. ``hidden_items`` decides it,
 here and nowhere else; every page that shows plan items, the member's own actions and "who has
-seen our data" ask it."""
+seen our data" ask it.
+
+Who decides for the family (a consent, the plan's approval) follows from the same law: those
+with parental responsibility, for a plan that holds a child's item. ``may_decide_for_the_family``
+decides it, and the pages and their templates ask it."""
 
 from __future__ import annotations
 
@@ -178,21 +182,18 @@ def _may_see(
     return viewer is not None and viewer.parental_responsibility and not is_child(viewer, year)
 
 
-def hidden_ids(
-    session: Session, visitor: Visitor, contents: Iterable[Mapping[str, Any]] = ()
-) -> frozenset[str]:
-    """The ids of the family's needs, goals and actions the visitor may not see, and of the
-    members whose items those are: an item is hidden when the member it concerns, as the live
-    item says it or as a frozen plan version in ``contents`` does, is a child the visitor is
-    not, and the visitor has no parental responsibility. Marked on the live item, it takes
-    effect at once in the plan versions already submitted too."""
-    members = {
+def _members(session: Session, family_id: uuid.UUID) -> dict[str, FamilyMember]:
+    return {
         str(m.id): m
-        for m in session.scalars(
-            select(FamilyMember).where(FamilyMember.family_id == visitor.family_id)
-        )
+        for m in session.scalars(select(FamilyMember).where(FamilyMember.family_id == family_id))
     }
-    viewer = members.get(str(visitor.member_id))
+
+
+def _concerns(
+    session: Session, family_id: uuid.UUID, contents: Iterable[Mapping[str, Any]]
+) -> dict[str, set[str]]:
+    """The members each of the family's items concerns, by item id: as the frozen plan
+    versions in ``contents`` say it, and as the live items say it now."""
     concerns: dict[str, set[str]] = {}
     for content in contents:
         for kind in ("needs", "goals", "actions"):
@@ -202,15 +203,87 @@ def hidden_ids(
     for model in (Need, Goal, Action):
         for item_id, member_id in session.execute(
             select(model.id, model.concerns_member_id).where(
-                model.family_id == visitor.family_id, model.concerns_member_id.is_not(None)
+                model.family_id == family_id, model.concerns_member_id.is_not(None)
             )
         ):
             concerns.setdefault(str(item_id), set()).add(str(member_id))
+    return concerns
+
+
+def hidden_ids(
+    session: Session, visitor: Visitor, contents: Iterable[Mapping[str, Any]] = ()
+) -> frozenset[str]:
+    """The ids of the family's needs, goals and actions the visitor may not see, and of the
+    members whose items those are: an item is hidden when the member it concerns, as the live
+    item says it or as a frozen plan version in ``contents`` does, is a child the visitor is
+    not, and the visitor has no parental responsibility. Marked on the live item, it takes
+    effect at once in the plan versions already submitted too."""
+    members = _members(session, visitor.family_id)
+    viewer = members.get(str(visitor.member_id))
+    concerns = _concerns(session, visitor.family_id, contents)
     year = local_today().year
     unseen = {
         m for whom in concerns.values() for m in whom if not _may_see(viewer, m, members, year)
     }
     return frozenset({item for item, whom in concerns.items() if whom & unseen} | unseen)
+
+
+# --- deciding for the family: consents and the plan's approval ------------------------------
+
+
+def may_decide_for_the_family(session: Session, visitor: Visitor, plan: Plan | None) -> bool:
+    """Whether the visitor may give a consent to share the family's plan, or approve ``plan``
+    (DESIGN §12). Under Norwegian law a consent about a child's data is given by those with
+    parental responsibility (foreldreansvar), so: an adult member with parental
+    responsibility may; any other member may only when what they decide on holds no item
+    concerning a child other than themself, and then decides as an adult for themselves.
+
+    What they decide on: approving, the plan version approved. Giving a consent (``plan``
+    None), everything the unit would read under it: every plan version of the family, and
+    the items on the canvas already marked for a child, which the next version will carry.
+
+    A child who signs in (16 or 17) decides for themselves (DESIGN §3) but not for a sibling,
+    nor for the family when a sibling's item is in it: the stricter reading, as a child of
+    16 does not hold parental responsibility for another child. Parental responsibility
+    counts only for an adult, as in ``hidden_ids``. A member no longer recorded whose item
+    is in the plan counts as a child (their age is not known: the safe side).
+
+    Withdrawing a consent asks no such rule: any member who signs in may withdraw one.
+    Withdrawing stops the sharing, which protects a child's data rather than gives it away;
+    a member who may not give a consent may still take one back, and the plan lead can ask
+    those with parental responsibility to give it again."""
+    members = _members(session, visitor.family_id)
+    member = members.get(str(visitor.member_id))
+    if member is None:
+        return False
+    year = local_today().year
+    if member.parental_responsibility and not is_child(member, year):
+        return True
+    if plan is None:
+        concerns = _concerns(
+            session, visitor.family_id, plan_service.family_plan_contents(session, member.family_id)
+        )
+    else:
+        in_plan = _item_ids(plan.content)
+        concerns = {
+            item: whom
+            for item, whom in _concerns(session, visitor.family_id, [plan.content]).items()
+            if item in in_plan
+        }
+    concerned = {whom for whoms in concerns.values() for whom in whoms}
+    return not any(
+        whom != str(member.id) and (whom not in members or is_child(members[whom], year))
+        for whom in concerned
+    )
+
+
+def _item_ids(content: Mapping[str, Any]) -> set[str]:
+    return {
+        str(item["id"])
+        for kind in ("needs", "goals", "actions")
+        for item in content.get(kind) or ()
+        if isinstance(item, Mapping) and item.get("id")
+    }
 
 
 def plan_document(session: Session, visitor: Visitor, plan: Plan) -> PlanOut:

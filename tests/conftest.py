@@ -32,6 +32,7 @@ from tests.pg_server import create_database, temporary_postgres
 # Starlette's test client sends Host: testserver; real server processes are on 127.0.0.1.
 TEST_HOSTS = "testserver,localhost,127.0.0.1"
 TEST_SECRET = "test-secret-key-for-the-duk-test-suite-0123456789"
+BROWSER_TESTS = Path(__file__).parent / "browser"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,7 +54,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         (drop if item.get_closest_marker(other) else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    # The browser tests last: their one Playwright driver (tests/browser/conftest.py) keeps an
+    # event loop running on the main thread until the run ends, where no other test may need
+    # asyncio.run().
+    keep.sort(key=lambda item: item.path.is_relative_to(BROWSER_TESTS))
+    items[:] = keep
 
 
 @pytest.fixture(scope="session")

@@ -30,9 +30,13 @@ from urllib.parse import urlsplit
 import httpx2
 import pytest
 from playwright.sync_api import Browser, Locator, Page, StorageState, expect
+from sqlalchemy.orm import Session
 
+from app.accounts import service as account_service
+from app.db import make_engine
 from app.demo import DEMO_PASSWORD
 from app.kit.i18n import local_today
+from app.models.enums import Role, UnitLevel
 from tests.browser.conftest import DemoFamily, TabletFactory
 from tests.browser.helpers import (
     KARI,
@@ -46,7 +50,6 @@ from tests.browser.helpers import (
     tap_and_wait,
     watch_of,
 )
-from tests.cli.duk_process import run_duk
 
 PASSWORD: Final = "gressvik-samarbeid-2026"
 TODAY: Final = local_today()
@@ -103,16 +106,30 @@ NEW_SCHOOL_ACTION: Final = "Skolen gir leksehjelp tre dager i uka fra januar."
 @pytest.fixture(scope="module")
 def staff(demo_database_url: str) -> dict[str, Post]:
     """The family team, NAV, the child welfare service and the school, one person in each,
-    added as an operator adds them."""
-    for post in STAFF.values():
-        unit_add = ("unit", "add", post.slug, "--name", post.unit, "--level", post.level)
-        user_add = ("user", "add", post.username, "--role", post.role, "--unit", post.slug)
-        for args, env in (
-            ((*unit_add, "--municipality", "3107"), {}),
-            ((*user_add, "--display-name", post.name), {"DUK_PASSWORD": PASSWORD}),
-        ):
-            done = run_duk(*args, database_url=demo_database_url, env=env)
-            assert done.returncode == 0, f"duk {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+    added through the accounts service as ``duk unit add`` and ``duk user add`` add them (the
+    commands themselves run as processes in tests/cli; here eight of them cost half a minute)."""
+    engine = make_engine(demo_database_url)
+    try:
+        with Session(engine) as session:
+            for post in STAFF.values():
+                unit = account_service.add_unit(
+                    session,
+                    slug=post.slug,
+                    name=post.unit,
+                    level=UnitLevel(post.level),
+                    municipality_code="3107",
+                )
+                account_service.add_user(
+                    session,
+                    username=post.username,
+                    role=Role(post.role),
+                    units=[unit],
+                    password=PASSWORD,
+                    display_name=post.name,
+                )
+            session.commit()
+    finally:
+        engine.dispose()
     return STAFF
 
 

@@ -110,9 +110,8 @@ test-postgres: $(STAMP) translations
 	@echo "==> tests on PostgreSQL"
 	$(BIN)/python -m pytest --db=postgres $(PYTEST_ARGS)
 
-# Both databases side by side (scripts/test-both-databases.sh: each as two pytest processes,
-# the browser tests and the rest, to keep both cores busy); test-sqlite and test-postgres run
-# one each.
+# Both databases side by side (scripts/test-both-databases.sh); test-sqlite and test-postgres
+# run one each.
 test: system-deps venv translations lint typecheck
 	@echo "==> tests on SQLite and PostgreSQL, side by side"
 	scripts/test-both-databases.sh $(BIN)/python $(PYTEST_ARGS)

@@ -2,7 +2,8 @@
 
 The sign-in page and the caseworker's home pass axe-core in bokmål and English, have touch
 targets of at least 44×44 px, fit a portrait tablet at 200% zoom, and the browser asks nothing
-of any other origin. A keyboard alone is enough to sign in.
+of any other origin. A keyboard alone is enough to sign in. The API's documentation page is
+here too (it needs nothing but a server: a module of its own started one for one test).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tests.browser.helpers import (
     assert_touch_targets,
     check_tablet_page,
     choose_language,
+    csp_reported,
     offline,
     page_lang,
     sign_in,
@@ -156,3 +158,21 @@ def test_the_session_survives_a_lost_network(kari_page: Page) -> None:
     assert kari_page.evaluate(health) == 200
     kari_page.reload()
     assert urlsplit(kari_page.url).path == "/"
+
+
+def test_the_api_docs_list_the_operations_with_nothing_from_outside(
+    portrait_page: Page, base_url: str
+) -> None:
+    """Issue 10 #9: the vendored Swagger UI shows the operations of the OpenAPI document, under
+    the app's own Content-Security-Policy, asking no other origin."""
+    response = portrait_page.goto("/api/docs")
+
+    assert response is not None
+    assert response.status == 200
+    # Swagger UI draws each operation from /openapi.json: the page works, not just loads.
+    expect(portrait_page.get_by_text("/api/v1/tokens").first).to_be_visible()
+    expect(portrait_page.get_by_text("/api/v1/canvases/{canvas_id}").first).to_be_visible()
+    csp_reported(portrait_page)
+    watch = watch_of(portrait_page)
+    assert_same_origin(watch.requests, base_url)
+    assert watch.csp_violations == []

@@ -45,7 +45,6 @@ def _page(
         context,
         lang=visitor.language,
         status_code=status_code,
-        headers={"Cache-Control": "no-store"},
     )
 
 

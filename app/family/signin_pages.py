@@ -73,7 +73,6 @@ def _refused(request: Request, reason: str) -> HTMLResponse:
         {"reason": reason},
         status_code=status,
         lang=_lang(request),
-        headers={"Cache-Control": "no-store"},
     )
 
 
@@ -156,7 +155,6 @@ def family_choose(request: Request, session: SessionDep) -> HTMLResponse:
         "family/choose.html",
         {"options": options},
         lang=member_sessions.choice_language(session, choice),
-        headers={"Cache-Control": "no-store"},
     )
 
 

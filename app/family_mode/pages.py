@@ -169,7 +169,6 @@ def _leave_page(
             "error": error,
         },
         status_code=status_code,
-        headers={"Cache-Control": "no-store"},
     )
 
 

@@ -18,7 +18,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -66,23 +65,18 @@ def _free_port() -> int:
 
 
 def _ensure_system_user() -> pwd.struct_passwd:
+    with contextlib.suppress(KeyError):
+        return pwd.getpwnam(SYSTEM_USER)
     useradd = shutil.which("useradd") or "/usr/sbin/useradd"
-    # Two test processes may start at once on a fresh machine (scripts/test-both-databases.sh):
-    # one's useradd can find the other's lock on /etc/passwd, so a failure is tried again.
-    for attempt in range(10):
-        with contextlib.suppress(KeyError):
-            return pwd.getpwnam(SYSTEM_USER)
-        result = subprocess.run(
-            [useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
-            capture_output=True,
-            text=True,
-        )
-        # Exit status 9: the user appeared meanwhile (another test process created it).
-        if result.returncode in (0, 9):
-            return pwd.getpwnam(SYSTEM_USER)
-        if attempt < 9:
-            time.sleep(0.5)
-    raise RuntimeError(f"could not create system user {SYSTEM_USER}: {result.stderr.strip()}")
+    result = subprocess.run(
+        [useradd, "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
+        capture_output=True,
+        text=True,
+    )
+    # Exit status 9: the user appeared meanwhile (another test process created it).
+    if result.returncode not in (0, 9):
+        raise RuntimeError(f"could not create system user {SYSTEM_USER}: {result.stderr.strip()}")
+    return pwd.getpwnam(SYSTEM_USER)
 
 
 class _Runner:

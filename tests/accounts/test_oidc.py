@@ -79,8 +79,11 @@ def come_back(browser: TestClient, callback_url: str) -> httpx2.Response:
     return browser.get(f"{parts.path}?{parts.query}", follow_redirects=False)
 
 
-def sign_in(browser: TestClient, provider: Provider, sub: str) -> httpx2.Response:
-    return come_back(browser, provider.authorize(start(browser), sub))
+def sign_in(
+    browser: TestClient, provider: Provider, sub: str, path: str = "/auth/oidc/login"
+) -> httpx2.Response:
+    """Press the button at ``path``, the provider proves ``sub``, and back to Duk."""
+    return come_back(browser, provider.authorize(start(browser, path), sub))
 
 
 def linked_user(session: Session, sub: str, **kwargs: Any) -> User:

@@ -8,7 +8,6 @@ import time
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
-import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -19,6 +18,7 @@ from app.config import Settings
 from app.main import create_app
 from app.models import ApiToken, AuditEvent
 from app.models.enums import Role
+from tests.accounts.test_oidc import sign_in
 from tests.factories import make_canvas, make_family, make_unit, make_user
 from tests.oidc_provider import Provider, running_provider
 from tests.pages import PageClient
@@ -54,15 +54,6 @@ def browser(
         yield client
 
 
-def through_provider(
-    browser: TestClient, provider: Provider, path: str, sub: str
-) -> httpx2.Response:
-    start = browser.get(path, follow_redirects=False)
-    assert start.status_code == 302, start.text
-    back = urlsplit(provider.authorize(start.headers["location"], sub))
-    return browser.get(f"{back.path}?{back.query}", follow_redirects=False)
-
-
 def in_family_mode(session: Session) -> bool:
     session.expire_all()
     shown = session.scalars(
@@ -79,7 +70,7 @@ def test_leaving_asks_the_provider_for_a_new_sign_in_by_the_same_person(
     family = make_family(session, lead, settings)
     canvas = make_canvas(session, lead, family)
     session.commit()
-    assert through_provider(browser, provider, "/auth/oidc/login", SUB).status_code == 303
+    assert sign_in(browser, provider, SUB).status_code == 303
     tablet = PageClient(browser)
     on = f"/canvases/{canvas.id}"
     assert tablet.submit(on, f"/families/{family.id}/family-mode").status_code == 303
@@ -96,16 +87,16 @@ def test_leaving_asks_the_provider_for_a_new_sign_in_by_the_same_person(
 
     # Someone else at the provider's form, or the worker's sign-in of this morning: kept on.
     provider.set_user("someone-else", {"auth_time": int(time.time())})
-    other = through_provider(browser, provider, "/auth/oidc/login?for=leave", "someone-else")
+    other = sign_in(browser, provider, "someone-else", "/auth/oidc/login?for=leave")
     provider.set_user(SUB, {"auth_time": int(time.time()) - 3 * 3600})
-    stale = through_provider(browser, provider, "/auth/oidc/login?for=leave", SUB)
+    stale = sign_in(browser, provider, SUB, "/auth/oidc/login?for=leave")
     for refused in (other, stale):
         assert refused.headers["location"] == "/family-mode/leave?refused=provider"
     assert in_family_mode(session)
     assert browser.get(on, follow_redirects=False).headers["location"] == "/family-mode"
 
     provider.set_user(SUB, {"auth_time": int(time.time())})
-    fresh = through_provider(browser, provider, "/auth/oidc/login?for=leave", SUB)
+    fresh = sign_in(browser, provider, SUB, "/auth/oidc/login?for=leave")
 
     assert fresh.status_code == 303
     assert fresh.headers["location"] == on

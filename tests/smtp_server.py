@@ -57,6 +57,15 @@ class SmtpServer:
                 self.process.wait(timeout=10)
 
 
+def text_of(message: EmailMessage) -> str:
+    """All a recipient reads of ``message``: its subject, its plain text and its HTML."""
+    plain = message.get_body(preferencelist=("plain",))
+    html = message.get_body(preferencelist=("html",))
+    assert plain is not None
+    assert html is not None
+    return f"{message['Subject']}\n{plain.get_content()}\n{html.get_content()}"
+
+
 def _listening(port: int) -> bool:
     with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
         return True

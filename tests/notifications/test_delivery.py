@@ -9,7 +9,6 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ from app.notifications import service as notification_service
 from tests.cli.duk_process import free_port
 from tests.factories import World, make_user
 from tests.notifications.conftest import PUBLIC_URL, case_strings, choose, smtp_settings
-from tests.smtp_server import SmtpServer, running_server
+from tests.smtp_server import SmtpServer, running_server, text_of
 
 API = "/api/v1"
 
@@ -47,14 +46,6 @@ def _submit_again(client: TestClient, world: World) -> None:
 def _outbox(session: Session) -> list[Notification]:
     session.expire_all()
     return list(session.scalars(select(Notification).order_by(Notification.created_at)))
-
-
-def _body(message: EmailMessage) -> str:
-    plain = message.get_body(preferencelist=("plain",))
-    html = message.get_body(preferencelist=("html",))
-    assert plain is not None
-    assert html is not None
-    return f"{message['Subject']}\n{plain.get_content()}\n{html.get_content()}"
 
 
 def test_a_submitted_plan_reaches_each_asked_units_user_who_wants_word_in_their_language(
@@ -82,7 +73,7 @@ def test_a_submitted_plan_reaches_each_asked_units_user_who_wants_word_in_their_
     nn = translations("nn").gettext
     assert message["Subject"] == nn("A plan waits for your review")
     assert message["Subject"] != "A plan waits for your review", "the nynorsk catalogue says it"
-    body = _body(message)
+    body = text_of(message)
     assert nn("A plan waits for your unit's review in Duk.") in body
     assert f"{PUBLIC_URL}/review-queue" in body
     for secret in case_strings(world):
@@ -112,7 +103,7 @@ def test_changes_asked_for_reach_the_plan_lead_without_the_comment(
     [message] = mail.messages()
     assert message["To"] == "kari@nav.test"
     assert message["Subject"] == "Changes were asked for"
-    body = _body(message)
+    body = text_of(message)
     assert "A unit asked for changes to a plan you lead." in body
     assert "Trym" not in body
     assert "skolevei" not in body

@@ -11,7 +11,6 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
-from email.message import EmailMessage
 
 import pytest
 from fastapi.testclient import TestClient
@@ -34,7 +33,7 @@ from app.notifications import delivery
 from tests.factories import World
 from tests.members.numbers import fodselsnummer
 from tests.notifications.conftest import PUBLIC_URL, case_strings
-from tests.smtp_server import SmtpServer
+from tests.smtp_server import SmtpServer, text_of
 
 API = "/api/v1"
 MOR_EMAIL = "hooyo@familie.test"
@@ -120,14 +119,6 @@ def _family_outbox(session: Session) -> list[tuple[NotificationKind, str, str, s
     return [(kind, name, channel.value, lang) for kind, name, channel, lang in rows]
 
 
-def _body(message: EmailMessage) -> str:
-    plain = message.get_body(preferencelist=("plain",))
-    html = message.get_body(preferencelist=("html",))
-    assert plain is not None
-    assert html is not None
-    return f"{message['Subject']}\n{plain.get_content()}\n{html.get_content()}"
-
-
 def _holds_nothing_of_the_case(body: str, world: World) -> None:
     for secret in [*case_strings(world), "Mor Test", "Yusuf", MOR_EMAIL, "90000001"]:
         assert secret not in body, f"the message holds {secret!r}"
@@ -161,7 +152,7 @@ def test_a_plan_put_to_the_family_reaches_the_members_who_may_sign_in_in_their_l
     so = translations("so").gettext
     assert message["Subject"] == so("A plan waits for your approval")
     assert message["Subject"] != "A plan waits for your approval", "the Somali catalogue says it"
-    body = _body(message)
+    body = text_of(message)
     assert so("Your plan waits for your approval.") in body
     assert f"{PUBLIC_URL}/familie/" in body
     assert f"{PUBLIC_URL}/familie/varsler" in body
@@ -192,7 +183,7 @@ def test_an_arabic_message_is_written_right_to_left(
     assert html is not None
     assert '<html lang="ar" dir="rtl">' in html.get_content()
     assert message["Subject"] == translations("ar").gettext("A plan waits for your approval")
-    _holds_nothing_of_the_case(_body(message), world)
+    _holds_nothing_of_the_case(text_of(message), world)
 
 
 def _next_meeting_in(session: Session, world: World, days: int) -> date:
@@ -226,7 +217,7 @@ def test_the_next_meeting_is_told_once_a_few_days_before_and_again_when_it_moves
     [message] = mail.messages()
     so = translations("so").gettext
     assert (message["To"], message["Subject"]) == (MOR_EMAIL, so("Your next meeting"))
-    body = _body(message)
+    body = text_of(message)
     assert so("You have a meeting about your plan coming up.") in body
     _holds_nothing_of_the_case(body, world)
 
